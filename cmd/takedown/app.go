@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/store"
+)
+
+// app holds what every command shares: streams, the effective
+// configuration and the store, opened on first use.
+type app struct {
+	in       io.Reader
+	out, err io.Writer
+
+	configFile string
+	flags      *pflag.FlagSet
+	whois      []string
+	cfg        *config.Config
+	log        *slog.Logger
+	st         *store.SQLite
+	// override for tests: environment lookup
+	lookupEnv func(string) (string, bool)
+}
+
+func newApp(in io.Reader, out, errw io.Writer) *app {
+	return &app{in: in, out: out, err: errw, lookupEnv: os.LookupEnv}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	def := config.Default()
+	root := &cobra.Command{
+		Use:           "takedown",
+		Short:         "Monitor domains and the infrastructure behind them through takedowns",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.loadConfig()
+		},
+	}
+	root.SetIn(a.in)
+	root.SetOut(a.out)
+	root.SetErr(a.err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	f := root.PersistentFlags()
+	f.StringVar(&a.configFile, "config", "", "YAML configuration file (also TAKEDOWN_CONFIG)")
+	f.String("db", def.DB, "SQLite database file (also TAKEDOWN_DB)")
+	f.String("resolver", "", "recursive DNS resolver HOST:PORT (default: the system's)")
+	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
+	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
+	f.Int("cert-port", def.Network.CertPort, "TLS port the certificate probe dials")
+	f.Int("http-port", def.Network.HTTPPort, "plain HTTP port the web probe dials")
+	f.Int("https-port", def.Network.HTTPSPort, "HTTPS port the web probe dials")
+	f.Bool("allow-private", false, "let the certificate and web probes connect to private and loopback addresses")
+	f.String("log-level", def.LogLevel, "debug, info, warn or error")
+	a.flags = f
+	for _, c := range commands {
+		root.AddCommand(c(a))
+	}
+	return root
+}
+
+// loadConfig builds the effective configuration: defaults, then the file,
+// then TAKEDOWN_* variables, then flags that were given.
+func (a *app) loadConfig() error {
+	if a.cfg != nil {
+		return nil
+	}
+	path := a.configFile
+	if path == "" {
+		path, _ = a.lookupEnv("TAKEDOWN_CONFIG")
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := cfg.Env(a.lookupEnv); err != nil {
+		return usageError{err}
+	}
+	f := a.flags
+	if f.Changed("db") {
+		cfg.DB, _ = f.GetString("db")
+	}
+	if f.Changed("resolver") {
+		cfg.Network.Resolver, _ = f.GetString("resolver")
+	}
+	if f.Changed("rdap-url") {
+		cfg.Network.RDAPURL, _ = f.GetString("rdap-url")
+	}
+	if f.Changed("cert-port") {
+		cfg.Network.CertPort, _ = f.GetInt("cert-port")
+	}
+	if f.Changed("http-port") {
+		cfg.Network.HTTPPort, _ = f.GetInt("http-port")
+	}
+	if f.Changed("https-port") {
+		cfg.Network.HTTPSPort, _ = f.GetInt("https-port")
+	}
+	if f.Changed("allow-private") {
+		cfg.Network.AllowPrivate, _ = f.GetBool("allow-private")
+	}
+	if f.Changed("log-level") {
+		cfg.LogLevel, _ = f.GetString("log-level")
+	}
+	for _, kv := range a.whois {
+		if err := cfg.AddWhoisServer(kv); err != nil {
+			return usageError{err}
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel))); err != nil {
+		return usagef("log level %q: want debug, info, warn or error", cfg.LogLevel)
+	}
+	a.log = slog.New(slog.NewTextHandler(a.err, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(a.log)
+	a.cfg = cfg
+	return nil
+}
+
+// store opens the database on first use.
+func (a *app) store(ctx context.Context) (*store.SQLite, error) {
+	if a.st != nil {
+		return a.st, nil
+	}
+	st, err := store.Open(ctx, a.cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	return st, nil
+}
+
+func (a *app) close() {
+	if a.st != nil {
+		a.st.Close()
+		a.st = nil
+	}
+}

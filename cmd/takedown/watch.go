@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/store"
+)
+
+func init() { register(newWatchCmd) }
+
+func newWatchCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "watch", Short: "Manage the watchlist"}
+	cmd.AddCommand(newWatchAdd(a), newWatchImport(a), newWatchList(a), newWatchRm(a))
+	return cmd
+}
+
+func newWatchAdd(a *app) *cobra.Command {
+	var tags []string
+	var note string
+	var brand bool
+	cmd := &cobra.Command{
+		Use:   "add DOMAIN...",
+		Short: "Watch domains (URLs and Unicode names are accepted; the registrable domain is stored)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clean, err := feeds.CleanTags(tags)
+			if err != nil {
+				return usageError{err}
+			}
+			kind := ""
+			if brand {
+				kind = store.KindBrand
+			}
+			var bad []string
+			var ds []store.NewDomain
+			for _, arg := range args {
+				n, err := domain.Normalize(arg)
+				if err != nil {
+					bad = append(bad, err.Error())
+					continue
+				}
+				ds = append(ds, store.NewDomain{Name: n.ASCII, Unicode: n.Unicode, Kind: kind, Tags: clean, Note: note, Source: "cli"})
+			}
+			if len(bad) > 0 {
+				return usageError{fmt.Errorf("nothing added, bad domain(s):\n  %s", strings.Join(bad, "\n  "))}
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := st.AddDomains(cmd.Context(), ds)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				verb := "added"
+				if !contains(res.Added, d.Name) {
+					verb = "merged"
+				}
+				fmt.Fprintf(a.out, "%s %s\n", verb, showName(d.Name, d.Unicode))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&tags, "tag", nil, "tag (repeatable, or comma-separated)")
+	cmd.Flags().StringVar(&note, "note", "", "free-text note")
+	cmd.Flags().BoolVar(&brand, "brand", false, "a brand: also hunt look-alikes of it")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// showName prints "xn--bcher-kva.com (bücher.com)" for IDNs, the name otherwise.
+func showName(ascii, uni string) string {
+	if uni == "" || uni == ascii {
+		return ascii
+	}
+	return ascii + " (" + uni + ")"
+}
+
+func newWatchImport(a *app) *cobra.Command {
+	var format string
+	var tags []string
+	cmd := &cobra.Command{
+		Use:   "import FILE|-",
+		Short: "Import a watchlist (txt, csv or json); all or nothing",
+		Long: `Import a watchlist from a file or standard input.
+
+txt: one name a line, # starts a comment.
+csv: a header with "domain" and optional "tags", "note", "kind" columns.
+json: an array of names or of objects {"domain", "tags", "note", "kind"}.
+
+If any line is bad, nothing is written: every bad line is listed with its
+number, value and reason, and the exit code is 2.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			extra, err := feeds.CleanTags(tags)
+			if err != nil {
+				return usageError{err}
+			}
+			src := args[0]
+			var r io.Reader = a.in
+			name := "stdin"
+			if src != "-" {
+				f, err := os.Open(src)
+				if err != nil {
+					return usageError{fmt.Errorf("import: %w", err)}
+				}
+				defer f.Close()
+				r, name = f, src
+			}
+			data, err := io.ReadAll(r)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", name, err)
+			}
+			if format == "" {
+				format = feeds.FormatOf(name, data[:min(len(data), 4096)])
+			}
+			entries, err := feeds.ParseWatchlist(bytes.NewReader(data), format)
+			if err != nil {
+				var bl feeds.BadLines
+				if errors.As(err, &bl) {
+					return usageError{fmt.Errorf("import %s: nothing written, %w", name, bl)}
+				}
+				return usageError{fmt.Errorf("import %s: %w", name, err)}
+			}
+			ds := make([]store.NewDomain, 0, len(entries))
+			for _, e := range entries {
+				ds = append(ds, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Kind: e.Kind,
+					Tags: append(e.Tags, extra...), Note: e.Note, Source: "import:" + filepath.Base(name)})
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := st.AddDomains(cmd.Context(), ds)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", name, err)
+			}
+			fmt.Fprintf(a.out, "imported %d entries from %s: %d added, %d already watched (tags merged)\n",
+				len(entries), name, len(res.Added), len(res.Merged))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "txt, csv or json (default: from the file name or content)")
+	cmd.Flags().StringSliceVar(&tags, "tag", nil, "tag every imported domain (repeatable)")
+	return cmd
+}
+
+func newWatchList(a *app) *cobra.Command {
+	var asJSON bool
+	var q store.DomainQuery
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List watched domains with their state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ds, _, err := st.Domains(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if ds == nil {
+					ds = []store.Domain{}
+				}
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(ds)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "DOMAIN\tKIND\tSTATE\tTAGS\tLAST CHECKED")
+			for _, d := range ds {
+				checked := "never"
+				if !d.LastChecked.IsZero() {
+					checked = d.LastChecked.Local().Format(time.DateTime)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", showName(d.Name, d.Unicode), d.Kind, d.State,
+					strings.Join(d.Tags, ","), checked)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&q.State, "state", "", "only domains in this lifecycle state")
+	cmd.Flags().StringVar(&q.Tag, "tag", "", "only domains with this tag")
+	cmd.Flags().StringVar(&q.Kind, "kind", "", "only watch or brand entries")
+	return cmd
+}
+
+func newWatchRm(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm DOMAIN...",
+		Short: "Stop watching domains (their history stays)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var names []string
+			for _, arg := range args {
+				n, err := domain.Normalize(arg)
+				if err != nil {
+					return usageError{err}
+				}
+				names = append(names, n.ASCII)
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			removed, err := st.RemoveDomains(cmd.Context(), names)
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				if contains(removed, n) {
+					fmt.Fprintf(a.out, "removed %s\n", n)
+				} else {
+					fmt.Fprintf(a.err, "takedown: %s was not watched\n", n)
+				}
+			}
+			return nil
+		},
+	}
+}

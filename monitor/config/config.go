@@ -1,0 +1,293 @@
+// Package config is takedown's configuration: defaults, a YAML file, TAKEDOWN_*
+// environment variables and command-line flags, in rising precedence.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the effective configuration. Field comments give the default.
+type Config struct {
+	// DB is the SQLite file. Default ./takedown.db.
+	DB        string    `yaml:"db"`
+	Network   Network   `yaml:"network"`
+	Schedules Schedules `yaml:"schedules"`
+	Monitor   Monitor   `yaml:"monitor"`
+	Web       Web       `yaml:"web"`
+	Alerts    Alerts    `yaml:"alerts"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `yaml:"log_level"`
+}
+
+// Network points every network part at a host:port, so labs and tests can
+// run offline.
+type Network struct {
+	// Resolver is the recursive resolver, host:port. Default: the system's.
+	Resolver string `yaml:"resolver"`
+	// WhoisServers maps a TLD to the WHOIS server that answers for it,
+	// host:port, skipping the IANA referral.
+	WhoisServers map[string]string `yaml:"whois_servers"`
+	// WhoisReferral is the server asked first for a TLD's WHOIS server.
+	// Default whois.iana.org:43.
+	WhoisReferral string `yaml:"whois_referral"`
+	// RDAPURL replaces the IANA bootstrap with one RDAP base URL.
+	RDAPURL string `yaml:"rdap_url"`
+	// RDAPBootstrap is a URL or file of an RFC 9224 bootstrap; default the
+	// embedded copy of IANA's dns.json.
+	RDAPBootstrap string `yaml:"rdap_bootstrap"`
+	// RootServers replaces the root hints for delegation walks, host:port.
+	RootServers []string `yaml:"root_servers"`
+	// CertPort is the TLS port the certificate probe dials. Default 443.
+	CertPort int `yaml:"cert_port"`
+	// HTTPSPort and HTTPPort are the web probe's ports. Default 443 and 80.
+	HTTPSPort int `yaml:"https_port"`
+	HTTPPort  int `yaml:"http_port"`
+	// AllowPrivate lets the certificate and web probes connect to loopback,
+	// private and link-local addresses. Default false.
+	AllowPrivate bool `yaml:"allow_private"`
+	// Timeout bounds one query or connection. Default 5s.
+	Timeout time.Duration `yaml:"timeout"`
+	// WhoisRate is the queries per second allowed per WHOIS/RDAP server. Default 1.
+	WhoisRate float64 `yaml:"whois_rate"`
+	// DNSRate is the queries per second allowed per DNS server. Default 200.
+	DNSRate float64 `yaml:"dns_rate"`
+}
+
+// Schedules are robfig/cron specs per probe kind.
+type Schedules struct {
+	DNS        string `yaml:"dns"`        // default @every 15m (also the delegation)
+	Cert       string `yaml:"cert"`       // default @every 6h
+	HTTP       string `yaml:"http"`       // default @every 6h
+	RDAP       string `yaml:"rdap"`       // default @daily (WHOIS where RDAP is absent)
+	WHOIS      string `yaml:"whois"`      // default @daily
+	Lookalikes string `yaml:"lookalikes"` // default @daily: brand hunting
+	Spread     *bool  `yaml:"spread"`     // default true: spread each domain over the interval
+}
+
+// Monitor tunes the daemon.
+type Monitor struct {
+	// Workers bounds concurrent probes. Default 32.
+	Workers int `yaml:"workers"`
+	// UnreachableAfter is the failure streak that raises an unreachable event. Default 3.
+	UnreachableAfter int `yaml:"unreachable_after"`
+	// Indicators is a takedown-indicator YAML file replacing the embedded one.
+	Indicators string `yaml:"indicators"`
+	// Listen, when set, serves the web UI and API beside the daemon.
+	Listen string `yaml:"listen"`
+}
+
+// Web configures `takedown serve`.
+type Web struct {
+	// Listen is the address. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// Token is required on any address other than loopback (also TAKEDOWN_TOKEN).
+	Token string `yaml:"token"`
+}
+
+// Alerts are the e-mail and webhook channels.
+type Alerts struct {
+	SMTP     SMTP      `yaml:"smtp"`
+	BaseURL  string    `yaml:"base_url"`
+	Channels []Channel `yaml:"channels"`
+}
+
+// SMTP is the mail relay.
+type SMTP struct {
+	Addr     string `yaml:"addr"`
+	TLS      string `yaml:"tls"` // none, starttls (default), implicit
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	From     string `yaml:"from"`
+}
+
+// Channel routes events to e-mail recipients or a webhook.
+type Channel struct {
+	Name        string   `yaml:"name"`
+	Email       []string `yaml:"email,omitempty"`
+	Webhook     string   `yaml:"webhook,omitempty"`
+	Secret      string   `yaml:"secret,omitempty"`
+	Events      []string `yaml:"events,omitempty"`
+	MinSeverity string   `yaml:"min_severity,omitempty"`
+	Tags        []string `yaml:"tags,omitempty"`
+	Digest      string   `yaml:"digest,omitempty"`
+}
+
+// Default returns the built-in configuration.
+func Default() *Config {
+	t := true
+	return &Config{
+		DB: "takedown.db",
+		Network: Network{
+			WhoisReferral: "whois.iana.org:43",
+			CertPort:      443,
+			HTTPSPort:     443,
+			HTTPPort:      80,
+			Timeout:       5 * time.Second,
+			WhoisRate:     1,
+			DNSRate:       200,
+		},
+		Schedules: Schedules{
+			DNS:        "@every 15m",
+			Cert:       "@every 6h",
+			HTTP:       "@every 6h",
+			RDAP:       "@daily",
+			WHOIS:      "@daily",
+			Lookalikes: "@daily",
+			Spread:     &t,
+		},
+		Monitor:  Monitor{Workers: 32, UnreachableAfter: 3},
+		Web:      Web{Listen: "127.0.0.1:8080"},
+		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
+		LogLevel: "info",
+	}
+}
+
+// Load reads a YAML file over the defaults. Unknown keys are errors, named
+// with their line, so a typo does not silently fall back to a default.
+func Load(path string) (*Config, error) {
+	c := Default()
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.merge(b); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) merge(b []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// Env applies TAKEDOWN_* variables. lookup is os.LookupEnv in production.
+func (c *Config) Env(lookup func(string) (string, bool)) error {
+	str := func(name string, dst *string) {
+		if v, ok := lookup(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	str("TAKEDOWN_DB", &c.DB)
+	str("TAKEDOWN_RESOLVER", &c.Network.Resolver)
+	str("TAKEDOWN_RDAP_URL", &c.Network.RDAPURL)
+	str("TAKEDOWN_TOKEN", &c.Web.Token)
+	str("TAKEDOWN_LISTEN", &c.Web.Listen)
+	str("TAKEDOWN_LOG_LEVEL", &c.LogLevel)
+	str("TAKEDOWN_SMTP_ADDR", &c.Alerts.SMTP.Addr)
+	str("TAKEDOWN_SMTP_PASSWORD", &c.Alerts.SMTP.Password)
+	if v, ok := lookup("TAKEDOWN_ALLOW_PRIVATE"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("TAKEDOWN_ALLOW_PRIVATE=%q: not a boolean", v)
+		}
+		c.Network.AllowPrivate = b
+	}
+	if v, ok := lookup("TAKEDOWN_WHOIS_SERVERS"); ok && v != "" {
+		for _, kv := range strings.Split(v, ",") {
+			if err := c.AddWhoisServer(strings.TrimSpace(kv)); err != nil {
+				return fmt.Errorf("TAKEDOWN_WHOIS_SERVERS: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// AddWhoisServer parses "tld=host:port".
+func (c *Config) AddWhoisServer(kv string) error {
+	tld, addr, ok := strings.Cut(kv, "=")
+	tld = strings.Trim(strings.ToLower(strings.TrimSpace(tld)), ".")
+	if !ok || tld == "" || addr == "" {
+		return fmt.Errorf("whois server %q: want TLD=HOST:PORT", kv)
+	}
+	if c.Network.WhoisServers == nil {
+		c.Network.WhoisServers = map[string]string{}
+	}
+	c.Network.WhoisServers[tld] = addr
+	return nil
+}
+
+// Validate checks values that would otherwise fail late.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DB == "" {
+		errs = append(errs, errors.New("db: empty path"))
+	}
+	for name, p := range map[string]int{"cert_port": c.Network.CertPort, "http_port": c.Network.HTTPPort, "https_port": c.Network.HTTPSPort} {
+		if p <= 0 || p > 65535 {
+			errs = append(errs, fmt.Errorf("network.%s: %d is not a port", name, p))
+		}
+	}
+	if c.Network.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("network.timeout: %s must be positive", c.Network.Timeout))
+	}
+	if c.Monitor.Workers <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
+	}
+	switch c.Alerts.SMTP.TLS {
+	case "", "none", "starttls", "implicit":
+	default:
+		errs = append(errs, fmt.Errorf("alerts.smtp.tls: %q: want none, starttls or implicit", c.Alerts.SMTP.TLS))
+	}
+	seen := map[string]bool{}
+	for i, ch := range c.Alerts.Channels {
+		if ch.Name == "" {
+			errs = append(errs, fmt.Errorf("alerts.channels[%d]: no name", i))
+		} else if seen[ch.Name] {
+			errs = append(errs, fmt.Errorf("alerts.channels[%d]: duplicate name %q", i, ch.Name))
+		}
+		seen[ch.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+// YAML renders the configuration with secrets masked.
+func (c *Config) YAML() ([]byte, error) {
+	cp := *c
+	cp.Alerts.Channels = append([]Channel(nil), c.Alerts.Channels...)
+	if cp.Web.Token != "" {
+		cp.Web.Token = "********"
+	}
+	if cp.Alerts.SMTP.Password != "" {
+		cp.Alerts.SMTP.Password = "********"
+	}
+	for i := range cp.Alerts.Channels {
+		if cp.Alerts.Channels[i].Secret != "" {
+			cp.Alerts.Channels[i].Secret = "********"
+		}
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&cp); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WhoisTLDs lists the TLDs with a WHOIS override, sorted.
+func (c *Config) WhoisTLDs() []string {
+	var out []string
+	for k := range c.Network.WhoisServers {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

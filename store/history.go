@@ -1,0 +1,451 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Hash is the content hash stored with a snapshot.
+func Hash(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
+
+const snapshotCols = `id, domain_id, probe, first_seen, last_seen, hash, data`
+
+func scanSnapshot(sc interface{ Scan(...any) error }) (Snapshot, error) {
+	var sn Snapshot
+	var first, last sql.NullString
+	var data string
+	err := sc.Scan(&sn.ID, &sn.DomainID, &sn.Probe, &first, &last, &sn.Hash, &data)
+	sn.FirstSeen, sn.LastSeen, sn.Data = parseTime(first), parseTime(last), []byte(data)
+	return sn, err
+}
+
+func latestSnapshot(ctx context.Context, q querier, domainID int64, probe string) (*Snapshot, error) {
+	row := q.QueryRowContext(ctx, `SELECT `+snapshotCols+` FROM snapshots
+		WHERE domain_id = ? AND probe = ? ORDER BY id DESC LIMIT 1`, domainID, probe)
+	sn, err := scanSnapshot(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest %s snapshot: %w", probe, err)
+	}
+	return &sn, nil
+}
+
+func (s *SQLite) LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error) {
+	return latestSnapshot(ctx, s.read, domainID, probe)
+}
+
+func (t *sqlTx) LatestSnapshot(domainID int64, probe string) (*Snapshot, error) {
+	return latestSnapshot(t.ctx, t.tx, domainID, probe)
+}
+
+func (s *SQLite) Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error) {
+	q := `SELECT ` + snapshotCols + ` FROM snapshots WHERE domain_id = ?`
+	args := []any{domainID}
+	if probe != "" {
+		q += ` AND probe = ?`
+		args = append(args, probe)
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC`+limitClause(limit, 0), args...)
+	if err != nil {
+		return nil, fmt.Errorf("snapshots: %w", err)
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		sn, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("snapshots: %w", err)
+		}
+		out = append(out, sn)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) Snapshot(ctx context.Context, id int64) (*Snapshot, error) {
+	sn, err := scanSnapshot(s.read.QueryRowContext(ctx, `SELECT `+snapshotCols+` FROM snapshots WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("snapshot %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %d: %w", id, err)
+	}
+	return &sn, nil
+}
+
+func (t *sqlTx) ObserveSnapshot(domainID int64, probe string, at time.Time, data []byte) (*Snapshot, *Snapshot, bool, error) {
+	prev, err := t.LatestSnapshot(domainID, probe)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	h := Hash(data)
+	if prev != nil && prev.Hash == h {
+		// Never move last_seen backwards: a late writer must not shrink the range.
+		if at.After(prev.LastSeen) {
+			if _, err := t.tx.ExecContext(t.ctx, `UPDATE snapshots SET last_seen = ? WHERE id = ?`, fmtTime(at), prev.ID); err != nil {
+				return nil, nil, false, fmt.Errorf("touch %s snapshot: %w", probe, err)
+			}
+			prev.LastSeen = at
+		}
+		return prev, prev, false, nil
+	}
+	r, err := t.tx.ExecContext(t.ctx, `INSERT INTO snapshots (domain_id, probe, first_seen, last_seen, hash, data)
+		VALUES (?, ?, ?, ?, ?, ?)`, domainID, probe, fmtTime(at), fmtTime(at), h, string(data))
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("store %s snapshot: %w", probe, err)
+	}
+	id, _ := r.LastInsertId()
+	cur := &Snapshot{ID: id, DomainID: domainID, Probe: probe, FirstSeen: at.UTC(), LastSeen: at.UTC(), Hash: h, Data: data}
+	return cur, prev, true, nil
+}
+
+func probeStatus(ctx context.Context, q querier, domainID int64, probe string) (ProbeStatus, error) {
+	st := ProbeStatus{DomainID: domainID, Probe: probe}
+	var run, ok sql.NullString
+	var unreach int
+	err := q.QueryRowContext(ctx, `SELECT last_run, last_ok, consecutive_failures, last_error, unreachable
+		FROM probe_status WHERE domain_id = ? AND probe = ?`, domainID, probe).
+		Scan(&run, &ok, &st.ConsecutiveFailures, &st.LastError, &unreach)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	st.LastRun, st.LastOK, st.Unreachable = parseTime(run), parseTime(ok), unreach != 0
+	return st, err
+}
+
+func (t *sqlTx) ProbeStatus(domainID int64, probe string) (ProbeStatus, error) {
+	return probeStatus(t.ctx, t.tx, domainID, probe)
+}
+
+func (t *sqlTx) SetProbeStatus(st ProbeStatus) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO probe_status
+		(domain_id, probe, last_run, last_ok, consecutive_failures, last_error, unreachable)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (domain_id, probe) DO UPDATE SET last_run = excluded.last_run, last_ok = excluded.last_ok,
+		consecutive_failures = excluded.consecutive_failures, last_error = excluded.last_error,
+		unreachable = excluded.unreachable`,
+		st.DomainID, st.Probe, fmtTimePtr(st.LastRun), fmtTimePtr(st.LastOK), st.ConsecutiveFailures,
+		st.LastError, boolInt(st.Unreachable))
+	if err != nil {
+		return fmt.Errorf("set %s status: %w", st.Probe, err)
+	}
+	return nil
+}
+
+func (t *sqlTx) ObserveError(domainID int64, probe string, at time.Time, msg string) (ProbeStatus, error) {
+	var id int64
+	var last string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT id, error FROM probe_errors WHERE domain_id = ? AND probe = ?
+		ORDER BY id DESC LIMIT 1`, domainID, probe).Scan(&id, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return ProbeStatus{}, fmt.Errorf("record %s error: %w", probe, err)
+	}
+	st, err := t.ProbeStatus(domainID, probe)
+	if err != nil {
+		return st, err
+	}
+	// Coalesce only within one failure streak: an error after a success
+	// starts a new row so the timeline shows both outages.
+	if id != 0 && last == msg && st.ConsecutiveFailures > 0 {
+		_, err = t.tx.ExecContext(t.ctx, `UPDATE probe_errors SET last_seen = ?, count = count + 1 WHERE id = ?`, fmtTime(at), id)
+	} else {
+		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO probe_errors (domain_id, probe, first_seen, last_seen, error)
+			VALUES (?, ?, ?, ?, ?)`, domainID, probe, fmtTime(at), fmtTime(at), msg)
+	}
+	if err != nil {
+		return st, fmt.Errorf("record %s error: %w", probe, err)
+	}
+	st.LastRun = at
+	st.ConsecutiveFailures++
+	st.LastError = msg
+	return st, t.SetProbeStatus(st)
+}
+
+func (t *sqlTx) MarkChecked(domainID int64, at time.Time) error {
+	_, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET last_checked = ? WHERE id = ? AND (last_checked IS NULL OR last_checked < ?)`,
+		fmtTime(at), domainID, fmtTime(at))
+	return err
+}
+
+func (s *SQLite) ProbeStatuses(ctx context.Context, domainID int64) ([]ProbeStatus, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT probe FROM probe_status WHERE domain_id = ? ORDER BY probe`, domainID)
+	if err != nil {
+		return nil, fmt.Errorf("probe statuses: %w", err)
+	}
+	var probes []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		probes = append(probes, p)
+	}
+	rows.Close()
+	out := make([]ProbeStatus, 0, len(probes))
+	for _, p := range probes {
+		st, err := probeStatus(ctx, s.read, domainID, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (s *SQLite) FailingProbes(ctx context.Context, limit int) ([]ProbeStatusOf, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT d.name, p.domain_id, p.probe, p.last_run, p.last_ok,
+		p.consecutive_failures, p.last_error, p.unreachable
+		FROM probe_status p JOIN domains d ON d.id = p.domain_id
+		WHERE p.consecutive_failures > 0 ORDER BY p.consecutive_failures DESC, d.name`+limitClause(limit, 0))
+	if err != nil {
+		return nil, fmt.Errorf("failing probes: %w", err)
+	}
+	defer rows.Close()
+	var out []ProbeStatusOf
+	for rows.Next() {
+		var p ProbeStatusOf
+		var run, ok sql.NullString
+		var unreach int
+		if err := rows.Scan(&p.Domain, &p.DomainID, &p.Probe, &run, &ok, &p.ConsecutiveFailures, &p.LastError, &unreach); err != nil {
+			return nil, err
+		}
+		p.LastRun, p.LastOK, p.Unreachable = parseTime(run), parseTime(ok), unreach != 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) ProbeErrors(ctx context.Context, domainID int64, limit int) ([]ProbeError, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, domain_id, probe, first_seen, last_seen, count, error
+		FROM probe_errors WHERE domain_id = ? ORDER BY id DESC`+limitClause(limit, 0), domainID)
+	if err != nil {
+		return nil, fmt.Errorf("probe errors: %w", err)
+	}
+	defer rows.Close()
+	var out []ProbeError
+	for rows.Next() {
+		var e ProbeError
+		var first, last sql.NullString
+		if err := rows.Scan(&e.ID, &e.DomainID, &e.Probe, &first, &last, &e.Count, &e.Error); err != nil {
+			return nil, err
+		}
+		e.FirstSeen, e.LastSeen = parseTime(first), parseTime(last)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// --- events
+
+const eventCols = `id, COALESCE(domain_id, 0), domain, at, kind, probe, field, old, new, severity, detail`
+
+func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
+	var e Event
+	var at sql.NullString
+	var detail string
+	err := sc.Scan(&e.ID, &e.DomainID, &e.Domain, &at, &e.Kind, &e.Probe, &e.Field, &e.Old, &e.New, &e.Severity, &detail)
+	e.At = parseTime(at)
+	if detail != "" && detail != "{}" {
+		e.Detail = []byte(detail)
+	}
+	return e, err
+}
+
+func (t *sqlTx) AddEvent(ev Event) (int64, error) {
+	if ev.Kind == "" || ev.Domain == "" {
+		return 0, errors.New("add event: kind and domain are required")
+	}
+	if ev.At.IsZero() {
+		ev.At = time.Now()
+	}
+	if ev.Severity == "" {
+		ev.Severity = SevInfo
+	}
+	detail := string(ev.Detail)
+	if detail == "" {
+		detail = "{}"
+	}
+	var domID any
+	if ev.DomainID != 0 {
+		domID = ev.DomainID
+	} else if d, err := t.Domain(ev.Domain); err == nil {
+		ev.DomainID, domID = d.ID, d.ID
+	}
+	r, err := t.tx.ExecContext(t.ctx, `INSERT INTO events (domain_id, domain, at, kind, probe, field, old, new, severity, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, domID, ev.Domain, fmtTime(ev.At), ev.Kind, ev.Probe, ev.Field,
+		ev.Old, ev.New, ev.Severity, detail)
+	if err != nil {
+		return 0, fmt.Errorf("add %s event for %s: %w", ev.Kind, ev.Domain, err)
+	}
+	ev.ID, _ = r.LastInsertId()
+	if rp := t.s.router.Load(); rp != nil {
+		if ev.Tags == nil {
+			ev.Tags, err = t.tags(ev.DomainID, ev.Domain)
+			if err != nil {
+				return 0, err
+			}
+		}
+		now := time.Now()
+		for _, d := range (*rp)(ev) {
+			next := d.NotBefore
+			if next.IsZero() {
+				next = now
+			}
+			if _, err := t.AddOutbox(OutboxItem{EventID: ev.ID, Channel: d.Channel, Recipient: d.Recipient,
+				NextTry: next, CreatedAt: now, IdempotencyKey: IdempotencyKey(ev.ID, d.Channel, d.Recipient)}); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return ev.ID, nil
+}
+
+// tags returns a watched domain's tags; a name that is not watched inherits
+// the tags of the brand it imitates, so a case team gets its look-alikes.
+func (t *sqlTx) tags(domainID int64, name string) ([]string, error) {
+	q := `SELECT tag FROM domain_tags WHERE domain_id = ?`
+	args := []any{domainID}
+	if domainID == 0 {
+		q = `SELECT DISTINCT t.tag FROM domain_tags t JOIN domains d ON d.id = t.domain_id
+			JOIN lookalikes l ON l.brand = d.name WHERE l.name = ?`
+		args = []any{name}
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("event tags: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var tg string
+		if err := rows.Scan(&tg); err != nil {
+			return nil, err
+		}
+		out = append(out, tg)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []string, severity string) (int64, error) {
+	var name, cur string
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT name, state FROM domains WHERE id = ?`, domainID).Scan(&name, &cur); err != nil {
+		return 0, fmt.Errorf("set state of domain %d: %w", domainID, err)
+	}
+	rs := jsonStrings(reasons)
+	if cur == state {
+		_, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET state_reasons = ? WHERE id = ?`, rs, domainID)
+		return 0, err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET state = ?, state_since = ?, state_reasons = ? WHERE id = ?`,
+		state, fmtTime(at), rs, domainID); err != nil {
+		return 0, fmt.Errorf("set state of %s: %w", name, err)
+	}
+	detail := fmt.Sprintf(`{"reasons":%s}`, rs)
+	evID, err := t.AddEvent(Event{DomainID: domainID, Domain: name, At: at, Kind: "state_changed", Field: "state",
+		Old: cur, New: state, Severity: severity, Detail: []byte(detail)})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO state_transitions (domain_id, at, from_state, to_state, reasons, event_id)
+		VALUES (?, ?, ?, ?, ?, ?)`, domainID, fmtTime(at), cur, state, rs, evID); err != nil {
+		return 0, fmt.Errorf("record transition of %s: %w", name, err)
+	}
+	return evID, nil
+}
+
+func (s *SQLite) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	var where []string
+	var args []any
+	if q.Domain != "" {
+		where = append(where, `domain = ?`)
+		args = append(args, q.Domain)
+	}
+	if len(q.Kinds) > 0 {
+		where = append(where, `kind IN (`+placeholders(len(q.Kinds))+`)`)
+		for _, k := range q.Kinds {
+			args = append(args, k)
+		}
+	}
+	if !q.Since.IsZero() {
+		where = append(where, `at >= ?`)
+		args = append(args, fmtTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where = append(where, `at < ?`)
+		args = append(args, fmtTime(q.Until))
+	}
+	if q.MinSev != "" {
+		var sevs []string
+		for _, sv := range []string{SevInfo, SevNotice, SevWarning, SevCritical} {
+			if SeverityRank(sv) >= SeverityRank(q.MinSev) {
+				sevs = append(sevs, "'"+sv+"'")
+			}
+		}
+		where = append(where, `severity IN (`+strings.Join(sevs, ",")+`)`)
+	}
+	if q.BeforeID > 0 {
+		where = append(where, `id < ?`)
+		args = append(args, q.BeforeID)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events`+cond+` ORDER BY at DESC, id DESC`+limitClause(q.Limit, q.Offset), args...)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) Event(ctx context.Context, id int64) (*Event, error) {
+	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	return &e, nil
+}
+
+func (s *SQLite) Transitions(ctx context.Context, domainID int64) ([]Transition, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, domain_id, at, from_state, to_state, reasons, COALESCE(event_id, 0)
+		FROM state_transitions WHERE domain_id = ? ORDER BY at DESC, id DESC`, domainID)
+	if err != nil {
+		return nil, fmt.Errorf("transitions: %w", err)
+	}
+	defer rows.Close()
+	var out []Transition
+	for rows.Next() {
+		var tr Transition
+		var at sql.NullString
+		var reasons string
+		if err := rows.Scan(&tr.ID, &tr.DomainID, &at, &tr.From, &tr.To, &reasons, &tr.EventID); err != nil {
+			return nil, err
+		}
+		tr.At, tr.Reasons = parseTime(at), parseStrings(reasons)
+		out = append(out, tr)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,366 @@
+// Package store keeps takedown's history: the watchlist, every distinct
+// observation of every probe, change events, lifecycle verdicts, look-alikes,
+// the alert outbox and feed cursors.
+//
+// Store is what the monitor, the feeds and the web UI use; SQLite is the one
+// implementation today (Open). Writes that must happen together go through
+// Update, whose Tx is the only way to write, so an event and its outbox rows
+// always commit in one transaction.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by single-item getters when the item does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Domain kinds.
+const (
+	KindWatch = "watch" // monitored for takedown state
+	KindBrand = "brand" // monitored and hunted for look-alikes
+)
+
+// Event severities, from least to most urgent.
+const (
+	SevInfo     = "info"
+	SevNotice   = "notice"
+	SevWarning  = "warning"
+	SevCritical = "critical"
+)
+
+// SeverityRank orders severities; unknown ones rank as info.
+func SeverityRank(s string) int {
+	switch s {
+	case SevNotice:
+		return 1
+	case SevWarning:
+		return 2
+	case SevCritical:
+		return 3
+	}
+	return 0
+}
+
+// Look-alike triage statuses and registration answers.
+const (
+	StatusNew          = "new"
+	StatusAcknowledged = "acknowledged"
+	StatusDismissed    = "dismissed"
+
+	RegYes     = "yes"
+	RegNo      = "no"
+	RegUnknown = "unknown"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+)
+
+// Domain is a watched domain and its current verdict.
+type Domain struct {
+	ID           int64     `json:"-"`
+	Name         string    `json:"domain"`  // ASCII / punycode
+	Unicode      string    `json:"unicode"` // display form
+	Kind         string    `json:"kind"`
+	Tags         []string  `json:"tags"`
+	Note         string    `json:"note,omitempty"`
+	Source       string    `json:"source,omitempty"`
+	AddedAt      time.Time `json:"added_at"`
+	Enabled      bool      `json:"enabled"`
+	State        string    `json:"state"`
+	StateSince   time.Time `json:"state_since,omitzero"`
+	StateReasons []string  `json:"state_reasons"`
+	LastChecked  time.Time `json:"last_checked,omitzero"`
+}
+
+// NewDomain is a watchlist entry to add. Name must already be normalized.
+type NewDomain struct {
+	Name    string
+	Unicode string
+	Kind    string // "" means KindWatch
+	Tags    []string
+	Note    string
+	Source  string
+}
+
+// AddResult counts what AddDomains did.
+type AddResult struct {
+	Added  []string // names that were new
+	Merged []string // names already watched whose tags (and note, kind) were merged
+}
+
+// DomainQuery filters Domains. Zero values match everything.
+type DomainQuery struct {
+	Search  string // substring of the ASCII or Unicode name
+	State   string
+	Tag     string
+	Kind    string
+	Enabled *bool
+	Sort    string // name (default), state, added, checked; prefix "-" for descending
+	Limit   int    // 0: no limit
+	Offset  int
+}
+
+// Snapshot is one distinct observation of a probe kind for a domain.
+type Snapshot struct {
+	ID        int64     `json:"id"`
+	DomainID  int64     `json:"-"`
+	Probe     string    `json:"probe"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Hash      string    `json:"hash"`
+	Data      []byte    `json:"data"` // normalized JSON
+}
+
+// ProbeStatus is the scheduling and failure state of one probe of a domain.
+type ProbeStatus struct {
+	DomainID            int64     `json:"-"`
+	Probe               string    `json:"probe"`
+	LastRun             time.Time `json:"last_run,omitzero"`
+	LastOK              time.Time `json:"last_ok,omitzero"`
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	LastError           string    `json:"last_error,omitempty"`
+	Unreachable         bool      `json:"unreachable"`
+}
+
+// ProbeError is a coalesced run of equal probe failures.
+type ProbeError struct {
+	ID        int64     `json:"id"`
+	DomainID  int64     `json:"-"`
+	Probe     string    `json:"probe"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Count     int       `json:"count"`
+	Error     string    `json:"error"`
+}
+
+// Event is one thing that happened: a field change, a state transition, a
+// look-alike registered, a certificate issued.
+type Event struct {
+	ID       int64     `json:"id"`
+	DomainID int64     `json:"-"` // 0 when the name is not watched
+	Domain   string    `json:"domain"`
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`
+	Probe    string    `json:"probe,omitempty"`
+	Field    string    `json:"field,omitempty"`
+	Old      string    `json:"old,omitempty"`
+	New      string    `json:"new,omitempty"`
+	Severity string    `json:"severity"`
+	Detail   []byte    `json:"detail,omitempty"` // JSON object
+	// Tags are the watched domain's tags when the event was written; filled
+	// by the store for routing, not stored with the event.
+	Tags []string `json:"-"`
+}
+
+// EventQuery filters Events. Results are newest first.
+type EventQuery struct {
+	Domain   string
+	Kinds    []string
+	Since    time.Time
+	Until    time.Time
+	MinSev   string
+	BeforeID int64 // keyset pagination: only ids below this
+	Limit    int
+	Offset   int
+}
+
+// Transition is a change of lifecycle verdict.
+type Transition struct {
+	ID       int64     `json:"id"`
+	DomainID int64     `json:"-"`
+	At       time.Time `json:"at"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Reasons  []string  `json:"reasons"`
+	EventID  int64     `json:"event_id,omitempty"`
+}
+
+// Lookalike is a candidate name imitating a brand or watched domain.
+type Lookalike struct {
+	ID             int64     `json:"-"`
+	Brand          string    `json:"brand"`
+	Name           string    `json:"name"`
+	Unicode        string    `json:"unicode"`
+	Fuzzer         string    `json:"fuzzer"`
+	Source         string    `json:"source"`
+	Score          float64   `json:"score"`
+	FirstSeen      time.Time `json:"first_seen"`
+	LastChecked    time.Time `json:"last_checked,omitzero"`
+	Registered     string    `json:"registered"`
+	RegisteredSeen time.Time `json:"registered_seen,omitzero"`
+	Created        time.Time `json:"created,omitzero"`
+	DNS            []byte    `json:"dns,omitempty"` // JSON summary
+	Status         string    `json:"status"`
+	StatusAt       time.Time `json:"status_at,omitzero"`
+}
+
+// LookalikeQuery filters Lookalikes. Results are newest first.
+type LookalikeQuery struct {
+	Brand      string
+	Status     string
+	Fuzzer     string
+	Source     string
+	Registered string
+	Since      time.Time
+	Search     string
+	Limit      int
+	Offset     int
+}
+
+// OutboxItem is one delivery of one event to one recipient of one channel.
+type OutboxItem struct {
+	ID             int64     `json:"id"`
+	EventID        int64     `json:"event_id"`
+	Channel        string    `json:"channel"`
+	Recipient      string    `json:"recipient"`
+	Status         string    `json:"status"`
+	Attempts       int       `json:"attempts"`
+	NextTry        time.Time `json:"next_try"`
+	SentAt         time.Time `json:"sent_at,omitzero"`
+	LastError      string    `json:"last_error,omitempty"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// OutboxQuery filters Outbox. Results are newest first.
+type OutboxQuery struct {
+	Status  string
+	Channel string
+	Limit   int
+	Offset  int
+}
+
+// Delivery is where the Router sends an event: one outbox row each.
+type Delivery struct {
+	Channel   string
+	Recipient string
+	// NotBefore delays the first attempt (digests); zero means now.
+	NotBefore time.Time
+}
+
+// Router decides, inside the transaction that writes an event, which outbox
+// rows it gets. It must be pure and fast: it runs under the write lock.
+type Router func(ev Event) []Delivery
+
+// Feed is a configured source of candidate names and its resume point.
+type Feed struct {
+	ID        int64     `json:"-"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"` // nrd, ct, zone
+	URL       string    `json:"url"`
+	Schedule  string    `json:"schedule,omitempty"`
+	Cursor    string    `json:"cursor"`
+	LastRun   time.Time `json:"last_run,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	NamesSeen int64     `json:"names_seen"`
+	Matches   int64     `json:"matches"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Store is takedown's storage. All methods are safe for concurrent use.
+// Getters of one item return ErrNotFound when it is absent; "latest" getters
+// return nil, nil when there is nothing yet.
+type Store interface {
+	// AddDomains adds entries in one transaction: all or none. An entry whose
+	// name is already watched merges its tags (union), and replaces the note
+	// and kind when given. Idempotent.
+	AddDomains(ctx context.Context, ds []NewDomain) (AddResult, error)
+	// RemoveDomains stops watching names. Their events stay in history.
+	// It returns the names that were watched.
+	RemoveDomains(ctx context.Context, names []string) ([]string, error)
+	// SetTags replaces a domain's tags.
+	SetTags(ctx context.Context, name string, tags []string) error
+	Domain(ctx context.Context, name string) (*Domain, error)
+	// Domains lists matching domains and the total count ignoring Limit/Offset.
+	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
+	// CountByState counts watched domains per lifecycle state.
+	CountByState(ctx context.Context) (map[string]int, error)
+
+	// LatestSnapshot returns nil, nil if the probe never succeeded.
+	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
+	// Snapshots lists a probe's snapshots of a domain, newest first; probe ""
+	// lists all probes.
+	Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error)
+	Snapshot(ctx context.Context, id int64) (*Snapshot, error)
+	ProbeStatuses(ctx context.Context, domainID int64) ([]ProbeStatus, error)
+	ProbeErrors(ctx context.Context, domainID int64, limit int) ([]ProbeError, error)
+	// FailingProbes lists probe statuses with at least one consecutive failure.
+	FailingProbes(ctx context.Context, limit int) ([]ProbeStatusOf, error)
+
+	Events(ctx context.Context, q EventQuery) ([]Event, error)
+	Event(ctx context.Context, id int64) (*Event, error)
+	Transitions(ctx context.Context, domainID int64) ([]Transition, error)
+
+	Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike, int, error)
+	// SetLookalikeStatus triages every row of name (or only brand's, when
+	// brand is not empty). Returns ErrNotFound if no row matched.
+	SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error)
+
+	Outbox(ctx context.Context, q OutboxQuery) ([]OutboxItem, error)
+	// DueOutbox returns pending rows whose next try is not after now, oldest first.
+	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
+	// OutboxDepth counts rows per status.
+	OutboxDepth(ctx context.Context) (map[string]int, error)
+
+	Feeds(ctx context.Context) ([]Feed, error)
+	Feed(ctx context.Context, name string) (*Feed, error)
+	AddFeed(ctx context.Context, f Feed) error
+
+	// Update runs fn in one write transaction; an error from fn rolls it back.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// SetRouter installs the router that AddEvent consults. Nil: no outbox rows.
+	SetRouter(r Router)
+	Close() error
+}
+
+// ProbeStatusOf is a ProbeStatus with its domain name.
+type ProbeStatusOf struct {
+	ProbeStatus
+	Domain string `json:"domain"`
+}
+
+// Tx is the write side of the store, valid only inside Update.
+type Tx interface {
+	// Domain reads inside the transaction; ErrNotFound if absent.
+	Domain(name string) (*Domain, error)
+	LatestSnapshot(domainID int64, probe string) (*Snapshot, error)
+
+	// ObserveSnapshot stores data as the probe's newest observation at time
+	// at. If its hash equals the latest snapshot's, only last_seen moves and
+	// changed is false. prev is the snapshot it replaced (nil for the first).
+	ObserveSnapshot(domainID int64, probe string, at time.Time, data []byte) (cur *Snapshot, prev *Snapshot, changed bool, err error)
+	// ObserveError records a failed probe and returns the new failure streak.
+	ObserveError(domainID int64, probe string, at time.Time, msg string) (ProbeStatus, error)
+	// SetProbeStatus writes a probe's status row (for ok runs and flags).
+	SetProbeStatus(st ProbeStatus) error
+	ProbeStatus(domainID int64, probe string) (ProbeStatus, error)
+	MarkChecked(domainID int64, at time.Time) error
+
+	// AddEvent writes an event and, through the Router, its outbox rows.
+	AddEvent(ev Event) (int64, error)
+	// SetState records a new verdict; it writes a transition and a
+	// state_changed event when the state differs from the stored one and
+	// only refreshes the reasons otherwise. It returns the event id, or 0.
+	SetState(domainID int64, at time.Time, state string, reasons []string, severity string) (int64, error)
+
+	// UpsertLookalike inserts or updates (brand, name). It keeps first_seen
+	// and status; it returns the stored row and whether this call saw the
+	// name registered for the first time.
+	UpsertLookalike(l Lookalike) (stored Lookalike, newlyRegistered bool, err error)
+
+	// Outbox transitions, for the notifier.
+	MarkSent(id int64, at time.Time) error
+	MarkRetry(id int64, attempts int, next time.Time, errMsg string) error
+	MarkFailed(id int64, attempts int, errMsg string) error
+	// AddOutbox writes an outbox row directly (tests, "alerts test").
+	AddOutbox(item OutboxItem) (int64, error)
+
+	SaveFeed(f Feed) error
+}
