@@ -233,6 +233,9 @@ func parseJSON(data []byte) ([]Entry, error) {
 	for dec.More() {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("json line %d: unexpected end of input", lineAt(int64(len(bytes.TrimRight(data, "\n")))+1))
+			}
 			return nil, fmt.Errorf("json line %d: %w", lineAt(dec.InputOffset()), err)
 		}
 		// The element ends at InputOffset; its first byte is where it started.
@@ -260,6 +263,9 @@ func parseJSON(data []byte) ([]Entry, error) {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("json line %d: unexpected end of input, want ]", lineAt(int64(len(data))))
+		}
 		return nil, fmt.Errorf("json line %d: %w", lineAt(dec.InputOffset()), err)
 	}
 	return c.result()
