@@ -26,7 +26,7 @@ func TestNormalize(t *testing.T) {
 		// IDN: UTS #46 mapping, IDNA 2008, display form.
 		{in: "Bücher.COM.", ascii: "xn--bcher-kva.com", unicode: "bücher.com"},
 		{in: "xn--bcher-kva.com", ascii: "xn--bcher-kva.com", unicode: "bücher.com"},
-		{in: "ｅｘａｍｐｌｅ.com", ascii: "example.com"},   // full-width folds
+		{in: "ｅｘａｍｐｌｅ.com", ascii: "example.com"},                 // full-width folds
 		{in: "faß.de", ascii: "xn--fa-hia.de", unicode: "faß.de"}, // IDNA 2008: ß is kept, not mapped to ss
 		{in: "пример.рф", ascii: "xn--e1afmkfd.xn--p1ai", unicode: "пример.рф"},
 		{in: "https://münchen.de/x", ascii: "xn--mnchen-3ya.de"},
