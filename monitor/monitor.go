@@ -1,0 +1,529 @@
+// Package monitor is the daemon: it schedules every probe kind of every
+// watched domain, runs the probes in a bounded worker pool, stores what
+// changed, judges each domain's takedown state and hands events to the
+// alert outbox (through the store's router, in the same transaction).
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/takedownhq/takedown/store"
+)
+
+// Probe kinds, as stored in snapshots.probe.
+const (
+	KindDNS        = "dns"
+	KindDelegation = "delegation"
+	KindWHOIS      = "whois"
+	KindRDAP       = "rdap"
+	KindCert       = "cert"
+	KindHTTP       = "http"
+)
+
+// Prober observes one aspect of a domain. Probe returns a value that
+// marshals to normalized JSON (equal states give equal bytes), or an error
+// when it could not observe: an error is recorded as a failed probe and
+// never read as "records removed".
+type Prober interface {
+	Kind() string
+	Probe(ctx context.Context, domain string) (any, error)
+}
+
+// Options tunes a Monitor. Zero values take the defaults noted.
+type Options struct {
+	// Workers bounds concurrent domain checks. Default 32.
+	Workers int
+	// UnreachableAfter is the failure streak that raises an unreachable event. Default 3.
+	UnreachableAfter int
+	// Schedules maps a probe kind to a cron spec ("@every 15m", "0 3 * * *").
+	Schedules map[string]string
+	// Spread places each domain at a stable offset inside the interval.
+	Spread bool
+	// ProbeTimeout bounds one probe. Default 30s.
+	ProbeTimeout time.Duration
+	// Poll is how often the watchlist is read for new domains. Default 10s.
+	Poll time.Duration
+	// Jobs are extra scheduled tasks (brand hunting, feeds), by cron spec.
+	Jobs []Job
+	// OnEvent, when set, sees every event after its transaction committed
+	// (the demo prints them).
+	OnEvent func(store.Event)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Job is a scheduled task beside the probes.
+type Job struct {
+	Name string
+	Spec string
+	Run  func(ctx context.Context) error
+}
+
+// Monitor is the daemon. Create it with New.
+type Monitor struct {
+	st      store.Store
+	probers map[string]Prober
+	kinds   []string
+	opt     Options
+	log     *slog.Logger
+	judge   Judge
+
+	q       *queue
+	started atomic.Bool
+	cycle   sync.WaitGroup
+}
+
+// Judge decides events from changes and the verdict from snapshots; the
+// lifecycle package provides the real one.
+type Judge interface {
+	// Changes turns a snapshot change into events (without IDs).
+	Changes(domain string, probe string, prev, cur []byte, at time.Time) []store.Event
+	// Verdict judges a domain from its latest snapshots by probe kind.
+	Verdict(tx store.Tx, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (Verdict, error)
+}
+
+// Verdict is a lifecycle state with the evidence that supports it.
+type Verdict struct {
+	State    string
+	Reasons  []string
+	Severity string
+}
+
+// New builds a Monitor over a store with the given probers.
+func New(st store.Store, probers []Prober, judge Judge, opt Options) *Monitor {
+	if opt.Workers <= 0 {
+		opt.Workers = 32
+	}
+	if opt.UnreachableAfter <= 0 {
+		opt.UnreachableAfter = 3
+	}
+	if opt.ProbeTimeout <= 0 {
+		opt.ProbeTimeout = 30 * time.Second
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = 10 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	m := &Monitor{st: st, probers: map[string]Prober{}, opt: opt, judge: judge,
+		log: opt.Log.With("component", "monitor"), q: newQueue()}
+	for _, p := range probers {
+		m.probers[p.Kind()] = p
+		m.kinds = append(m.kinds, p.Kind())
+	}
+	sort.Strings(m.kinds)
+	return m
+}
+
+// Kinds lists the probe kinds this monitor runs.
+func (m *Monitor) Kinds() []string { return append([]string(nil), m.kinds...) }
+
+// CheckResult is what one check of one domain found.
+type CheckResult struct {
+	Domain  string
+	Changed []string          // probe kinds whose snapshot changed
+	Failed  map[string]string // probe kind -> error
+	Events  []store.Event
+	State   string
+}
+
+// Check runs the given probe kinds (all when empty) for one domain and
+// records the outcome in one transaction. If ctx ends while probes run,
+// nothing is written: a shutdown drops the check rather than storing
+// cancellations as failures.
+func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*CheckResult, error) {
+	d, err := m.st.Domain(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(kinds) == 0 {
+		kinds = m.kinds
+	}
+	type outcome struct {
+		kind string
+		data []byte
+		err  error
+	}
+	results := make([]outcome, len(kinds))
+	var wg sync.WaitGroup
+	for i, k := range kinds {
+		p, ok := m.probers[k]
+		if !ok {
+			return nil, fmt.Errorf("check %s: no %s probe", name, k)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
+			defer cancel()
+			v, err := p.Probe(pctx, d.Name)
+			results[i] = outcome{kind: k, err: err}
+			if err == nil {
+				results[i].data, results[i].err = json.Marshal(v)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	at := m.opt.Now()
+	res := &CheckResult{Domain: d.Name, Failed: map[string]string{}}
+	var evIDs []int64
+	err = m.st.Update(ctx, func(tx store.Tx) error {
+		evIDs = evIDs[:0]
+		res.Changed, res.Events = nil, nil
+		add := func(ev store.Event) error {
+			ev.DomainID, ev.Domain = d.ID, d.Name
+			if ev.At.IsZero() {
+				ev.At = at
+			}
+			id, err := tx.AddEvent(ev)
+			if err != nil {
+				return err
+			}
+			ev.ID = id
+			evIDs = append(evIDs, id)
+			res.Events = append(res.Events, ev)
+			return nil
+		}
+		failed := map[string]bool{}
+		for _, o := range results {
+			if o.err != nil {
+				failed[o.kind] = true
+				res.Failed[o.kind] = o.err.Error()
+				st, err := tx.ObserveError(d.ID, o.kind, at, o.err.Error())
+				if err != nil {
+					return err
+				}
+				if st.ConsecutiveFailures >= m.opt.UnreachableAfter && !st.Unreachable {
+					st.Unreachable = true
+					if err := tx.SetProbeStatus(st); err != nil {
+						return err
+					}
+					if err := add(store.Event{Kind: "unreachable", Probe: o.kind, Severity: store.SevWarning,
+						New: fmt.Sprintf("%d consecutive failures: %s", st.ConsecutiveFailures, o.err)}); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			cur, prev, changed, err := tx.ObserveSnapshot(d.ID, o.kind, at, o.data)
+			if err != nil {
+				return err
+			}
+			st, err := tx.ProbeStatus(d.ID, o.kind)
+			if err != nil {
+				return err
+			}
+			wasUnreachable := st.Unreachable
+			st.LastRun, st.LastOK, st.ConsecutiveFailures, st.LastError, st.Unreachable = at, at, 0, "", false
+			if err := tx.SetProbeStatus(st); err != nil {
+				return err
+			}
+			if wasUnreachable {
+				if err := add(store.Event{Kind: "reachable", Probe: o.kind, Severity: store.SevInfo}); err != nil {
+					return err
+				}
+			}
+			if changed {
+				res.Changed = append(res.Changed, o.kind)
+				if prev != nil && m.judge != nil {
+					for _, ev := range m.judge.Changes(d.Name, o.kind, prev.Data, cur.Data, at) {
+						if err := add(ev); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		if err := tx.MarkChecked(d.ID, at); err != nil {
+			return err
+		}
+		if m.judge == nil {
+			return nil
+		}
+		latest := map[string]*store.Snapshot{}
+		for k := range m.probers {
+			sn, err := tx.LatestSnapshot(d.ID, k)
+			if err != nil {
+				return err
+			}
+			if sn != nil {
+				latest[k] = sn
+			}
+		}
+		v, err := m.judge.Verdict(tx, d, latest, failed, at)
+		if err != nil {
+			return fmt.Errorf("verdict %s: %w", d.Name, err)
+		}
+		res.State = v.State
+		if v.State == "" {
+			return nil
+		}
+		id, err := tx.SetState(d.ID, at, v.State, v.Reasons, v.Severity)
+		if err != nil {
+			return err
+		}
+		if id != 0 {
+			res.Events = append(res.Events, store.Event{ID: id, DomainID: d.ID, Domain: d.Name, At: at, Kind: "state_changed",
+				Field: "state", Old: d.State, New: v.State, Severity: v.Severity})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record check of %s: %w", d.Name, err)
+	}
+	if m.opt.OnEvent != nil {
+		for _, ev := range res.Events {
+			m.opt.OnEvent(ev)
+		}
+	}
+	return res, nil
+}
+
+// RunOnce checks every enabled domain with every probe once, with at most
+// Workers checks at a time. progress, when set, is called after each domain.
+func (m *Monitor) RunOnce(ctx context.Context, progress func(done, total int)) error {
+	enabled := true
+	ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
+	if err != nil {
+		return err
+	}
+	work := make(chan string)
+	var done atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for range min(m.opt.Workers, max(len(ds), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range work {
+				if _, err := m.Check(ctx, name, nil); err != nil && ctx.Err() == nil {
+					failed.Add(1)
+					m.log.Error("check failed", "domain", name, "err", err)
+				}
+				n := done.Add(1)
+				if progress != nil {
+					progress(int(n), len(ds))
+				}
+			}
+		}()
+	}
+feed:
+	for _, d := range ds {
+		select {
+		case work <- d.Name:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d of %d checks could not be recorded", n, len(ds))
+	}
+	return nil
+}
+
+// Run is the daemon loop: it schedules every probe kind by its cron spec,
+// picks up domains added while it runs, and returns nil when ctx ends after
+// in-flight checks finished or were dropped.
+func (m *Monitor) Run(ctx context.Context) error {
+	if !m.started.CompareAndSwap(false, true) {
+		return errors.New("monitor already running")
+	}
+	parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithParser(parser))
+	intervals := map[string]time.Duration{}
+	for _, kind := range m.kinds {
+		spec := m.opt.Schedules[kind]
+		if spec == "" {
+			return fmt.Errorf("no schedule for probe %s", kind)
+		}
+		sched, err := parser.Parse(spec)
+		if err != nil {
+			return fmt.Errorf("schedule %s %q: %w", kind, spec, err)
+		}
+		now := m.opt.Now()
+		intervals[kind] = sched.Next(sched.Next(now)).Sub(sched.Next(now))
+		if _, err := c.AddFunc(spec, func() { m.tick(ctx, kind, intervals[kind]) }); err != nil {
+			return fmt.Errorf("schedule %s: %w", kind, err)
+		}
+	}
+	for _, j := range m.opt.Jobs {
+		if _, err := c.AddFunc(j.Spec, func() {
+			m.cycle.Add(1)
+			defer m.cycle.Done()
+			if err := j.Run(ctx); err != nil && ctx.Err() == nil {
+				m.log.Error("job failed", "job", j.Name, "err", err)
+			}
+		}); err != nil {
+			return fmt.Errorf("schedule job %s %q: %w", j.Name, j.Spec, err)
+		}
+	}
+	// Catch up at start: a probe never run, or not run within its interval,
+	// is due now (spread over a minute at most), so a restart does not wait a
+	// day for WHOIS.
+	if err := m.catchUp(ctx, intervals); err != nil {
+		return err
+	}
+	c.Start()
+	defer func() { <-c.Stop().Done() }()
+
+	jobs := make(chan *job)
+	var wg sync.WaitGroup
+	for range m.opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if _, err := m.Check(ctx, j.name, j.kinds); err != nil && ctx.Err() == nil {
+					if errors.Is(err, store.ErrNotFound) {
+						m.log.Debug("domain removed before its check", "domain", j.name)
+					} else {
+						m.log.Error("check failed", "domain", j.name, "err", err)
+					}
+				}
+				m.q.done(j)
+			}
+		}()
+	}
+	go m.pollNew(ctx, intervals)
+	m.dispatch(ctx, jobs)
+	close(jobs)
+	wg.Wait()
+	m.cycle.Wait()
+	return nil
+}
+
+// dispatch hands due jobs to the workers until ctx ends.
+func (m *Monitor) dispatch(ctx context.Context, jobs chan<- *job) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		j, wait := m.q.popDue(m.opt.Now())
+		if j != nil {
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		if wait < 0 {
+			wait = time.Hour
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.q.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+func (m *Monitor) enabledDomains(ctx context.Context) ([]store.Domain, error) {
+	enabled := true
+	ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
+	return ds, err
+}
+
+// tick schedules one probe kind for every enabled domain, each at its
+// stable offset inside the interval.
+func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration) {
+	ds, err := m.enabledDomains(ctx)
+	if err != nil {
+		m.log.Error("read watchlist", "err", err)
+		return
+	}
+	now := m.opt.Now()
+	for _, d := range ds {
+		due := now
+		if m.opt.Spread {
+			due = now.Add(offset(d.Name, interval))
+		}
+		m.q.push(due, d.ID, d.Name, []string{kind})
+	}
+}
+
+func (m *Monitor) catchUp(ctx context.Context, intervals map[string]time.Duration) error {
+	ds, err := m.enabledDomains(ctx)
+	if err != nil {
+		return fmt.Errorf("read watchlist: %w", err)
+	}
+	now := m.opt.Now()
+	for _, d := range ds {
+		sts, err := m.st.ProbeStatuses(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		last := map[string]time.Time{}
+		for _, s := range sts {
+			last[s.Probe] = s.LastRun
+		}
+		m.catchUpDomain(d, last, intervals, now)
+	}
+	return nil
+}
+
+func (m *Monitor) catchUpDomain(d store.Domain, last map[string]time.Time, intervals map[string]time.Duration, now time.Time) {
+	var due []string
+	for _, k := range m.kinds {
+		if l := last[k]; l.IsZero() || now.Sub(l) >= intervals[k] {
+			due = append(due, k)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	at := now
+	if m.opt.Spread {
+		at = now.Add(offset(d.Name, min(time.Minute, intervals[due[0]])))
+	}
+	m.q.push(at, d.ID, d.Name, due)
+}
+
+// pollNew picks up domains added while the daemon runs.
+func (m *Monitor) pollNew(ctx context.Context, intervals map[string]time.Duration) {
+	t := time.NewTicker(m.opt.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ds, err := m.enabledDomains(ctx)
+		if err != nil {
+			continue
+		}
+		now := m.opt.Now()
+		for _, d := range ds {
+			if !d.LastChecked.IsZero() {
+				continue
+			}
+			// Never checked: due now, whatever its slot.
+			m.q.push(now, d.ID, d.Name, m.kinds)
+		}
+	}
+}
