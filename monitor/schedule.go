@@ -35,7 +35,13 @@ type queue struct {
 	mu      sync.Mutex
 	items   jobHeap
 	pending map[pendingKey]*job
+	slots   map[slotKey]*job // jobs still in the heap, by domain and due time
 	wake    chan struct{}
+}
+
+type slotKey struct {
+	domainID int64
+	due      int64
 }
 
 type pendingKey struct {
@@ -44,7 +50,7 @@ type pendingKey struct {
 }
 
 func newQueue() *queue {
-	return &queue{pending: map[pendingKey]*job{}, wake: make(chan struct{}, 1)}
+	return &queue{pending: map[pendingKey]*job{}, slots: map[slotKey]*job{}, wake: make(chan struct{}, 1)}
 }
 
 // push schedules kinds of a domain at due; kinds already pending are
@@ -61,16 +67,11 @@ func (q *queue) push(due time.Time, domainID int64, name string, kinds []string)
 			continue
 		}
 		if j == nil {
-			// Merge into a pending job of this domain due at the same time.
-			for _, other := range kinds {
-				if p, ok := q.pending[pendingKey{domainID, other}]; ok && p.due.Equal(due) && p.index >= 0 {
-					j = p
-					break
-				}
-			}
-			if j == nil {
+			slot := slotKey{domainID, due.UnixNano()}
+			if j = q.slots[slot]; j == nil {
 				j = &job{due: due, domainID: domainID, name: name}
 				heap.Push(&q.items, j)
+				q.slots[slot] = j
 			}
 		}
 		j.kinds = append(j.kinds, k)
@@ -99,6 +100,7 @@ func (q *queue) popDue(now time.Time) (*job, time.Duration) {
 		return nil, wait
 	}
 	heap.Pop(&q.items)
+	delete(q.slots, slotKey{top.domainID, top.due.UnixNano()})
 	return top, 0
 }
 
