@@ -1,0 +1,208 @@
+package httpprobe
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/takedownhq/takedown/monitor/netguard"
+)
+
+// Limits on what is kept from a page.
+const (
+	// MaxText is the excerpt of visible text kept, in bytes. Seizure and
+	// parking wording sits near the top of a page.
+	MaxText = 8 << 10
+	// MaxTitle bounds the title, in bytes.
+	MaxTitle = 512
+	// MaxAssets bounds the asset list; MaxAsset each entry, in bytes.
+	MaxAssets = 64
+	MaxAsset  = 512
+)
+
+// Extracted is what a page says, as plain cleaned text.
+type Extracted struct {
+	// Title is the first <title>, entities decoded, cleaned.
+	Title string
+	// Text is the start of the visible text (MaxText bytes): text outside
+	// script, style and similar elements, plus image alt text (a banner
+	// that is only an image often says it in alt), whitespace collapsed.
+	Text string
+	// TextHash is the SHA-256 (hex) of the whole visible text, not only of
+	// the excerpt, so a change anywhere in the page shows.
+	TextHash string
+	// Assets are the distinct paths of images, scripts, style sheets,
+	// frames and CSS url(...) references, in document order.
+	Assets []string
+	// Refresh is the target of a <meta http-equiv="refresh">, not followed.
+	Refresh string
+}
+
+// skipText are elements whose text a visitor does not see.
+var skipText = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Iframe: true, atom.Noembed: true, atom.Noframes: true, atom.Object: true,
+	atom.Xmp: true,
+}
+
+// assetAttr names the attribute holding an asset path, per element.
+var assetAttr = map[atom.Atom]string{
+	atom.Img: "src", atom.Script: "src", atom.Link: "href", atom.Source: "src",
+	atom.Iframe: "src", atom.Frame: "src", atom.Embed: "src", atom.Object: "data",
+	atom.Video: "poster", atom.Audio: "src", atom.Input: "src", atom.Body: "background",
+}
+
+var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")\s]{1,2048})['"]?\s*\)`)
+
+type textSink struct {
+	h       hash.Hash
+	excerpt strings.Builder
+	started bool
+	full    bool
+}
+
+func (t *textSink) add(raw string) {
+	s := netguard.Clean(raw, 0)
+	if s == "" {
+		return
+	}
+	if t.started {
+		t.h.Write([]byte{' '})
+	}
+	t.h.Write([]byte(s))
+	if !t.full {
+		if t.started {
+			s = " " + s
+		}
+		room := MaxText - t.excerpt.Len()
+		if len(s) > room {
+			s = netguard.Clean(s, room) // cuts on a rune boundary
+			t.full = true
+		}
+		t.excerpt.WriteString(s)
+	}
+	t.started = true
+}
+
+type assetList struct {
+	seen map[string]bool
+	list []string
+}
+
+func (a *assetList) add(raw string) {
+	s := netguard.Clean(raw, MaxAsset)
+	if s == "" || len(a.list) >= MaxAssets || a.seen[s] {
+		return
+	}
+	a.seen[s] = true
+	a.list = append(a.list, s)
+}
+
+// Extract reads HTML from r to its end (the caller bounds r) and returns
+// the title, visible text and asset paths. It does not fail: whatever is
+// malformed is read as the HTML5 tokenizer reads it. Read errors from r end
+// the extraction; the caller checks them on its reader.
+func Extract(r io.Reader) Extracted {
+	z := html.NewTokenizer(r)
+	text := &textSink{h: sha256.New()}
+	assets := &assetList{seen: map[string]bool{}}
+	var (
+		title, refresh string
+		haveTitle      bool
+		raw            atom.Atom // the raw-text element whose content comes next
+	)
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return Extracted{
+				Title:    title,
+				Text:     text.excerpt.String(),
+				TextHash: hex.EncodeToString(text.h.Sum(nil)),
+				Assets:   assets.list,
+				Refresh:  refresh,
+			}
+		case html.TextToken:
+			switch {
+			case raw == atom.Title:
+				if !haveTitle {
+					title, haveTitle = netguard.Clean(string(z.Text()), MaxTitle), true
+				}
+			case raw == atom.Style:
+				for _, m := range cssURL.FindAllSubmatch(z.Raw(), -1) {
+					assets.add(string(m[1]))
+				}
+			case skipText[raw]:
+			default:
+				text.add(string(z.Text()))
+			}
+			raw = 0
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			raw = 0
+			if tt == html.StartTagToken {
+				raw = a
+			}
+			if !hasAttr {
+				continue
+			}
+			attrs := map[string]string{}
+			for {
+				k, v, more := z.TagAttr()
+				key := string(k)
+				if _, dup := attrs[key]; !dup {
+					attrs[key] = string(v)
+				}
+				if !more {
+					break
+				}
+			}
+			if want, ok := assetAttr[a]; ok && attrs[want] != "" {
+				assets.add(attrs[want])
+			}
+			if st := attrs["style"]; st != "" {
+				for _, m := range cssURL.FindAllStringSubmatch(st, -1) {
+					assets.add(m[1])
+				}
+			}
+			switch a {
+			case atom.Img:
+				if alt := attrs["alt"]; alt != "" {
+					text.add(alt)
+				}
+			case atom.Meta:
+				if strings.EqualFold(attrs["http-equiv"], "refresh") && refresh == "" {
+					refresh = refreshURL(attrs["content"])
+				}
+				if p := attrs["property"]; p == "og:image" && attrs["content"] != "" {
+					assets.add(attrs["content"])
+				}
+			}
+		default:
+			raw = 0
+		}
+	}
+}
+
+// refreshURL takes the URL out of a refresh content such as
+// "0; url='https://example.org/'".
+func refreshURL(content string) string {
+	_, after, ok := strings.Cut(content, ";")
+	if !ok {
+		return ""
+	}
+	after = strings.TrimSpace(after)
+	if len(after) >= 4 && strings.EqualFold(after[:3], "url") {
+		after = strings.TrimSpace(after[3:])
+		after = strings.TrimSpace(strings.TrimPrefix(after, "="))
+	}
+	after = strings.Trim(after, `'"`)
+	return netguard.Clean(after, MaxAsset)
+}
