@@ -135,8 +135,8 @@ func (p *Prober) Probe(ctx context.Context, domain string) (*Snapshot, error) {
 	}
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(domain, p.port))
 	if err != nil {
-		if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("%w (%w)", err, ctx.Err())
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("no handshake within %s: %w", p.timeout, err)
 		}
 		return nil, fmt.Errorf("certprobe %s: %w: %w", domain, ErrProbeFailed, err)
 	}

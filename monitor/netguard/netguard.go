@@ -32,7 +32,7 @@ type BlockedError struct {
 }
 
 func (e *BlockedError) Error() string {
-	return fmt.Sprintf("netguard: %s is %s: %v (allow_private permits it)", e.Addr, e.Reason, ErrBlocked)
+	return fmt.Sprintf("netguard: %s is %s: %v (--allow-private permits it)", e.Addr, e.Reason, ErrBlocked)
 }
 
 // Unwrap lets errors.Is(err, ErrBlocked) match.

@@ -165,7 +165,7 @@ func (w *Web) Start(ctx context.Context) error {
 	go func() { defer w.wg.Done(); _ = w.httpsSrv.Serve(tlsLn) }()
 	go func() { defer w.wg.Done(); _ = w.httpSrv.Serve(w.httpLn) }()
 	context.AfterFunc(ctx, func() { _ = w.Close() })
-	w.log.Info("web started", "https", w.HTTPSAddr(), "http", w.HTTPAddr())
+	w.log.Debug("web started", "https", w.HTTPSAddr(), "http", w.HTTPAddr())
 	return nil
 }
 
