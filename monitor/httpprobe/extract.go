@@ -7,6 +7,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -58,36 +60,71 @@ var assetAttr = map[atom.Atom]string{
 	atom.Video: "poster", atom.Audio: "src", atom.Input: "src", atom.Body: "background",
 }
 
-var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")\s]{1,2048})['"]?\s*\)`)
+var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")\s]{1,1000})['"]?\s*\)`)
 
+// textSink collects visible text as netguard.Clean would leave it
+// (controls and invalid UTF-8 as U+FFFD, whitespace runs as one space,
+// ends trimmed) without building the whole text: it streams into the hash
+// and keeps only the excerpt, so a 2 MiB body of NULs costs no more than
+// its own size.
 type textSink struct {
 	h       hash.Hash
-	excerpt strings.Builder
-	started bool
-	full    bool
+	buf     []byte // pending bytes for h
+	excerpt []byte
+	started bool // something was written
+	space   bool // a space is owed before the next character
+	full    bool // the excerpt has reached MaxText
 }
 
-func (t *textSink) add(raw string) {
-	s := netguard.Clean(raw, 0)
-	if s == "" {
-		return
+func newTextSink() *textSink {
+	return &textSink{h: sha256.New(), buf: make([]byte, 0, 4096)}
+}
+
+// add appends one piece of text; pieces are separated by a space.
+func (t *textSink) add(raw []byte) {
+	t.space = t.started
+	for i := 0; i < len(raw); {
+		r, size := utf8.DecodeRune(raw[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+		case unicode.IsSpace(r):
+			t.space = t.started
+			continue
+		case netguard.IsControl(r):
+			r = utf8.RuneError
+		}
+		if t.space {
+			t.emit(' ')
+			t.space = false
+		}
+		t.emit(r)
+		t.started = true
 	}
-	if t.started {
-		t.h.Write([]byte{' '})
+}
+
+func (t *textSink) emit(r rune) {
+	if len(t.buf)+utf8.UTFMax > cap(t.buf) {
+		t.h.Write(t.buf)
+		t.buf = t.buf[:0]
 	}
-	t.h.Write([]byte(s))
+	t.buf = utf8.AppendRune(t.buf, r)
 	if !t.full {
-		if t.started {
-			s = " " + s
-		}
-		room := MaxText - t.excerpt.Len()
-		if len(s) > room {
-			s = netguard.Clean(s, room) // cuts on a rune boundary
+		if len(t.excerpt)+utf8.RuneLen(r) > MaxText {
 			t.full = true
+			return
 		}
-		t.excerpt.WriteString(s)
+		t.excerpt = utf8.AppendRune(t.excerpt, r)
 	}
-	t.started = true
+}
+
+// text returns the excerpt, without a trailing space left by the cut.
+func (t *textSink) text() string { return strings.TrimSuffix(string(t.excerpt), " ") }
+
+func (t *textSink) sum() string {
+	t.h.Write(t.buf)
+	t.buf = t.buf[:0]
+	return hex.EncodeToString(t.h.Sum(nil))
 }
 
 type assetList struct {
@@ -110,7 +147,7 @@ func (a *assetList) add(raw string) {
 // the extraction; the caller checks them on its reader.
 func Extract(r io.Reader) Extracted {
 	z := html.NewTokenizer(r)
-	text := &textSink{h: sha256.New()}
+	text := newTextSink()
 	assets := &assetList{seen: map[string]bool{}}
 	var (
 		title, refresh string
@@ -123,8 +160,8 @@ func Extract(r io.Reader) Extracted {
 		case html.ErrorToken:
 			return Extracted{
 				Title:    title,
-				Text:     text.excerpt.String(),
-				TextHash: hex.EncodeToString(text.h.Sum(nil)),
+				Text:     text.text(),
+				TextHash: text.sum(),
 				Assets:   assets.list,
 				Refresh:  refresh,
 			}
@@ -140,7 +177,7 @@ func Extract(r io.Reader) Extracted {
 				}
 			case skipText[raw]:
 			default:
-				text.add(string(z.Text()))
+				text.add(z.Text())
 			}
 			raw = 0
 		case html.StartTagToken, html.SelfClosingTagToken:
@@ -175,7 +212,7 @@ func Extract(r io.Reader) Extracted {
 			switch a {
 			case atom.Img:
 				if alt := attrs["alt"]; alt != "" {
-					text.add(alt)
+					text.add([]byte(alt))
 				}
 			case atom.Meta:
 				if strings.EqualFold(attrs["http-equiv"], "refresh") && refresh == "" {

@@ -316,10 +316,10 @@ func (p *Prober) readBody(s *Snapshot, body *boundedReader, contentType string) 
 		if err != nil {
 			r = body
 		}
-		b, _ := io.ReadAll(r)
-		t := &textSink{h: sha256.New()}
-		t.add(string(b))
-		s.Text, s.TextHash = t.excerpt.String(), hex.EncodeToString(t.h.Sum(nil))
+		b, _ := io.ReadAll(r) // bounded by MaxBody
+		t := newTextSink()
+		t.add(b)
+		s.Text, s.TextHash = t.text(), t.sum()
 	default:
 		h := sha256.New()
 		_, _ = io.Copy(h, body)

@@ -27,7 +27,7 @@ func Clean(s string, max int) string {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 			continue
-		case isControl(r):
+		case IsControl(r):
 			r = utf8.RuneError
 		}
 		n := utf8.RuneLen(r)
@@ -53,9 +53,9 @@ func cap64k(max int) int {
 	return max
 }
 
-// isControl is true for characters that move the cursor, hide text or
+// IsControl is true for characters that move the cursor, hide text or
 // reorder it on a terminal or in a browser.
-func isControl(r rune) bool {
+func IsControl(r rune) bool {
 	switch {
 	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
 		return true

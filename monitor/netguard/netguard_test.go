@@ -207,7 +207,7 @@ func FuzzClean(f *testing.F) {
 			t.Fatalf("len %d > max %d", len(got), max)
 		}
 		for i, r := range got {
-			if isControl(r) || (r == '\ufffd' && got[i:i+3] != "\ufffd") {
+			if IsControl(r) || (r == '\ufffd' && got[i:i+3] != "\ufffd") {
 				t.Fatalf("control or invalid byte %q at %d in %q", r, i, got)
 			}
 			if r != ' ' && (r == '\n' || r == '\t' || r == '\r') {

@@ -24,6 +24,9 @@ type Page struct {
 	// Endless makes the server keep sending filler after Body until the
 	// client hangs up or the server closes: a body with no end.
 	Endless bool
+	// Interval, with Endless, is the pause between filler chunks: a body
+	// that drips instead of floods. Default 0.
+	Interval time.Duration
 	// Header holds extra response headers.
 	Header map[string]string
 }
@@ -92,15 +95,28 @@ func (w *Web) serve(rw http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = io.WriteString(rw, p.Body)
 	if p.Endless {
-		w.endless(rw, r)
+		w.endless(rw, r, p.Interval)
 	}
 }
 
-// endless writes filler until the client goes away or the server closes.
-func (w *Web) endless(rw http.ResponseWriter, r *http.Request) {
+// endless writes filler until the client goes away or the server closes,
+// as fast as it can, or one line per interval.
+func (w *Web) endless(rw http.ResponseWriter, r *http.Request, interval time.Duration) {
 	chunk := []byte(strings.Repeat("<p>and on and on and on</p>\n", 1024))
+	if interval > 0 {
+		chunk = chunk[:28]
+	}
 	rc := http.NewResponseController(rw)
 	for {
+		if interval > 0 {
+			t := time.NewTimer(interval)
+			select {
+			case <-r.Context().Done():
+			case <-w.closed:
+			case <-t.C:
+			}
+			t.Stop()
+		}
 		select {
 		case <-r.Context().Done():
 			return
@@ -111,6 +127,9 @@ func (w *Web) endless(rw http.ResponseWriter, r *http.Request) {
 		_ = rc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if _, err := rw.Write(chunk); err != nil {
 			return
+		}
+		if interval > 0 {
+			_ = rc.Flush()
 		}
 	}
 }
