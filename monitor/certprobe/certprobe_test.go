@@ -24,7 +24,7 @@ type fixture struct {
 
 // newFixture starts the simnet web and a DNS server answering 127.0.0.1
 // for every name given, and returns network settings pointing at both.
-func newFixture(t *testing.T, names ...string) *fixture {
+func newFixture(t testing.TB, names ...string) *fixture {
 	t.Helper()
 	w, err := simnet.NewWeb(simnet.WebOptions{StallMax: 30 * time.Second})
 	if err != nil {
@@ -259,4 +259,22 @@ func TestSnapshotJSONKeys(t *testing.T) {
 
 func fingerprint(der []byte) string {
 	return record(mustParse(der)).SHA256
+}
+
+// BenchmarkProbe measures certificate probes (DNS, TCP, TLS handshake,
+// verification) against simnet on loopback, and reports probes per second.
+func BenchmarkProbe(b *testing.B) {
+	f := newFixture(b, "bench.example")
+	p := f.prober()
+	b.SetParallelism(4)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := p.Probe(context.Background(), "bench.example"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "probes/s")
 }

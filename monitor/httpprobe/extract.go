@@ -190,42 +190,65 @@ func Extract(r io.Reader) Extracted {
 			if !hasAttr {
 				continue
 			}
-			attrs := map[string]string{}
+			want, ok := assetAttr[a]
+			if !ok {
+				want = "\x00" // matches no attribute name
+			}
+			var asset, style, alt, equiv, content, property string
 			for {
 				k, v, more := z.TagAttr()
-				key := string(k)
-				if _, dup := attrs[key]; !dup {
-					attrs[key] = string(v)
+				// First occurrence wins, as in a browser. The switch on
+				// string(k) does not allocate; values are copied only when kept.
+				switch string(k) {
+				case want:
+					asset = first(asset, v)
+				case "style":
+					style = first(style, v)
+				case "alt":
+					alt = first(alt, v)
+				case "http-equiv":
+					equiv = first(equiv, v)
+				case "content":
+					content = first(content, v)
+				case "property":
+					property = first(property, v)
 				}
 				if !more {
 					break
 				}
 			}
-			if want, ok := assetAttr[a]; ok && attrs[want] != "" {
-				assets.add(attrs[want])
+			if asset != "" {
+				assets.add(asset)
 			}
-			if st := attrs["style"]; st != "" {
-				for _, m := range cssURL.FindAllStringSubmatch(st, -1) {
+			if style != "" {
+				for _, m := range cssURL.FindAllStringSubmatch(style, -1) {
 					assets.add(m[1])
 				}
 			}
 			switch a {
 			case atom.Img:
-				if alt := attrs["alt"]; alt != "" {
+				if alt != "" {
 					text.add([]byte(alt))
 				}
 			case atom.Meta:
-				if strings.EqualFold(attrs["http-equiv"], "refresh") && refresh == "" {
-					refresh = refreshURL(attrs["content"])
+				if strings.EqualFold(equiv, "refresh") && refresh == "" {
+					refresh = refreshURL(content)
 				}
-				if p := attrs["property"]; p == "og:image" && attrs["content"] != "" {
-					assets.add(attrs["content"])
+				if property == "og:image" && content != "" {
+					assets.add(content)
 				}
 			}
 		default:
 			raw = 0
 		}
 	}
+}
+
+func first(have string, v []byte) string {
+	if have != "" || len(v) == 0 {
+		return have
+	}
+	return string(v)
 }
 
 // refreshURL takes the URL out of a refresh content such as

@@ -288,7 +288,10 @@ func (p *Prober) fetch(ctx context.Context, start string) (*Snapshot, error) {
 	}
 	body := &boundedReader{r: resp.Body, left: MaxBody}
 	p.readBody(s, body, resp.Header.Get("Content-Type"))
-	if body.err != nil {
+	// The transport sometimes ends a body cut by the deadline with a plain
+	// EOF, so the context is asked too: a body that did not finish in time
+	// is a failed probe, never a shorter page.
+	if body.err != nil || (ctx.Err() != nil && !body.truncated) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("read body of %s: %w after %s", s.FinalURL, errTimeout, p.timeout)
 		}

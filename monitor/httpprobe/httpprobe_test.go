@@ -385,9 +385,9 @@ func TestProbeDrippingBodyTimesOut(t *testing.T) {
 	f.web.SetPage("drip.example", p)
 	f.net.Timeout = 300 * time.Millisecond
 	start := time.Now()
-	_, err := f.prober().Probe(context.Background(), "drip.example")
+	s, err := f.prober().Probe(context.Background(), "drip.example")
 	if !errors.Is(err, ErrProbeFailed) || !strings.Contains(err.Error(), "timed out") {
-		t.Fatalf("err = %v, want a timeout wrapping ErrProbeFailed", err)
+		t.Fatalf("err = %v, want a timeout wrapping ErrProbeFailed; snapshot %+v", err, s)
 	}
 	// Two attempts (https, then http), each bounded by the timeout.
 	if d := time.Since(start); d > 2*time.Second {
@@ -419,4 +419,23 @@ func TestProbeGzipBombIsBounded(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 48<<20 {
 		t.Fatalf("allocated %d MiB for a 2 MiB cap", alloc>>20)
 	}
+}
+
+// BenchmarkProbe measures whole probes (DNS, TLS handshake, GET, parse)
+// against simnet on loopback, 8 at a time, and reports probes per second.
+func BenchmarkProbe(b *testing.B) {
+	f := newFixture(b, "bench.example")
+	f.web.SetPage("bench.example", simnet.SeizedICE2010Page())
+	p := f.prober()
+	b.SetParallelism(4) // GOMAXPROCS x 4 goroutines
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := p.Probe(context.Background(), "bench.example"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "probes/s")
 }

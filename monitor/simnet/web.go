@@ -169,11 +169,18 @@ func (w *Web) Start(ctx context.Context) error {
 	return nil
 }
 
-// HTTPSAddr is the HTTPS server's host:port, after Start.
-func (w *Web) HTTPSAddr() string { return w.httpsLn.Addr().String() }
+// HTTPSAddr is the HTTPS server's host:port; empty before Start.
+func (w *Web) HTTPSAddr() string { return addrOf(w.httpsLn) }
 
-// HTTPAddr is the plain HTTP server's host:port, after Start.
-func (w *Web) HTTPAddr() string { return w.httpLn.Addr().String() }
+// HTTPAddr is the plain HTTP server's host:port; empty before Start.
+func (w *Web) HTTPAddr() string { return addrOf(w.httpLn) }
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
 
 // CA is the authority that issues the valid certificates.
 func (w *Web) CA() *CA { return w.ca }
