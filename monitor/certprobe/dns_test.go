@@ -9,7 +9,7 @@ import (
 	"github.com/miekg/dns"
 )
 
-// testDNS is a tiny authoritative server on 127.0.0.1 answering A queries
+// testDNS (a copy of the one in netguard's tests) is a tiny authoritative server on 127.0.0.1 answering A queries
 // from a map; the probes use it as their resolver. Unknown names get
 // NXDOMAIN, known names without an A answer NODATA.
 type testDNS struct {
@@ -45,15 +45,6 @@ func (d *testDNS) set(name string, ips ...string) {
 	d.a[dns.Fqdn(strings.ToLower(name))] = ips
 }
 
-// rebind makes the first A answer for name first, and later ones then.
-func (d *testDNS) rebind(name, first, then string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	fq := dns.Fqdn(name)
-	d.a[fq] = []string{first}
-	d.next[fq] = []string{then}
-}
-
 func (d *testDNS) serve(w dns.ResponseWriter, req *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(req)
@@ -86,10 +77,4 @@ func (d *testDNS) serve(w dns.ResponseWriter, req *dns.Msg) {
 		}
 	}
 	_ = w.WriteMsg(m)
-}
-
-func (d *testDNS) hitCount(name string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.hits[dns.Fqdn(name)]
 }
