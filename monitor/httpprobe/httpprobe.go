@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/html/charset"
@@ -96,7 +97,8 @@ type Snapshot struct {
 	// CertError is the certprobe verification code of the final https
 	// connection; empty for a valid certificate or plain http.
 	CertError string `json:"cert_error,omitempty"`
-	// HTTPSError says why https gave no answer, when Scheme is http.
+	// HTTPSError says why https gave no answer, when Scheme is http:
+	// blocked, timeout, dns, tls, refused, connect or error.
 	HTTPSError string `json:"https_error,omitempty"`
 }
 
@@ -126,7 +128,7 @@ func WithUserAgent(ua string) Option { return func(p *Prober) { p.userAgent = ua
 // (default 443 and 80; URLs on those ports, including every URL without a
 // port, are dialled on these), Timeout per scheme attempt including the
 // redirects and the body (default 5s), Resolver and AllowPrivate for the
-// SSRF guard.
+// SSRF guard. A probe takes at most two timeouts (https, then http).
 func New(n config.Network, opts ...Option) *Prober {
 	p := &Prober{
 		guard:     netguard.New(n),
@@ -218,8 +220,10 @@ func errorClass(err error) string {
 		return "dns"
 	case errors.As(err, &tlsErr), errors.As(err, &recErr), strings.Contains(err.Error(), "tls:"):
 		return "tls"
-	case errors.As(err, &opErr) && opErr.Op == "dial":
+	case errors.Is(err, syscall.ECONNREFUSED):
 		return "refused"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return "connect" // unreachable, reset, and the like
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
