@@ -301,6 +301,11 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 					}
 					return Stats{}, fmt.Errorf("alerts: event %d: %w", r.EventID, err)
 				}
+				// Tags are not stored with events; show the domain's
+				// current ones where it is watched.
+				if d, err := n.st.Domain(ctx, e.Domain); err == nil {
+					e.Tags = d.Tags
+				}
 				ev, events[r.EventID] = e, e
 			}
 			g.events = append(g.events, ev)
