@@ -96,7 +96,7 @@ func TestMailContentAndHeaders(t *testing.T) {
 	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "soc-mail", Email: []string{"soc@example.org"}}), st, fastOpts(clk))
 	watch(t, st, "thefoxcloud.com", "dprk")
 	detail, _ := json.Marshal(map[string]any{
-		"reasons": []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns", "rdap status server hold"},
+		"reasons":            []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns", "rdap status server hold"},
 		"registry_domain_id": "2336799_DOMAIN_COM-VRSN",
 	})
 	evID := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Field: "state", Old: "seized", New: "reregistered",
