@@ -359,7 +359,7 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 	for _, g := range hookGroups {
 		msg, err := n.message(g)
 		if err == nil {
-			err = n.hooks.post(ctx, g.recipient, g.ch.secret, payloadOf(msg, now), now)
+			err = n.hooks.post(ctx, g.ch.webhook, g.ch.secret, payloadOf(msg, now), now)
 		} else {
 			err = permanent(err)
 		}
@@ -514,7 +514,7 @@ func (n *Notifier) Test(ctx context.Context, name string) ([]TestResult, error) 
 						err = n.mailer.send(ctx, []outMail{{to: r, msg: msg}}, now)[0]
 					}
 				} else {
-					err = n.hooks.post(ctx, r, c.secret, payloadOf(msg, now), now)
+					err = n.hooks.post(ctx, c.webhook, c.secret, payloadOf(msg, now), now)
 				}
 			}
 			out = append(out, TestResult{Channel: c.name, Recipient: r, Err: err})

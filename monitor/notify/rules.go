@@ -41,6 +41,7 @@ type channel struct {
 	name     string
 	emails   []string // bare addresses
 	webhook  string
+	hookShow string // webhook URL without path or query: outbox recipient
 	secret   []byte
 	kinds    map[string]bool // nil: all kinds
 	minRank  int
@@ -51,12 +52,15 @@ type channel struct {
 
 func (c *channel) isMail() bool { return len(c.emails) > 0 }
 
-// recipients are the outbox rows' recipients: addresses or the URL.
+// recipients are the outbox rows' recipients: addresses, or the webhook's
+// host. A webhook URL often holds its secret token (Slack's do), so it is
+// not written to the outbox, shown by `alerts list`, nor kept in the
+// database; rows are posted to the channel's URL as configured now.
 func (c *channel) recipients() []string {
 	if c.isMail() {
 		return c.emails
 	}
-	return []string{c.webhook}
+	return []string{c.hookShow}
 }
 
 func (c *channel) matches(ev store.Event) bool {
@@ -134,6 +138,7 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 				return nil, fmt.Errorf("%s: webhook %q: want an http or https URL", at, cc.Webhook)
 			}
 			c.webhook = u.String()
+			c.hookShow = redactURL(c.webhook)
 			c.secret = []byte(cc.Secret)
 		default:
 			return nil, fmt.Errorf("%s: neither email nor webhook", at)

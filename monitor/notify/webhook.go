@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -129,15 +130,16 @@ func newHookSender(c *http.Client, timeout time.Duration) *hookSender {
 // than 408, 425 and 429; anything else (5xx, timeouts, refused
 // connections) is retried, after Retry-After when the server sends one.
 func (h *hookSender) post(ctx context.Context, url string, secret []byte, p Payload, now time.Time) error {
+	show := redactURL(url)
 	body, err := json.Marshal(p)
 	if err != nil {
-		return permanent(fmt.Errorf("webhook %s: encode: %w", url, err))
+		return permanent(fmt.Errorf("webhook %s: encode: %w", show, err))
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return permanent(fmt.Errorf("webhook %s: %w", url, err))
+		return permanent(fmt.Errorf("webhook %s: %w", show, redactErr(err, url, show)))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "takedown-notify/1")
@@ -149,7 +151,7 @@ func (h *hookSender) post(ctx context.Context, url string, secret []byte, p Payl
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook %s: %w", url, err)
+		return fmt.Errorf("webhook %s: %w", show, redactErr(err, url, show))
 	}
 	defer resp.Body.Close()
 	// Read a little of the answer for the error message; drain a bounded
@@ -159,7 +161,7 @@ func (h *hookSender) post(ctx context.Context, url string, secret []byte, p Payl
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	err = fmt.Errorf("webhook %s: HTTP %d: %s", url, resp.StatusCode, cleanLine(strings.TrimSpace(string(snippet)), 200))
+	err = fmt.Errorf("webhook %s: HTTP %d: %s", show, resp.StatusCode, cleanLine(strings.TrimSpace(string(snippet)), 200))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout ||
 		resp.StatusCode == http.StatusTooEarly || resp.StatusCode >= 500:
@@ -208,3 +210,33 @@ type retryAfterError struct {
 
 func (e *retryAfterError) Error() string { return e.err.Error() }
 func (e *retryAfterError) Unwrap() error { return e.err }
+
+// redactURL keeps a URL's scheme and host: its path and query may be the
+// secret (an incoming-webhook token).
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "webhook"
+	}
+	s := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		s += "/…"
+	}
+	return s
+}
+
+// redactErr rewrites an error whose text quotes the URL (net/http's do).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redactErr(err error, raw, show string) error {
+	if err == nil || !strings.Contains(err.Error(), raw) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), raw, show), err: err}
+}

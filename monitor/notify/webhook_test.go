@@ -120,7 +120,7 @@ func TestWebhookSignedPayload(t *testing.T) {
 	if err := Verify([]byte(secret), r.header, r.body, clk.Now().Add(time.Hour), 5*time.Minute); err == nil {
 		t.Error("Verify accepted a replay an hour later")
 	}
-	key := store.IdempotencyKey(evID, "hook", hs.URL+"/hook")
+	key := store.IdempotencyKey(evID, "hook", hs.URL+"/…")
 	if r.header.Get("X-Takedown-Delivery") != key || r.header.Get("Content-Type") != "application/json" {
 		t.Errorf("headers %v", r.header)
 	}
@@ -194,7 +194,9 @@ func TestWebhook5xxRetried(t *testing.T) {
 	hs := newHookServer(t, 500, 502, 503)
 	st := openStore(t, t.TempDir())
 	clk := &clock{}
-	n := newNotifier(t, hookCfg(hs.URL, "k"), st, fastOpts(clk))
+	// The path is the secret of an incoming webhook: it must not reach the
+	// outbox, where `alerts list` and the web UI show rows.
+	n := newNotifier(t, hookCfg(hs.URL+"/services/T000/B000/XXXXSECRET", "k"), st, fastOpts(clk))
 	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
 	for i := 1; i <= 3; i++ {
 		if s := flush(t, n); s.Retried != 1 {
@@ -203,6 +205,9 @@ func TestWebhook5xxRetried(t *testing.T) {
 		rows := outbox(t, st, store.OutboxPending)
 		if len(rows) != 1 || rows[0].Attempts != i || !strings.Contains(rows[0].LastError, "HTTP 5") {
 			t.Fatalf("attempt %d: rows %+v", i, rows)
+		}
+		if strings.Contains(rows[0].LastError+rows[0].Recipient, "SECRET") {
+			t.Fatalf("the webhook's secret path is in the outbox: %+v", rows[0])
 		}
 		clk.Advance(2 * time.Hour)
 	}
@@ -280,7 +285,7 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 	clk := &clock{}
 	opts := fastOpts(clk)
 	opts.WebhookTimeout = 200 * time.Millisecond
-	n := newNotifier(t, hookCfg(hs.URL, ""), st, opts)
+	n := newNotifier(t, hookCfg(hs.URL+"/hook?token=SECRET", ""), st, opts)
 	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState})
 	start := time.Now()
 	if s := flush(t, n); s.Retried != 1 {
@@ -289,7 +294,7 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 	if el := time.Since(start); el > time.Second {
 		t.Errorf("a hung endpoint held the pass for %s", el)
 	}
-	if rows := outbox(t, st, store.OutboxPending); !strings.Contains(rows[0].LastError, "deadline") {
+	if rows := outbox(t, st, store.OutboxPending); !strings.Contains(rows[0].LastError, "deadline") || strings.Contains(rows[0].LastError, "SECRET") {
 		t.Errorf("last error %q", rows[0].LastError)
 	}
 	hs.mu.Lock()
