@@ -280,6 +280,7 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 		g.rows = append(g.rows, r)
 	}
 	events := map[int64]*store.Event{}
+	tagsOf := map[string][]string{}
 	var mailGroups, hookGroups []*group
 	var done []*group
 	for _, k := range order {
@@ -303,9 +304,14 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 				}
 				// Tags are not stored with events; show the domain's
 				// current ones where it is watched.
-				if d, err := n.st.Domain(ctx, e.Domain); err == nil {
-					e.Tags = d.Tags
+				tags, ok := tagsOf[e.Domain]
+				if !ok {
+					if d, err := n.st.Domain(ctx, e.Domain); err == nil {
+						tags = d.Tags
+					}
+					tagsOf[e.Domain] = tags
 				}
+				e.Tags = tags
 				ev, events[r.EventID] = e, e
 			}
 			g.events = append(g.events, ev)
