@@ -155,3 +155,25 @@ func TestAlertsListCommand(t *testing.T) {
 		t.Errorf("bad status: exit %d, %s", code, errs)
 	}
 }
+
+func TestAlertsConfigErrorsAreUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, yaml := range map[string]string{
+		"digest":   `{name: a, webhook: "https://h.example/x", digest: "weekly"}`,
+		"both":     `{name: a, webhook: "https://h.example/x", email: ["a@example.org"]}`,
+		"severity": `{name: a, webhook: "https://h.example/x", min_severity: urgent}`,
+		"nosmtp":   `{name: a, email: ["a@example.org"]}`,
+	} {
+		p := filepath.Join(dir, name+".yaml")
+		os.WriteFile(p, []byte("alerts:\n  channels:\n    - "+yaml+"\n"), 0o600)
+		code, _, errs := runCLI(t, "--config", p, "alerts", "list")
+		if code != 2 || !strings.Contains(errs, "alerts.channels[0] (a)") {
+			t.Errorf("%s: exit %d, %s", name, code, errs)
+		}
+	}
+	p := filepath.Join(dir, "addr.yaml")
+	os.WriteFile(p, []byte("alerts:\n  smtp: {addr: \"127.0.0.1:25\", from: \"not an address\"}\n"), 0o600)
+	if code, _, errs := runCLI(t, "--config", p, "alerts", "test"); code != 2 || !strings.Contains(errs, `"not an address"`) {
+		t.Errorf("bad from: exit %d, %s", code, errs)
+	}
+}
