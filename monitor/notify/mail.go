@@ -128,11 +128,12 @@ func (m *mailer) build(o outMail, now time.Time) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// send delivers mails over as few connections as it can and returns one
-// error (or nil) per mail. A failed mail closes the connection so the next
-// one starts clean.
-func (m *mailer) send(ctx context.Context, mails []outMail, now time.Time) []error {
-	errs := make([]error, len(mails))
+// send delivers mails over as few connections as it can and calls done
+// with each mail's outcome as soon as it is known, so the caller can mark it
+// before the next one goes: a crash mid-batch then repeats nothing that was
+// marked. A failed mail closes the connection so the next starts clean. An
+// error from done stops the batch and is returned.
+func (m *mailer) send(ctx context.Context, mails []outMail, now time.Time, done func(i int, err error) error) error {
 	var c *gomail.Client
 	sent := 0
 	closeConn := func() {
@@ -143,39 +144,49 @@ func (m *mailer) send(ctx context.Context, mails []outMail, now time.Time) []err
 	}
 	defer closeConn()
 	for i, o := range mails {
-		msg, err := m.build(o, now)
-		if err != nil {
-			errs[i] = permanent(err)
-			continue
+		if err := done(i, m.sendOne(ctx, &c, &sent, o, now, closeConn)); err != nil {
+			return err
 		}
-		if c == nil || sent >= m.perDialMsgs {
-			closeConn()
-			cl, err := m.client()
-			if err != nil {
-				errs[i] = permanent(fmt.Errorf("smtp client: %w", err))
-				continue
-			}
-			dctx, cancel := context.WithTimeout(ctx, m.timeout)
-			err = cl.DialWithContext(dctx)
-			cancel()
-			if err != nil {
-				errs[i] = fmt.Errorf("smtp %s:%d: %w", m.host, m.port, err)
-				continue
-			}
-			c, sent = cl, 0
-		}
-		if err := c.Send(msg); err != nil {
-			err = fmt.Errorf("smtp %s:%d to %s: %w", m.host, m.port, o.to, err)
-			if smtpPermanent(err) {
-				err = permanent(err)
-			}
-			errs[i] = err
-			closeConn()
-			continue
-		}
-		sent++
 	}
-	return errs
+	return nil
+}
+
+func (m *mailer) sendOne(ctx context.Context, c **gomail.Client, sent *int, o outMail, now time.Time, closeConn func()) error {
+	msg, err := m.build(o, now)
+	if err != nil {
+		return permanent(err)
+	}
+	if *c == nil || *sent >= m.perDialMsgs {
+		closeConn()
+		cl, err := m.client()
+		if err != nil {
+			return permanent(fmt.Errorf("smtp client: %w", err))
+		}
+		dctx, cancel := context.WithTimeout(ctx, m.timeout)
+		err = cl.DialWithContext(dctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("smtp %s:%d: %w", m.host, m.port, err)
+		}
+		*c, *sent = cl, 0
+	}
+	if err := (*c).Send(msg); err != nil {
+		err = fmt.Errorf("smtp %s:%d to %s: %w", m.host, m.port, o.to, err)
+		closeConn()
+		if smtpPermanent(err) {
+			return permanent(err)
+		}
+		return err
+	}
+	*sent++
+	return nil
+}
+
+// sendNow delivers one mail on its own connection.
+func (m *mailer) sendNow(ctx context.Context, o outMail, now time.Time) error {
+	var res error
+	m.send(ctx, []outMail{o}, now, func(_ int, err error) error { res = err; return nil })
+	return res
 }
 
 // smtpPermanent: a 5xx reply to MAIL, RCPT or DATA will not change by

@@ -343,21 +343,24 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 		} else {
 			for start := 0; start < len(mailGroups); start += n.mailer.perDialMsgs {
 				chunk := mailGroups[start:min(start+n.mailer.perDialMsgs, len(mailGroups))]
-				mails := make([]outMail, len(chunk))
-				rendErr := make([]error, len(chunk))
-				for i, g := range chunk {
+				var mails []outMail
+				var sendGroups []*group
+				for _, g := range chunk {
 					msg, err := n.message(g)
-					mails[i], rendErr[i] = outMail{to: g.recipient, msg: msg}, err
+					if err != nil {
+						if err := n.record(ctx, g, permanent(err), now, &st); err != nil {
+							return st, err
+						}
+						continue
+					}
+					mails = append(mails, outMail{to: g.recipient, msg: msg})
+					sendGroups = append(sendGroups, g)
 				}
-				errs := n.mailer.send(ctx, mails, now)
-				for i, g := range chunk {
-					err := errs[i]
-					if rendErr[i] != nil {
-						err = permanent(rendErr[i])
-					}
-					if err := n.record(ctx, g, err, now, &st); err != nil {
-						return st, err
-					}
+				err := n.mailer.send(ctx, mails, now, func(i int, err error) error {
+					return n.record(ctx, sendGroups[i], err, now, &st)
+				})
+				if err != nil {
+					return st, err
 				}
 			}
 		}
@@ -517,7 +520,7 @@ func (n *Notifier) Test(ctx context.Context, name string) ([]TestResult, error) 
 					if n.mailer == nil {
 						err = errors.New("alerts.smtp.addr is not set")
 					} else {
-						err = n.mailer.send(ctx, []outMail{{to: r, msg: msg}}, now)[0]
+						err = n.mailer.sendNow(ctx, outMail{to: r, msg: msg}, now)
 					}
 				} else {
 					err = n.hooks.post(ctx, c.webhook, c.secret, payloadOf(msg, now), now)
