@@ -127,6 +127,15 @@ func New(cfg config.Alerts, st store.Store, opts Options) (*Notifier, error) {
 			return nil, err
 		}
 	}
+	for _, c := range chs {
+		for k := range c.kinds {
+			if !knownKinds[k] {
+				// Not an error: the daemon may add kinds this version does
+				// not know. But a typo would silence a channel.
+				n.log.Warn("alert channel names an event kind this version does not know", "channel", c.name, "kind", k)
+			}
+		}
+	}
 	if len(chs) > 0 && chs[0].implicit {
 		n.log.Info("no alert channels configured: mailing new look-alikes and state changes to alerts.smtp.from",
 			"to", chs[0].emails[0])

@@ -28,6 +28,9 @@ const (
 	defaultLookalike = "default-lookalikes"
 )
 
+var knownKinds = map[string]bool{KindLookalike: true, KindState: true, KindNS: true, KindCertChanged: true,
+	KindCertIssued: true, KindExpiring: true, KindUnreachable: true, KindReachable: true}
+
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.
 var DefaultEvents = []string{KindLookalike, KindState}
