@@ -94,32 +94,103 @@ type Web struct {
 	Token string `yaml:"token"`
 }
 
-// Alerts are the e-mail and webhook channels.
+// Alerts are the e-mail and webhook channels. With an SMTP address and no
+// channels, new look-alikes and state changes are mailed to SMTP.From (see
+// monitor/notify).
 type Alerts struct {
-	SMTP     SMTP      `yaml:"smtp"`
+	SMTP SMTP `yaml:"smtp"`
+	// BaseURL is the web UI's address, for links in messages. Default none.
 	BaseURL  string    `yaml:"base_url"`
 	Channels []Channel `yaml:"channels"`
+	// MaxAttempts bounds deliveries of one outbox row before it is marked
+	// failed. Default 20 (with the backoff capped at 1h: about half a day).
+	MaxAttempts int `yaml:"max_attempts,omitempty"`
 }
 
 // SMTP is the mail relay.
 type SMTP struct {
-	Addr     string `yaml:"addr"`
-	TLS      string `yaml:"tls"` // none, starttls (default), implicit
+	// Addr is host:port; empty disables e-mail.
+	Addr string `yaml:"addr"`
+	TLS  string `yaml:"tls"` // none, starttls (default), implicit
+	// Username and Password enable SMTP AUTH. A password is never sent
+	// over a connection without TLS, except to localhost.
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
-	From     string `yaml:"from"`
+	From     string `yaml:"from"` // default takedown@localhost
+	// CAFile is a PEM file of roots to trust for the relay's certificate
+	// instead of the system's (a lab relay, simnet). Default: system roots.
+	CAFile string `yaml:"ca_file,omitempty"`
 }
 
 // Channel routes events to e-mail recipients or a webhook.
 type Channel struct {
-	Name        string   `yaml:"name"`
-	Email       []string `yaml:"email,omitempty"`
-	Webhook     string   `yaml:"webhook,omitempty"`
-	Secret      string   `yaml:"secret,omitempty"`
-	Events      []string `yaml:"events,omitempty"`
-	MinSeverity string   `yaml:"min_severity,omitempty"`
-	Tags        []string `yaml:"tags,omitempty"`
-	Digest      string   `yaml:"digest,omitempty"`
+	Name string `yaml:"name"`
+	// Email lists recipients; Webhook is a URL. A channel has one of them.
+	Email   []string `yaml:"email,omitempty"`
+	Webhook string   `yaml:"webhook,omitempty"`
+	// Secret signs webhook bodies (HMAC-SHA256). Default: unsigned.
+	Secret string `yaml:"secret,omitempty"`
+	// Events are event kinds; "*" means all. Default lookalike_registered
+	// and state_changed.
+	Events []string `yaml:"events,omitempty"`
+	// MinSeverity is info (default), notice, warning or critical.
+	MinSeverity string `yaml:"min_severity,omitempty"`
+	// Tags, when set, limit the channel to domains carrying one of them.
+	Tags []string `yaml:"tags,omitempty"`
+	// Digest is "0" or empty for immediate delivery, or a window like "6h"
+	// whose events go out together at its end.
+	Digest string `yaml:"digest,omitempty"`
+}
+
+// DigestWindow parses Digest; 0 means immediate.
+func (ch Channel) DigestWindow() (time.Duration, error) {
+	if ch.Digest == "" || ch.Digest == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(ch.Digest)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("digest %q: want 0 or a duration like 6h", ch.Digest)
+	}
+	return d, nil
+}
+
+// validate checks the alert settings that would otherwise fail at the first
+// event; notify.New checks the rest (addresses, URLs).
+func (a Alerts) validate() []error {
+	var errs []error
+	switch a.SMTP.TLS {
+	case "", "none", "starttls", "implicit":
+	default:
+		errs = append(errs, fmt.Errorf("alerts.smtp.tls: %q: want none, starttls or implicit", a.SMTP.TLS))
+	}
+	if a.MaxAttempts < 0 {
+		errs = append(errs, fmt.Errorf("alerts.max_attempts: %d must not be negative", a.MaxAttempts))
+	}
+	seen := map[string]bool{}
+	for i, ch := range a.Channels {
+		at := fmt.Sprintf("alerts.channels[%d]", i)
+		if ch.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: no name", at))
+		} else if seen[ch.Name] {
+			errs = append(errs, fmt.Errorf("%s: duplicate name %q", at, ch.Name))
+		}
+		seen[ch.Name] = true
+		if (len(ch.Email) > 0) == (ch.Webhook != "") {
+			errs = append(errs, fmt.Errorf("%s (%s): want either email or webhook", at, ch.Name))
+		}
+		if len(ch.Email) > 0 && a.SMTP.Addr == "" {
+			errs = append(errs, fmt.Errorf("%s (%s): e-mail channel but alerts.smtp.addr is empty", at, ch.Name))
+		}
+		switch ch.MinSeverity {
+		case "", "info", "notice", "warning", "critical":
+		default:
+			errs = append(errs, fmt.Errorf("%s (%s): min_severity %q: want info, notice, warning or critical", at, ch.Name, ch.MinSeverity))
+		}
+		if _, err := ch.DigestWindow(); err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): %w", at, ch.Name, err))
+		}
+	}
+	return errs
 }
 
 // Default returns the built-in configuration.
@@ -241,20 +312,7 @@ func (c *Config) Validate() error {
 	if c.Monitor.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
 	}
-	switch c.Alerts.SMTP.TLS {
-	case "", "none", "starttls", "implicit":
-	default:
-		errs = append(errs, fmt.Errorf("alerts.smtp.tls: %q: want none, starttls or implicit", c.Alerts.SMTP.TLS))
-	}
-	seen := map[string]bool{}
-	for i, ch := range c.Alerts.Channels {
-		if ch.Name == "" {
-			errs = append(errs, fmt.Errorf("alerts.channels[%d]: no name", i))
-		} else if seen[ch.Name] {
-			errs = append(errs, fmt.Errorf("alerts.channels[%d]: duplicate name %q", i, ch.Name))
-		}
-		seen[ch.Name] = true
-	}
+	errs = append(errs, c.Alerts.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/store"
+)
+
+func init() { register(newAlertsCmd) }
+
+func newAlertsCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "alerts", Short: "Test alert channels and inspect the alert outbox"}
+	cmd.AddCommand(newAlertsTest(a), newAlertsList(a))
+	return cmd
+}
+
+func newAlertsTest(a *app) *cobra.Command {
+	var channel string
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Send a test message through a channel (all without --channel) now, and report each recipient's result",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// A test goes straight to the channel, not through the outbox,
+			// so it needs no database.
+			n, err := notify.New(a.cfg.Alerts, nil, notify.Options{Logger: a.log})
+			if err != nil {
+				return usageError{fmt.Errorf("alerts: %w", err)}
+			}
+			if len(n.Channels()) == 0 {
+				return usagef("alerts: no channels: set alerts.smtp.addr or alerts.channels in the configuration")
+			}
+			res, err := n.Test(cmd.Context(), channel)
+			if err != nil {
+				return usageError{err}
+			}
+			failed := 0
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CHANNEL\tRECIPIENT\tRESULT")
+			for _, r := range res {
+				result := "sent"
+				if r.Err != nil {
+					failed++
+					result = "FAILED: " + r.Err.Error()
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Channel, r.Recipient, result)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if failed > 0 {
+				return fmt.Errorf("alerts test: %d of %d deliveries failed", failed, len(res))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&channel, "channel", "", "only this channel")
+	return cmd
+}
+
+// outboxRow is an outbox row with what its event was about.
+type outboxRow struct {
+	store.OutboxItem
+	Domain string `json:"domain"`
+	Kind   string `json:"kind"`
+}
+
+func newAlertsList(a *app) *cobra.Command {
+	var asJSON bool
+	var q store.OutboxQuery
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List alert deliveries, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch q.Status {
+			case "", store.OutboxPending, store.OutboxFailed, store.OutboxSent:
+			default:
+				return usagef("--status %q: want pending, failed or sent", q.Status)
+			}
+			if q.Limit < 0 {
+				return usagef("--limit %d: must not be negative", q.Limit)
+			}
+			ctx := cmd.Context()
+			st, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			items, err := st.Outbox(ctx, q)
+			if err != nil {
+				return err
+			}
+			rows := make([]outboxRow, 0, len(items))
+			events := map[int64]*store.Event{}
+			for _, it := range items {
+				ev, ok := events[it.EventID]
+				if !ok {
+					ev, err = st.Event(ctx, it.EventID)
+					if err != nil && !errors.Is(err, store.ErrNotFound) {
+						return err
+					}
+					events[it.EventID] = ev
+				}
+				r := outboxRow{OutboxItem: it}
+				if ev != nil {
+					r.Domain, r.Kind = ev.Domain, ev.Kind
+				}
+				rows = append(rows, r)
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tCHANNEL\tRECIPIENT\tDOMAIN\tEVENT\tATTEMPTS\tWHEN\tLAST ERROR")
+			for _, r := range rows {
+				when := "next " + r.NextTry.Local().Format(time.DateTime)
+				switch r.Status {
+				case store.OutboxSent:
+					when = "sent " + r.SentAt.Local().Format(time.DateTime)
+				case store.OutboxFailed:
+					when = "failed"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Channel, r.Recipient,
+					terminalSafe(r.Domain, 64), r.Kind, r.Attempts, when, terminalSafe(r.LastError, 80))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&q.Status, "status", "", "only pending, failed or sent rows")
+	cmd.Flags().StringVar(&q.Channel, "channel", "", "only this channel")
+	cmd.Flags().IntVar(&q.Limit, "limit", 100, "at most this many rows (0: all)")
+	return cmd
+}
+
+// terminalSafe drops control characters (a terminal escape in a domain or
+// an error from the network) and bounds the length.
+func terminalSafe(s string, max int) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if len(out) == max {
+			return string(out) + "…"
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

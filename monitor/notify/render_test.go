@@ -1,0 +1,123 @@
+package notify
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/store"
+)
+
+func TestCleanLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain.example", "plain.example"},
+		{"a\r\nBcc: x@example.net", "a Bcc: x@example.net"},
+		{"tab\there  and\x00nul\x1b[31mred", "tab here and nul [31mred"},
+		{"evil\u202Emoc.example", "evil moc.example"}, // right-to-left override
+		{"zero\u200bwidth", "zero width"},
+		{"bad \xff\xfe utf8", "bad \uFFFD utf8"},
+		{"line\u2028sep", "line sep"},
+		{"trailing\r\n", "trailing"},
+		{strings.Repeat("x", 10), "xxxxx…"},
+	} {
+		max := 100
+		if strings.HasPrefix(tc.in, "xxx") {
+			max = 5
+		}
+		if got := cleanLine(tc.in, max); got != tc.want {
+			t.Errorf("cleanLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := cleanText("a\r\nb\nc\x07", 100); got != "a\nb\nc" {
+		t.Errorf("cleanText kept %q", got)
+	}
+}
+
+func FuzzCleanLine(f *testing.F) {
+	for _, s := range []string{"a\r\nb", "\u202Ex", "\xff", "<script>", strings.Repeat("é", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, keep := range []bool{false, true} {
+			out := clean(s, 50, keep)
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 %q", out)
+			}
+			if n := utf8.RuneCountInString(out); n > 51 {
+				t.Fatalf("%d runes", n)
+			}
+			for _, r := range out {
+				if r == '\n' && keep {
+					continue
+				}
+				if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
+					t.Fatalf("kept %U in %q", r, out)
+				}
+			}
+		}
+	})
+}
+
+// A homograph shows its ASCII form first, with the Unicode beside it, so
+// the mail does not itself present the imitation as the real name.
+func TestHomographShownAsASCII(t *testing.T) {
+	v := newView(store.Event{Domain: "xn--exmple-cua.com", Kind: KindLookalike, Detail: []byte(`{"brand":"example.com"}`)}, "https://t.example")
+	if v.Name() != "xn--exmple-cua.com (exämple.com)" {
+		t.Errorf("name %q", v.Name())
+	}
+	if h := v.Headline(); h != "new look-alike of example.com: xn--exmple-cua.com" {
+		t.Errorf("headline %q", h)
+	}
+	if v.URL != "https://t.example/domains/xn--exmple-cua.com" {
+		t.Errorf("url %q", v.URL)
+	}
+}
+
+func TestSummaries(t *testing.T) {
+	ev := func(kind, dom string) view {
+		return newView(store.Event{Domain: dom, Kind: kind, Detail: []byte(`{"brand":"example.com"}`)}, "")
+	}
+	vs := []view{ev(KindLookalike, "a.com"), ev(KindLookalike, "b.com"), ev(KindState, "c.com")}
+	if got := summary(vs); got != "3 events: 2 new look-alikes of example.com, 1 state change" {
+		t.Errorf("summary %q", got)
+	}
+	if got := summary(vs[:1]); got != "new look-alike of example.com: a.com" {
+		t.Errorf("summary of one %q", got)
+	}
+}
+
+// Run delivers soon after the router sees an event, without waiting for
+// the poll interval, and stops cleanly.
+func TestRunDeliversOnKickAndStops(t *testing.T) {
+	srv := startSMTP(t, simnet.SMTPOptions{})
+	st := openStore(t, t.TempDir())
+	opts := fastOpts(&clock{})
+	opts.PollInterval = time.Hour
+	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org"}}), st, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	start := time.Now()
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	wait(t, srv, 1)
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("delivered after %s", el)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v on cancel", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	if rows := outbox(t, st, store.OutboxSent); len(rows) != 1 {
+		t.Errorf("sent rows %+v", rows)
+	}
+}

@@ -1,0 +1,187 @@
+package notify
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/store"
+)
+
+// Event kinds the daemon writes that alerts know by name. Others pass
+// through rules with "*" and render generically.
+const (
+	KindLookalike    = "lookalike_registered"
+	KindState        = "state_changed"
+	KindNS           = "ns_changed"
+	KindCertChanged  = "cert_changed"
+	KindCertIssued   = "cert_issued"
+	KindExpiring     = "expiring_soon"
+	KindUnreachable  = "unreachable"
+	KindReachable    = "reachable"
+	KindTest         = "test"
+	defaultChannel   = "default"
+	defaultLookalike = "default-lookalikes"
+)
+
+var knownKinds = map[string]bool{KindLookalike: true, KindState: true, KindNS: true, KindCertChanged: true,
+	KindCertIssued: true, KindExpiring: true, KindUnreachable: true, KindReachable: true}
+
+// DefaultEvents are the kinds a channel gets when its events list is empty:
+// what users asked for by name, without the noise of every field change.
+var DefaultEvents = []string{KindLookalike, KindState}
+
+// defaultLookalikeDigest groups the look-alikes one brand scan finds into
+// one mail on the built-in channels.
+const defaultLookalikeDigest = 10 * time.Minute
+
+// channel is a compiled config.Channel.
+type channel struct {
+	name     string
+	emails   []string // bare addresses
+	webhook  string
+	hookShow string // webhook URL without path or query: outbox recipient
+	secret   []byte
+	kinds    map[string]bool // nil: all kinds
+	minRank  int
+	tags     map[string]bool // nil: every domain
+	digest   time.Duration
+	implicit bool // built in because no channel is configured
+}
+
+func (c *channel) isMail() bool { return len(c.emails) > 0 }
+
+// recipients are the outbox rows' recipients: addresses, or the webhook's
+// host. A webhook URL often holds its secret token (Slack's do), so it is
+// not written to the outbox, shown by `alerts list`, nor kept in the
+// database; rows are posted to the channel's URL as configured now.
+func (c *channel) recipients() []string {
+	if c.isMail() {
+		return c.emails
+	}
+	return []string{c.hookShow}
+}
+
+func (c *channel) matches(ev store.Event) bool {
+	if ev.Kind == KindTest {
+		return false // tests are sent directly, never routed
+	}
+	if c.kinds != nil && !c.kinds[ev.Kind] {
+		return false
+	}
+	if store.SeverityRank(ev.Severity) < c.minRank {
+		return false
+	}
+	if c.tags != nil && !slices.ContainsFunc(ev.Tags, func(t string) bool { return c.tags[t] }) {
+		return false
+	}
+	return true
+}
+
+// digestEnd is the end of the aligned window that holds t, so every event of
+// a window shares one NotBefore and the sender can find them together.
+func (c *channel) digestEnd(t time.Time) time.Time {
+	if c.digest <= 0 {
+		return time.Time{}
+	}
+	return t.Truncate(c.digest).Add(c.digest)
+}
+
+// compileChannels turns the configuration into channels, naming the bad
+// value in any error.
+func compileChannels(cfg config.Alerts) ([]*channel, error) {
+	if len(cfg.Channels) == 0 {
+		if cfg.SMTP.Addr == "" {
+			return nil, nil
+		}
+		from, err := parseAddress(cfg.SMTP.From)
+		if err != nil {
+			return nil, fmt.Errorf("alerts.smtp.from: %w", err)
+		}
+		// No channel configured: state changes at once, look-alikes in a
+		// short digest, both to the From address.
+		return []*channel{
+			{name: defaultChannel, emails: []string{from}, kinds: map[string]bool{KindState: true}, implicit: true},
+			{name: defaultLookalike, emails: []string{from}, kinds: map[string]bool{KindLookalike: true},
+				digest: defaultLookalikeDigest, implicit: true},
+		}, nil
+	}
+	var out []*channel
+	seen := map[string]bool{}
+	for i, cc := range cfg.Channels {
+		at := fmt.Sprintf("alerts.channels[%d] (%s)", i, cc.Name)
+		if cc.Name == "" || seen[cc.Name] {
+			return nil, fmt.Errorf("%s: missing or duplicate name", at)
+		}
+		seen[cc.Name] = true
+		c := &channel{name: cc.Name, minRank: store.SeverityRank(cc.MinSeverity)}
+		switch {
+		case len(cc.Email) > 0 && cc.Webhook != "":
+			return nil, fmt.Errorf("%s: both email and webhook; make two channels", at)
+		case len(cc.Email) > 0:
+			if cfg.SMTP.Addr == "" {
+				return nil, fmt.Errorf("%s: e-mail channel but alerts.smtp.addr is empty", at)
+			}
+			for _, e := range cc.Email {
+				a, err := parseAddress(e)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", at, err)
+				}
+				if !slices.Contains(c.emails, a) {
+					c.emails = append(c.emails, a)
+				}
+			}
+		case cc.Webhook != "":
+			u, err := url.Parse(cc.Webhook)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("%s: webhook %q: want an http or https URL", at, cc.Webhook)
+			}
+			c.webhook = u.String()
+			c.hookShow = redactURL(c.webhook)
+			c.secret = []byte(cc.Secret)
+		default:
+			return nil, fmt.Errorf("%s: neither email nor webhook", at)
+		}
+		events := cc.Events
+		if len(events) == 0 {
+			events = DefaultEvents
+		}
+		if !slices.Contains(events, "*") {
+			c.kinds = map[string]bool{}
+			for _, k := range events {
+				c.kinds[strings.TrimSpace(k)] = true
+			}
+		}
+		switch cc.MinSeverity {
+		case "", store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical:
+		default:
+			return nil, fmt.Errorf("%s: min_severity %q: want info, notice, warning or critical", at, cc.MinSeverity)
+		}
+		if len(cc.Tags) > 0 {
+			c.tags = map[string]bool{}
+			for _, t := range cc.Tags {
+				c.tags[t] = true
+			}
+		}
+		d, err := cc.DigestWindow()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
+		c.digest = d
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// parseAddress accepts "a@b" or "Name <a@b>" and returns the bare address.
+func parseAddress(s string) (string, error) {
+	a, err := mail.ParseAddress(s)
+	if err != nil || strings.ContainsAny(a.Address, "\r\n<>") {
+		return "", fmt.Errorf("e-mail address %q: not an address", s)
+	}
+	return a.Address, nil
+}
