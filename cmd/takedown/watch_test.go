@@ -193,3 +193,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigShowMasksWebhookToken(t *testing.T) {
+	c := newCLI(t)
+	cfg := filepath.Join(t.TempDir(), "takedown.yaml")
+	os.WriteFile(cfg, []byte("alerts:\n  channels:\n    - {name: slack, webhook: \"https://hooks.slack.example/services/T000/B000/XXXXSECRET\"}\n"), 0o644)
+	out := c.ok("--config", cfg, "config", "show")
+	if strings.Contains(out, "XXXXSECRET") || !strings.Contains(out, "https://hooks.slack.example/********") {
+		t.Fatalf("webhook token shown:\n%s", out)
+	}
+}

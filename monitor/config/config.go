@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -329,6 +330,10 @@ func (c *Config) YAML() ([]byte, error) {
 	for i := range cp.Alerts.Channels {
 		if cp.Alerts.Channels[i].Secret != "" {
 			cp.Alerts.Channels[i].Secret = "********"
+		}
+		// Webhook URLs often carry their token in the path (Slack's do).
+		if u, err := url.Parse(cp.Alerts.Channels[i].Webhook); err == nil && u.Host != "" && (u.Path != "" || u.RawQuery != "") {
+			cp.Alerts.Channels[i].Webhook = u.Scheme + "://" + u.Host + "/********"
 		}
 	}
 	var buf bytes.Buffer
