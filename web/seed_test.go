@@ -19,11 +19,13 @@ import (
 // changed field, SetState with reasons; look-alikes with UpsertLookalike;
 // alerts through the Router into the outbox.
 
+// The story happens in the days before the test runs, so the store's own
+// timestamps (added_at, outbox created_at) and the story's agree.
 var (
-	tBefore  = time.Date(2023, 10, 10, 8, 0, 0, 0, time.UTC)
-	tRecheck = time.Date(2023, 10, 14, 8, 0, 0, 0, time.UTC)
-	tSeized  = time.Date(2023, 10, 18, 14, 30, 0, 0, time.UTC)
-	tNow     = time.Date(2023, 10, 20, 9, 0, 0, 0, time.UTC)
+	tNow     = time.Now().UTC().Truncate(time.Minute)
+	tSeized  = tNow.Add(-42 * time.Hour)
+	tRecheck = tSeized.Add(-4 * 24 * time.Hour)
+	tBefore  = tSeized.Add(-8 * 24 * time.Hour)
 )
 
 func openStore(t testing.TB) *store.SQLite {
@@ -272,6 +274,66 @@ func seedSeizure(t testing.TB, st store.Store) {
 			t.Fatal(err)
 		}
 		if err := tx.MarkFailed(items[len(items)-2].ID, 8, "smtp 192.0.2.25:25: 550 5.1.1 mailbox unavailable"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// Payloads an attacker can plant in what the probes read: WHOIS and RDAP
+// records, certificate subjects, page titles and text, TXT records, error
+// messages from servers. Each would set window.__xss or open a dialog if a
+// page let it through as markup.
+const (
+	xssScript = `<script>window.__xss="script"</script>`
+	xssImg    = `<img src=x onerror="window.__xss='img'">`
+	xssSVG    = `"><svg/onload=window.__xss='svg'>`
+	xssTitle  = `</title><script>alert(document.domain)</script>`
+	xssIframe = `<iframe src="javascript:top.__xss='iframe'"></iframe>`
+	xssAttr   = `' onmouseover='window.__xss=1' x='`
+	xssStyle  = `<style>body{display:none}</style>`
+)
+
+const hostile = "evil-registrar.com"
+
+func seedHostile(t testing.TB, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: hostile, Tags: []string{"xss"}, Note: xssImg, Source: "cli"}}); err != nil {
+		t.Fatal(err)
+	}
+	update(t, st, func(tx store.Tx) {
+		d := txDomain(t, tx, hostile)
+		at := tBefore
+		observe(t, tx, d, "dns", at, map[string]any{"rcode": "NOERROR", "a": []string{"192.0.2.66"}, "txt": []string{xssAttr, xssImg}})
+		observe(t, tx, d, "rdap", at, map[string]any{"found": true, "registrar": xssScript, "statuses": []string{xssSVG}})
+		observe(t, tx, d, "whois", at, map[string]any{"found": true, "registrar": xssImg, "registrant_org": xssIframe})
+		observe(t, tx, d, "cert", at, map[string]any{"subject": xssSVG, "sans": []string{hostile, xssIframe}, "issuer": xssScript})
+		observe(t, tx, d, "http", at, map[string]any{"status": 200, "title": "Welcome", "final_url": "javascript:alert(1)", "text": xssStyle})
+		setState(t, tx, d, at, "active", store.SevInfo, "resolves")
+		// The page changes to the payload: an http_changed event carries it
+		// as old/new, and the diff shows it on both sides.
+		observe(t, tx, d, "http", tSeized, map[string]any{"status": 200, "title": xssTitle, "final_url": "javascript:alert(1)", "text": xssStyle + xssScript})
+		setState(t, tx, d, tSeized, "parked", store.SevWarning, `page title "`+xssTitle+`" matches signature parking`)
+		if _, err := tx.AddEvent(store.Event{DomainID: d.ID, Domain: hostile, At: tSeized, Kind: "whois_changed", Probe: "whois",
+			Field: "registrar", Old: xssImg, New: xssScript, Severity: store.SevWarning,
+			Detail: []byte(`{"` + `<img src=x onerror=alert(1)>` + `":"` + `<svg onload=alert(2)>` + `"}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ObserveError(d.ID, "cert", tSeized, "tls: "+xssImg); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tx.UpsertLookalike(store.Lookalike{Brand: hostile, Name: "evil-registrar.net", Fuzzer: xssSVG,
+			Source: xssImg, Registered: store.RegYes, DNS: []byte(`{"txt":["` + `<img src=x onerror=alert(3)>` + `"]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	items, err := st.Outbox(ctx, store.OutboxQuery{})
+	if err != nil || len(items) == 0 {
+		t.Fatalf("outbox: %d rows, %v", len(items), err)
+	}
+	update(t, st, func(tx store.Tx) {
+		// An SMTP server's answer is network text too.
+		if err := tx.MarkRetry(items[0].ID, 1, tNow.Add(time.Hour), "smtp: 451 "+xssScript); err != nil {
 			t.Fatal(err)
 		}
 	})

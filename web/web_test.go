@@ -24,9 +24,6 @@ func newTestServer(t testing.TB, opts Options) (*httptest.Server, *store.SQLite)
 
 func serveStore(t testing.TB, st store.Store, opts Options) *httptest.Server {
 	t.Helper()
-	if opts.Now == nil {
-		opts.Now = func() time.Time { return tNow }
-	}
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New()
 	}
