@@ -193,7 +193,7 @@ func seedSeizure(t testing.TB, st store.Store) {
 			"soa": map[string]any{"mname": "ns1.fbi.seized.gov", "rname": "hostmaster.fbi.seized.gov", "serial": 2023101801}},
 		"delegation": {"rcode": "NOERROR", "ns": fbiNS, "glue": []string{}, "ds": []string{}, "servers": []string{"a.gtld-servers.net"}},
 		"rdap": {"found": true, "registrar": "NameCheap, Inc.", "registrar_iana_id": "1068", "registry_domain_id": "2606718421_DOMAIN_COM-VRSN",
-			"statuses": []string{"clientTransferProhibited", "serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"},
+			"statuses":    []string{"clientTransferProhibited", "serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"},
 			"nameservers": fbiNS, "created": "2021-03-02T11:20:00Z", "updated": "2023-10-18T13:55:00Z", "expires": "2024-03-02T11:20:00Z",
 			"registrant_org": "Privacy service provided by Withheld for Privacy ehf", "registrant_country": "IS", "source": "rdap"},
 		"http": {"status": 200, "final_url": "http://thefoxcloud.com/", "title": "THIS DOMAIN HAS BEEN SEIZED",
