@@ -166,6 +166,24 @@ func (b *browser) eval(js string) any {
 	return v
 }
 
+// waitFor polls a JavaScript condition, for navigations whose target page
+// shares selectors with the page before.
+func (b *browser) waitFor(cond string) {
+	b.t.Helper()
+	// Evaluate in a loop: a navigation in flight fails an evaluation,
+	// which only means "not yet".
+	deadline := time.Now().Add(20 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, err = chromedp.Run(b.ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("waiting for %s: %v", cond, err)
+}
+
 func (b *browser) count(sel string) int {
 	b.t.Helper()
 	v := b.eval(fmt.Sprintf("document.querySelectorAll(%q).length", sel))
@@ -241,8 +259,8 @@ func TestBrowserSeizureStory(t *testing.T) {
 	b.open("/domains", "form.filters")
 	b.do("search fox",
 		chromedp.SendKeys(chromedp.CSS(`form.filters input[name="q"]`), "fox"),
-		chromedp.Submit(chromedp.CSS(`form.filters input[name="q"]`)),
-		chromedp.WaitVisible(chromedp.CSS("table.domains")))
+		chromedp.Submit(chromedp.CSS(`form.filters input[name="q"]`)))
+	b.waitFor(`location.search.includes("q=fox") && document.readyState === "complete"`)
 	if loc := b.location(); !strings.Contains(loc, "q=fox") {
 		t.Errorf("search landed on %s", loc)
 	}

@@ -249,7 +249,7 @@ func seedSeizure(t testing.TB, st store.Store) {
 			{Brand: "thefoxcloud.com", Name: "thefoxcloud-hub.com", Fuzzer: "addition", Source: "feed:nrd", Score: 0.61,
 				Registered: store.RegNo, FirstSeen: tSeized.Add(24 * time.Hour)},
 			{Brand: "example.org", Name: "examp1e.org", Fuzzer: "homoglyph", Source: "permutation", Score: 0.9,
-				Registered: store.RegYes, FirstSeen: tBefore},
+				Registered: store.RegYes, FirstSeen: tBefore, LastChecked: tBefore},
 		} {
 			stored, newly, err := tx.UpsertLookalike(l)
 			if err != nil {

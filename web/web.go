@@ -256,17 +256,34 @@ func (s *Server) Listen(addr string) (net.Listener, error) {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
+	if s.opts.Token == "" && !LoopbackAddr(addr) {
+		return nil, fmt.Errorf("web: listen %s: %w", addr, ErrTokenRequired)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("web: listen %s: %w", addr, err)
 	}
-	if s.opts.Token == "" {
-		if ta, ok := ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
-			ln.Close()
-			return nil, fmt.Errorf("web: listen %s: %w", addr, ErrTokenRequired)
-		}
+	// "localhost" could resolve anywhere: check what was really bound.
+	if ta, ok := ln.Addr().(*net.TCPAddr); s.opts.Token == "" && (!ok || !ta.IP.IsLoopback()) {
+		ln.Close()
+		return nil, fmt.Errorf("web: listen %s: %w", addr, ErrTokenRequired)
 	}
 	return ln, nil
+}
+
+// LoopbackAddr reports whether a listen address (host:port) names only the
+// loopback interface: a loopback IP or "localhost". An empty host (":8080")
+// means every interface and is not loopback.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ErrTokenRequired is returned by Listen for a non-loopback address

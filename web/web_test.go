@@ -2,6 +2,7 @@ package web
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -26,6 +27,9 @@ func serveStore(t testing.TB, st store.Store, opts Options) *httptest.Server {
 	t.Helper()
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
 	srv, err := New(st, opts)
 	if err != nil {
