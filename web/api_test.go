@@ -176,8 +176,11 @@ func TestAPIDomainHistorySnapshots(t *testing.T) {
 	c := client(t)
 
 	var dom struct {
-		Domain      store.Domain
-		Latest      map[string]struct{ ID int64; Data map[string]any }
+		Domain store.Domain
+		Latest map[string]struct {
+			ID   int64
+			Data map[string]any
+		}
 		Transitions []store.Transition
 		Probes      []store.ProbeStatus
 	}
