@@ -165,7 +165,7 @@ func scalar(v any) (string, bool) {
 	case nil:
 		return "null", false
 	case string:
-		return clip(x, maxValueRunes), utf8.RuneCountInString(x) > maxValueRunes
+		return visible(clip(x, maxValueRunes)), utf8.RuneCountInString(x) > maxValueRunes
 	case json.Number:
 		return x.String(), false
 	case bool:
@@ -186,6 +186,44 @@ func orRoot(p string) string {
 		return "(value)"
 	}
 	return p
+}
+
+// visible makes characters that hide or disguise text show up: control
+// bytes and Unicode direction overrides (a WHOIS field with U+202E can make
+// "moc.live" read as "evil.com") become ⟨U+XXXX⟩, invalid UTF-8 becomes
+// U+FFFD. Newlines and tabs stay.
+func visible(s string) string {
+	clean := true
+	for _, r := range s {
+		if hidden(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if hidden(r) {
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e || r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
 }
 
 // clip cuts s to n runes, adding an ellipsis when it cut.

@@ -93,3 +93,22 @@ func TestDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain.example":          "plain.example",
+		"line\nnext\ttab":        "line\nnext\ttab",
+		"moc.\u202elive":         "moc.⟨U+202E⟩live",
+		"bell\x07nul\x00":        "bell⟨U+0007⟩nul⟨U+0000⟩",
+		"bad\xffutf8":            "bad\uFFFDutf8",
+		"\u2066isolate\u2069 ok": "⟨U+2066⟩isolate⟨U+2069⟩ ok",
+	} {
+		if got := visible(in); got != want {
+			t.Errorf("visible(%q) = %q, want %q", in, got, want)
+		}
+	}
+	f := Flatten("whois", []byte(`{"registrar":"Evil\u202eCorp"}`))
+	if f[0].Value != "Evil⟨U+202E⟩Corp" {
+		t.Errorf("flattened value %q keeps a direction override", f[0].Value)
+	}
+}

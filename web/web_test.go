@@ -121,6 +121,7 @@ func TestPagesRender(t *testing.T) {
 		{"/lookalikes?status=all&fuzzer=addition", []string{"thefoxcloud-hub.com"}},
 		{"/events?severity=critical", []string{"state changed", "cloudfoxhub.com"}},
 		{"/alerts", []string{"soc@example.org", "mailbox unavailable", "failed"}},
+		{"/alerts?status=failed", []string{"mailbox unavailable"}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			r := get(t, c, hs.URL+tc.path)
@@ -133,5 +134,38 @@ func TestPagesRender(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPageErrors(t *testing.T) {
+	hs, st := newTestServer(t, Options{})
+	seedSeizure(t, st)
+	c := client(t)
+	for path, want := range map[string]int{
+		"/domains/never-seen.example":                    http.StatusNotFound,
+		"/domains/never-seen.example/diff":               http.StatusNotFound,
+		"/domains/thefoxcloud.com/diff?probe=dns&a=x":    http.StatusBadRequest,
+		"/domains/thefoxcloud.com/diff?probe=dns&at=now": http.StatusBadRequest,
+		"/events?severity=loud":                          http.StatusBadRequest,
+		"/no/such/page":                                  http.StatusNotFound,
+		"/login":                                         http.StatusSeeOther, // no token: nothing to log in to
+	} {
+		r := get(t, c, hs.URL+path)
+		if r.status != want {
+			t.Errorf("%s: status %d, want %d", path, r.status, want)
+		}
+		if r.status >= 400 && !strings.Contains(r.body, "<h1>") {
+			t.Errorf("%s: error is not an HTML page: %.100s", path, r.body)
+		}
+	}
+	// Another spelling of a watched name lands on its page.
+	r := get(t, c, hs.URL+"/domains/TheFoxCloud.com")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/domains/thefoxcloud.com" {
+		t.Errorf("TheFoxCloud.com: %d to %q", r.status, r.header.Get("Location"))
+	}
+	// A search naming one domain goes straight to it from the top bar.
+	r = get(t, c, hs.URL+"/domains?q=hub&go=1")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/domains/cloudfoxhub.com" {
+		t.Errorf("search hub: %d to %q", r.status, r.header.Get("Location"))
 	}
 }
