@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// WebQueries are the reads the web UI and API need beyond Store: totals for
+// pagination and the values that fill filter menus. SQLite implements it;
+// the web package asks for it with a type assertion and falls back to less
+// (no totals, free-text filters) on a Store without it, so adding it did not
+// widen the Store interface.
+type WebQueries interface {
+	// CountEvents counts what Events(q) would list, ignoring Limit/Offset.
+	CountEvents(ctx context.Context, q EventQuery) (int, error)
+	// CountOutbox counts what Outbox(q) would list, ignoring Limit/Offset.
+	CountOutbox(ctx context.Context, q OutboxQuery) (int, error)
+	// EventKinds counts events per kind, for one domain or ("") for all,
+	// most frequent first.
+	EventKinds(ctx context.Context, domain string) ([]Count, error)
+	// TagCounts counts watched domains per tag, by tag name.
+	TagCounts(ctx context.Context) ([]Count, error)
+	// LookalikeFacets counts look-alikes per brand, fuzzer, source and status.
+	LookalikeFacets(ctx context.Context) (LookalikeFacets, error)
+	// SnapshotCounts counts a domain's stored snapshots per probe.
+	SnapshotCounts(ctx context.Context, domainID int64) (map[string]int, error)
+}
+
+// Count is a value and how many rows carry it.
+type Count struct {
+	Value string `json:"value"`
+	N     int    `json:"n"`
+}
+
+// LookalikeFacets are the distinct values of look-alike columns with counts.
+type LookalikeFacets struct {
+	Brands   []Count `json:"brands"`
+	Fuzzers  []Count `json:"fuzzers"`
+	Sources  []Count `json:"sources"`
+	Statuses []Count `json:"statuses"`
+}
+
+var _ WebQueries = (*SQLite)(nil)
+
+// eventFilter mirrors the WHERE clause of Events; TestCountEventsMatchesEvents
+// keeps the two in step.
+func eventFilter(q EventQuery) (string, []any) {
+	var where []string
+	var args []any
+	if q.Domain != "" {
+		where = append(where, `domain = ?`)
+		args = append(args, q.Domain)
+	}
+	if len(q.Kinds) > 0 {
+		where = append(where, `kind IN (`+placeholders(len(q.Kinds))+`)`)
+		for _, k := range q.Kinds {
+			args = append(args, k)
+		}
+	}
+	if !q.Since.IsZero() {
+		where = append(where, `at >= ?`)
+		args = append(args, fmtTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where = append(where, `at < ?`)
+		args = append(args, fmtTime(q.Until))
+	}
+	if q.MinSev != "" {
+		var sevs []any
+		for _, sv := range []string{SevInfo, SevNotice, SevWarning, SevCritical} {
+			if SeverityRank(sv) >= SeverityRank(q.MinSev) {
+				sevs = append(sevs, sv)
+			}
+		}
+		where = append(where, `severity IN (`+placeholders(len(sevs))+`)`)
+		args = append(args, sevs...)
+	}
+	if q.BeforeID > 0 {
+		where = append(where, `id < ?`)
+		args = append(args, q.BeforeID)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func (s *SQLite) CountEvents(ctx context.Context, q EventQuery) (int, error) {
+	cond, args := eventFilter(q)
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM events`+cond, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}
+
+func (s *SQLite) CountOutbox(ctx context.Context, q OutboxQuery) (int, error) {
+	var where []string
+	var args []any
+	if q.Status != "" {
+		where = append(where, `status = ?`)
+		args = append(args, q.Status)
+	}
+	if q.Channel != "" {
+		where = append(where, `channel = ?`)
+		args = append(args, q.Channel)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM outbox`+cond, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}
+
+func (s *SQLite) counts(ctx context.Context, what, q string, args ...any) ([]Count, error) {
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []Count{}
+	for rows.Next() {
+		var c Count
+		if err := rows.Scan(&c.Value, &c.N); err != nil {
+			return nil, fmt.Errorf("count %s: %w", what, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) EventKinds(ctx context.Context, domain string) ([]Count, error) {
+	if domain == "" {
+		return s.counts(ctx, "event kinds", `SELECT kind, count(*) FROM events GROUP BY kind ORDER BY 2 DESC, 1`)
+	}
+	return s.counts(ctx, "event kinds", `SELECT kind, count(*) FROM events WHERE domain = ? GROUP BY kind ORDER BY 2 DESC, 1`, domain)
+}
+
+func (s *SQLite) TagCounts(ctx context.Context) ([]Count, error) {
+	return s.counts(ctx, "tags", `SELECT tag, count(*) FROM domain_tags GROUP BY tag ORDER BY tag`)
+}
+
+func (s *SQLite) LookalikeFacets(ctx context.Context) (LookalikeFacets, error) {
+	var f LookalikeFacets
+	var err error
+	for _, c := range []struct {
+		col string
+		dst *[]Count
+	}{{"brand", &f.Brands}, {"fuzzer", &f.Fuzzers}, {"source", &f.Sources}, {"status", &f.Statuses}} {
+		// col comes from the fixed list above, never from a request.
+		*c.dst, err = s.counts(ctx, "look-alike "+c.col+"s",
+			`SELECT `+c.col+`, count(*) FROM lookalikes WHERE `+c.col+` != '' GROUP BY 1 ORDER BY 1`)
+		if err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+func (s *SQLite) SnapshotCounts(ctx context.Context, domainID int64) (map[string]int, error) {
+	cs, err := s.counts(ctx, "snapshots", `SELECT probe, count(*) FROM snapshots WHERE domain_id = ? GROUP BY probe`, domainID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]int, len(cs))
+	for _, c := range cs {
+		m[c.Value] = c.N
+	}
+	return m, nil
+}

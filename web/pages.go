@@ -1,0 +1,664 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/store"
+)
+
+// Page sizes. The domain timeline pages too: a domain probed every 15
+// minutes for years has tens of thousands of events, and an analyst reads
+// the newest first and filters by kind to go further back.
+const (
+	defaultLimit  = 50
+	maxLimit      = 500
+	timelineLimit = 50
+)
+
+type stateCount struct {
+	State string
+	N     int
+}
+
+func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	counts, err := s.st.CountByState(ctx)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	var states []stateCount
+	total := 0
+	for _, st := range lifecycleStates {
+		states = append(states, stateCount{st, counts[st]})
+		total += counts[st]
+	}
+	for st, n := range counts { // states this build does not know still count
+		if !slices.Contains(lifecycleStates, st) {
+			states = append(states, stateCount{st, n})
+			total += n
+		}
+	}
+	recent, err := s.st.Events(ctx, store.EventQuery{Limit: 15})
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	urgent, err := s.st.Events(ctx, store.EventQuery{Limit: 8, MinSev: store.SevWarning, Since: s.opts.Now().Add(-7 * 24 * time.Hour)})
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	failing, err := s.st.FailingProbes(ctx, 15)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	depth, err := s.st.OutboxDepth(ctx)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	looks, nLooks, err := s.st.Lookalikes(ctx, store.LookalikeQuery{Status: store.StatusNew, Registered: store.RegYes, Limit: 8})
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "overview", "Overview", "overview", map[string]any{
+		"States": states, "Total": total, "Recent": s.eventViews(recent), "Urgent": s.eventViews(urgent),
+		"Failing": failing, "Outbox": depth, "Lookalikes": looks, "NewLookalikes": nLooks,
+	})
+}
+
+// domainQuery reads the domains filters shared by the page, the API and
+// the export.
+func domainQuery(q url.Values) store.DomainQuery {
+	dq := store.DomainQuery{
+		Search: strings.TrimSpace(q.Get("q")),
+		State:  q.Get("state"),
+		Tag:    q.Get("tag"),
+		Kind:   q.Get("kind"),
+		Sort:   q.Get("sort"),
+	}
+	if len(dq.Search) > 253 {
+		dq.Search = dq.Search[:253]
+	}
+	return dq
+}
+
+func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	dq := domainQuery(q)
+	dq.Limit = intParam(q, "limit", defaultLimit, maxLimit)
+	if dq.Limit == 0 {
+		dq.Limit = defaultLimit
+	}
+	dq.Offset = intParam(q, "offset", 0, 0)
+	ds, total, err := s.st.Domains(ctx, dq)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	// A search that names exactly one domain goes straight to it.
+	if dq.Search != "" && total == 1 && dq.Offset == 0 && q.Get("go") != "" {
+		http.Redirect(w, r, "/domains/"+url.PathEscape(ds[0].Name), http.StatusSeeOther)
+		return
+	}
+	var tags []store.Count
+	if s.wq != nil {
+		if tags, err = s.wq.TagCounts(ctx); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "domains", "Domains", "domains", map[string]any{
+		"Domains": ds, "Query": q, "Filter": dq, "Tags": tags,
+		"Page": newPager(q, "offset", dq.Limit, dq.Offset, len(ds), total),
+	})
+}
+
+// eventView is an event prepared for the timeline.
+type eventView struct {
+	store.Event
+	Detail  []Field
+	DiffURL string
+}
+
+func (s *Server) eventViews(evs []store.Event) []eventView {
+	out := make([]eventView, 0, len(evs))
+	for _, e := range evs {
+		v := eventView{Event: e}
+		if len(e.Detail) > 0 {
+			v.Detail = Flatten("", e.Detail)
+		}
+		if e.Probe != "" && e.Domain != "" {
+			v.DiffURL = "/domains/" + url.PathEscape(e.Domain) + "/diff?" + url.Values{
+				"probe": {e.Probe}, "at": {e.At.UTC().Format(time.RFC3339Nano)}}.Encode()
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// dayGroup is one day of a timeline.
+type dayGroup struct {
+	Day    time.Time
+	Events []eventView
+}
+
+func byDay(evs []eventView) []dayGroup {
+	var out []dayGroup
+	for _, e := range evs {
+		d := e.At.UTC().Truncate(24 * time.Hour)
+		if len(out) == 0 || !out[len(out)-1].Day.Equal(d) {
+			out = append(out, dayGroup{Day: d})
+		}
+		out[len(out)-1].Events = append(out[len(out)-1].Events, e)
+	}
+	return out
+}
+
+// observation is the newest snapshot of one probe with its health.
+type observation struct {
+	Probe    string
+	Snapshot *store.Snapshot
+	Fields   []Field
+	Count    int
+	Status   *store.ProbeStatus
+}
+
+// lookupDomain finds a watched domain by its ASCII name, or by any spelling
+// Normalize accepts (Unicode, upper case, a URL); canonical is the name to
+// redirect to when the request used another spelling.
+func (s *Server) lookupDomain(ctx context.Context, name string) (d *store.Domain, canonical string, err error) {
+	d, err = s.st.Domain(ctx, name)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return d, "", err
+	}
+	n, nerr := domain.Normalize(name)
+	if nerr != nil || n.ASCII == name {
+		return nil, "", err
+	}
+	if d, err2 := s.st.Domain(ctx, n.ASCII); err2 == nil {
+		return d, n.ASCII, nil
+	}
+	return nil, n.ASCII, err
+}
+
+func (s *Server) domainPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	name := r.PathValue("name")
+	d, canon, err := s.lookupDomain(ctx, name)
+	if canon != "" && d != nil {
+		http.Redirect(w, r, "/domains/"+url.PathEscape(canon), http.StatusSeeOther)
+		return
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.storeFail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	kind := q.Get("kind")
+	eq := store.EventQuery{Domain: name, Limit: timelineLimit, Offset: intParam(q, "tl", 0, 0)}
+	if kind != "" {
+		eq.Kinds = []string{kind}
+	}
+	evs, err := s.st.Events(ctx, eq)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	total := -1
+	var kinds []store.Count
+	if s.wq != nil {
+		if total, err = s.wq.CountEvents(ctx, eq); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+		if kinds, err = s.wq.EventKinds(ctx, name); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+	}
+	if d == nil && len(evs) == 0 && kind == "" {
+		s.fail(w, r, http.StatusNotFound, "domain "+name+" is not watched and has no history")
+		return
+	}
+	data := map[string]any{
+		"Name": name, "Domain": d, "Query": q, "Kind": kind, "Kinds": kinds,
+		"Timeline": byDay(s.eventViews(evs)),
+		"Page":     newPager(q, "tl", timelineLimit, eq.Offset, len(evs), total),
+	}
+	title := name
+	if d != nil {
+		if d.Unicode != "" && d.Unicode != d.Name {
+			title = d.Unicode + " (" + d.Name + ")"
+		}
+		if data["Transitions"], err = s.st.Transitions(ctx, d.ID); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+		obs, err := s.observations(ctx, d)
+		if err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+		data["Observations"] = obs
+		if data["Errors"], err = s.st.ProbeErrors(ctx, d.ID, 10); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "domain", title, "domains", data)
+}
+
+func (s *Server) observations(ctx context.Context, d *store.Domain) ([]observation, error) {
+	sts, err := s.st.ProbeStatuses(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	if s.wq != nil {
+		if counts, err = s.wq.SnapshotCounts(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
+	probes := slices.Clone(probeOrder)
+	extra := func(p string) {
+		if !slices.Contains(probes, p) {
+			probes = append(probes, p)
+		}
+	}
+	for _, st := range sts {
+		extra(st.Probe)
+	}
+	for p := range counts {
+		extra(p)
+	}
+	slices.Sort(probes[len(probeOrder):])
+	var out []observation
+	for _, p := range probes {
+		o := observation{Probe: p, Count: counts[p]}
+		if o.Snapshot, err = s.st.LatestSnapshot(ctx, d.ID, p); err != nil {
+			return nil, err
+		}
+		if o.Snapshot != nil {
+			o.Fields = Flatten(p, o.Snapshot.Data)
+			if s.wq == nil {
+				o.Count = 1
+			}
+		}
+		for i := range sts {
+			if sts[i].Probe == p {
+				o.Status = &sts[i]
+			}
+		}
+		if o.Snapshot == nil && o.Status == nil {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// diffData resolves the two snapshots to compare: explicit ids a and b;
+// or the snapshot current at time "at" and the one before it (links from
+// timeline events); or the newest two.
+type diffData struct {
+	Name      string
+	Probe     string
+	Probes    []string
+	Snapshots []store.Snapshot
+	A, B      *store.Snapshot
+	Rows      []DiffRow
+	Summary   DiffSummary
+	All       bool
+}
+
+const maxDiffSnapshots = 500
+
+func (s *Server) resolveDiff(ctx context.Context, d *store.Domain, q url.Values) (*diffData, int, error) {
+	dd := &diffData{Name: d.Name, Probe: q.Get("probe"), All: q.Get("all") != ""}
+	counts := map[string]int{}
+	if s.wq != nil {
+		var err error
+		if counts, err = s.wq.SnapshotCounts(ctx, d.ID); err != nil {
+			return nil, http.StatusInternalServerError, err
+		}
+	}
+	for _, p := range probeOrder {
+		if counts[p] > 0 {
+			dd.Probes = append(dd.Probes, p)
+		}
+	}
+	for p := range counts {
+		if !slices.Contains(dd.Probes, p) {
+			dd.Probes = append(dd.Probes, p)
+		}
+	}
+	if dd.Probe == "" {
+		for _, p := range dd.Probes {
+			if counts[p] > 1 {
+				dd.Probe = p
+				break
+			}
+		}
+		if dd.Probe == "" && len(dd.Probes) > 0 {
+			dd.Probe = dd.Probes[0]
+		}
+	}
+	if dd.Probe == "" {
+		return dd, http.StatusOK, nil
+	}
+	list, err := s.st.Snapshots(ctx, d.ID, dd.Probe, maxDiffSnapshots)
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	dd.Snapshots = list
+	pick := func(key string) (*store.Snapshot, error) {
+		v := q.Get(key)
+		if v == "" {
+			return nil, nil
+		}
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, errors.New("snapshot id " + strconv.Quote(v) + " is not a number")
+		}
+		sn, err := s.st.Snapshot(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if sn.DomainID != d.ID || sn.Probe != dd.Probe {
+			return nil, store.ErrNotFound
+		}
+		return sn, nil
+	}
+	if dd.A, err = pick("a"); err != nil {
+		return nil, statusOf(err), err
+	}
+	if dd.B, err = pick("b"); err != nil {
+		return nil, statusOf(err), err
+	}
+	if dd.A == nil && dd.B == nil && len(list) > 0 {
+		i := 0
+		if at := q.Get("at"); at != "" {
+			t, err := time.Parse(time.RFC3339Nano, at)
+			if err != nil {
+				return nil, http.StatusBadRequest, errors.New("at " + strconv.Quote(at) + ": want an RFC 3339 time")
+			}
+			// The newest snapshot first seen by then; a second of slack for
+			// a daemon that stamps the event and the snapshot separately.
+			i = slices.IndexFunc(list, func(sn store.Snapshot) bool { return !sn.FirstSeen.After(t.Add(time.Second)) })
+			if i < 0 {
+				i = len(list) - 1
+			}
+		}
+		dd.B = &list[i]
+		if i+1 < len(list) {
+			dd.A = &list[i+1]
+		}
+	}
+	var fa, fb []Field
+	if dd.A != nil {
+		fa = Flatten(dd.Probe, dd.A.Data)
+	}
+	if dd.B != nil {
+		fb = Flatten(dd.Probe, dd.B.Data)
+	}
+	rows, sum := Diff(fa, fb)
+	if !dd.All {
+		rows = slices.DeleteFunc(rows, func(r DiffRow) bool { return r.Op == OpSame })
+	}
+	dd.Rows, dd.Summary = rows, sum
+	return dd, http.StatusOK, nil
+}
+
+func statusOf(err error) int {
+	if errors.Is(err, store.ErrNotFound) {
+		return http.StatusNotFound
+	}
+	return http.StatusBadRequest
+}
+
+func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, _, err := s.lookupDomain(ctx, r.PathValue("name"))
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	dd, status, err := s.resolveDiff(ctx, d, r.URL.Query())
+	if err != nil {
+		if status >= 500 {
+			s.storeFail(w, r, err)
+		} else {
+			s.fail(w, r, status, err.Error())
+		}
+		return
+	}
+	s.render(w, r, http.StatusOK, "diff", "Compare "+probeNames[dd.Probe]+" · "+d.Name, "domains",
+		map[string]any{"Diff": dd, "Domain": d, "Query": r.URL.Query()})
+}
+
+// lookalikeQuery reads the look-alike filters shared by page, API and export.
+func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
+	lq := store.LookalikeQuery{
+		Brand: q.Get("brand"), Status: q.Get("status"), Fuzzer: q.Get("fuzzer"), Source: q.Get("source"),
+		Registered: q.Get("registered"), Search: strings.TrimSpace(q.Get("q")),
+	}
+	if lq.Status == "all" {
+		lq.Status = ""
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := parseDate(v)
+		if err != nil {
+			return lq, err
+		}
+		lq.Since = t
+	}
+	return lq, nil
+}
+
+// parseDate accepts a date (2023-10-19) or an RFC 3339 time.
+func parseDate(v string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, errors.New("time " + strconv.Quote(clip(v, 40)) + ": want YYYY-MM-DD or RFC 3339")
+	}
+	return t, nil
+}
+
+func (s *Server) lookalikesPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	if !q.Has("status") {
+		// Triage starts with what nobody has looked at.
+		q.Set("status", store.StatusNew)
+	}
+	lq, err := lookalikeQuery(q)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	lq.Limit = intParam(q, "limit", defaultLimit, maxLimit)
+	if lq.Limit == 0 {
+		lq.Limit = defaultLimit
+	}
+	lq.Offset = intParam(q, "offset", 0, 0)
+	ls, total, err := s.st.Lookalikes(ctx, lq)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	// Counts for the status tabs under the other filters.
+	tabs := []stateCount{}
+	for _, st := range []string{store.StatusNew, store.StatusAcknowledged, store.StatusDismissed, "all"} {
+		cq := lq
+		cq.Status, cq.Limit, cq.Offset = st, 1, 0
+		if st == "all" {
+			cq.Status = ""
+		}
+		_, n, err := s.st.Lookalikes(ctx, cq)
+		if err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+		tabs = append(tabs, stateCount{st, n})
+	}
+	var facets store.LookalikeFacets
+	if s.wq != nil {
+		if facets, err = s.wq.LookalikeFacets(ctx); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "lookalikes", "Look-alikes", "lookalikes", map[string]any{
+		"Lookalikes": ls, "Query": q, "Filter": lq, "Tabs": tabs, "Facets": facets,
+		"Page": newPager(q, "offset", lq.Limit, lq.Offset, len(ls), total),
+	})
+}
+
+// eventQuery reads the event filters shared by page, API and export.
+func eventQuery(q url.Values) (store.EventQuery, error) {
+	eq := store.EventQuery{Domain: strings.ToLower(strings.TrimSpace(q.Get("domain"))), MinSev: q.Get("severity")}
+	for _, k := range q["kind"] {
+		for _, k := range strings.Split(k, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				eq.Kinds = append(eq.Kinds, k)
+			}
+		}
+	}
+	switch eq.MinSev {
+	case "", store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical:
+	default:
+		return eq, errors.New("severity " + strconv.Quote(clip(eq.MinSev, 20)) + ": want info, notice, warning or critical")
+	}
+	for key, dst := range map[string]*time.Time{"since": &eq.Since, "until": &eq.Until} {
+		if v := q.Get(key); v != "" {
+			t, err := parseDate(v)
+			if err != nil {
+				return eq, err
+			}
+			*dst = t
+		}
+	}
+	if v := q.Get("before"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return eq, errors.New("before " + strconv.Quote(clip(v, 20)) + ": want an event id")
+		}
+		eq.BeforeID = id
+	}
+	return eq, nil
+}
+
+func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	eq, err := eventQuery(q)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	eq.Limit = intParam(q, "limit", 100, maxLimit)
+	if eq.Limit == 0 {
+		eq.Limit = 100
+	}
+	eq.Offset = intParam(q, "offset", 0, 0)
+	evs, err := s.st.Events(ctx, eq)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	total := -1
+	var kinds []store.Count
+	if s.wq != nil {
+		if total, err = s.wq.CountEvents(ctx, eq); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+		if kinds, err = s.wq.EventKinds(ctx, ""); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "events", "Events", "events", map[string]any{
+		"Timeline": byDay(s.eventViews(evs)), "Query": q, "Filter": eq, "Kinds": kinds,
+		"Page": newPager(q, "offset", eq.Limit, eq.Offset, len(evs), total),
+	})
+}
+
+// outboxView is an outbox row with the event it delivers.
+type outboxView struct {
+	store.OutboxItem
+	Event *store.Event
+}
+
+func (s *Server) outboxItems(ctx context.Context, oq store.OutboxQuery) ([]outboxView, int, error) {
+	items, err := s.st.Outbox(ctx, oq)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := -1
+	if s.wq != nil {
+		if total, err = s.wq.CountOutbox(ctx, oq); err != nil {
+			return nil, 0, err
+		}
+	}
+	out := make([]outboxView, 0, len(items))
+	for _, it := range items {
+		v := outboxView{OutboxItem: it}
+		if ev, err := s.st.Event(ctx, it.EventID); err == nil {
+			v.Event = ev
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, nil
+}
+
+func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	oq := store.OutboxQuery{Status: q.Get("status"), Channel: q.Get("channel"),
+		Limit: intParam(q, "limit", defaultLimit, 200), Offset: intParam(q, "offset", 0, 0)}
+	if oq.Limit == 0 {
+		oq.Limit = defaultLimit
+	}
+	items, total, err := s.outboxItems(ctx, oq)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	depth, err := s.st.OutboxDepth(ctx)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "outbox", "Alerts", "alerts", map[string]any{
+		"Items": items, "Depth": depth, "Query": q, "Filter": oq,
+		"Page": newPager(q, "offset", oq.Limit, oq.Offset, len(items), total),
+	})
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Token == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", "Log in", "", map[string]any{
+		"Next": localPath(r.URL.Query().Get("next"), "/")})
+}
