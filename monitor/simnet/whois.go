@@ -54,7 +54,7 @@ const HugeReplySize = 50 << 20
 
 // RateLimitText is the refusal a rate-limited simulated WHOIS server sends,
 // worded like real registries' refusals.
-const RateLimitText = "%% Query rate limit exceeded. Your access has been restricted; try again later.\r\n"
+const RateLimitText = "% Query rate limit exceeded. Your access has been restricted; try again later.\r\n"
 
 // DefaultTLDs get a registry WHOIS server when StartWhois is given none: the
 // TLDs of the seed case plus a ccTLD with a non-ICANN format.

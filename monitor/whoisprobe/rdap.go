@@ -187,7 +187,7 @@ func (r *RDAP) Probe(ctx context.Context, name string) (Record, error) {
 		return Record{}, err
 	}
 	if len(bases) == 0 {
-		return Record{}, fmt.Errorf("rdap %s: %w: %w .%s", d, ErrProbeFailed, ErrNoRDAPServer, domain.TLD(d))
+		return Record{}, failf("rdap %s: %w .%s", d, ErrNoRDAPServer, domain.TLD(d))
 	}
 	var errs []error
 	for _, base := range bases {

@@ -67,9 +67,15 @@ func NewWHOIS(n config.Network, lim *ratelimit.Limiter) *WHOIS {
 	return w
 }
 
-func failf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrProbeFailed}, args...)...)
-}
+// failure marks an error as a failed probe without repeating
+// ErrProbeFailed's text in every message.
+type failure struct{ err error }
+
+func (f *failure) Error() string        { return f.err.Error() }
+func (f *failure) Unwrap() error        { return f.err }
+func (f *failure) Is(target error) bool { return target == ErrProbeFailed }
+
+func failf(format string, args ...any) error { return &failure{fmt.Errorf(format, args...)} }
 
 // Probe asks the registry's WHOIS server about name (a registrable domain,
 // any case, IDN allowed). An unregistered name gives Found false and a nil
@@ -323,13 +329,13 @@ func mapWHOIS(d, text string) (Record, error) {
 		return Record{}, failf("HTTP or HTML reply, not WHOIS")
 	}
 	info, perr := whoisparser.Parse(text)
-	lower := strings.ToLower(text)
+	// Refusals first: a refusal that also says "not found" must never read
+	// as a deleted domain. Only the head counts, because many registries'
+	// terms of use at the bottom talk about their rate limits.
+	if errors.Is(perr, whoisparser.ErrDomainLimitExceed) || containsAny(strings.ToLower(head(text, 3)), rateLimitWords) {
+		return Record{}, failf("%w: %q", errRateLimited, firstLine(text))
+	}
 	if perr != nil {
-		// Refusals first: a refusal that also says "not found" must never
-		// read as a deleted domain.
-		if errors.Is(perr, whoisparser.ErrDomainLimitExceed) || (len(text) < 4096 && containsAny(lower, rateLimitWords)) {
-			return Record{}, failf("%w: %q", errRateLimited, firstLine(text))
-		}
 		switch {
 		case errors.Is(perr, whoisparser.ErrNotFoundDomain):
 			return Record{Found: false}, nil
@@ -345,7 +351,18 @@ func mapWHOIS(d, text string) (Record, error) {
 	if info.Domain == nil {
 		return Record{}, failf("unparseable reply: no domain object")
 	}
-	if got := info.Domain.Punycode; got != "" && !strings.EqualFold(got, d) {
+	dom := info.Domain
+	if dom.ID == "" && len(dom.Status) == 0 && len(dom.NameServers) == 0 && dom.CreatedDate == "" &&
+		dom.ExpirationDate == "" && (info.Registrar == nil || info.Registrar.Name == "") {
+		// The parser latched onto some "domain" word in a reply without
+		// registration data. Only an explicit "no match" makes that an
+		// answer; an empty record would read as everything removed.
+		if containsAny(strings.ToLower(text), notFoundWords) {
+			return Record{Found: false}, nil
+		}
+		return Record{}, failf("reply carries no registration data (starts %q)", firstLine(text))
+	}
+	if got := dom.Punycode; got != "" && !strings.EqualFold(got, d) {
 		return Record{}, failf("reply is for %q, not %q", cleanText(got), d)
 	}
 	rec := Record{
@@ -372,6 +389,25 @@ func mapWHOIS(d, text string) (Record, error) {
 		rec.RegistrantCountry = r.Country
 	}
 	return rec.normalize(), nil
+}
+
+// notFoundWords are registries' ways of saying "not registered".
+var notFoundWords = []string{"no match", "not found", "no entries found", "no data found", "not registered",
+	"object does not exist", "status: free", "status: available", "no object found"}
+
+// head is the first n non-empty lines of s, skipping long ones: refusals
+// are one short sentence, terms-of-use paragraphs are not.
+func head(s string, n int) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		if l := strings.TrimSpace(line); l != "" && len(l) <= 160 {
+			out = append(out, l)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func binaryRatio(s string) float64 {
