@@ -29,6 +29,7 @@ type RDAP struct {
 
 	mu     sync.Mutex
 	ln     net.Listener
+	conns  map[net.Conn]struct{}
 	tlds   []string
 	fault  Fault
 	closed bool
@@ -52,7 +53,7 @@ func StartRDAP(reg *Registry, tlds ...string) (*RDAP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simnet rdap: %w", err)
 	}
-	r := &RDAP{reg: reg, ln: ln, addr: ln.Addr().String(), tlds: slices.Clone(tlds)}
+	r := &RDAP{reg: reg, ln: ln, addr: ln.Addr().String(), tlds: slices.Clone(tlds), conns: map[net.Conn]struct{}{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /dns.json", r.bootstrap)
 	mux.HandleFunc("GET /rdap/domain/{name}", r.domain)
@@ -62,7 +63,7 @@ func StartRDAP(reg *Registry, tlds ...string) (*RDAP, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeRDAP(w, http.StatusBadRequest, rdapError(400, "Bad Request", "unsupported query"))
 	})
-	r.srv = &http.Server{Handler: r.faulty(mux), ReadHeaderTimeout: 5 * time.Second}
+	r.srv = &http.Server{Handler: r.faulty(mux), ReadHeaderTimeout: 5 * time.Second, ConnState: r.track}
 	r.serve(ln)
 	return r, nil
 }
@@ -111,6 +112,10 @@ func (r *RDAP) SetFault(f Fault) error {
 	case f == FaultRefuse && r.ln != nil:
 		err := r.ln.Close()
 		r.ln = nil
+		// A server that went away takes its keep-alive connections along.
+		for c := range r.conns {
+			c.Close()
+		}
 		return err
 	case f != FaultRefuse && r.ln == nil:
 		ln, err := net.Listen("tcp", r.addr)
@@ -137,6 +142,18 @@ func (r *RDAP) Close() error {
 	}
 	r.wg.Wait()
 	return err
+}
+
+// track keeps the open connections, so FaultRefuse can drop them.
+func (r *RDAP) track(c net.Conn, st http.ConnState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		r.conns[c] = struct{}{}
+	case http.StateClosed, http.StateHijacked:
+		delete(r.conns, c)
+	}
 }
 
 func (r *RDAP) faulty(next http.Handler) http.Handler {
