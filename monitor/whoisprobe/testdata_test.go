@@ -3,6 +3,7 @@ package whoisprobe
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,15 +21,23 @@ import (
 // checked by hand. They are read where they lie, never copied here.
 func parserTestdata(t testing.TB) string {
 	t.Helper()
+	dir, err := parserDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func parserDir() (string, error) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/likexian/whois-parser").Output()
 	if err != nil {
-		t.Fatalf("locate whois-parser module: %v", err)
+		return "", fmt.Errorf("locate whois-parser module: %w", err)
 	}
 	dir := filepath.Join(strings.TrimSpace(string(out)), "testdata")
 	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("whois-parser testdata: %v", err)
+		return "", fmt.Errorf("whois-parser testdata: %w", err)
 	}
-	return dir
+	return dir, nil
 }
 
 type expected struct {
