@@ -3,6 +3,9 @@ module github.com/takedownhq/takedown
 go 1.26.0
 
 require (
+	github.com/likexian/whois v1.15.6
+	github.com/likexian/whois-parser v1.24.20
+	github.com/openrdap/rdap v0.10.2
 	github.com/pressly/goose/v3 v3.29.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
@@ -19,13 +22,10 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/likexian/gokit v0.25.15 // indirect
-	github.com/likexian/whois v1.15.6 // indirect
-	github.com/likexian/whois-parser v1.24.20 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
-	github.com/openrdap/rdap v0.10.2 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/sethvargo/go-retry v0.5.0 // indirect
 	github.com/xhit/go-str2duration/v2 v2.1.0 // indirect

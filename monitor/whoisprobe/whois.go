@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"syscall"
@@ -32,7 +31,6 @@ type WHOIS struct {
 	referral string
 	timeout  time.Duration
 	lim      *ratelimit.Limiter
-	log      *slog.Logger
 
 	// FollowRegistrar also queries the registrar's WHOIS server that a thin
 	// registry (.com, .net) names, for the registrant fields. Default false:
@@ -47,8 +45,7 @@ type WHOIS struct {
 // lim is shared with every other worker; nil makes a private one at
 // n.WhoisRate queries a second.
 func NewWHOIS(n config.Network, lim *ratelimit.Limiter) *WHOIS {
-	w := &WHOIS{servers: map[string]string{}, referral: n.WhoisReferral, timeout: n.Timeout, lim: lim,
-		log: slog.With("component", "whoisprobe")}
+	w := &WHOIS{servers: map[string]string{}, referral: n.WhoisReferral, timeout: n.Timeout, lim: lim}
 	for k, v := range n.WhoisServers {
 		w.servers[strings.Trim(strings.ToLower(k), ".")] = v
 	}

@@ -380,3 +380,66 @@ func diffRecords(want, got Record) string {
 	}
 	return "mismatch: " + strings.Join(d, "; ") + "\nwant " + toJSON(want) + "\ngot  " + toJSON(got)
 }
+
+// With FollowRegistrar the registrar's server (named by the thin registry)
+// is asked too, for the registrant; the registry's own fields still win.
+func TestWHOISFollowRegistrar(t *testing.T) {
+	w := startWorld(t)
+	registrar := w.whois.Server("net") // any simnet server can play the registrar
+	_, port, _ := strings.Cut(registrar.Addr(), ":")
+	reg := simnet.ExampleRegistration("foxysunstudios.com", t0)
+	// likexian/whois follows a referral only to another host name, so the
+	// registrar is "localhost" while the registry is 127.0.0.1.
+	reg.RegistrarWhois = "localhost:" + port
+	if err := w.reg.Set(reg); err != nil {
+		t.Fatal(err)
+	}
+	registrar.SetRaw("foxysunstudios.com", "Domain Name: foxysunstudios.com\nCreation Date: 1999-01-01T00:00:00Z\n"+
+		"Registrant Organization: Yanbian Silverstar\nRegistrant Country: CN\n")
+	p := NewWHOIS(w.cfg(), fastLimiter())
+	rec, err := p.Probe(context.Background(), "foxysunstudios.com")
+	if err != nil || rec.RegistrantOrg != "" {
+		t.Fatalf("default (no referral): %+v %v", rec, err)
+	}
+	p.FollowRegistrar = true
+	rec, err = p.Probe(context.Background(), "foxysunstudios.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.RegistrantOrg != "Yanbian Silverstar" || rec.RegistrantCountry != "CN" || !rec.Created.Equal(t0) {
+		t.Fatalf("%+v", rec)
+	}
+}
+
+// Many workers share one prober and one limiter (run with -race).
+func TestConcurrentProbes(t *testing.T) {
+	w := startWorld(t)
+	names := []string{"silverstarchina.com", "edenprogram.com", "danielliu.info", "jinyang.asia", "hopanatech.de", "cloudfox.cloud"}
+	for _, d := range names {
+		if err := w.reg.Set(simnet.ExampleRegistration(d, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := New(w.cfg(), fastLimiter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8*len(names))
+	for i := range 8 {
+		go func() {
+			for j := range names {
+				d := names[(i+j)%len(names)]
+				rec, err := p.Probe(context.Background(), d)
+				if err == nil && !rec.Found {
+					err = errors.New(d + " not found")
+				}
+				errs <- err
+			}
+		}()
+	}
+	for range 8 * len(names) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
