@@ -280,9 +280,12 @@ func TestRDAPHostileServers(t *testing.T) {
 				t.Fatal(err)
 			}
 			var rec Record
-			start := time.Now()
-			alloc := heapGrowth(func() { rec, err = p.Probe(context.Background(), "thefoxesgroup.com") })
-			took := time.Since(start)
+			var took time.Duration
+			alloc := heapGrowth(func() {
+				start := time.Now()
+				rec, err = p.Probe(context.Background(), "thefoxesgroup.com")
+				took = time.Since(start)
+			})
 			if !errors.Is(err, ErrProbeFailed) {
 				t.Fatalf("got %+v, %v; want ErrProbeFailed", rec, err)
 			}
