@@ -66,3 +66,28 @@ func BenchmarkWHOISProbeLoopback(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "probes/s")
 }
+
+// BenchmarkRDAPProbeLoopback is one whole RDAP probe (HTTP GET, decode, map)
+// against simnet's RDAP server on loopback.
+func BenchmarkRDAPProbeLoopback(b *testing.B) {
+	reg := simnet.NewRegistry()
+	r, err := simnet.StartRDAP(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close() })
+	if err := reg.Set(simnet.ExampleRegistration("thefoxcloud.com", time.Now())); err != nil {
+		b.Fatal(err)
+	}
+	p, err := NewRDAP(config.Network{RDAPURL: r.BaseURL(), Timeout: 5 * time.Second}, ratelimit.New(ratelimit.Options{Rate: 1e9, Burst: 1 << 20}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if rec, err := p.Probe(ctx, "thefoxcloud.com"); err != nil || !rec.Found {
+			b.Fatal(rec, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "probes/s")
+}
