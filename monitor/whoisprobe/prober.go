@@ -1,0 +1,51 @@
+package whoisprobe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
+)
+
+// Prober asks RDAP first where the bootstrap has a server for the TLD (the
+// required protocol for gTLDs since 2025) and WHOIS otherwise (most ccTLDs)
+// or when RDAP fails.
+type Prober struct {
+	RDAP  *RDAP
+	WHOIS *WHOIS
+}
+
+// New builds both probes over one shared limiter (see NewRDAP, NewWHOIS).
+func New(n config.Network, lim *ratelimit.Limiter) (*Prober, error) {
+	if lim == nil {
+		lim = ratelimit.PerSecond(n.WhoisRate)
+	}
+	r, err := NewRDAP(n, lim)
+	if err != nil {
+		return nil, err
+	}
+	return &Prober{RDAP: r, WHOIS: NewWHOIS(n, lim)}, nil
+}
+
+// Probe returns the registration of name. An RDAP answer (found or not) is
+// final; an RDAP failure falls back to WHOIS, and if both fail the error
+// carries both (and wraps ErrProbeFailed).
+func (p *Prober) Probe(ctx context.Context, name string) (Record, error) {
+	rec, rerr := p.RDAP.Probe(ctx, name)
+	if rerr == nil {
+		return rec, nil
+	}
+	if ctx.Err() != nil {
+		return Record{}, rerr
+	}
+	rec, werr := p.WHOIS.Probe(ctx, name)
+	if werr == nil {
+		return rec, nil
+	}
+	if errors.Is(rerr, ErrNoRDAPServer) {
+		return Record{}, werr
+	}
+	return Record{}, fmt.Errorf("%w; fallback: %w", rerr, werr)
+}
