@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -224,4 +225,15 @@ func (ev *Evidence) failed(probe string) bool {
 		}
 	}
 	return false
+}
+
+// maxListed bounds how many names a reason lists.
+const maxListed = 6
+
+// joinList joins names for a reason, naming at most maxListed of them.
+func joinList(list []string) string {
+	if len(list) <= maxListed {
+		return strings.Join(list, ", ")
+	}
+	return strings.Join(list[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(list)-maxListed)
 }

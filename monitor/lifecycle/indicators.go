@@ -147,6 +147,7 @@ type Signature struct {
 	suffixes []string         // ns_suffix, lower case, no trailing dot
 	hosts    []string         // ns_pair
 	regexes  []*regexp.Regexp // match_regex (ns_suffix) or match (http_*, whois_*)
+	matchers []textMatcher    // http_body: the regexes behind a literal prefilter
 	prefixes []prefixValue    // ip, cidr
 	statuses map[string]bool  // epp_status: canonical keys of match and rdap
 	assets   []string         // http_asset, lower case
@@ -246,7 +247,11 @@ func (p *parser) fail(line int, id, format string, args ...any) {
 	if len(p.errs) > maxErrors {
 		return
 	}
-	p.errs = append(p.errs, &Error{Line: line, Signature: id, Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	if strings.HasPrefix(msg, "line ") {
+		line = 0 // the YAML decoder's message already says where
+	}
+	p.errs = append(p.errs, &Error{Line: line, Signature: id, Msg: msg})
 }
 
 func (p *parser) top(m *yaml.Node) {
@@ -541,6 +546,9 @@ func (p *parser) compile(line int, raw *rawSignature, l lineIndex) (*Signature, 
 				continue
 			}
 			s.regexes = append(s.regexes, re)
+			if raw.Kind == KindHTTPBody {
+				s.matchers = append(s.matchers, newTextMatcher(re))
+			}
 		}
 	case KindHTTPAsset:
 		for _, m := range raw.Match {

@@ -34,14 +34,7 @@ var eppByKey = func() map[string]string {
 // "clienttransferprohibited". RDAP's "active" and "associated" give the keys
 // of EPP's "ok" and "linked".
 func statusKey(s string) string {
-	s = strings.ToLower(s)
-	// WHOIS appends the ICANN link, sometimes in parentheses.
-	if i := strings.Index(s, "http"); i > 0 {
-		s = s[:i]
-	}
-	if i := strings.IndexByte(s, '('); i > 0 {
-		s = s[:i]
-	}
+	s = strings.ToLower(stripLink(s))
 	var b strings.Builder
 	for i := 0; i < len(s) && b.Len() < 64; i++ {
 		if c := s[i]; c >= 'a' && c <= 'z' {
@@ -84,4 +77,19 @@ func NormalizeStatuses(list []string) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// stripLink cuts the ICANN link WHOIS appends to a status ("clientHold
+// https://icann.org/epp#clientHold", sometimes in parentheses). It
+// searches bytes, so invalid UTF-8 cannot shift the cut.
+func stripLink(s string) string {
+	for i := 1; i < len(s); i++ {
+		if s[i] == '(' {
+			return s[:i]
+		}
+		if i+4 <= len(s) && (s[i]|0x20) == 'h' && (s[i+1]|0x20) == 't' && (s[i+2]|0x20) == 't' && (s[i+3]|0x20) == 'p' {
+			return s[:i]
+		}
+	}
+	return s
 }

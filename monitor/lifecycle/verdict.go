@@ -154,7 +154,11 @@ func (ind *Indicators) Judge(ev Evidence, prev Previous) Verdict {
 func (j *judge) readDNS() {
 	if d := j.ev.Delegation; d != nil {
 		hosts := normHosts(d.NS)
-		if rc, ok := usableRcode(d.Rcode, len(hosts) > 0); ok {
+		rc, ok := usableRcode(d.Rcode, len(hosts) > 0)
+		if !ok {
+			j.notes = append(j.notes, fmt.Sprintf("the delegation probe got %s, which is no answer", orDash(clean(d.Rcode, 16))))
+		}
+		if ok {
 			j.nsKnown, j.nsSource = true, "delegation"
 			if rc == RcodeNXDomain {
 				j.nxdomain, j.nxSource = true, "the TLD servers answer NXDOMAIN"
@@ -416,11 +420,7 @@ func (j *judge) readRegistry() {
 		}
 		if _, dup := j.statusRaw[n]; !dup {
 			j.statuses = append(j.statuses, n)
-			raw := s
-			if k := strings.Index(strings.ToLower(raw), "http"); k > 0 {
-				raw = raw[:k]
-			}
-			j.statusRaw[n] = clean(raw, 48)
+			j.statusRaw[n] = clean(stripLink(s), 48)
 		}
 	}
 	has := func(code string) bool {
@@ -467,7 +467,7 @@ func (j *judge) readRegistry() {
 			if len(matched) > 1 {
 				word = "statuses"
 			}
-			evidence := fmt.Sprintf("%s %s %s", j.regSource, word, strings.Join(matched, ", "))
+			evidence := fmt.Sprintf("%s %s %s", j.regSource, word, joinList(matched))
 			m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
 			switch {
 			case s.State == StateSeized:
@@ -577,7 +577,9 @@ func (j *judge) compareRegistration(r *Registration) {
 		j.addCorr(m, "registrar")
 	}
 	if registrantChanged {
-		j.addCorr(Match{Signature: RuleRegistrantChange, State: StateSeized, Strength: Corroborating, Evidence: registrant}, "registrant")
+		m := Match{Signature: RuleRegistrantChange, State: StateSeized, Strength: Corroborating, Evidence: registrant}
+		m.reason = registrant + " (" + RuleRegistrantChange + ")"
+		j.addCorr(m, "registrant")
 	}
 	if !p.Expires.IsZero() && r.Expires.After(p.Expires) {
 		j.info = append(j.info, fmt.Sprintf("expiry %s -> %s (a renewal, not a re-registration)",
@@ -603,7 +605,7 @@ func (j *judge) compareNS(r *Registration) {
 		}
 	}
 	m := Match{Signature: RuleNSMismatch, State: StateSeized, Strength: Corroborating,
-		Evidence: fmt.Sprintf("%s lists %s while the TLD delegates to %s", j.regSource, strings.Join(listed, ", "), strings.Join(j.ns, ", "))}
+		Evidence: fmt.Sprintf("%s lists %s while the TLD delegates to %s", j.regSource, joinList(listed), joinList(j.ns))}
 	m.reason = m.Evidence + " (" + RuleNSMismatch + ")"
 	j.addCorr(m, "ns-mismatch")
 }
@@ -663,6 +665,7 @@ func (j *judge) readPage() {
 	}
 	title = strings.ToValidUTF8(title, "\uFFFD")
 	text = strings.ToValidUTF8(text, "\uFFFD")
+	body := newScanText(text)
 	for _, s := range j.ind.Signatures {
 		switch s.Kind {
 		case KindHTTPTitle:
@@ -674,8 +677,8 @@ func (j *judge) readPage() {
 				}
 			}
 		case KindHTTPBody:
-			for _, re := range s.regexes {
-				if loc := re.FindStringIndex(text); loc != nil {
+			for _, m := range s.matchers {
+				if loc := m.find(body); loc != nil {
 					j.add(s, fmt.Sprintf("page text %q", clean(text[loc[0]:loc[1]], maxReasonValue)))
 					break
 				}
@@ -780,7 +783,7 @@ func (j *judge) decide() Verdict {
 		case j.nxdomain:
 			est[StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
 		case j.nsKnown && len(j.ns) > 0:
-			j.info = append(j.info, fmt.Sprintf("%s does not find the name, yet the %s lists %s", j.regSource, j.nsSource, strings.Join(j.ns, ", ")))
+			j.info = append(j.info, fmt.Sprintf("%s does not find the name, yet the %s lists %s", j.regSource, j.nsSource, joinList(j.ns)))
 		default:
 			j.info = append(j.info, fmt.Sprintf("%s does not find the name; no DNS answer to confirm a deletion", j.regSource))
 		}
@@ -850,7 +853,7 @@ func (j *judge) decide() Verdict {
 		reasons = append(reasons, est[cand]...)
 	case j.nsKnown && len(j.ns) > 0:
 		cand = StateActive
-		reasons = append(reasons, fmt.Sprintf("%s %s", j.nsSource, strings.Join(j.ns, ", ")))
+		reasons = append(reasons, fmt.Sprintf("%s %s", j.nsSource, joinList(j.ns)))
 	case j.reg != nil && j.reg.Found && j.nxdomain:
 		cand = StateActive
 		reasons = append(reasons, fmt.Sprintf("registered at the %s, but not in the DNS: %s", j.regSource, j.nxSource))
@@ -956,7 +959,9 @@ func (j *judge) missingFor(state string) bool {
 	case StateDeleted:
 		return j.reg == nil || !j.nsKnown
 	case StateActive:
-		return !j.nsKnown && j.reg == nil
+		// Active rests on a delegation or a registration; a registry that
+		// no longer finds the name proves nothing without the DNS.
+		return !j.nsKnown && (j.reg == nil || !j.reg.Found)
 	}
 	return false
 }
