@@ -538,7 +538,10 @@ func (j *judge) compareRegistration(r *Registration) {
 		return
 	}
 	pid := clean(p.RegistryDomainID, 80)
-	sameID := id == "" || pid == "" || strings.EqualFold(id, pid)
+	// RDAP handles and WHOIS "Registry Domain ID"s agree for .com but need
+	// not elsewhere: compare IDs only between answers of the same kind.
+	sameSource := p.Source == "" || r.Source == "" || strings.EqualFold(p.Source, r.Source)
+	sameID := id == "" || pid == "" || !sameSource || strings.EqualFold(id, pid)
 	if !sameID {
 		j.rereg = append(j.rereg, fmt.Sprintf("registry domain ID %s -> %s (%s)", pid, id, RuleReregistered))
 	}
@@ -930,7 +933,9 @@ func (j *judge) decide() Verdict {
 	v.Matches = j.matches()
 
 	// Missing evidence never moves the state down: keep the previous state
-	// unless what is at hand proves one that outranks it.
+	// unless what is at hand proves one that outranks it. Even a new
+	// registration waits for the DNS (a sinkhole operator may hold it); the
+	// diff of the registry snapshot raises its own "reregistered" event.
 	if prev := j.prev.State; prev != StateUnknown && prev != v.State && j.missingFor(prev) && rank[v.State] < rank[prev] {
 		kept := Verdict{State: prev, Kept: true, Suspect: v.Suspect, Matches: v.Matches}
 		kept.Reasons = append(kept.Reasons, fmt.Sprintf("kept %s: %s; the evidence at hand points to %s", prev, strings.Join(j.notes, "; "), v.State))

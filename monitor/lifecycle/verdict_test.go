@@ -347,6 +347,20 @@ signatures:
 			reasons: []string{"matches epp-redemptionperiod"},
 		},
 		{
+			name:  "a new registration waits for the DNS before it ends a seizure",
+			ev:    Evidence{Registry: with(reg(), func(r *Registration) { r.RegistryDomainID = "3009999_DOMAIN_COM-VRSN"; r.Created = day("2026-01-10") }), Failed: []string{ProbeDelegation, ProbeDNS}},
+			prev:  Previous{State: StateSeized, Registry: reg(locks...)},
+			state: StateSeized, kept: true,
+			reasons: []string{"the evidence at hand points to reregistered"},
+		},
+		{
+			name:  "IDs from WHOIS and RDAP are not compared with each other",
+			ev:    Evidence{Delegation: deleg(normalNS...), Registry: with(reg(), func(r *Registration) { r.Source = "whois"; r.RegistryDomainID = "D402200000001-LROR" })},
+			prev:  Previous{State: StateActive, Registry: reg()},
+			state: StateActive, sev: SevInfo,
+			not: []string{"(reregistered)"},
+		},
+		{
 			name:  "seizure holds on later rounds once the locks are stored",
 			ev:    Evidence{Delegation: deleg(fbiNS...), Registry: reg(locks...), Failed: []string{ProbeHTTP}},
 			prev:  Previous{State: StateSeized, Registry: reg(locks...)},
