@@ -192,6 +192,8 @@ func (j *judge) readDNS() {
 	}
 	if !j.nsKnown {
 		j.notes = append(j.notes, "no name server evidence"+j.failedNote(ProbeDelegation, ProbeDNS))
+	} else if j.ev.DNS == nil && j.ev.failed(ProbeDNS) {
+		j.notes = append(j.notes, "no address evidence (dns probe failed)")
 	}
 
 	// A filtering resolver's block page says nothing about the domain; drop
@@ -930,6 +932,7 @@ func (j *judge) decide() Verdict {
 	v.Reasons = append(v.Reasons, also...)
 	v.Reasons = append(v.Reasons, j.info...)
 	v.Reasons = append(v.Reasons, j.notes...)
+	v.Reasons = boundReasons(dedupe(v.Reasons, nil))
 	v.Matches = j.matches()
 
 	// Missing evidence never moves the state down: keep the previous state
@@ -938,8 +941,15 @@ func (j *judge) decide() Verdict {
 	// diff of the registry snapshot raises its own "reregistered" event.
 	if prev := j.prev.State; prev != StateUnknown && prev != v.State && j.missingFor(prev) && rank[v.State] < rank[prev] {
 		kept := Verdict{State: prev, Kept: true, Suspect: v.Suspect, Matches: v.Matches}
-		kept.Reasons = append(kept.Reasons, fmt.Sprintf("kept %s: %s; the evidence at hand points to %s", prev, strings.Join(j.notes, "; "), v.State))
-		kept.Reasons = append(kept.Reasons, dedupe(j.prev.Reasons, kept.Reasons)...)
+		missing := strings.Join(j.notes, "; ")
+		if missing == "" {
+			missing = "the evidence it rests on is missing"
+		}
+		kept.Reasons = append(kept.Reasons, fmt.Sprintf("kept %s: %s; the evidence at hand points to %s", prev, missing, v.State))
+		for _, r := range dedupe(j.prev.Reasons, kept.Reasons) {
+			kept.Reasons = append(kept.Reasons, clean(r, 1024))
+		}
+		kept.Reasons = boundReasons(kept.Reasons)
 		kept.Severity = j.severity(prev, kept.Suspect)
 		return kept
 	}
@@ -1034,4 +1044,15 @@ func dedupe(list, have []string) []string {
 		}
 	}
 	return out
+}
+
+// maxReasons bounds a verdict's reasons; a large custom indicator file could
+// otherwise match without end.
+const maxReasons = 40
+
+func boundReasons(rs []string) []string {
+	if len(rs) <= maxReasons {
+		return rs
+	}
+	return append(rs[:maxReasons-1:maxReasons-1], fmt.Sprintf("… and %d more reasons", len(rs)-maxReasons+1))
 }
