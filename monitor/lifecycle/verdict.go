@@ -1007,11 +1007,12 @@ func (j *judge) severity(state, suspect string) string {
 			sev = SevWarning // back in the DNS
 		}
 	}
+	// A suspected seizure is worth a look; a suspected sinkhole or expiry
+	// rests on stale addresses or one status and only shows in the reasons.
 	switch suspect {
 	case "hijacked":
 		sev = SevCritical
-	case "":
-	default:
+	case StateSeized:
 		if sev == SevInfo || sev == SevNotice {
 			sev = SevWarning
 		}

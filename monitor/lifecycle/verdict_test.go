@@ -474,13 +474,13 @@ signatures:
 		{
 			name:  "stale sinkhole address alone is only suspected",
 			ev:    Evidence{Delegation: deleg(normalNS...), DNS: dnsA("38.229.70.125")},
-			state: StateActive, suspect: StateSinkholed, sev: SevWarning,
+			state: StateActive, suspect: StateSinkholed, sev: SevInfo,
 			reasons: []string{"suspected sinkholed: address 38.229.70.125 (Team Cymru) matches sinkhole-ip-other (not enough alone)"},
 		},
 		{
 			name:  "autoRenewPeriod alone is not an expiry",
 			ev:    Evidence{Delegation: deleg(normalNS...), Registry: reg("auto renew period")},
-			state: StateActive, suspect: StateExpired, sev: SevWarning,
+			state: StateActive, suspect: StateExpired, sev: SevInfo,
 		},
 		{
 			name:  "ambiguous eNom name servers count as expiry only with another signal",
