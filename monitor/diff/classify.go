@@ -59,7 +59,8 @@ var registry = []string{ProbeRDAP, ProbeWhois}
 
 // Rules are consulted in order; the first match wins. The field names cover
 // the spellings the probes are likely to use (snake case of RDAP and WHOIS
-// terms). The daemon may append its own before calling Classify.
+// terms). A caller with other field names may prepend rules once, before
+// any Classify call (Rules is not guarded for concurrent writes).
 var Rules = []Rule{
 	{Probes: []string{ProbeDelegation}, Kind: KindNSChanged, Severity: SevWarning},
 
