@@ -1,0 +1,1059 @@
+package lifecycle
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/domain"
+)
+
+// Verdict is the judged state of a domain and why.
+type Verdict struct {
+	State string `json:"state"`
+	// Severity is how urgent the move into this state is, given the
+	// previous one: a re-registration after a takedown is critical, a
+	// seizure that stopped holding is critical, a new suspension a warning.
+	// The daemon uses it for the state_changed event.
+	Severity string `json:"severity"`
+	// Reasons name the evidence and the signature, strongest first.
+	Reasons []string `json:"reasons"`
+	// Suspect is a state the evidence points at without establishing it:
+	// "seized" for a law-enforcement name server nobody corroborates, or for
+	// a seizure banner without such a name server; "hijacked" when a
+	// seizure or sinkhole name server's own domain has lapsed.
+	Suspect string `json:"suspect,omitempty"`
+	// Kept is true when the previous state was kept because the evidence it
+	// rests on is missing (a failed probe).
+	Kept bool `json:"kept,omitempty"`
+	// Matches are the signature and rule matches found, for the event detail.
+	Matches []Match `json:"matches,omitempty"`
+}
+
+// Match is one signature (or history rule) that matched the evidence.
+type Match struct {
+	Signature string `json:"signature"` // signature or rule id
+	State     string `json:"state"`
+	Strength  string `json:"strength"`
+	Evidence  string `json:"evidence"` // what matched: "delegation ns1.fbi.seized.gov"
+	// Lapsed is true when the signature's infrastructure is no longer its
+	// operator's (valid_until passed, or its domain lapsed).
+	Lapsed bool `json:"lapsed,omitempty"`
+	reason string
+	kind   string // corroborator kind: locks, banner, registrar, registrant, ns-mismatch
+}
+
+// Reason is the match as a reason line.
+func (m Match) Reason() string {
+	if m.reason != "" {
+		return m.reason
+	}
+	return m.Evidence + " matches " + m.Signature
+}
+
+// Ids of the history rules Judge implements; the first four are rule ids
+// of the indicator file.
+const (
+	RuleReregistered     = "reregistered"
+	RuleNSMismatch       = "registry-vs-registrar-ns-mismatch"
+	RuleNeedsCorroborate = "seizure-needs-corroboration"
+	RuleWatchInfra       = "watch-the-takedown-infrastructure"
+	RuleExpiryPast       = "expiry-date-past"
+	RuleRegistrarChanged = "registrar-changed"
+	RuleRegistrantChange = "registrant-changed"
+)
+
+// rank orders states for precedence when several are established: the
+// higher wins. Deletion and the registry's deletion stages beat a seizure
+// (a seized name can still expire and drop, Liberty Reserve 2013); a
+// confirmed seizure beats a sinkhole, and both beat a re-registration seen
+// in the same round (sinkhole operators register dropped names
+// themselves); holds and expiry follow. A re-registration seen earlier
+// stays the state over parking (drop-catchers park what they catch) but
+// gives way to a new hold or expiry.
+var rank = map[string]int{
+	StateUnknown:       0,
+	StateActive:        1,
+	StateParked:        2,
+	stickyRereg:        3,
+	StateExpired:       4,
+	StateSuspended:     5,
+	StateReregistered:  6,
+	StateSinkholed:     7,
+	StateSeized:        8,
+	StateRedemption:    9,
+	StatePendingDelete: 10,
+	StateDeleted:       11,
+}
+
+// stickyRereg is a re-registration seen in an earlier round: it stays the
+// state until something else is established.
+const stickyRereg = "reregistered (earlier)"
+
+// takedownStates are the states after which a re-registration is critical.
+var takedownStates = map[string]bool{
+	StateSeized: true, StateSinkholed: true, StateSuspended: true, StateExpired: true,
+	StateRedemption: true, StatePendingDelete: true, StateDeleted: true,
+}
+
+// judge holds one judgement's working state.
+type judge struct {
+	ind  *Indicators
+	ev   Evidence
+	prev Previous
+	now  time.Time
+
+	// NS view
+	ns       []string
+	nsSource string // "delegation" or "zone ns"
+	nsKnown  bool   // an NS answer (possibly NXDOMAIN) is at hand
+	nxdomain bool
+	nxSource string
+
+	addrs      []netip.Addr
+	nsAddrs    map[string][]netip.Addr
+	dnsBlocked bool
+
+	reg       *Registration
+	statuses  []string          // normalized
+	statusRaw map[string]string // normalized -> as printed (cleaned)
+	regSource string
+
+	hits     map[string][]Match // by state
+	primary  []Match            // seizure name server / address matches
+	corr     []Match            // seizure corroborators
+	corrKind map[string]bool
+	banner   bool
+	lapsed   []Match
+	info     []string // other observations, reported after the state's reasons
+	rereg    []string // re-registration reasons this round
+	notes    []string // missing evidence
+}
+
+// Judge returns the verdict for one domain from the evidence and what was
+// known before. It never fails: with no usable evidence the state is the
+// previous one (Kept) or unknown. Safe for concurrent use.
+func (ind *Indicators) Judge(ev Evidence, prev Previous) Verdict {
+	j := &judge{ind: ind, ev: ev, prev: prev, now: ev.Now, hits: map[string][]Match{}, corrKind: map[string]bool{}}
+	if j.now.IsZero() {
+		j.now = time.Now()
+	}
+	if j.prev.State == "" {
+		j.prev.State = StateUnknown
+	}
+	j.readDNS()
+	j.readRegistry()
+	j.readPage()
+	return j.decide()
+}
+
+// readDNS takes the NS set from the delegation, else from the zone, and
+// matches name server and address signatures.
+func (j *judge) readDNS() {
+	if d := j.ev.Delegation; d != nil {
+		hosts := normHosts(d.NS)
+		rc, ok := usableRcode(d.Rcode, len(hosts) > 0)
+		if !ok {
+			j.notes = append(j.notes, fmt.Sprintf("the delegation probe got %s, which is no answer", orDash(clean(d.Rcode, 16))))
+		}
+		if ok {
+			j.nsKnown, j.nsSource = true, "delegation"
+			if rc == RcodeNXDomain {
+				j.nxdomain, j.nxSource = true, "the TLD servers answer NXDOMAIN"
+			} else {
+				j.ns = hosts
+			}
+		}
+	}
+	if d := j.ev.DNS; d != nil {
+		hosts := normHosts(d.NS)
+		rc, ok := usableRcode(d.Rcode, len(hosts) > 0 || len(d.Addrs) > 0)
+		if ok && !j.nsKnown {
+			j.nsKnown, j.nsSource = true, "zone ns"
+			if rc == RcodeNXDomain {
+				j.nxdomain, j.nxSource = true, "the resolver answers NXDOMAIN"
+			} else {
+				j.ns = hosts
+			}
+		}
+		if ok {
+			for _, a := range d.Addrs {
+				if len(j.addrs) == maxAddrs {
+					break
+				}
+				if a.IsValid() {
+					j.addrs = append(j.addrs, a.Unmap())
+				}
+			}
+			j.nsAddrs = d.NSAddrs
+		}
+	}
+	if !j.nsKnown {
+		j.notes = append(j.notes, "no name server evidence"+j.failedNote(ProbeDelegation, ProbeDNS))
+	} else if j.ev.DNS == nil && j.ev.failed(ProbeDNS) {
+		j.notes = append(j.notes, "no address evidence (dns probe failed)")
+	}
+
+	// A filtering resolver's block page says nothing about the domain; drop
+	// what came through that resolver before matching anything on it.
+	for _, s := range j.ind.Signatures {
+		if s.State != SigBlockedByResolver || s.AppliesTo != "" {
+			continue
+		}
+		for _, a := range j.addrs {
+			if p, ok := s.matchAddr(a); ok {
+				j.dnsBlocked = true
+				j.info = append(j.info, fmt.Sprintf("address %s matches %s%s: a filtering resolver answered, so address and page evidence is ignored", a, s.ID, opSuffix(p)))
+				break
+			}
+		}
+	}
+	if j.dnsBlocked {
+		j.addrs, j.nsAddrs = nil, nil
+	}
+
+	for _, s := range j.ind.Signatures {
+		switch s.Kind {
+		case KindNSSuffix:
+			for _, h := range j.ns {
+				if suffix, ok := s.matchHost(h); ok {
+					j.addNS(s, suffix, j.nsSource+" "+h)
+					break
+				}
+			}
+		case KindNSPair:
+			if s.matchPair(j.ns) {
+				j.addNS(s, s.hosts[0], j.nsSource+" "+strings.Join(s.hosts, " + "))
+			}
+		case KindIP, KindCIDR:
+			if s.State == SigBlockedByResolver {
+				continue
+			}
+			if s.AppliesTo == AppliesToNSAddress {
+				j.matchNSAddrs(s)
+				continue
+			}
+			for _, a := range j.addrs {
+				if p, ok := s.matchAddr(a); ok {
+					j.add(s, fmt.Sprintf("address %s%s", a, opSuffix(p)))
+					break
+				}
+			}
+		}
+	}
+}
+
+func opSuffix(p prefixValue) string {
+	if p.operator == "" {
+		return ""
+	}
+	return " (" + p.operator + ")"
+}
+
+func (j *judge) matchNSAddrs(s *Signature) {
+	hosts := make([]string, 0, len(j.nsAddrs))
+	for h := range j.nsAddrs {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts) // map order must not leak into reasons
+	for _, h := range hosts {
+		host := normHost(h)
+		if host == "" {
+			continue
+		}
+		for i, a := range j.nsAddrs[h] {
+			if i == maxAddrs {
+				break
+			}
+			if p, ok := s.matchAddr(a.Unmap()); ok {
+				j.add(s, fmt.Sprintf("name server %s address %s%s", host, a.Unmap(), opSuffix(p)))
+				return
+			}
+		}
+	}
+}
+
+// addNS records a name server match, or a lapsed one when the operator no
+// longer controls that name server's domain.
+func (j *judge) addNS(s *Signature, suffix, evidence string) {
+	if s.State == StateSeized || s.State == StateSinkholed {
+		if !s.ValidUntil.IsZero() && j.now.After(s.ValidUntil) {
+			m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence, Lapsed: true}
+			m.reason = fmt.Sprintf("%s matches %s, but its operator lost that infrastructure on %s: whoever holds it now controls this name (hijacked, not %s)",
+				evidence, s.ID, s.ValidUntil.Format(time.DateOnly), s.State)
+			j.lapsed = append(j.lapsed, m)
+			return
+		}
+		if d, st := j.infraState(suffix); st != "" {
+			switch st {
+			case StateDeleted, StateReregistered, StatePendingDelete, StateRedemption:
+				m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence, Lapsed: true}
+				m.reason = fmt.Sprintf("%s matches %s, but the name server's domain %s is %s (%s): the operator may no longer control it, so this is not %s",
+					evidence, s.ID, d, st, RuleWatchInfra, s.State)
+				j.lapsed = append(j.lapsed, m)
+				return
+			case StateExpired, StateSuspended:
+				j.info = append(j.info, fmt.Sprintf("the name server's domain %s is %s (%s)", d, st, RuleWatchInfra))
+			}
+		}
+	}
+	j.add(s, evidence)
+}
+
+func (j *judge) infraState(host string) (string, string) {
+	if len(j.ev.NSDomainStates) == 0 {
+		return "", ""
+	}
+	n, err := domain.Normalize(host)
+	if err != nil {
+		return "", ""
+	}
+	return n.ASCII, j.ev.NSDomainStates[n.ASCII]
+}
+
+// add files a signature match under its state; seizure matches split into
+// primary (where the name points) and corroborating (everything else).
+func (j *judge) add(s *Signature, evidence string) {
+	m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
+	if s.State == StateSeized {
+		switch s.Kind {
+		case KindNSSuffix, KindNSPair, KindIP, KindCIDR:
+			j.primary = append(j.primary, m)
+		default:
+			j.addCorr(m, corrKindOf(s.Kind))
+		}
+		return
+	}
+	j.hits[s.State] = append(j.hits[s.State], m)
+}
+
+func corrKindOf(kind string) string {
+	switch kind {
+	case KindHTTPTitle, KindHTTPBody, KindHTTPAsset:
+		return "banner"
+	case KindEPPStatus:
+		return "locks"
+	case KindWhoisRegistrar:
+		return "registrar"
+	case KindWhoisRegistrant:
+		return "registrant"
+	}
+	return kind
+}
+
+func (j *judge) addCorr(m Match, kind string) {
+	m.kind = kind
+	j.corr = append(j.corr, m)
+	j.corrKind[kind] = true
+	if kind == "banner" {
+		j.banner = true
+	}
+}
+
+func (s *Signature) matchHost(h string) (string, bool) {
+	for _, suf := range s.suffixes {
+		if h == suf || strings.HasSuffix(h, "."+suf) {
+			return suf, true
+		}
+	}
+	for _, re := range s.regexes {
+		if re.MatchString(h) {
+			return h, true
+		}
+	}
+	return "", false
+}
+
+func (s *Signature) matchPair(ns []string) bool {
+	if len(ns) == 0 {
+		return false
+	}
+	for _, want := range s.hosts {
+		found := false
+		for _, h := range ns {
+			if h == want {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Signature) matchAddr(a netip.Addr) (prefixValue, bool) {
+	for _, p := range s.prefixes {
+		if p.prefix.Contains(a) {
+			return p, true
+		}
+	}
+	return prefixValue{}, false
+}
+
+// readRegistry matches statuses, registrar and registrant, and compares the
+// registration with the stored one.
+func (j *judge) readRegistry() {
+	r := j.ev.Registry
+	if r == nil {
+		j.notes = append(j.notes, "no registry evidence"+j.failedNote(ProbeRDAP, ProbeWhois))
+		return
+	}
+	j.reg = r
+	j.regSource = r.Source
+	if j.regSource == "" {
+		j.regSource = "registry"
+	}
+	j.regSource = clean(j.regSource, 16)
+	if !r.Found {
+		return
+	}
+	j.statusRaw = map[string]string{}
+	for i, s := range r.Statuses {
+		if i == maxStatuses {
+			break
+		}
+		n := NormalizeStatus(s)
+		if n == "" {
+			continue
+		}
+		if _, dup := j.statusRaw[n]; !dup {
+			j.statuses = append(j.statuses, n)
+			j.statusRaw[n] = clean(stripLink(s), 48)
+		}
+	}
+	has := func(code string) bool {
+		for _, s := range j.statuses {
+			if s == code {
+				return true
+			}
+		}
+		return false
+	}
+	expiryPast := !r.Expires.IsZero() && j.now.Sub(r.Expires) > 24*time.Hour
+	// A registrar's clientHold right after expiry is its expiry handling,
+	// not a suspension (NameSilo, ERRP).
+	holdIsExpiry := expiryPast || has("autoRenewPeriod")
+	// pendingDelete with redemptionPeriod or pendingRestore is still inside
+	// the redemption grace period.
+	inRGP := has("redemptionPeriod") || has("pendingRestore")
+
+	var prevStatuses map[string]bool
+	if p := j.prev.Registry; p != nil && p.Found {
+		prevStatuses = map[string]bool{}
+		for _, s := range NormalizeStatuses(p.Statuses) {
+			prevStatuses[s] = true
+		}
+	}
+
+	for _, s := range j.ind.Signatures {
+		switch s.Kind {
+		case KindEPPStatus:
+			var matched []string
+			var fresh bool
+			for _, st := range j.statuses {
+				if s.statuses[statusKey(st)] {
+					matched = append(matched, j.statusRaw[st])
+					if prevStatuses == nil || !prevStatuses[st] {
+						fresh = true
+					}
+				}
+			}
+			if len(matched) == 0 {
+				continue
+			}
+			word := "status"
+			if len(matched) > 1 {
+				word = "statuses"
+			}
+			evidence := fmt.Sprintf("%s %s %s", j.regSource, word, joinList(matched))
+			m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
+			switch {
+			case s.State == StateSeized:
+				// Locks corroborate a seizure only when they are new with it:
+				// big brands carry a registry lock all the time.
+				switch {
+				case prevStatuses == nil:
+					m.reason = m.Reason() + " (no earlier registration stored to tell whether they are new)"
+					j.addCorr(m, "locks")
+				case fresh:
+					m.reason = m.Reason() + " (newly set)"
+					j.addCorr(m, "locks")
+				default:
+					m.reason = m.Reason() + " (already set before: a registry lock, not by itself a seizure)"
+					j.info = append(j.info, m.reason)
+				}
+			case s.State == StateSuspended && holdIsExpiry && has("clientHold") && !has("serverHold"):
+				m.State, m.Strength = StateExpired, Corroborating
+				m.reason = m.Reason() + " (after expiry: the registrar's expiry hold, not a suspension)"
+				j.hits[StateExpired] = append(j.hits[StateExpired], m)
+			case s.State == StatePendingDelete && inRGP:
+				m.State = StateRedemption
+				m.reason = m.Reason() + " (with the redemption grace period: still restorable)"
+				j.hits[StateRedemption] = append(j.hits[StateRedemption], m)
+			case s.State == SigNewRegistration || s.State == SigLocked:
+				j.info = append(j.info, m.Reason())
+			default:
+				j.hits[s.State] = append(j.hits[s.State], m)
+			}
+		case KindWhoisRegistrar:
+			if v := clean(r.Registrar, maxReasonValue); v != "" && s.matchText(v) {
+				j.add(s, fmt.Sprintf("registrar %q", v))
+			}
+		case KindWhoisRegistrant:
+			if v := clean(r.RegistrantOrg, maxReasonValue); v != "" && s.matchText(v) {
+				j.add(s, fmt.Sprintf("registrant %q", v))
+			}
+		}
+	}
+	if expiryPast {
+		m := Match{Signature: RuleExpiryPast, State: StateExpired, Strength: Strong,
+			Evidence: fmt.Sprintf("%s expiry date %s", j.regSource, r.Expires.UTC().Format(time.DateOnly))}
+		m.reason = m.Evidence + " is in the past"
+		j.hits[StateExpired] = append(j.hits[StateExpired], m)
+	}
+	j.compareRegistration(r)
+	j.compareNS(r)
+}
+
+func (s *Signature) matchText(v string) bool {
+	for _, re := range s.regexes {
+		if re.MatchString(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// compareRegistration applies the re-registration rule and notes transfers,
+// renewals, restores and holder changes.
+func (j *judge) compareRegistration(r *Registration) {
+	p := j.prev.Registry
+	id := clean(r.RegistryDomainID, 80)
+	if p == nil || !p.Found {
+		if j.prev.State == StateDeleted {
+			j.rereg = append(j.rereg, fmt.Sprintf("%s finds the name again after it was deleted (%s)", j.regSource, RuleReregistered))
+		}
+		return
+	}
+	pid := clean(p.RegistryDomainID, 80)
+	// RDAP handles and WHOIS "Registry Domain ID"s agree for .com but need
+	// not elsewhere: compare IDs only between answers of the same kind.
+	sameSource := p.Source == "" || r.Source == "" || strings.EqualFold(p.Source, r.Source)
+	sameID := id == "" || pid == "" || !sameSource || strings.EqualFold(id, pid)
+	if !sameID {
+		j.rereg = append(j.rereg, fmt.Sprintf("registry domain ID %s -> %s (%s)", pid, id, RuleReregistered))
+	}
+	// A day of slack: WHOIS prints dates, RDAP timestamps, and the daemon may
+	// compare one with the other.
+	if !p.Created.IsZero() && !r.Created.IsZero() && r.Created.Sub(p.Created) > 24*time.Hour {
+		j.rereg = append(j.rereg, fmt.Sprintf("creation date %s -> %s (%s)",
+			p.Created.UTC().Format(time.DateOnly), r.Created.UTC().Format(time.DateOnly), RuleReregistered))
+	}
+	if len(j.rereg) == 0 && j.prev.State == StateDeleted && pid != "" && id != "" {
+		j.info = append(j.info, fmt.Sprintf("%s finds the name again with the same registry domain ID %s: restored, not re-registered", j.regSource, id))
+	}
+	registrarChanged := changed(p.RegistrarIANAID, r.RegistrarIANAID) ||
+		(p.RegistrarIANAID == "" || r.RegistrarIANAID == "") && changed(p.Registrar, r.Registrar)
+	registrar := fmt.Sprintf("registrar %q -> %q", clean(p.Registrar, maxReasonValue), clean(r.Registrar, maxReasonValue))
+	registrantChanged := known(p.RegistrantOrg) && known(r.RegistrantOrg) && changed(p.RegistrantOrg, r.RegistrantOrg)
+	registrant := fmt.Sprintf("registrant %q -> %q", clean(p.RegistrantOrg, maxReasonValue), clean(r.RegistrantOrg, maxReasonValue))
+	if len(j.rereg) > 0 {
+		// Supporting detail of the new registration, not seizure evidence.
+		if registrarChanged {
+			j.rereg = append(j.rereg, registrar)
+		}
+		if registrantChanged {
+			j.rereg = append(j.rereg, registrant)
+		}
+		return
+	}
+	if j.prev.State == StateRedemption || j.prev.State == StatePendingDelete {
+		if len(j.hits[StateRedemption]) == 0 && len(j.hits[StatePendingDelete]) == 0 {
+			j.info = append(j.info, fmt.Sprintf("restored from %s: same registry domain ID %s and creation date", j.prev.State, orDash(id)))
+		}
+	}
+	if registrarChanged {
+		m := Match{Signature: RuleRegistrarChanged, State: StateSeized, Strength: Corroborating, Evidence: registrar}
+		m.reason = registrar + " with the same registry domain ID and creation date (a transfer, not a re-registration)"
+		j.addCorr(m, "registrar")
+	}
+	if registrantChanged {
+		m := Match{Signature: RuleRegistrantChange, State: StateSeized, Strength: Corroborating, Evidence: registrant}
+		m.reason = registrant + " (" + RuleRegistrantChange + ")"
+		j.addCorr(m, "registrant")
+	}
+	if !p.Expires.IsZero() && r.Expires.After(p.Expires) {
+		j.info = append(j.info, fmt.Sprintf("expiry %s -> %s (a renewal, not a re-registration)",
+			p.Expires.UTC().Format(time.DateOnly), r.Expires.UTC().Format(time.DateOnly)))
+	}
+}
+
+// compareNS notes when the registration lists none of the delegated seizure
+// name servers: the change was made at the registry, past the registrar.
+func (j *judge) compareNS(r *Registration) {
+	if len(j.primary) == 0 || j.nsSource != "delegation" {
+		return
+	}
+	listed := normHosts(r.NameServers)
+	if len(listed) == 0 {
+		return
+	}
+	for _, h := range j.ns {
+		for _, l := range listed {
+			if h == l {
+				return
+			}
+		}
+	}
+	m := Match{Signature: RuleNSMismatch, State: StateSeized, Strength: Corroborating,
+		Evidence: fmt.Sprintf("%s lists %s while the TLD delegates to %s", j.regSource, joinList(listed), joinList(j.ns))}
+	m.reason = m.Evidence + " (" + RuleNSMismatch + ")"
+	j.addCorr(m, "ns-mismatch")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func normName(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(clean(s, maxReasonValue)), " "))
+}
+
+func changed(a, b string) bool {
+	a, b = normName(a), normName(b)
+	return a != "" && b != "" && a != b
+}
+
+var hiddenRegistrant = []string{"redacted", "privacy", "withheld", "not disclosed", "data protected", "statutory masking", "proxy"}
+
+// known reports whether a registrant value names someone, rather than a
+// privacy service's placeholder whose changes mean nothing.
+func known(s string) bool {
+	n := normName(s)
+	if n == "" {
+		return false
+	}
+	for _, h := range hiddenRegistrant {
+		if strings.Contains(n, h) {
+			return false
+		}
+	}
+	return true
+}
+
+// readPage matches the banner, expiry and sinkhole page signatures.
+func (j *judge) readPage() {
+	pg := j.ev.HTTP
+	if pg == nil {
+		if j.ev.failed(ProbeHTTP) {
+			j.notes = append(j.notes, "no page evidence (http probe failed)")
+		}
+		return
+	}
+	if j.dnsBlocked {
+		return
+	}
+	title := pg.Title
+	if len(title) > maxScanTitle {
+		title = title[:maxScanTitle]
+	}
+	text := pg.Text
+	if len(text) > maxScanText {
+		text = text[:maxScanText]
+	}
+	title = strings.ToValidUTF8(title, "\uFFFD")
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	body := newScanText(text)
+	for _, s := range j.ind.Signatures {
+		switch s.Kind {
+		case KindHTTPTitle:
+			t := strings.TrimSpace(strings.Join(strings.Fields(title), " "))
+			for _, re := range s.regexes {
+				if re.MatchString(t) {
+					j.add(s, fmt.Sprintf("page title %q", clean(t, maxReasonValue)))
+					break
+				}
+			}
+		case KindHTTPBody:
+			for _, m := range s.matchers {
+				if loc := m.find(body); loc != nil {
+					j.add(s, fmt.Sprintf("page text %q", clean(text[loc[0]:loc[1]], maxReasonValue)))
+					break
+				}
+			}
+		case KindHTTPAsset:
+		assets:
+			for i, a := range pg.Assets {
+				if i == maxAssets {
+					break
+				}
+				la := strings.ToLower(a)
+				for _, want := range s.assets {
+					if strings.Contains(la, want) {
+						j.add(s, fmt.Sprintf("page asset %q", clean(a, maxReasonValue)))
+						break assets
+					}
+				}
+			}
+		}
+	}
+}
+
+func (j *judge) failedNote(probes ...string) string {
+	var f []string
+	for _, p := range probes {
+		if j.ev.failed(p) {
+			f = append(f, p)
+		}
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(f, ", ") + " probe failed)"
+}
+
+// established reports whether matches for one state prove it: a strong
+// match, or two distinct signatures of which at least one is more than a
+// hint.
+func established(ms []Match) bool {
+	ids := map[string]bool{}
+	nonWeak := false
+	for _, m := range ms {
+		if m.Strength == Strong {
+			return true
+		}
+		ids[m.Signature] = true
+		if m.Strength != Weak {
+			nonWeak = true
+		}
+	}
+	return nonWeak && len(ids) >= 2
+}
+
+// seizure decides the seizure rule: the best name server or address match
+// sets how much corroboration it needs.
+func (j *judge) seizure() (bool, string) {
+	if len(j.primary) == 0 {
+		return false, ""
+	}
+	best := Weak
+	for _, m := range j.primary {
+		if m.Strength == Strong || (m.Strength == Corroborating && best == Weak) {
+			best = m.Strength
+		}
+	}
+	kinds := len(j.corrKind)
+	switch best {
+	case Strong:
+		if kinds >= 1 {
+			return true, ""
+		}
+		return false, "no corroboration: no new server locks, no seizure banner, no registrar or registrant change"
+	case Corroborating:
+		if kinds >= 2 {
+			return true, ""
+		}
+		return false, "a low-confidence seizure name server needs two corroborators of different kinds"
+	default:
+		if j.banner && kinds >= 2 {
+			return true, ""
+		}
+		return false, "a hint only: it needs a seizure banner and one more corroborator"
+	}
+}
+
+func (j *judge) decide() Verdict {
+	est := map[string][]string{} // established state -> its reasons
+	var suspect string
+	var suspectReasons []string
+
+	reasonsOf := func(ms []Match) []string {
+		out := make([]string, 0, len(ms))
+		for _, m := range ms {
+			out = append(out, m.Reason())
+		}
+		return out
+	}
+
+	// deleted: the registry does not know the name and the DNS agrees.
+	if j.reg != nil && !j.reg.Found {
+		switch {
+		case j.nxdomain:
+			est[StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
+		case j.nsKnown && len(j.ns) > 0:
+			j.info = append(j.info, fmt.Sprintf("%s does not find the name, yet the %s lists %s", j.regSource, j.nsSource, joinList(j.ns)))
+		default:
+			j.info = append(j.info, fmt.Sprintf("%s does not find the name; no DNS answer to confirm a deletion", j.regSource))
+		}
+	}
+	for _, st := range []string{StatePendingDelete, StateRedemption, StateSinkholed, StateSuspended, StateExpired, StateParked} {
+		if established(j.hits[st]) {
+			est[st] = reasonsOf(j.hits[st])
+		}
+	}
+	seized, why := j.seizure()
+	if seized || (len(j.primary) > 0 && j.prev.State == StateSeized) {
+		rs := reasonsOf(j.primary)
+		if !seized {
+			rs = append(rs, "seizure corroborated earlier; still delegated to its name servers")
+		}
+		est[StateSeized] = append(rs, reasonsOf(j.corr)...)
+	} else if len(j.primary) > 0 {
+		best := j.primary[0]
+		for _, m := range j.primary {
+			if m.Strength == Strong {
+				best = m
+				break
+			}
+		}
+		if best.Strength != Weak || j.banner {
+			suspect = StateSeized
+			suspectReasons = append(suspectReasons, "suspected seizure: "+best.Reason()+"; "+why+" ("+RuleNeedsCorroborate+")")
+			suspectReasons = append(suspectReasons, reasonsOf(j.corr)...)
+		} else {
+			j.info = append(j.info, best.Reason()+" ("+why+")")
+		}
+	} else if j.banner {
+		suspect = StateSeized
+		suspectReasons = append(suspectReasons, "suspected seizure: seizure banner without a law-enforcement name server (a banner alone can be spoofed)")
+		suspectReasons = append(suspectReasons, reasonsOf(j.corr)...)
+	}
+	// A state established earlier stays while any of its matches that is
+	// more than a hint remains: a banner not fetched this round must not
+	// undo a sinkhole, nor a parking page gone undo an expiry.
+	if _, ok := est[j.prev.State]; !ok {
+		for _, m := range j.hits[j.prev.State] {
+			if m.Strength != Weak {
+				est[j.prev.State] = append(reasonsOf(j.hits[j.prev.State]), j.prev.State+" established earlier; still matching")
+				break
+			}
+		}
+	}
+	if len(j.rereg) > 0 {
+		est[StateReregistered] = j.rereg
+	} else if j.prev.State == StateReregistered && j.reg != nil && j.reg.Found {
+		est[stickyRereg] = []string{"re-registered earlier; same registration since"}
+	}
+	if len(j.lapsed) > 0 && suspect == "" {
+		suspect = "hijacked"
+	}
+
+	// The winner is the highest-ranked established state.
+	cand := ""
+	for st := range est {
+		if cand == "" || rank[st] > rank[cand] {
+			cand = st
+		}
+	}
+	var reasons []string
+	switch {
+	case cand != "":
+		reasons = append(reasons, est[cand]...)
+	case j.nsKnown && len(j.ns) > 0:
+		cand = StateActive
+		reasons = append(reasons, fmt.Sprintf("%s %s", j.nsSource, joinList(j.ns)))
+	case j.reg != nil && j.reg.Found && j.nxdomain:
+		cand = StateActive
+		reasons = append(reasons, fmt.Sprintf("registered at the %s, but not in the DNS: %s", j.regSource, j.nxSource))
+	case j.reg != nil && j.reg.Found:
+		cand = StateActive
+		reasons = append(reasons, fmt.Sprintf("registered at the %s", j.regSource))
+	default:
+		cand = StateUnknown
+		if j.nxdomain {
+			reasons = append(reasons, j.nxSource+"; without registry evidence the cause (hold, redemption, deletion) is not known")
+		}
+	}
+	if cand == stickyRereg {
+		cand = StateReregistered
+	}
+
+	// Suspicions of states that would have outranked the winner.
+	if suspect == "" {
+		for _, st := range []string{StatePendingDelete, StateRedemption, StateSinkholed, StateSuspended, StateExpired, StateParked} {
+			if _, ok := est[st]; ok || rank[st] <= rank[cand] {
+				continue
+			}
+			for _, m := range j.hits[st] {
+				if m.Strength != Weak {
+					suspect = st
+					suspectReasons = append(suspectReasons, fmt.Sprintf("suspected %s: %s (not enough alone)", st, m.Reason()))
+					break
+				}
+			}
+			if suspect != "" {
+				break
+			}
+		}
+	}
+	// Everything else that matched, so the reasons tell the whole story.
+	var also []string
+	for _, st := range []string{StateDeleted, StatePendingDelete, StateRedemption, StateSeized, StateSinkholed, StateReregistered, StateSuspended, StateExpired, StateParked} {
+		if st == cand {
+			continue
+		}
+		if rs, ok := est[st]; ok {
+			for _, r := range rs {
+				also = append(also, "also "+st+": "+r)
+			}
+			continue
+		}
+		for _, m := range j.hits[st] {
+			if st != suspect {
+				also = append(also, m.Reason())
+			}
+		}
+	}
+	if cand != StateSeized && suspect != StateSeized {
+		for _, m := range j.corr {
+			r := m.Reason()
+			switch m.kind {
+			case "locks":
+				r += "; no law-enforcement name server, so a registry lock, not a seizure"
+			case "banner":
+				continue // reported as the suspicion
+			}
+			also = append(also, r)
+		}
+	}
+	v := Verdict{State: cand, Suspect: suspect}
+	v.Reasons = append(v.Reasons, reasons...)
+	v.Reasons = append(v.Reasons, suspectReasons...)
+	for _, m := range j.lapsed {
+		v.Reasons = append(v.Reasons, m.Reason())
+	}
+	v.Reasons = append(v.Reasons, also...)
+	v.Reasons = append(v.Reasons, j.info...)
+	v.Reasons = append(v.Reasons, j.notes...)
+	v.Reasons = boundReasons(dedupe(v.Reasons, nil))
+	v.Matches = j.matches()
+
+	// Missing evidence never moves the state down: keep the previous state
+	// unless what is at hand proves one that outranks it. Even a new
+	// registration waits for the DNS (a sinkhole operator may hold it); the
+	// diff of the registry snapshot raises its own "reregistered" event.
+	if prev := j.prev.State; prev != StateUnknown && prev != v.State && j.missingFor(prev) && rank[v.State] < rank[prev] {
+		kept := Verdict{State: prev, Kept: true, Suspect: v.Suspect, Matches: v.Matches}
+		missing := strings.Join(j.notes, "; ")
+		if missing == "" {
+			missing = "the evidence it rests on is missing"
+		}
+		kept.Reasons = append(kept.Reasons, fmt.Sprintf("kept %s: %s; the evidence at hand points to %s", prev, missing, v.State))
+		for _, r := range dedupe(j.prev.Reasons, kept.Reasons) {
+			kept.Reasons = append(kept.Reasons, clean(r, 1024))
+		}
+		kept.Reasons = boundReasons(kept.Reasons)
+		kept.Severity = j.severity(prev, kept.Suspect)
+		return kept
+	}
+	v.Severity = j.severity(v.State, v.Suspect)
+	if v.Reasons == nil {
+		v.Reasons = []string{}
+	}
+	return v
+}
+
+// missingFor reports whether the evidence a state rests on is missing.
+func (j *judge) missingFor(state string) bool {
+	switch state {
+	case StateSeized:
+		return !j.nsKnown
+	case StateParked:
+		return !j.nsKnown || j.ev.HTTP == nil
+	case StateSinkholed:
+		return !j.nsKnown || j.ev.DNS == nil
+	case StateSuspended, StateExpired, StateRedemption, StatePendingDelete, StateReregistered:
+		return j.reg == nil
+	case StateDeleted:
+		return j.reg == nil || !j.nsKnown
+	case StateActive:
+		// Active rests on a delegation or a registration; a registry that
+		// no longer finds the name proves nothing without the DNS.
+		return !j.nsKnown && (j.reg == nil || !j.reg.Found)
+	}
+	return false
+}
+
+// severity rates a move into state from the previous state.
+func (j *judge) severity(state, suspect string) string {
+	prev := j.prev.State
+	wasTakenDown := j.prev.TakenDown || takedownStates[prev]
+	sev := SevInfo
+	switch state {
+	case StateReregistered:
+		sev = SevWarning
+		if wasTakenDown {
+			sev = SevCritical
+		}
+	case StateSeized, StateSinkholed, StateSuspended, StatePendingDelete, StateDeleted:
+		sev = SevWarning
+	case StateExpired, StateRedemption, StateParked:
+		sev = SevNotice
+		if prev == StateSeized || prev == StateSinkholed {
+			sev = SevWarning // the takedown is about to stop holding
+		}
+	case StateActive:
+		switch prev {
+		case StateSeized, StateSinkholed:
+			sev = SevCritical // the takedown stopped holding
+		case StateSuspended, StateRedemption, StatePendingDelete, StateDeleted:
+			sev = SevWarning // back in the DNS
+		}
+	}
+	// A suspected seizure is worth a look; a suspected sinkhole or expiry
+	// rests on stale addresses or one status and only shows in the reasons.
+	switch suspect {
+	case "hijacked":
+		sev = SevCritical
+	case StateSeized:
+		if sev == SevInfo || sev == SevNotice {
+			sev = SevWarning
+		}
+	}
+	return sev
+}
+
+func (j *judge) matches() []Match {
+	var out []Match
+	out = append(out, j.primary...)
+	out = append(out, j.corr...)
+	for _, st := range []string{StateSinkholed, StateSuspended, StateExpired, StateRedemption, StatePendingDelete, StateParked} {
+		out = append(out, j.hits[st]...)
+	}
+	out = append(out, j.lapsed...)
+	return out
+}
+
+// dedupe returns the entries of list not already in have.
+func dedupe(list, have []string) []string {
+	seen := map[string]bool{}
+	for _, h := range have {
+		seen[h] = true
+	}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// maxReasons bounds a verdict's reasons; a large custom indicator file could
+// otherwise match without end.
+const maxReasons = 40
+
+func boundReasons(rs []string) []string {
+	if len(rs) <= maxReasons {
+		return rs
+	}
+	return append(rs[:maxReasons-1:maxReasons-1], fmt.Sprintf("… and %d more reasons", len(rs)-maxReasons+1))
+}
