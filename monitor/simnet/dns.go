@@ -79,6 +79,10 @@ const (
 	dnsMaxHostNet  = 255
 	dnsZoneTTL     = 300
 	dnsRegistryTTL = 172800
+	// dnsMaxQuery bounds the size of a query read over UDP.
+	dnsMaxQuery = 2048
+	// dnsSocketBuffer is the UDP socket buffer asked for.
+	dnsSocketBuffer = 4 << 20
 )
 
 type dnsRole int
@@ -115,7 +119,7 @@ type dnsListener struct {
 	addr     netip.Addr
 	role     dnsRole
 	registry *dnsRegistry // role registry and root
-	udp, tcp *dns.Server
+	servers  []*dns.Server // UDP ones, then TCP
 }
 
 type dnsNameFault struct {
@@ -257,7 +261,7 @@ func shutdownDNSListeners(ls map[netip.Addr]*dnsListener) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, l := range ls {
-		for _, s := range []*dns.Server{l.udp, l.tcp} {
+		for _, s := range l.servers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -284,37 +288,66 @@ func (d *DNS) listenLocked(addr netip.Addr, role dnsRole, reg *dnsRegistry) (*dn
 	if d.closed {
 		return nil, errors.New("closed")
 	}
-	pc, err := net.ListenPacket("udp4", netip.AddrPortFrom(addr, uint16(d.port)).String())
-	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	// The resolver and the domains' name servers take the load: several
+	// sockets share their address (SO_REUSEPORT), each read by its own
+	// server, so one reading goroutine does not bound the rate.
+	n := 1
+	if role == dnsRoleResolver || role == dnsRoleHost {
+		n = dnsReusePortSockets()
 	}
-	if d.port == 0 {
-		d.port = pc.LocalAddr().(*net.UDPAddr).Port
+	var pcs []net.PacketConn
+	closeAll := func() {
+		for _, pc := range pcs {
+			pc.Close()
+		}
+	}
+	for i := 0; i < n; i++ {
+		pc, err := dnsListenUDP(netip.AddrPortFrom(addr, uint16(d.port)), n > 1)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("listen %s: %w", addr, err)
+		}
+		if d.port == 0 {
+			d.port = pc.LocalAddr().(*net.UDPAddr).Port
+		}
+		// Bursts of thousands of queries must queue, not drop, while the
+		// machine is busy elsewhere; the kernel caps this at rmem_max.
+		pc.SetReadBuffer(dnsSocketBuffer)
+		pc.SetWriteBuffer(dnsSocketBuffer)
+		pcs = append(pcs, pc)
 	}
 	ln, err := net.Listen("tcp4", netip.AddrPortFrom(addr, uint16(d.port)).String())
 	if err != nil {
-		pc.Close()
+		closeAll()
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	l := &dnsListener{addr: addr, role: role, registry: reg}
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) { d.serve(l, w, r) })
-	started := make(chan struct{}, 2)
+	started := make(chan struct{}, n+1)
 	notify := func() { started <- struct{}{} }
-	l.udp = &dns.Server{PacketConn: pc, Handler: h, NotifyStartedFunc: notify, UDPSize: dns.MaxMsgSize}
-	l.tcp = &dns.Server{Listener: ln, Handler: h, NotifyStartedFunc: notify,
-		ReadTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 5 * time.Second }}
-	for _, s := range []*dns.Server{l.udp, l.tcp} {
+	for _, pc := range pcs {
+		l.servers = append(l.servers, &dns.Server{PacketConn: dnsPacketConn{pc}, Handler: h, NotifyStartedFunc: notify, UDPSize: dnsMaxQuery})
+	}
+	l.servers = append(l.servers, &dns.Server{Listener: ln, Handler: h, NotifyStartedFunc: notify,
+		ReadTimeout: 5 * time.Second, IdleTimeout: func() time.Duration { return 5 * time.Second }})
+	for _, s := range l.servers {
 		go func() {
 			if err := s.ActivateAndServe(); err != nil {
 				d.log.Debug("server ended", "addr", addr, "err", err)
 			}
 		}()
 	}
-	<-started
-	<-started
+	for range l.servers {
+		<-started
+	}
 	d.listeners[addr] = l
 	return l, nil
 }
+
+// dnsPacketConn hides the *net.UDPConn from miekg/dns, which then reads
+// with ReadFrom instead of parsing each packet's control messages for a
+// destination address: each listener has one address, so it needs none.
+type dnsPacketConn struct{ net.PacketConn }
 
 // ResolverAddr is the recursive resolver, host:port, for --resolver.
 func (d *DNS) ResolverAddr() string {
@@ -637,6 +670,9 @@ func (d *DNS) SetServerFault(server string, f DNSFault) error {
 	}
 	return nil
 }
+
+// FlushCache empties the resolver's cache, as any change does.
+func (d *DNS) FlushCache() { d.changed() }
 
 // changed invalidates the resolver's cache.
 func (d *DNS) changed() { d.gen.Add(1) }
