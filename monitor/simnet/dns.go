@@ -118,7 +118,7 @@ type dnsZone struct {
 type dnsListener struct {
 	addr     netip.Addr
 	role     dnsRole
-	registry *dnsRegistry // role registry and root
+	registry *dnsRegistry  // role registry and root
 	servers  []*dns.Server // UDP ones, then TCP
 }
 
