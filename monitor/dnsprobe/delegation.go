@@ -69,7 +69,7 @@ func (p *Prober) Delegation(ctx context.Context, name string) (*Delegation, erro
 	}
 	reg, err := p.registryServers(ctx, suffix+".")
 	if err != nil {
-		return nil, fmt.Errorf("delegation %s: %w", ascii, err)
+		return nil, delegationError(ascii, err)
 	}
 	d := &Delegation{NS: []string{}, Glue: []string{}, DS: []string{}, Servers: []string{}}
 	for _, s := range reg.servers {
@@ -87,7 +87,7 @@ func (p *Prober) Delegation(ctx context.Context, name string) (*Delegation, erro
 		return m.Authoritative || hasNS(m.Answer, fqdn) || hasNS(m.Ns, fqdn)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("delegation %s: %w", ascii, err)
+		return nil, delegationError(ascii, err)
 	}
 	if oc == NXDomain {
 		d.Rcode = "NXDOMAIN"
@@ -119,6 +119,15 @@ func (p *Prober) Delegation(ctx context.Context, name string) (*Delegation, erro
 	}
 	d.Glue = normalizeGlue(glue)
 	return d, nil
+}
+
+// delegationError makes sure every failure to learn the delegation
+// matches ErrProbeFailed, whichever step it came from.
+func delegationError(name string, err error) error {
+	if errors.Is(err, ErrProbeFailed) {
+		return fmt.Errorf("delegation %s: %w", name, err)
+	}
+	return fmt.Errorf("delegation %s: %w: %w", name, ErrProbeFailed, err)
 }
 
 // normalizeGlue is "host address" per glue record, sorted and bounded.
@@ -167,6 +176,9 @@ func (p *Prober) askRegistry(ctx context.Context, addrs []string, name string, d
 		}
 		errs = append(errs, &QueryError{Name: name, Type: dns.TypeNS, Server: server, Outcome: BadResponse, Attempts: 1,
 			Err: errors.New("neither a referral nor an authoritative answer (lame server)")})
+	}
+	if len(errs) == 0 {
+		errs = append(errs, &QueryError{Name: name, Type: dns.TypeNS, Outcome: Timeout, Err: ctx.Err()})
 	}
 	return nil, BadResponse, errors.Join(errs...)
 }
@@ -262,7 +274,11 @@ func (p *Prober) addressServers(ctx context.Context, zone string, names []string
 			return e, nil
 		}
 	}
-	return registryEntry{}, fmt.Errorf("servers of %s: no address: %w", zone, errors.Join(errs...))
+	err := errors.Join(errs...)
+	if err == nil {
+		err = errors.New("no address records")
+	}
+	return registryEntry{}, fmt.Errorf("servers of %s: no address: %w", zone, err)
 }
 
 // lookupAddrs resolves a server name: IPv4, or IPv6 when it has no IPv4.

@@ -366,6 +366,19 @@ func TestDelegationFromRootServers(t *testing.T) {
 	if _, err := p.Probe(context.Background(), "example.com"); !errors.Is(err, ErrProbeFailed) {
 		t.Errorf("probe through a refusing resolver: %v", err)
 	}
+	// Without root servers the registry's servers come from the resolver,
+	// which refuses; with a root that answers garbage, nothing works.
+	viaResolver := newProber(t, d, nil)
+	if del, err := viaResolver.Delegation(context.Background(), "example.com"); del != nil || !errors.Is(err, ErrProbeFailed) {
+		t.Errorf("delegation through a refusing resolver: %+v %v", del, err)
+	}
+	if err := d.SetServerFault(".", simnet.DNSGarbage); err != nil {
+		t.Fatal(err)
+	}
+	badRoot := newProber(t, d, func(o *Options) { o.RootServers = []string{d.RootAddr()} })
+	if del, err := badRoot.Delegation(context.Background(), "example.net"); del != nil || !errors.Is(err, ErrProbeFailed) {
+		t.Errorf("delegation from a garbage root: %+v %v", del, err)
+	}
 }
 
 func TestDelegationServerFaults(t *testing.T) {
