@@ -721,6 +721,10 @@ func dnsRegistrable(name string) (string, error) {
 	if s, _ := domain.Suffix(strings.TrimSuffix(n, ".")); s+"." == n {
 		return "", fmt.Errorf("simnet dns: %q is a public suffix, not a domain", name)
 	}
+	// Only the label right below a registry can be delegated by it.
+	if dnsParentZone(n) != dnsParentSuffix(n) {
+		return "", fmt.Errorf("simnet dns: %q is not a registrable domain (its registry is %s)", name, dnsParentSuffix(n))
+	}
 	return n, nil
 }
 

@@ -315,6 +315,9 @@ func TestDNSCoUK(t *testing.T) {
 	if err := d.SetZone("co.uk", "@ A 192.0.2.1"); err == nil {
 		t.Error("zone for a public suffix accepted")
 	}
+	if err := d.SetDelegation("www.paypal.co.uk", []string{"ns1.paypal.co.uk"}, nil); err == nil {
+		t.Error("delegation of a subdomain accepted")
+	}
 	// A new suffix gets a registry on demand.
 	if err := d.Register("example.xyz", []string{"ns1.example.xyz"}, "@ A 192.0.2.8"); err != nil {
 		t.Fatal(err)
