@@ -56,6 +56,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.String("resolver", "", "recursive DNS resolver HOST:PORT (default: the system's)")
 	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
 	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
+	f.Int("auth-port", def.Network.AuthPort, "port of authoritative DNS servers, asked directly for delegations")
 	f.Int("cert-port", def.Network.CertPort, "TLS port the certificate probe dials")
 	f.Int("http-port", def.Network.HTTPPort, "plain HTTP port the web probe dials")
 	f.Int("https-port", def.Network.HTTPSPort, "HTTPS port the web probe dials")
@@ -94,6 +95,9 @@ func (a *app) loadConfig() error {
 	}
 	if f.Changed("rdap-url") {
 		cfg.Network.RDAPURL, _ = f.GetString("rdap-url")
+	}
+	if f.Changed("auth-port") {
+		cfg.Network.AuthPort, _ = f.GetInt("auth-port")
 	}
 	if f.Changed("cert-port") {
 		cfg.Network.CertPort, _ = f.GetInt("cert-port")

@@ -48,6 +48,9 @@ type Network struct {
 	RDAPBootstrap string `yaml:"rdap_bootstrap"`
 	// RootServers replaces the root hints for delegation walks, host:port.
 	RootServers []string `yaml:"root_servers"`
+	// AuthPort is the port of authoritative DNS servers (the TLD servers
+	// asked for a delegation). Default 53; labs and simnet use another.
+	AuthPort int `yaml:"auth_port"`
 	// CertPort is the TLS port the certificate probe dials. Default 443.
 	CertPort int `yaml:"cert_port"`
 	// HTTPSPort and HTTPPort are the web probe's ports. Default 443 and 80.
@@ -201,6 +204,7 @@ func Default() *Config {
 		DB: "takedown.db",
 		Network: Network{
 			WhoisReferral: "whois.iana.org:43",
+			AuthPort:      53,
 			CertPort:      443,
 			HTTPSPort:     443,
 			HTTPPort:      80,
@@ -302,7 +306,7 @@ func (c *Config) Validate() error {
 	if c.DB == "" {
 		errs = append(errs, errors.New("db: empty path"))
 	}
-	for name, p := range map[string]int{"cert_port": c.Network.CertPort, "http_port": c.Network.HTTPPort, "https_port": c.Network.HTTPSPort} {
+	for name, p := range map[string]int{"cert_port": c.Network.CertPort, "http_port": c.Network.HTTPPort, "https_port": c.Network.HTTPSPort, "auth_port": c.Network.AuthPort} {
 		if p <= 0 || p > 65535 {
 			errs = append(errs, fmt.Errorf("network.%s: %d is not a port", name, p))
 		}
