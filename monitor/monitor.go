@@ -10,13 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -98,6 +101,9 @@ type Verdict struct {
 	State    string
 	Reasons  []string
 	Severity string
+	// Suspect is a state the evidence points at without establishing it
+	// (a seizure name server nobody corroborates).
+	Suspect string
 }
 
 // New builds a Monitor over a store with the given probers.
@@ -158,6 +164,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		kind string
 		data []byte
 		err  error
+		took time.Duration
 	}
 	results := make([]outcome, len(kinds))
 	var wg sync.WaitGroup
@@ -171,8 +178,9 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 			defer wg.Done()
 			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
 			defer cancel()
+			start := time.Now()
 			v, err := p.Probe(pctx, d.Name)
-			results[i] = outcome{kind: k, err: err}
+			results[i] = outcome{kind: k, err: err, took: time.Since(start)}
 			if err == nil {
 				results[i].data, results[i].err = json.Marshal(v)
 			}
@@ -204,6 +212,9 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		}
 		failed := map[string]bool{}
 		for _, o := range results {
+			if errors.Is(o.err, ErrNotApplicable) {
+				continue
+			}
 			if o.err != nil {
 				failed[o.kind] = true
 				res.Failed[o.kind] = o.err.Error()
@@ -276,6 +287,14 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		if v.State == "" {
 			return nil
 		}
+		// A suspicion (a seizure name server nobody corroborates) changes no
+		// state but is worth one event when it first appears.
+		if v.Suspect != "" && !mentions(d.StateReasons, "suspect") {
+			if err := add(store.Event{Kind: "suspected_" + v.Suspect, Field: "state", Old: d.State, New: v.State,
+				Severity: v.Severity, Detail: reasonsJSON(v.Reasons)}); err != nil {
+				return err
+			}
+		}
 		id, err := tx.SetState(d.ID, at, v.State, v.Reasons, v.Severity)
 		if err != nil {
 			return err
@@ -289,8 +308,22 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	if err != nil {
 		return nil, fmt.Errorf("record check of %s: %w", d.Name, err)
 	}
-	if m.opt.OnEvent != nil {
-		for _, ev := range res.Events {
+	for _, o := range results {
+		switch {
+		case errors.Is(o.err, ErrNotApplicable):
+		case errors.Is(o.err, context.DeadlineExceeded):
+			metrics.ObserveCheck(o.kind, metrics.OutcomeTimeout, o.took)
+		case o.err != nil:
+			metrics.ObserveCheck(o.kind, metrics.OutcomeError, o.took)
+		case slices.Contains(res.Changed, o.kind):
+			metrics.ObserveCheck(o.kind, metrics.OutcomeChanged, o.took)
+		default:
+			metrics.ObserveCheck(o.kind, metrics.OutcomeOK, o.took)
+		}
+	}
+	for _, ev := range res.Events {
+		metrics.ObserveEvent(ev.Kind)
+		if m.opt.OnEvent != nil {
 			m.opt.OnEvent(ev)
 		}
 	}
@@ -526,4 +559,18 @@ func (m *Monitor) pollNew(ctx context.Context, intervals map[string]time.Duratio
 			m.q.push(now, d.ID, d.Name, m.kinds)
 		}
 	}
+}
+
+func mentions(list []string, word string) bool {
+	for _, s := range list {
+		if strings.Contains(strings.ToLower(s), word) {
+			return true
+		}
+	}
+	return false
+}
+
+func reasonsJSON(reasons []string) []byte {
+	b, _ := json.Marshal(map[string][]string{"reasons": reasons})
+	return b
 }

@@ -50,13 +50,21 @@ func (t *sqlTx) LatestSnapshot(domainID int64, probe string) (*Snapshot, error) 
 }
 
 func (s *SQLite) Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error) {
+	return snapshots(ctx, s.read, domainID, probe, limit)
+}
+
+func (t *sqlTx) Snapshots(domainID int64, probe string, limit int) ([]Snapshot, error) {
+	return snapshots(t.ctx, t.tx, domainID, probe, limit)
+}
+
+func snapshots(ctx context.Context, db querier, domainID int64, probe string, limit int) ([]Snapshot, error) {
 	q := `SELECT ` + snapshotCols + ` FROM snapshots WHERE domain_id = ?`
 	args := []any{domainID}
 	if probe != "" {
 		q += ` AND probe = ?`
 		args = append(args, probe)
 	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC`+limitClause(limit, 0), args...)
+	rows, err := db.QueryContext(ctx, q+` ORDER BY id DESC`+limitClause(limit, 0), args...)
 	if err != nil {
 		return nil, fmt.Errorf("snapshots: %w", err)
 	}
@@ -430,7 +438,13 @@ func (s *SQLite) Event(ctx context.Context, id int64) (*Event, error) {
 }
 
 func (s *SQLite) Transitions(ctx context.Context, domainID int64) ([]Transition, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, domain_id, at, from_state, to_state, reasons, COALESCE(event_id, 0)
+	return transitions(ctx, s.read, domainID)
+}
+
+func (t *sqlTx) Transitions(domainID int64) ([]Transition, error) { return transitions(t.ctx, t.tx, domainID) }
+
+func transitions(ctx context.Context, db querier, domainID int64) ([]Transition, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, domain_id, at, from_state, to_state, reasons, COALESCE(event_id, 0)
 		FROM state_transitions WHERE domain_id = ? ORDER BY at DESC, id DESC`, domainID)
 	if err != nil {
 		return nil, fmt.Errorf("transitions: %w", err)

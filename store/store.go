@@ -338,6 +338,10 @@ type Tx interface {
 	ObserveSnapshot(domainID int64, probe string, at time.Time, data []byte) (cur *Snapshot, prev *Snapshot, changed bool, err error)
 	// ObserveError records a failed probe and returns the new failure streak.
 	ObserveError(domainID int64, probe string, at time.Time, msg string) (ProbeStatus, error)
+	// Snapshots lists a probe's snapshots of a domain, newest first.
+	Snapshots(domainID int64, probe string, limit int) ([]Snapshot, error)
+	// Transitions lists a domain's state transitions, newest first.
+	Transitions(domainID int64) ([]Transition, error)
 	// SetProbeStatus writes a probe's status row (for ok runs and flags).
 	SetProbeStatus(st ProbeStatus) error
 	ProbeStatus(domainID int64, probe string) (ProbeStatus, error)

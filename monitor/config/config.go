@@ -56,6 +56,9 @@ type Network struct {
 	// HTTPSPort and HTTPPort are the web probe's ports. Default 443 and 80.
 	HTTPSPort int `yaml:"https_port"`
 	HTTPPort  int `yaml:"http_port"`
+	// CAFile adds PEM roots that the certificate and web probes trust
+	// besides the system's (labs, simnet).
+	CAFile string `yaml:"ca_file"`
 	// AllowPrivate lets the certificate and web probes connect to loopback,
 	// private and link-local addresses. Default false.
 	AllowPrivate bool `yaml:"allow_private"`

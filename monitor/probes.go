@@ -1,0 +1,139 @@
+package monitor
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/takedownhq/takedown/monitor/certprobe"
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/dnsprobe"
+	"github.com/takedownhq/takedown/monitor/httpprobe"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/monitor/whoisprobe"
+)
+
+// ErrNotApplicable is returned by a probe that has nothing to observe for
+// a domain (WHOIS where the registry speaks RDAP): no observation, no error.
+var ErrNotApplicable = errors.New("probe not applicable")
+
+// AllKinds are the probe kinds in the order `check` prints them.
+var AllKinds = []string{KindDNS, KindDelegation, KindWHOIS, KindRDAP, KindCert, KindHTTP}
+
+// Probers holds one prober of each kind built from the network
+// configuration; they share the per-server rate limits.
+type Probers struct {
+	DNS   *dnsprobe.Prober
+	RDAP  *whoisprobe.RDAP
+	WHOIS *whoisprobe.WHOIS
+	Cert  *certprobe.Prober
+	HTTP  *httpprobe.Prober
+	// WhoisEverywhere makes the whois kind query registries that also
+	// speak RDAP; by default the daemon asks those over RDAP only, halving
+	// the load on registries that ban aggressive clients.
+	WhoisEverywhere bool
+}
+
+// NewProbers builds the probers. The registry limiter is shared by WHOIS
+// and RDAP; DNS gets its own per-server limiter at cfg.DNSRate.
+func NewProbers(n config.Network) (*Probers, error) {
+	regLim := ratelimit.PerSecond(n.WhoisRate)
+	dnsLim := ratelimit.PerSecond(n.DNSRate)
+	d, err := dnsprobe.New(dnsprobe.OptionsFromConfig(n, dnsLim))
+	if err != nil {
+		return nil, fmt.Errorf("dns probe: %w", err)
+	}
+	rd, err := whoisprobe.NewRDAP(n, regLim)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("rdap probe: %w", err)
+	}
+	var certOpts []certprobe.Option
+	var httpOpts []httpprobe.Option
+	if n.CAFile != "" {
+		pool, err := rootsWith(n.CAFile)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		certOpts = append(certOpts, certprobe.WithRoots(pool))
+		httpOpts = append(httpOpts, httpprobe.WithRoots(pool))
+	}
+	return &Probers{
+		DNS:   d,
+		RDAP:  rd,
+		WHOIS: whoisprobe.NewWHOIS(n, regLim),
+		Cert:  certprobe.New(n, certOpts...),
+		HTTP:  httpprobe.New(n, httpOpts...),
+	}, nil
+}
+
+// rootsWith is the system's roots plus a lab CA file.
+func rootsWith(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ca_file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ca_file %s: no PEM certificates", path)
+	}
+	return pool, nil
+}
+
+// Close releases the DNS sockets.
+func (p *Probers) Close() error { return p.DNS.Close() }
+
+// List returns the probers of the given kinds (all when empty).
+func (p *Probers) List(kinds ...string) ([]Prober, error) {
+	if len(kinds) == 0 {
+		kinds = AllKinds
+	}
+	var out []Prober
+	for _, k := range kinds {
+		var pr Prober
+		switch k {
+		case KindDNS:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.DNS.Probe(ctx, d) }}
+		case KindDelegation:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.DNS.Delegation(ctx, d) }}
+		case KindRDAP:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
+				if !p.RDAP.Covers(ctx, d) {
+					return nil, ErrNotApplicable
+				}
+				return p.RDAP.Probe(ctx, d)
+			}}
+		case KindWHOIS:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
+				if !p.WhoisEverywhere && p.RDAP.Covers(ctx, d) {
+					return nil, ErrNotApplicable
+				}
+				return p.WHOIS.Probe(ctx, d)
+			}}
+		case KindCert:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Cert.Probe(ctx, d) }}
+		case KindHTTP:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.HTTP.Probe(ctx, d) }}
+		default:
+			return nil, fmt.Errorf("unknown probe %q: want dns, delegation, whois, rdap, cert or http", k)
+		}
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
+type probeFunc struct {
+	kind string
+	fn   func(ctx context.Context, domain string) (any, error)
+}
+
+func (p probeFunc) Kind() string { return p.kind }
+func (p probeFunc) Probe(ctx context.Context, d string) (any, error) {
+	return p.fn(ctx, d)
+}
