@@ -106,7 +106,7 @@ func Generate(name string, opts Options) ([]Candidate, error) {
 		return nil, err
 	}
 	g.run()
-	return g.out, nil
+	return g.candidates(), nil
 }
 
 // parsed is an input split the way the fuzzers see it.
@@ -160,15 +160,22 @@ type gen struct {
 	restrict bool // the registry publishes its IDN repertoire
 	idnOK    bool // the registry accepts IDN at all
 
+	childSuffixes bool // some label.suffix may be a public suffix itself
+
 	// The display name is subU + "." + label + "." + suffixU; these are the
 	// hashes and lengths of the parts around the label.
 	preHash, postHash uint64
 	preLen, postLen   int
 
 	inputOK map[rune]bool // verified runes of the input itself
-	seen    *keySet
-	out     []Candidate
-	fuzzer  string
+	seen     *keySet
+	fuzzer   string
+	fuzzerID uint8
+
+	// Names are appended to one arena and cut into strings at the end:
+	// one allocation instead of two per candidate.
+	arena []byte
+	spans []span
 
 	scratch []rune
 	abuf    []byte
@@ -181,7 +188,12 @@ func newGen(name string, opts *Options) (*gen, error) {
 		return nil, err
 	}
 	t := load()
-	g := &gen{t: t, opts: opts, p: p, seen: newKeySet(4096), inputOK: map[rune]bool{}}
+	// Size the set and the arena for the homoglyph fuzzer, which grows with
+	// the square of the label's length.
+	n := len(p.label)
+	est := 300 + 70*n*n
+	g := &gen{t: t, opts: opts, p: p, seen: newKeySet(est), inputOK: map[rune]bool{},
+		arena: make([]byte, 0, est*(2*(n+len(p.host))+12)), spans: make([]span, 0, est)}
 	if len(opts.Fuzzers) == 0 {
 		for i := range Fuzzers {
 			g.on[i] = true
@@ -205,6 +217,7 @@ func newGen(name string, opts *Options) (*gen, error) {
 }
 
 func (g *gen) setSuffix(suffixU string) {
+	g.childSuffixes = mayHaveChildSuffix(g.p.suffix)
 	if g.p.subU != "" {
 		g.preHash, g.preLen = hashString(g.p.subU + ".")
 	}
@@ -239,7 +252,7 @@ func (g *gen) run() {
 	}
 	for _, s := range steps {
 		if g.enabled(s.name) {
-			g.fuzzer = s.name
+			g.fuzzer, g.fuzzerID = s.name, uint8(fuzzerIndex(s.name))
 			s.fn(lab)
 		}
 	}
@@ -315,12 +328,41 @@ func (g *gen) build(lab []rune) {
 			return
 		}
 	}
-	g.out = append(g.out, Candidate{Name: string(a), Unicode: string(u), Fuzzer: g.fuzzer})
+	sp := span{a0: int32(len(g.arena)), fuzzer: g.fuzzerID}
+	g.arena = append(g.arena, a...)
+	sp.a1 = int32(len(g.arena))
+	if string(a) == string(u) {
+		sp.u0, sp.u1 = sp.a0, sp.a1
+	} else {
+		sp.u0 = sp.a1
+		g.arena = append(g.arena, u...)
+		sp.u1 = int32(len(g.arena))
+	}
+	g.spans = append(g.spans, sp)
+}
+
+// span locates one candidate in the arena. It holds no pointers, so the
+// garbage collector never scans the spans.
+type span struct {
+	a0, a1, u0, u1 int32
+	fuzzer         uint8
+}
+
+func (g *gen) candidates() []Candidate {
+	all := string(g.arena)
+	out := make([]Candidate, len(g.spans))
+	for i, sp := range g.spans {
+		out[i] = Candidate{Name: all[sp.a0:sp.a1], Unicode: all[sp.u0:sp.u1], Fuzzer: Fuzzers[sp.fuzzer]}
+	}
+	return out
 }
 
 // registrable reports whether the registrable part of name (the label
 // before the suffix) is not itself a public suffix.
 func (g *gen) registrable(name []byte) bool {
+	if !g.childSuffixes {
+		return true
+	}
 	end := len(name) - len(g.p.suffix) - 1
 	start := end - 1
 	for start > 0 && name[start-1] != '.' {
