@@ -167,7 +167,7 @@ type gen struct {
 	preHash, postHash uint64
 	preLen, postLen   int
 
-	inputOK map[rune]bool // verified runes of the input itself
+	inputOK  map[rune]bool // verified runes of the input itself
 	seen     *keySet
 	fuzzer   string
 	fuzzerID uint8
