@@ -150,12 +150,17 @@ func (t *tables) buildConfusables() {
 			bySkeleton[target[c]] = append(bySkeleton[target[c]], c)
 		}
 	}
+	inv := inverseGlyphs()
 	for r := rune(0x80); r < maxVerified; r++ {
 		if !unicode.In(r, unicode.L, unicode.Nd) {
 			continue
 		}
 		sk := confusables.Skeleton(string(r))
-		if f := foldText(sk); f != string(r) {
+		f := matchFold(sk, inv)
+		if !isASCIIString(f) && inv[r] != "" {
+			f = matchFold(inv[r], inv)
+		}
+		if f != string(r) {
 			t.fold[r] = f
 		}
 		cs, ok := bySkeleton[sk]
@@ -185,6 +190,52 @@ func (t *tables) buildConfusables() {
 	}
 }
 
+// inverseGlyphs maps each single-rune look-alike of the glyph tables back
+// to what it imitates: UTS #39 sends Cyrillic м to ʍ and т to ᴛ, which
+// read as m and t all the same.
+func inverseGlyphs() map[rune]string {
+	inv := map[rune]string{}
+	tables := []glyphTable{glyphsUnicode}
+	for _, s := range sortedKeys(idnBySuffix) {
+		tables = append(tables, *idnBySuffix[s])
+	}
+	for _, gt := range tables {
+		for _, k := range sortedKeys(gt) {
+			for _, g := range gt[k] {
+				if rs := []rune(g); len(rs) == 1 {
+					if _, ok := inv[rs[0]]; !ok {
+						inv[rs[0]] = k
+					}
+				}
+			}
+		}
+	}
+	for l, c := range latinToCyrillic {
+		inv[c] = string(l)
+	}
+	return inv
+}
+
+// matchFold turns a skeleton into the matcher's form: without diacritics,
+// lower case, each rune folded again (through the glyph tables when the
+// Unicode table leaves it outside ASCII) down to ASCII where possible.
+func matchFold(sk string, inv map[rune]string) string {
+	var b strings.Builder
+	for _, r := range foldText(sk) {
+		switch {
+		case r < 0x80:
+			b.WriteString(asciiFold[r])
+		case inv[r] != "":
+			for _, c := range inv[r] {
+				b.WriteString(asciiFold[c])
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // foldText turns a skeleton into what the matcher compares: canonical
 // decomposition without marks, lower case.
 func foldText(sk string) string {
@@ -196,4 +247,13 @@ func foldText(sk string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
