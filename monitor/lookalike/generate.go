@@ -391,16 +391,26 @@ func (g *gen) checkPart(part []rune) int {
 		return partBad // reserved for encodings ("xn--")
 	}
 	res := partOK
-	for _, r := range part {
+	ascii := true
+	for i, r := range part {
+		if r == '-' && i > 0 && part[i-1] == '-' {
+			res = partSlow // where "--" falls in the UTF-8 form is for the IDNA code to judge
+		}
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
 		case r < 0x80:
 			return partBad
 		case g.t.verified.has(r):
+			ascii = false
 		case g.inputOK[r]:
+			ascii = false
 		default:
+			ascii = false
 			res = partSlow
 		}
+	}
+	if ascii && res == partSlow {
+		return partOK // the check above covered ASCII's third and fourth positions
 	}
 	return res
 }
