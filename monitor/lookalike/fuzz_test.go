@@ -74,3 +74,17 @@ func FuzzPunycode(f *testing.F) {
 		}
 	})
 }
+
+func TestPunycodeSlowPath(t *testing.T) {
+	var rs []rune
+	for r := rune(0x100); r < 0x100+70; r++ {
+		rs = append(rs, r, 'a')
+	}
+	want, err := idna.Punycode.ToASCII(string(rs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := "xn--" + string(appendPunycode(nil, rs)); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

@@ -191,7 +191,7 @@ func newGen(name string, opts *Options) (*gen, error) {
 	// Size the set and the arena for the homoglyph fuzzer, which grows with
 	// the square of the label's length.
 	n := len(p.label)
-	est := 300 + 70*n*n
+	est := 300 + 80*n*n
 	g := &gen{t: t, opts: opts, p: p, seen: newKeySet(est), inputOK: map[rune]bool{},
 		arena: make([]byte, 0, est*(2*(n+len(p.host))+12)), spans: make([]span, 0, est)}
 	if len(opts.Fuzzers) == 0 {

@@ -70,7 +70,72 @@ func appendLabel(dst []byte, label []rune) []byte {
 }
 
 // appendPunycode appends the punycode of runes (without the "xn--" prefix).
+// Labels here carry few distinct non-ASCII code points, so they are
+// collected and sorted first instead of searched for on every round.
 func appendPunycode(dst []byte, runes []rune) []byte {
+	var distinct [64]rune
+	start := len(dst)
+	k := 0
+	b := 0
+	for _, r := range runes {
+		if r < 0x80 {
+			dst = append(dst, byte(r))
+			b++
+			continue
+		}
+		j := 0
+		for j < k && distinct[j] < r {
+			j++
+		}
+		if j < k && distinct[j] == r {
+			continue
+		}
+		if k == len(distinct) {
+			return appendPunycodeSlow(dst[:start], runes)
+		}
+		copy(distinct[j+1:k+1], distinct[j:k])
+		distinct[j] = r
+		k++
+	}
+	h := b
+	if b > 0 {
+		dst = append(dst, '-')
+	}
+	n, delta, bias := pcInitialN, 0, pcInitialBias
+	for _, m := range distinct[:k] {
+		delta += (int(m) - n) * (h + 1)
+		n = int(m)
+		for _, r := range runes {
+			if int(r) < n {
+				delta++
+				continue
+			}
+			if int(r) != n {
+				continue
+			}
+			q := delta
+			for kk := pcBase; ; kk += pcBase {
+				t := pcThreshold(kk, bias)
+				if q < t {
+					break
+				}
+				dst = append(dst, pcDigit(t+(q-t)%(pcBase-t)))
+				q = (q - t) / (pcBase - t)
+			}
+			dst = append(dst, pcDigit(q))
+			bias = pcAdapt(delta, h+1, h == b)
+			delta = 0
+			h++
+		}
+		delta++
+		n++
+	}
+	return dst
+}
+
+// appendPunycodeSlow is RFC 3492's loop as written, for labels with more
+// than 64 distinct non-ASCII code points (longer than any valid label).
+func appendPunycodeSlow(dst []byte, runes []rune) []byte {
 	b := 0
 	for _, r := range runes {
 		if r < 0x80 {
