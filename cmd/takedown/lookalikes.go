@@ -159,7 +159,7 @@ func (a *app) checkLookalikes(cmd *cobra.Command, rows []lookalikeRow, concurren
 			names = append(names, n.ASCII)
 		}
 	}
-	checker := &lookalike.DNSChecker{Resolver: a.cfg.Network.Resolver, Timeout: a.cfg.Network.Timeout}
+	checker := lookalike.NewDNSChecker(a.cfg.Network)
 	opts := lookalike.ScanOptions{Concurrency: concurrency, Rate: a.cfg.Network.DNSRate}
 	if bar := a.lookalikeProgress(len(names), "checking"); bar != nil {
 		opts.Progress = func(done, total int) { _ = bar.Set(done) }

@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/time/rate"
 
+	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/domain"
 	"github.com/takedownhq/takedown/store"
 )
@@ -56,6 +57,11 @@ type DNSChecker struct {
 	Resolver string
 	// Timeout bounds each query. Default 5s.
 	Timeout time.Duration
+}
+
+// NewDNSChecker returns a checker on the configured resolver and timeout.
+func NewDNSChecker(n config.Network) *DNSChecker {
+	return &DNSChecker{Resolver: n.Resolver, Timeout: n.Timeout}
 }
 
 func (c *DNSChecker) resolver() (string, error) {

@@ -1,7 +1,6 @@
 package lookalike
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -169,8 +168,7 @@ type gen struct {
 
 	inputOK  map[rune]bool // verified runes of the input itself
 	seen     *keySet
-	fuzzer   string
-	fuzzerID uint8
+	fuzzerID uint8 // index in Fuzzers of the fuzzer running
 
 	// Names are appended to one arena and cut into strings at the end:
 	// one allocation instead of two per candidate.
@@ -252,7 +250,7 @@ func (g *gen) run() {
 	}
 	for _, s := range steps {
 		if g.enabled(s.name) {
-			g.fuzzer, g.fuzzerID = s.name, uint8(fuzzerIndex(s.name))
+			g.fuzzerID = uint8(fuzzerIndex(s.name))
 			s.fn(lab)
 		}
 	}
@@ -846,6 +844,3 @@ func runesEqual(a, b []rune) bool {
 
 // wholeScripts are the scripts tried for whole-label confusables.
 var wholeScripts = []*unicode.RangeTable{unicode.Cyrillic, unicode.Greek, unicode.Latin}
-
-// ErrNoCandidates is returned by callers that need at least one candidate.
-var ErrNoCandidates = errors.New("no look-alike candidates")
