@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/store"
+)
+
+func init() { register(newFoundCmd) }
+
+func newFoundCmd(a *app) *cobra.Command {
+	var q store.LookalikeQuery
+	var brand string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "found",
+		Short: "Look-alikes found by brand hunting and feeds; found ack|dismiss NAME triages them",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch q.Status {
+			case "", store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
+			default:
+				return usagef("--status %q: want new, acknowledged or dismissed", q.Status)
+			}
+			if brand != "" {
+				n, err := domain.Normalize(brand)
+				if err != nil {
+					return usageError{fmt.Errorf("--brand: %w", err)}
+				}
+				q.Brand = n.ASCII
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ls, _, err := st.Lookalikes(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if ls == nil {
+					ls = []store.Lookalike{}
+				}
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(ls)
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tBRAND\tFUZZER\tREGISTERED\tSTATUS\tFIRST SEEN\tSOURCE")
+			for _, l := range ls {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", showName(l.Name, l.Unicode), l.Brand, l.Fuzzer,
+					l.Registered, l.Status, l.FirstSeen.Local().Format(time.DateTime), l.Source)
+			}
+			return tw.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&brand, "brand", "", "only look-alikes of this brand or watched domain")
+	f.StringVar(&q.Status, "status", "", "only new, acknowledged or dismissed ones")
+	f.StringVar(&q.Registered, "registered", "", "only yes, no or unknown")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(newFoundTriage(a, "ack", store.StatusAcknowledged, "Acknowledge a look-alike: seen, being handled"),
+		newFoundTriage(a, "dismiss", store.StatusDismissed, "Dismiss a look-alike: not a threat"),
+		newFoundTriage(a, "reopen", store.StatusNew, "Mark a look-alike new again"))
+	return cmd
+}
+
+func newFoundTriage(a *app, verb, status, short string) *cobra.Command {
+	var brand string
+	cmd := &cobra.Command{
+		Use:   verb + " NAME...",
+		Short: short,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var names []string
+			for _, arg := range args {
+				h, err := domain.Host(arg)
+				if err != nil {
+					return usageError{err}
+				}
+				names = append(names, h)
+			}
+			if brand != "" {
+				n, err := domain.Normalize(brand)
+				if err != nil {
+					return usageError{fmt.Errorf("--brand: %w", err)}
+				}
+				brand = n.ASCII
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, name := range names {
+				n, err := st.SetLookalikeStatus(cmd.Context(), name, brand, status)
+				if errors.Is(err, store.ErrNotFound) {
+					return usageError{fmt.Errorf("%s: no such look-alike (see takedown found)", name)}
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "%s %s (%d row(s))\n", name, status, n)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&brand, "brand", "", "only the look-alike of this brand")
+	return cmd
+}
