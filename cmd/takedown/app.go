@@ -56,6 +56,9 @@ func (a *app) rootCommand() *cobra.Command {
 	f.String("resolver", "", "recursive DNS resolver HOST:PORT (default: the system's)")
 	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
 	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
+	f.String("whois-referral", def.Network.WhoisReferral, "WHOIS server asked first for a TLD's server, HOST:PORT")
+	f.String("rdap-bootstrap", "", "RDAP bootstrap file or URL (RFC 9224) replacing the embedded IANA copy")
+	f.String("ca-file", "", "PEM roots the certificate and web probes trust besides the system's (labs)")
 	f.Int("auth-port", def.Network.AuthPort, "port of authoritative DNS servers, asked directly for delegations")
 	f.Int("cert-port", def.Network.CertPort, "TLS port the certificate probe dials")
 	f.Int("http-port", def.Network.HTTPPort, "plain HTTP port the web probe dials")
@@ -95,6 +98,15 @@ func (a *app) loadConfig() error {
 	}
 	if f.Changed("rdap-url") {
 		cfg.Network.RDAPURL, _ = f.GetString("rdap-url")
+	}
+	if f.Changed("whois-referral") {
+		cfg.Network.WhoisReferral, _ = f.GetString("whois-referral")
+	}
+	if f.Changed("rdap-bootstrap") {
+		cfg.Network.RDAPBootstrap, _ = f.GetString("rdap-bootstrap")
+	}
+	if f.Changed("ca-file") {
+		cfg.Network.CAFile, _ = f.GetString("ca-file")
 	}
 	if f.Changed("auth-port") {
 		cfg.Network.AuthPort, _ = f.GetInt("auth-port")

@@ -91,7 +91,21 @@ type Monitor struct {
 	Indicators string `yaml:"indicators"`
 	// Listen, when set, serves the web UI and API beside the daemon.
 	Listen string `yaml:"listen"`
+	// WatchInfrastructure adds the seizure and sinkhole name servers' own
+	// domains to the watchlist, so a lapse there is noticed. Default true.
+	WatchInfrastructure *bool `yaml:"watch_infrastructure"`
+	// HuntSeized also hunts look-alikes of seized domains (the actor's
+	// next domain), beside brands. Default true.
+	HuntSeized *bool `yaml:"hunt_seized"`
+	// Poll is how often the watchlist is read for domains added while the
+	// daemon runs. Default 10s.
+	Poll time.Duration `yaml:"poll"`
+	// ProbeTimeout bounds one probe of one domain. Default 30s.
+	ProbeTimeout time.Duration `yaml:"probe_timeout"`
 }
+
+// On reports a default-true option.
+func On(b *bool) bool { return b == nil || *b }
 
 // Web configures `takedown serve`.
 type Web struct {

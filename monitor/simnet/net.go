@@ -25,6 +25,10 @@ type NetOptions struct {
 	Now func() time.Time
 	// Logger receives start and stop lines. Default slog.Default().
 	Logger *slog.Logger
+	// Infrastructure are domains that exist from the start as ordinary
+	// sites: the seizure and sinkhole operators' own domains, which the
+	// daemon watches. seized.gov is always registered.
+	Infrastructure []string
 }
 
 // Net is the whole simulated internet on loopback: DNS (root, registries,
@@ -81,6 +85,18 @@ func StartNet(ctx context.Context, o NetOptions) (*Net, error) {
 	}
 	if n.SMTP, err = StartSMTP(SMTPOptions{}); err != nil {
 		return fail(fmt.Errorf("simnet smtp: %w", err))
+	}
+	if err := n.addSeizureRegistry(); err != nil {
+		return fail(fmt.Errorf("simnet seized.gov: %w", err))
+	}
+	for _, d := range o.Infrastructure {
+		if d == "seized.gov" {
+			continue
+		}
+		page := SitePage(d, "Security research and takedown operations.")
+		if err := n.AddSite(Site{Domain: d, Page: &page}); err != nil {
+			return fail(fmt.Errorf("simnet infrastructure %s: %w", d, err))
+		}
 	}
 	dir := o.Dir
 	if dir == "" {

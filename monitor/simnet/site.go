@@ -61,6 +61,9 @@ func (n *Net) AddSite(s Site) error {
 		s.NS = slices.Clone(reg.Nameservers)
 	}
 	reg.Nameservers = slices.Clone(s.NS)
+	if err := n.ensureWhois(s.Domain); err != nil {
+		return fmt.Errorf("site %s: %w", s.Domain, err)
+	}
 	if err := n.Registry.Set(reg); err != nil {
 		return fmt.Errorf("site %s: %w", s.Domain, err)
 	}
@@ -210,4 +213,34 @@ func appendNew(list []string, s string) []string {
 		return list
 	}
 	return append(slices.Clone(list), s)
+}
+
+// ensureWhois starts a registry WHOIS server for the domain's TLD if simnet
+// has none yet.
+func (n *Net) ensureWhois(domain string) error {
+	tld := tldOf(domain)
+	if n.Whois.Server(tld) != nil {
+		return nil
+	}
+	_, err := n.Whois.AddTLD(tld)
+	return err
+}
+
+// addSeizureRegistry registers seized.gov at the registry. Its DNS zone,
+// which serves ns1/ns2.fbi.seized.gov, is simnet DNS's own and stays.
+func (n *Net) addSeizureRegistry() error {
+	if err := n.ensureWhois("seized.gov"); err != nil {
+		return err
+	}
+	reg := ExampleRegistration("seized.gov", time.Date(2011, 2, 14, 0, 0, 0, 0, time.UTC))
+	reg.RegistryDomainID = n.newID("seized.gov")
+	reg.Registrar, reg.RegistrarIANAID, reg.RegistrarURL, reg.RegistrarWhois = "Cybersecurity and Infrastructure Security Agency", 0, "https://get.gov", ""
+	reg.AbuseEmail, reg.AbusePhone = "", ""
+	reg.RegistrantOrg, reg.RegistrantState, reg.RegistrantCountry = "Federal Bureau of Investigation", "DC", "US"
+	reg.Statuses = []string{"serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"}
+	reg.Nameservers = []string{"a.nic.gov", "b.nic.gov"}
+	for !reg.Expires.After(n.now()) {
+		reg.Expires = reg.Expires.AddDate(1, 0, 0)
+	}
+	return n.Registry.Set(reg)
 }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/web"
+)
+
+func init() { register(newRunCmd) }
+
+func newRunCmd(a *app) *cobra.Command {
+	var once bool
+	var listen, indicators string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the monitor daemon (or one full cycle with --once)",
+		Long: `Run the daemon: every probe kind of every watched domain on its schedule
+(config schedules.*), each domain at a stable offset inside the interval,
+in a bounded worker pool with per-server rate limits; history, change
+events and takedown verdicts go to the database, alerts to the configured
+channels. Domains added while it runs are picked up. SIGINT/SIGTERM stop it
+cleanly: checks in flight finish or are dropped, never half written.
+
+--once runs every probe for every domain once, hunts look-alikes of the
+brands, delivers pending alerts and exits. --listen serves the web UI and
+API beside the daemon.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			ind, err := loadIndicators(a, indicators)
+			if err != nil {
+				return err
+			}
+			st, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: a.cfg, Store: st, Indicators: ind, Log: a.log})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if cmd.Flags().Changed("listen") || a.cfg.Monitor.Listen != "" {
+				if listen == "" {
+					listen = a.cfg.Monitor.Listen
+				}
+				stop, addr, err := a.startWeb(ctx, st, listen)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				fmt.Fprintf(a.out, "web UI on http://%s/\n", addr)
+			}
+			if once {
+				var bar *progressbar.ProgressBar
+				var mu sync.Mutex
+				progress := func(done, total int) {}
+				if f, ok := a.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					progress = func(done, total int) {
+						mu.Lock()
+						defer mu.Unlock()
+						if bar == nil {
+							bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.err),
+								progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
+								progressbar.OptionClearOnFinish())
+						}
+						bar.Set(done)
+					}
+				}
+				err := d.Once(ctx, progress)
+				counts, _ := st.CountByState(context.WithoutCancel(ctx))
+				fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
+				return err
+			}
+			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
+			return d.Run(ctx)
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "run one full cycle and exit")
+	cmd.Flags().StringVar(&listen, "listen", "", "also serve the web UI and API on this address")
+	cmd.Flags().StringVar(&indicators, "indicators", "", "takedown indicator YAML replacing the embedded one")
+	return cmd
+}
+
+// startWeb serves the web UI until stop is called or ctx ends.
+func (a *app) startWeb(ctx context.Context, st store.Store, addr string) (stop func(), bound string, err error) {
+	srv, err := web.New(st, web.Options{Token: a.cfg.Web.Token, Logger: a.log})
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := srv.Listen(addr)
+	if errors.Is(err, web.ErrTokenRequired) {
+		return nil, "", usageError{err}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(wctx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			a.log.Error("web server", "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }, ln.Addr().String(), nil
+}
+
+func stateSummary(counts map[string]int) string {
+	if len(counts) == 0 {
+		return "no domains"
+	}
+	s := ""
+	for _, st := range []string{"active", "parked", "suspended", "seized", "sinkholed", "expired", "redemption",
+		"pending_delete", "deleted", "reregistered", "unknown"} {
+		if n := counts[st]; n > 0 {
+			if s != "" {
+				s += ", "
+			}
+			s += fmt.Sprintf("%d %s", n, st)
+		}
+	}
+	return s
+}

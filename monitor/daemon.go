@@ -1,0 +1,182 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lookalike"
+	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/store"
+)
+
+// DaemonConfig is what `takedown run` (and the demo) hands the daemon.
+type DaemonConfig struct {
+	Config     *config.Config
+	Store      store.Store
+	Indicators *lifecycle.Indicators
+	// OnEvent sees every event the daemon writes, after it committed.
+	OnEvent func(store.Event)
+	// Jobs are extra scheduled tasks (feeds).
+	Jobs []Job
+	// Notify tunes the alert sender (tests shorten its backoff).
+	Notify notify.Options
+	Log    *slog.Logger
+}
+
+// Daemon is the monitor with its probes, brand hunting and alert sender.
+type Daemon struct {
+	cfg      *config.Config
+	st       store.Store
+	Monitor  *Monitor
+	Probers  *Probers
+	Notifier *notify.Notifier
+	checker  lookalike.Checker
+	onEvent  func(store.Event)
+	log      *slog.Logger
+	huntMu   sync.Mutex
+}
+
+// NewDaemon builds the daemon: probers from the network configuration,
+// the lifecycle judge, the alert router installed on the store, and the
+// scheduled jobs. It also adds the seizure and sinkhole infrastructure
+// domains to the watchlist unless configured off.
+func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
+	cfg := dc.Config
+	if dc.Log == nil {
+		dc.Log = slog.Default()
+	}
+	if dc.Indicators == nil {
+		dc.Indicators = lifecycle.Default()
+	}
+	ps, err := NewProbers(cfg.Network)
+	if err != nil {
+		return nil, err
+	}
+	nopts := dc.Notify
+	if nopts.Logger == nil {
+		nopts.Logger = dc.Log
+	}
+	n, err := notify.New(cfg.Alerts, dc.Store, nopts)
+	if err != nil {
+		ps.Close()
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	dc.Store.SetRouter(n.Router())
+	d := &Daemon{cfg: cfg, st: dc.Store, Probers: ps, Notifier: n, checker: lookalike.NewDNSChecker(cfg.Network),
+		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon")}
+	probers, err := ps.List()
+	if err != nil {
+		ps.Close()
+		return nil, err
+	}
+	s := cfg.Schedules
+	jobs := append([]Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}, dc.Jobs...)
+	d.Monitor = New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, Options{
+		Workers:          cfg.Monitor.Workers,
+		UnreachableAfter: cfg.Monitor.UnreachableAfter,
+		Schedules: map[string]string{KindDNS: s.DNS, KindDelegation: s.DNS, KindRDAP: s.RDAP, KindWHOIS: s.WHOIS,
+			KindCert: s.Cert, KindHTTP: s.HTTP},
+		Spread:       config.On(s.Spread),
+		ProbeTimeout: cfg.Monitor.ProbeTimeout,
+		Poll:         cfg.Monitor.Poll,
+		Jobs:         jobs,
+		OnEvent:      dc.OnEvent,
+		Log:          dc.Log,
+	})
+	if config.On(cfg.Monitor.WatchInfrastructure) {
+		var infra []store.NewDomain
+		for _, name := range dc.Indicators.WatchDomains() {
+			infra = append(infra, store.NewDomain{Name: name, Tags: []string{"infrastructure"}, Source: "indicators",
+				Note: "seizure or sinkhole name server domain"})
+		}
+		if _, err := dc.Store.AddDomains(ctx, infra); err != nil {
+			ps.Close()
+			return nil, fmt.Errorf("watch infrastructure domains: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// Close releases the probes' sockets.
+func (d *Daemon) Close() error { return d.Probers.Close() }
+
+// Run runs the monitor loop and the alert sender until ctx ends.
+func (d *Daemon) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.Notifier.Run(ctx)
+	}()
+	err := d.Monitor.Run(ctx)
+	wg.Wait()
+	return err
+}
+
+// Once runs one full cycle: every probe of every domain, then brand
+// hunting, then one delivery pass of the alerts.
+func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) error {
+	start := time.Now()
+	errCheck := d.Monitor.RunOnce(ctx, progress)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	errHunt := d.HuntAll(ctx)
+	metrics.ObserveCycle(time.Since(start), time.Now())
+	_, errMail := d.Notifier.Flush(ctx)
+	return errors.Join(errCheck, errHunt, errMail)
+}
+
+// HuntAll hunts look-alikes of every brand and, unless configured off, of
+// every seized domain.
+func (d *Daemon) HuntAll(ctx context.Context) error {
+	// A slow round must not overlap the next tick.
+	if !d.huntMu.TryLock() {
+		d.log.Warn("look-alike hunt still running; skipping this tick")
+		return nil
+	}
+	defer d.huntMu.Unlock()
+	enabled := true
+	brands, _, err := d.st.Domains(ctx, store.DomainQuery{Kind: store.KindBrand, Enabled: &enabled})
+	if err != nil {
+		return err
+	}
+	if config.On(d.cfg.Monitor.HuntSeized) {
+		seized, _, err := d.st.Domains(ctx, store.DomainQuery{State: lifecycle.StateSeized, Enabled: &enabled})
+		if err != nil {
+			return err
+		}
+		brands = append(brands, seized...)
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, b := range brands {
+		if seen[b.Name] || ctx.Err() != nil {
+			continue
+		}
+		seen[b.Name] = true
+		res, err := lookalike.Hunt(ctx, d.st, b.Name, lookalike.HuntOptions{
+			Scan: lookalike.ScanOptions{Rate: d.cfg.Network.DNSRate},
+		}, d.checker, time.Now())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d.log.Info("look-alike hunt", "brand", b.Name, "candidates", res.Candidates, "registered", res.Registered,
+			"new", len(res.New), "unknown", res.Unknown)
+		for _, name := range res.New {
+			metrics.ObserveEvent("lookalike_registered")
+			if d.onEvent != nil {
+				d.onEvent(store.Event{Domain: name, Kind: "lookalike_registered", New: b.Name, Severity: store.SevWarning, At: time.Now()})
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
