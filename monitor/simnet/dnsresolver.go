@@ -330,7 +330,7 @@ type dnsUpstream struct {
 	bufs   sync.Pool
 }
 
-const dnsMaxIdlePerServer = 64
+const dnsMaxIdlePerServer = 1024
 
 func newDNSUpstream() *dnsUpstream {
 	u := &dnsUpstream{idle: map[netip.AddrPort][]*net.UDPConn{}}
