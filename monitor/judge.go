@@ -114,8 +114,8 @@ func addrs(list ...[]string) []netip.Addr {
 }
 
 // Evidence builds the lifecycle evidence from a domain's latest snapshots.
-func Evidence(latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) lifecycle.Evidence {
-	ev := lifecycle.Evidence{Now: at}
+func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) lifecycle.Evidence {
+	ev := lifecycle.Evidence{Domain: name, Now: at}
 	if sn := latest[KindDelegation]; sn != nil {
 		var d delegationSnap
 		if json.Unmarshal(sn.Data, &d) == nil {
@@ -162,7 +162,7 @@ func Evidence(latest map[string]*store.Snapshot, failed map[string]bool, at time
 
 // Verdict judges a domain inside the check's transaction.
 func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (Verdict, error) {
-	ev := Evidence(latest, failed, at)
+	ev := Evidence(d.Name, latest, failed, at)
 	prev := lifecycle.Previous{State: d.State, Reasons: d.StateReasons}
 	trs, err := tx.Transitions(d.ID)
 	if err != nil {

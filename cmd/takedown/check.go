@@ -169,7 +169,7 @@ func checkOne(ctx context.Context, a *app, ind *lifecycle.Indicators, probes []m
 	set(&r.RDAP, monitor.KindRDAP)
 	set(&r.Cert, monitor.KindCert)
 	set(&r.HTTP, monitor.KindHTTP)
-	v := ind.Judge(monitor.Evidence(latest, failed, time.Now()), lifecycle.Previous{})
+	v := ind.Judge(monitor.Evidence(name, latest, failed, time.Now()), lifecycle.Previous{})
 	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons}
 	if r.Verdict.Reasons == nil {
 		r.Verdict.Reasons = []string{}

@@ -60,6 +60,9 @@ const (
 // observation of each probe, even if it is older than this round; a nil
 // section is missing evidence. Judge treats everything in it as hostile text.
 type Evidence struct {
+	// Domain is the judged domain (ASCII), when known: its own in-domain
+	// name servers never match a takedown signature.
+	Domain string
 	// Now is the time of judgement; expiry dates and valid_until compare
 	// against it. Zero means time.Now().
 	Now time.Time

@@ -149,6 +149,14 @@ func (ind *Indicators) Judge(ev Evidence, prev Previous) Verdict {
 	return j.decide()
 }
 
+// ownHost reports a name server inside the judged domain itself: the
+// seizure operator's own servers (ns1.fbi.seized.gov for seized.gov) say
+// nothing about a takedown of the operator.
+func (j *judge) ownHost(h string) bool {
+	d := strings.TrimSuffix(strings.ToLower(j.ev.Domain), ".")
+	return d != "" && (h == d || strings.HasSuffix(h, "."+d))
+}
+
 // readDNS takes the NS set from the delegation, else from the zone, and
 // matches name server and address signatures.
 func (j *judge) readDNS() {
@@ -218,6 +226,9 @@ func (j *judge) readDNS() {
 		switch s.Kind {
 		case KindNSSuffix:
 			for _, h := range j.ns {
+				if j.ownHost(h) {
+					continue
+				}
 				if suffix, ok := s.matchHost(h); ok {
 					j.addNS(s, suffix, j.nsSource+" "+h)
 					break

@@ -107,6 +107,12 @@ signatures:
 			},
 		},
 		{
+			name:  "the seizure operator's own domain, served by its own name servers, is not seized",
+			ev:    Evidence{Domain: "seized.gov", Delegation: deleg(fbiNS...), Registry: reg(locks...)},
+			state: StateActive,
+			not:   []string{"us-fbi-seized-ns"},
+		},
+		{
 			name:  "seized: FBI name servers with the 2023 banner, first sight",
 			ev:    Evidence{Delegation: deleg(fbiNS...), HTTP: banner},
 			state: StateSeized, sev: SevWarning,
