@@ -441,7 +441,9 @@ func (s *SQLite) Transitions(ctx context.Context, domainID int64) ([]Transition,
 	return transitions(ctx, s.read, domainID)
 }
 
-func (t *sqlTx) Transitions(domainID int64) ([]Transition, error) { return transitions(t.ctx, t.tx, domainID) }
+func (t *sqlTx) Transitions(domainID int64) ([]Transition, error) {
+	return transitions(t.ctx, t.tx, domainID)
+}
 
 func transitions(ctx context.Context, db querier, domainID int64) ([]Transition, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, domain_id, at, from_state, to_state, reasons, COALESCE(event_id, 0)
