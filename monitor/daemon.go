@@ -68,7 +68,16 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		ps.Close()
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	dc.Store.SetRouter(n.Router())
+	route := n.Router()
+	dc.Store.SetRouter(func(ev store.Event) []store.Delivery {
+		// The first verdict of a newly watched domain that is simply
+		// active is a baseline, not news: importing a thousand domains
+		// must not send a thousand mails.
+		if ev.Kind == "state_changed" && ev.Old == lifecycle.StateUnknown && ev.New == lifecycle.StateActive {
+			return nil
+		}
+		return route(ev)
+	})
 	d := &Daemon{cfg: cfg, st: dc.Store, Probers: ps, Notifier: n, checker: lookalike.NewDNSChecker(cfg.Network),
 		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon")}
 	probers, err := ps.List()

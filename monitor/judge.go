@@ -22,37 +22,114 @@ type LifecycleJudge struct {
 
 var _ Judge = LifecycleJudge{}
 
-// noisy fields are covered by another field of the same change: the page
-// excerpt by text_hash, so one edit of a page is one event, not two.
-var noisy = map[string]map[string]bool{
-	KindHTTP: {"text": true},
-}
-
-// Changes diffs two snapshots of a probe into events, one per changed field.
+// Changes diffs two snapshots of a probe into events. One change of the
+// world is one event where the fields move together: a registry record
+// that disappears is "found: true → false", not twelve emptied fields; a
+// new certificate is one event; a page edit is one event.
 func (j LifecycleJudge) Changes(name, probe string, prev, cur []byte, at time.Time) []store.Event {
 	changes, err := diff.Diff(prev, cur)
 	if err != nil {
 		return []store.Event{{Kind: "snapshot_changed", Probe: probe, Severity: store.SevInfo, At: at,
 			New: "unreadable snapshot: " + err.Error()}}
 	}
-	var evs []store.Event
+	if len(changes) == 0 {
+		return nil
+	}
+	byField := map[string]diff.Change{}
 	for _, c := range changes {
-		if noisy[probe][c.Field] {
-			continue
-		}
+		byField[c.Field] = c
+	}
+	one := func(lead string) []store.Event {
+		c := byField[lead]
 		cls := diff.Classify(probe, c)
-		detail, _ := json.Marshal(map[string]any{"summary": c.Summary(), "added": c.Added, "removed": c.Removed})
-		old, nw := c.Old, c.New
-		if c.List {
-			old, nw = strings.Join(c.Removed, ", "), strings.Join(c.Added, ", ")
-			if old == "" && nw == "" {
-				old, nw = c.Old, c.New
+		return []store.Event{changeEvent(probe, c, cls, changes, at)}
+	}
+	switch probe {
+	case KindRDAP, KindWHOIS:
+		if _, ok := byField["found"]; ok {
+			return one("found")
+		}
+		if _, ok := byField["updated"]; ok && len(changes) > 1 {
+			changes = without(changes, "updated")
+		}
+	case KindDNS, KindDelegation:
+		if _, ok := byField["rcode"]; ok {
+			return one("rcode")
+		}
+		if _, ok := byField["ns"]; ok && probe == KindDelegation {
+			return one("ns")
+		}
+		if probe == KindDNS {
+			var evs []store.Event
+			if c, ok := byField["ns"]; ok {
+				evs = append(evs, changeEvent(probe, c, diff.Classify(probe, c), []diff.Change{c}, at))
+				changes = without(changes, "ns")
+			}
+			if len(changes) > 0 {
+				evs = append(evs, changeEvent(probe, changes[0], diff.Classify(probe, changes[0]), changes, at))
+			}
+			return evs
+		}
+	case KindCert:
+		if _, ok := byField["sha256"]; ok {
+			return one("sha256")
+		}
+	case KindHTTP:
+		lead := changes[0].Field
+		for _, f := range []string{"title", "status", "final_url", "text_hash"} {
+			if _, ok := byField[f]; ok {
+				lead = f
+				break
 			}
 		}
-		evs = append(evs, store.Event{Kind: cls.Kind, Probe: probe, Field: c.Field, Old: old, New: nw,
-			Severity: cls.Severity, At: at, Detail: detail})
+		return one(lead)
+	}
+	evs := make([]store.Event, 0, len(changes))
+	for _, c := range changes {
+		evs = append(evs, changeEvent(probe, c, diff.Classify(probe, c), []diff.Change{c}, at))
 	}
 	return evs
+}
+
+// changeEvent is an event led by one change; group are all the changes it
+// stands for (their summaries go into the detail).
+func changeEvent(probe string, lead diff.Change, cls diff.Class, group []diff.Change, at time.Time) store.Event {
+	old, nw := lead.Old, lead.New
+	if lead.List {
+		old, nw = strings.Join(lead.Removed, ", "), strings.Join(lead.Added, ", ")
+		if old == "" && nw == "" {
+			old, nw = lead.Old, lead.New
+		}
+	}
+	fields := make([]string, 0, len(group))
+	summaries := make([]string, 0, len(group))
+	sev := cls.Severity
+	for _, c := range group {
+		fields = append(fields, c.Field)
+		summaries = append(summaries, c.Summary())
+		if other := diff.Classify(probe, c); store.SeverityRank(other.Severity) > store.SeverityRank(sev) {
+			sev = other.Severity
+		}
+	}
+	field := lead.Field
+	if len(fields) > 1 {
+		field = strings.Join(fields, ",")
+		if len(field) > 120 {
+			field = lead.Field + ",…"
+		}
+	}
+	detail, _ := json.Marshal(map[string]any{"changes": summaries, "added": lead.Added, "removed": lead.Removed})
+	return store.Event{Kind: cls.Kind, Probe: probe, Field: field, Old: old, New: nw, Severity: sev, At: at, Detail: detail}
+}
+
+func without(cs []diff.Change, field string) []diff.Change {
+	out := cs[:0:0]
+	for _, c := range cs {
+		if c.Field != field {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // snapshot shapes, by their JSON contract (see `takedown check --json`).

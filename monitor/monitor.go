@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -160,40 +161,39 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	if len(kinds) == 0 {
 		kinds = m.kinds
 	}
-	type outcome struct {
-		kind string
-		data []byte
-		err  error
-		took time.Duration
-	}
-	results := make([]outcome, len(kinds))
-	var wg sync.WaitGroup
-	for i, k := range kinds {
-		p, ok := m.probers[k]
-		if !ok {
-			return nil, fmt.Errorf("check %s: no %s probe", name, k)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
-			defer cancel()
-			start := time.Now()
-			v, err := p.Probe(pctx, d.Name)
-			results[i] = outcome{kind: k, err: err, took: time.Since(start)}
-			if err == nil {
-				results[i].data, results[i].err = json.Marshal(v)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	results, err := m.probe(ctx, d.Name, kinds)
+	if err != nil {
 		return nil, err
+	}
+	// A state change needs evidence: when the name servers or the answers
+	// changed, the other probes run now too, so the verdict rests on one
+	// consistent view (a dropped name resolving again is judged with its
+	// new registration, not hours later when RDAP is due).
+	if m.dnsMoved(ctx, d.ID, results) {
+		var rest []string
+		for _, k := range m.kinds {
+			if !slices.Contains(kinds, k) {
+				rest = append(rest, k)
+			}
+		}
+		if len(rest) > 0 {
+			more, err := m.probe(ctx, d.Name, rest)
+			if err != nil {
+				return nil, err
+			}
+			results = append(results, more...)
+		}
 	}
 	at := m.opt.Now()
 	res := &CheckResult{Domain: d.Name, Failed: map[string]string{}}
 	var evIDs []int64
+	var prevState string
 	err = m.st.Update(ctx, func(tx store.Tx) error {
+		// Another check of this domain may have committed since it was read.
+		d, err := tx.Domain(d.Name)
+		if err != nil {
+			return err
+		}
 		evIDs = evIDs[:0]
 		res.Changed, res.Events = nil, nil
 		add := func(ev store.Event) error {
@@ -212,7 +212,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		}
 		failed := map[string]bool{}
 		for _, o := range results {
-			if errors.Is(o.err, ErrNotApplicable) {
+			if notApplicable(o.kind, o.err) {
 				continue
 			}
 			if o.err != nil {
@@ -299,9 +299,10 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		if err != nil {
 			return err
 		}
+		prevState = d.State
 		if id != 0 {
 			res.Events = append(res.Events, store.Event{ID: id, DomainID: d.ID, Domain: d.Name, At: at, Kind: "state_changed",
-				Field: "state", Old: d.State, New: v.State, Severity: v.Severity})
+				Field: "state", Old: prevState, New: v.State, Severity: v.Severity, Detail: reasonsJSON(v.Reasons)})
 		}
 		return nil
 	})
@@ -310,7 +311,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	}
 	for _, o := range results {
 		switch {
-		case errors.Is(o.err, ErrNotApplicable):
+		case notApplicable(o.kind, o.err):
 		case errors.Is(o.err, context.DeadlineExceeded):
 			metrics.ObserveCheck(o.kind, metrics.OutcomeTimeout, o.took)
 		case o.err != nil:
@@ -573,4 +574,73 @@ func mentions(list []string, word string) bool {
 func reasonsJSON(reasons []string) []byte {
 	b, _ := json.Marshal(map[string][]string{"reasons": reasons})
 	return b
+}
+
+type outcome struct {
+	kind string
+	data []byte
+	err  error
+	took time.Duration
+}
+
+// probe runs the kinds' probes of one domain concurrently, each under its
+// own timeout. It fails only when ctx ends: a shutdown drops the check.
+func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]outcome, error) {
+	results := make([]outcome, len(kinds))
+	var wg sync.WaitGroup
+	for i, k := range kinds {
+		p, ok := m.probers[k]
+		if !ok {
+			return nil, fmt.Errorf("check %s: no %s probe", name, k)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
+			defer cancel()
+			start := time.Now()
+			v, err := p.Probe(pctx, name)
+			results[i] = outcome{kind: k, err: err, took: time.Since(start)}
+			if err == nil {
+				results[i].data, results[i].err = json.Marshal(v)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// dnsMoved reports whether a DNS-side probe in results saw something other
+// than its latest stored snapshot.
+func (m *Monitor) dnsMoved(ctx context.Context, domainID int64, results []outcome) bool {
+	for _, o := range results {
+		if o.err != nil || (o.kind != KindDNS && o.kind != KindDelegation) {
+			continue
+		}
+		sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+		if err != nil || sn == nil {
+			continue
+		}
+		if sn.Hash != store.Hash(o.data) {
+			return true
+		}
+	}
+	return false
+}
+
+// notApplicable is an outcome that observes nothing: WHOIS where the
+// registry speaks RDAP, or a certificate or page of a name that does not
+// resolve (the DNS probe records that; it is no outage of the web server).
+func notApplicable(kind string, err error) bool {
+	if errors.Is(err, ErrNotApplicable) {
+		return true
+	}
+	if kind != KindCert && kind != KindHTTP {
+		return false
+	}
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
 }

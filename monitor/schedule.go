@@ -67,7 +67,9 @@ func (q *queue) push(due time.Time, domainID int64, name string, kinds []string)
 			continue
 		}
 		if j == nil {
-			slot := slotKey{domainID, due.UnixNano()}
+			// Probe kinds ticking within the same second share one job:
+			// their cron entries fire microseconds apart.
+			slot := slotKey{domainID, due.Truncate(time.Second).UnixNano()}
 			if j = q.slots[slot]; j == nil {
 				j = &job{due: due, domainID: domainID, name: name}
 				heap.Push(&q.items, j)
@@ -100,7 +102,7 @@ func (q *queue) popDue(now time.Time) (*job, time.Duration) {
 		return nil, wait
 	}
 	heap.Pop(&q.items)
-	delete(q.slots, slotKey{top.domainID, top.due.UnixNano()})
+	delete(q.slots, slotKey{top.domainID, top.due.Truncate(time.Second).UnixNano()})
 	return top, 0
 }
 

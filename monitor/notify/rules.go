@@ -29,7 +29,12 @@ const (
 )
 
 var knownKinds = map[string]bool{KindLookalike: true, KindState: true, KindNS: true, KindCertChanged: true,
-	KindCertIssued: true, KindExpiring: true, KindUnreachable: true, KindReachable: true}
+	KindCertIssued: true, KindExpiring: true, KindUnreachable: true, KindReachable: true,
+	// the monitor's field-change kinds (monitor/diff) and suspicions
+	"dns_changed": true, "status_changed": true, "registrar_changed": true, "registrant_changed": true,
+	"reregistered": true, "expiry_changed": true, "registration_changed": true, "http_changed": true,
+	"field_changed": true, "suspected_seized": true, "suspected_hijacked": true, "suspected_sinkholed": true,
+	"zone_added": true, "zone_removed": true}
 
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.

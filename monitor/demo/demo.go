@@ -1,0 +1,404 @@
+// Package demo is `takedown demo`: simnet, the seed case's watchlist and a
+// brand, the real daemon on a fast schedule, and a scripted takedown story
+// unfolding in simnet while the daemon notices it.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/store"
+)
+
+// Brand is the company whose look-alikes the demo hunts.
+const Brand = "acmebank.com"
+
+// The story's cast.
+const (
+	Seized      = "thefoxcloud.com"
+	Suspended   = "cloudfoxhub.com"
+	Dropped     = "mycloudfox.com"
+	LookAlike   = "acmebank-login.com"
+	AlertsTo    = "soc@acmebank.example"
+	demoChannel = "soc-mail"
+)
+
+// Options configure a demo run.
+type Options struct {
+	// Store is where the daemon writes; it should be empty.
+	Store store.Store
+	// Out receives the story and the events as the daemon detects them.
+	Out io.Writer
+	// Tick is every probe's interval. Default 2s.
+	Tick time.Duration
+	// StepTimeout bounds the wait for the daemon to notice one step. Default 60s.
+	StepTimeout time.Duration
+	// Serve, when set, is called once simnet and the store are ready, to
+	// start the web UI; it returns the URL to print.
+	Serve func(ctx context.Context) (string, error)
+	Log   *slog.Logger
+}
+
+// Summary is what the story produced.
+type Summary struct {
+	Steps      []Step
+	Events     map[string]int // by kind
+	States     map[string]string
+	MailsSent  int // arrived at simnet's SMTP server
+	Took       time.Duration
+	Failed     []string // steps the daemon did not notice in time
+	EventsSeen []store.Event
+}
+
+// Step is one scripted change and what the daemon made of it.
+type Step struct {
+	Title    string
+	Domain   string
+	Want     string // a state, or an event kind
+	Detected bool
+	After    time.Duration
+}
+
+// Run plays the story and returns its summary. The daemon keeps running
+// until ctx ends when hold is true (the web UI stays up for browsing);
+// otherwise Run returns once the story is over.
+func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
+	if o.Tick <= 0 {
+		o.Tick = 2 * time.Second
+	}
+	if o.StepTimeout <= 0 {
+		o.StepTimeout = 60 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	start := time.Now()
+	ind := lifecycle.Default()
+	net, err := simnet.StartNet(ctx, simnet.NetOptions{Logger: o.Log, Infrastructure: ind.WatchDomains()})
+	if err != nil {
+		return nil, err
+	}
+	defer net.Close()
+
+	p := &printer{out: o.Out, start: start}
+	seeds, err := feeds.ParseWatchlist(strings.NewReader(feeds.ExampleWatchlist), feeds.FormatTxt)
+	if err != nil {
+		return nil, err
+	}
+	var watch []store.NewDomain
+	for _, e := range seeds {
+		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII}); err != nil {
+			return nil, err
+		}
+		watch = append(watch, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Tags: []string{"doj-2023-10"}, Source: "demo"})
+	}
+	page := simnet.SitePage("Acme Bank — online banking", "Log in to your Acme Bank account.")
+	if err := net.AddSite(simnet.Site{Domain: Brand, Registrar: "MarkMonitor Inc.", RegistrarIANAID: 292,
+		RegistrantOrg: "Acme Bank N.A.", RegistrantCountry: "US", Page: &page,
+		Statuses: []string{"clientDeleteProhibited", "clientTransferProhibited", "clientUpdateProhibited",
+			"serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"}}); err != nil {
+		return nil, err
+	}
+	watch = append(watch, store.NewDomain{Name: Brand, Kind: store.KindBrand, Tags: []string{"brand"}, Source: "demo"})
+	if _, err := o.Store.AddDomains(ctx, watch); err != nil {
+		return nil, err
+	}
+
+	tick := fmt.Sprintf("@every %s", o.Tick)
+	off := false
+	cfg := config.Default()
+	cfg.Network = net.Network(cfg.Network)
+	cfg.Network.Timeout = 2 * time.Second
+	cfg.Schedules = config.Schedules{DNS: tick, Cert: tick, HTTP: tick, RDAP: tick, WHOIS: tick,
+		Lookalikes: fmt.Sprintf("@every %s", 3*o.Tick), Spread: cfg.Schedules.Spread}
+	cfg.Monitor.Workers = 16
+	cfg.Monitor.Poll = o.Tick
+	cfg.Monitor.ProbeTimeout = 10 * time.Second
+	cfg.Monitor.HuntSeized = &off
+	cfg.Alerts.SMTP = net.SMTPConfig()
+	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
+		Events: []string{"state_changed", "lookalike_registered", "reregistered", "cert_changed"}, MinSeverity: store.SevInfo}}
+
+	var mu sync.Mutex
+	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
+	d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
+		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
+		OnEvent: func(ev store.Event) {
+			mu.Lock()
+			sum.Events[ev.Kind]++
+			sum.EventsSeen = append(sum.EventsSeen, ev)
+			mu.Unlock()
+			p.event(ev)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+
+	p.line("simnet is up: DNS root, registries, WHOIS, RDAP, HTTPS and SMTP on loopback")
+	p.line("watching the 17 domains the US seized in October 2023 (here still live), the brand %s,", Brand)
+	p.line("and %d seizure/sinkhole infrastructure domains; every probe runs %s", len(ind.WatchDomains()), tick)
+	if o.Serve != nil {
+		url, err := o.Serve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.line("web UI: %s", url)
+	}
+
+	dctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(dctx) }()
+	stopDaemon := func() error {
+		stop()
+		return <-done
+	}
+
+	w := &waiter{st: o.Store, timeout: o.StepTimeout, sum: sum, mu: &mu, p: p, start: start}
+	story := []struct {
+		title string
+		act   func() error
+		check func(ctx context.Context) (bool, error)
+		dom   string
+		want  string
+	}{
+		{"baseline: the daemon takes its first snapshots", func() error { return nil },
+			w.allState(Seized, Suspended, Dropped, Brand), Seized, lifecycle.StateActive},
+		{"the FBI seizes " + Seized + ": delegation to ns1/ns2.fbi.seized.gov, server locks, a banner",
+			func() error { return net.Seize(Seized) }, w.state(Seized, lifecycle.StateSeized), Seized, lifecycle.StateSeized},
+		{"the registry suspends " + Suspended + " (serverHold)",
+			func() error { return net.Suspend(Suspended) }, w.state(Suspended, lifecycle.StateSuspended), Suspended, lifecycle.StateSuspended},
+		{Dropped + " expires and its registrar puts it on hold",
+			func() error { return net.Expire(Dropped) }, w.state(Dropped, lifecycle.StateExpired), Dropped, lifecycle.StateExpired},
+		{Dropped + " enters redemption",
+			func() error { return net.Redeem(Dropped) }, w.state(Dropped, lifecycle.StateRedemption), Dropped, lifecycle.StateRedemption},
+		{Dropped + " is pending delete",
+			func() error { return net.PendingDelete(Dropped) }, w.state(Dropped, lifecycle.StatePendingDelete), Dropped, lifecycle.StatePendingDelete},
+		{Dropped + " drops: the registry deletes it",
+			func() error { net.Drop(Dropped); return nil }, w.state(Dropped, lifecycle.StateDeleted), Dropped, lifecycle.StateDeleted},
+		{"someone else registers " + Dropped + " again",
+			func() error {
+				page := simnet.SitePage("MyCloudFox — cloud hosting", "Fast cloud servers.")
+				return net.Reregister(simnet.Site{Domain: Dropped, Registrar: "Dynadot Inc", RegistrarIANAID: 472,
+					RegistrantOrg: "Shenyang Yuanhai Trading", RegistrantCountry: "CN", NS: []string{"ns1.dyna-ns.net", "ns2.dyna-ns.net"}, Page: &page})
+			}, w.state(Dropped, lifecycle.StateReregistered), Dropped, lifecycle.StateReregistered},
+		{"the seized " + Seized + " starts serving a new certificate",
+			func() error { return net.NewCertificate(Seized, "Unknown Hosting LLC") },
+			w.event(Seized, "cert_changed"), Seized, "cert_changed"},
+		{"a look-alike of the brand appears: " + LookAlike,
+			func() error {
+				bad := simnet.SitePage("Acme Bank - Sign in", "Verify your account.")
+				return net.AddSite(simnet.Site{Domain: LookAlike, Registrar: "NiceNIC International Group Co., Limited",
+					RegistrarIANAID: 3765, Created: time.Now().UTC(), Page: &bad})
+			}, w.lookalike(Brand, LookAlike), LookAlike, "lookalike_registered"},
+	}
+	var storyErr error
+	for i, s := range story {
+		p.step(i, s.title)
+		if err := s.act(); err != nil {
+			storyErr = fmt.Errorf("step %q: %w", s.title, err)
+			break
+		}
+		t0 := time.Now()
+		ok, err := w.wait(ctx, s.check)
+		if err != nil {
+			storyErr = err
+			break
+		}
+		sum.Steps = append(sum.Steps, Step{Title: s.title, Domain: s.dom, Want: s.want, Detected: ok, After: time.Since(t0)})
+		if !ok {
+			sum.Failed = append(sum.Failed, s.title)
+			p.line("   ✗ not detected within %s", o.StepTimeout)
+		}
+	}
+	// Let the alert sender deliver what the story produced.
+	if storyErr == nil && ctx.Err() == nil {
+		waitMail(ctx, net, o.Store, 15*time.Second)
+	}
+	sum.MailsSent = net.SMTP.Count()
+	sum.Took = time.Since(start)
+	states, _, _ := o.Store.Domains(context.WithoutCancel(ctx), store.DomainQuery{})
+	for _, d := range states {
+		sum.States[d.Name] = d.State
+	}
+	p.summary(sum)
+	if hold && storyErr == nil && ctx.Err() == nil {
+		p.line("the daemon keeps running on simnet; browse the web UI, Ctrl-C to stop")
+		<-ctx.Done()
+	}
+	if err := stopDaemon(); err != nil && storyErr == nil {
+		storyErr = err
+	}
+	if storyErr == nil && ctx.Err() != nil && !hold {
+		storyErr = ctx.Err()
+	}
+	return sum, storyErr
+}
+
+// waitMail waits until the outbox has nothing pending, or the timeout.
+func waitMail(ctx context.Context, net *simnet.Net, st store.Store, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		depth, err := st.OutboxDepth(ctx)
+		if err == nil && depth[store.OutboxPending] == 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+type waiter struct {
+	st      store.Store
+	timeout time.Duration
+	sum     *Summary
+	mu      *sync.Mutex
+	p       *printer
+	start   time.Time
+}
+
+func (w *waiter) wait(ctx context.Context, check func(context.Context) (bool, error)) (bool, error) {
+	deadline := time.Now().Add(w.timeout)
+	for {
+		ok, err := check(ctx)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+		if ok {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (w *waiter) state(name, want string) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		d, err := w.st.Domain(ctx, name)
+		if err != nil {
+			return false, err
+		}
+		return d.State == want, nil
+	}
+}
+
+func (w *waiter) allState(names ...string) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		for _, n := range names {
+			d, err := w.st.Domain(ctx, n)
+			if err != nil {
+				return false, err
+			}
+			if d.State != lifecycle.StateActive {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+}
+
+func (w *waiter) event(name, kind string) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		evs, err := w.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{kind}, Limit: 1})
+		return len(evs) > 0, err
+	}
+}
+
+func (w *waiter) lookalike(brand, name string) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		ls, _, err := w.st.Lookalikes(ctx, store.LookalikeQuery{Brand: brand, Search: name, Registered: store.RegYes})
+		for _, l := range ls {
+			if l.Name == name {
+				return true, err
+			}
+		}
+		return false, err
+	}
+}
+
+// printer writes the story as it happens.
+type printer struct {
+	mu    sync.Mutex
+	out   io.Writer
+	start time.Time
+}
+
+func (p *printer) stamp() string { return fmt.Sprintf("[%5.1fs]", time.Since(p.start).Seconds()) }
+
+func (p *printer) line(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, "%s %s\n", p.stamp(), fmt.Sprintf(format, args...))
+}
+
+func (p *printer) step(i int, title string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, "\n%s step %d: %s\n", p.stamp(), i, title)
+}
+
+// boring events are not printed: the baseline's first snapshots are not news.
+func boring(ev store.Event) bool {
+	return ev.Kind == "state_changed" && ev.Old == lifecycle.StateUnknown && ev.New == lifecycle.StateActive
+}
+
+func (p *printer) event(ev store.Event) {
+	if boring(ev) {
+		return
+	}
+	change := ev.New
+	if ev.Old != "" {
+		change = ev.Old + " → " + ev.New
+	}
+	field := strings.Trim(ev.Probe+"."+ev.Field, ".")
+	if field != "" {
+		field = " " + field
+	}
+	if len(change) > 120 {
+		change = change[:117] + "..."
+	}
+	p.line("   %-8s %-22s %s%s: %s", ev.Severity, ev.Domain, ev.Kind, field, change)
+}
+
+func (p *printer) summary(s *Summary) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, "\nsummary after %.0fs:\n", s.Took.Seconds())
+	for _, st := range s.Steps {
+		mark := "✓"
+		if !st.Detected {
+			mark = "✗"
+		}
+		fmt.Fprintf(p.out, "  %s %-70s %s (%.1fs)\n", mark, st.Title, st.Want, st.After.Seconds())
+	}
+	kinds := make([]string, 0, len(s.Events))
+	for k := range s.Events {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var parts []string
+	for _, k := range kinds {
+		parts = append(parts, fmt.Sprintf("%s %d", k, s.Events[k]))
+	}
+	fmt.Fprintf(p.out, "  events: %s\n", strings.Join(parts, ", "))
+	fmt.Fprintf(p.out, "  states: %s %s, %s %s, %s %s\n", Seized, s.States[Seized], Suspended, s.States[Suspended], Dropped, s.States[Dropped])
+	fmt.Fprintf(p.out, "  alerts: %d e-mails arrived at simnet's SMTP server for %s\n", s.MailsSent, AlertsTo)
+}
