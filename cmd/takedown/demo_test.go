@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/takedownhq/takedown/store"
+)
+
+// TestDemoExit runs `takedown demo --exit` (on a fast tick) and checks that
+// the daemon detected every step of the story and that alerts arrived.
+func TestDemoExit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo takes several seconds")
+	}
+	c := newCLI(t)
+	r := c.run("demo", "--exit", "--tick", "1s", "--listen", "127.0.0.1:0", "--log-level", "error")
+	t.Logf("demo output:\n%s", r.stdout)
+	if r.code != 0 {
+		t.Fatalf("demo exit %d: %s", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "  ✓ "); n != 10 || strings.Contains(r.stdout, "  ✗ ") {
+		t.Errorf("%d steps detected, want all 10", n)
+	}
+	for _, want := range []string{
+		"states: thefoxcloud.com seized, cloudfoxhub.com suspended, mycloudfox.com reregistered",
+		"critical mycloudfox.com         state_changed state: deleted → reregistered",
+		"thefoxcloud.com        state_changed state: active → seized",
+		"acmebank-login.com     lookalike_registered",
+		"web UI: http://127.0.0.1:",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	m := regexp.MustCompile(`alerts: (\d+) e-mails arrived`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatal("no alert count in the summary")
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 8 {
+		t.Errorf("%d alert mails arrived; the story has at least 8 state changes and look-alikes", n)
+	}
+	// The history is in the database the demo names.
+	st, err := store.Open(context.Background(), c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, err := st.Domain(context.Background(), "thefoxcloud.com")
+	if err != nil || d.State != "seized" || !strings.Contains(strings.Join(d.StateReasons, ";"), "us-fbi-seized-ns") {
+		t.Fatalf("thefoxcloud.com in the demo database: %+v, %v", d, err)
+	}
+	sent, _ := st.Outbox(context.Background(), store.OutboxQuery{Status: store.OutboxSent})
+	if len(sent) == 0 {
+		t.Error("no outbox row marked sent")
+	}
+}

@@ -1,0 +1,374 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/store"
+)
+
+// world is simnet with some sites, a SQLite file and a monitor over them.
+type world struct {
+	net *simnet.Net
+	st  *store.SQLite
+	m   *monitor.Monitor
+	cfg config.Network
+	db  string
+}
+
+var sites = []string{"thefoxcloud.com", "cloudfoxhub.com", "mycloudfox.com", "jinyang.asia", "cloudfox.cloud", "danielliu.info"}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	n, err := simnet.StartNet(ctx, simnet.NetOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	for _, s := range sites {
+		if err := n.AddSite(simnet.Site{Domain: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &world{net: n, db: filepath.Join(t.TempDir(), "takedown.db")}
+	w.cfg = n.Network(config.Default().Network)
+	w.cfg.Timeout = 500 * time.Millisecond
+	w.open(t)
+	var add []store.NewDomain
+	for _, s := range sites {
+		add = append(add, store.NewDomain{Name: s})
+	}
+	if _, err := w.st.AddDomains(ctx, add); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// open (re)opens the store and builds a monitor, as a restart does.
+func (w *world) open(t *testing.T) {
+	t.Helper()
+	st, err := store.Open(context.Background(), w.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ps, err := monitor.NewProbers(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	list, _ := ps.List()
+	w.st = st
+	w.m = monitor.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		Workers: 4, ProbeTimeout: 5 * time.Second})
+}
+
+func (w *world) cycle(t *testing.T) {
+	t.Helper()
+	if err := w.m.RunOnce(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *world) events(t *testing.T, q store.EventQuery) []store.Event {
+	t.Helper()
+	evs, err := w.st.Events(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func (w *world) state(t *testing.T, name string) *store.Domain {
+	t.Helper()
+	d, err := w.st.Domain(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestUnchangedRoundWritesNoEvent(t *testing.T) {
+	w := newWorld(t)
+	w.cycle(t)
+	base := w.events(t, store.EventQuery{})
+	for _, s := range sites {
+		if d := w.state(t, s); d.State != lifecycle.StateActive {
+			t.Errorf("%s: baseline state %s (%v)", s, d.State, d.StateReasons)
+		}
+	}
+	d := w.state(t, "thefoxcloud.com")
+	before, _ := w.st.Snapshots(context.Background(), d.ID, "", 0)
+	w.cycle(t)
+	if after := w.events(t, store.EventQuery{}); len(after) != len(base) {
+		t.Fatalf("an unchanged round wrote %d events: %+v", len(after)-len(base), after[:len(after)-len(base)])
+	}
+	after, _ := w.st.Snapshots(context.Background(), d.ID, "", 0)
+	if len(after) != len(before) {
+		t.Fatalf("an unchanged round stored %d new snapshots", len(after)-len(before))
+	}
+	for i := range after {
+		if !after[i].LastSeen.After(before[i].LastSeen) || !after[i].FirstSeen.Equal(before[i].FirstSeen) {
+			t.Errorf("%s snapshot: first %v→%v last %v→%v; want first kept, last moved", after[i].Probe,
+				before[i].FirstSeen, after[i].FirstSeen, before[i].LastSeen, after[i].LastSeen)
+		}
+	}
+}
+
+func TestResolverOutageIsNotAChange(t *testing.T) {
+	w := newWorld(t)
+	w.cycle(t)
+	base := len(w.events(t, store.EventQuery{}))
+	w.net.DNS.SetServerFault("resolver", simnet.DNSServFail)
+	for range 3 {
+		w.cycle(t)
+	}
+	evs := w.events(t, store.EventQuery{})
+	for _, ev := range evs[:len(evs)-base] {
+		if ev.Kind != "unreachable" {
+			t.Errorf("during the outage: %s %s %s.%s %q → %q", ev.Domain, ev.Kind, ev.Probe, ev.Field, ev.Old, ev.New)
+		}
+	}
+	unreachable := len(evs) - base
+	if unreachable == 0 {
+		t.Error("three failed rounds raised no unreachable event")
+	}
+	for _, s := range sites {
+		d := w.state(t, s)
+		if d.State != lifecycle.StateActive {
+			t.Errorf("%s: state %s after an outage (%v)", s, d.State, d.StateReasons)
+		}
+		sts, _ := w.st.ProbeStatuses(context.Background(), d.ID)
+		for _, st := range sts {
+			// The delegation probe asks the registries directly (their
+			// addresses are cached), so only the resolver's probe fails.
+			if st.Probe == monitor.KindDNS && st.ConsecutiveFailures != 3 {
+				t.Errorf("%s %s: %d consecutive failures, want 3", s, st.Probe, st.ConsecutiveFailures)
+			}
+		}
+		if errs, _ := w.st.ProbeErrors(context.Background(), d.ID, 0); len(errs) == 0 {
+			t.Errorf("%s: no probe error recorded", s)
+		}
+	}
+	w.net.DNS.SetServerFault("resolver", simnet.DNSNoFault)
+	w.cycle(t)
+	evs = w.events(t, store.EventQuery{})
+	for _, ev := range evs[:len(evs)-base-unreachable] {
+		if ev.Kind != "reachable" {
+			t.Errorf("after recovery: %s %s %s.%s %q → %q", ev.Domain, ev.Kind, ev.Probe, ev.Field, ev.Old, ev.New)
+		}
+	}
+}
+
+// TestStorySeizureAndReregistration walks a domain through the lifecycle
+// with the daemon's checks and asserts the verdicts and their reasons.
+func TestStorySeizureAndReregistration(t *testing.T) {
+	w := newWorld(t)
+	w.cycle(t)
+	step := func(name, want string, reasons ...string) {
+		t.Helper()
+		w.cycle(t)
+		d := w.state(t, name)
+		if d.State != want {
+			t.Fatalf("%s: state %s, want %s; reasons %v", name, d.State, want, d.StateReasons)
+		}
+		all := strings.Join(d.StateReasons, "\n")
+		for _, r := range reasons {
+			if !strings.Contains(all, r) {
+				t.Errorf("%s %s: no reason mentions %q:\n%s", name, want, r, all)
+			}
+		}
+	}
+	w.net.Seize("thefoxcloud.com")
+	step("thefoxcloud.com", lifecycle.StateSeized, "ns1.fbi.seized.gov matches us-fbi-seized-ns", "This domain has been seized")
+	w.net.Suspend("cloudfoxhub.com")
+	step("cloudfoxhub.com", lifecycle.StateSuspended, "serverHold")
+	w.net.Expire("mycloudfox.com")
+	step("mycloudfox.com", lifecycle.StateExpired)
+	w.net.Redeem("mycloudfox.com")
+	step("mycloudfox.com", lifecycle.StateRedemption, "redemptionPeriod")
+	w.net.PendingDelete("mycloudfox.com")
+	step("mycloudfox.com", lifecycle.StatePendingDelete, "pendingDelete")
+	w.net.Drop("mycloudfox.com")
+	step("mycloudfox.com", lifecycle.StateDeleted)
+	w.net.Reregister(simnet.Site{Domain: "mycloudfox.com", Registrar: "Dynadot Inc", RegistrarIANAID: 472})
+	step("mycloudfox.com", lifecycle.StateReregistered)
+
+	d := w.state(t, "mycloudfox.com")
+	trs, _ := w.st.Transitions(context.Background(), d.ID)
+	var path []string
+	for i := len(trs) - 1; i >= 0; i-- {
+		path = append(path, trs[i].To)
+	}
+	want := "active expired redemption pending_delete deleted reregistered"
+	if got := strings.Join(path, " "); got != want {
+		t.Errorf("transitions %s, want %s", got, want)
+	}
+	evs := w.events(t, store.EventQuery{Domain: "mycloudfox.com", Kinds: []string{"state_changed"}, Limit: 1})
+	if evs[0].New != lifecycle.StateReregistered || evs[0].Severity != store.SevCritical {
+		t.Errorf("re-registration after a takedown: %+v, want critical", evs[0])
+	}
+	// A transfer to another registrar is not a re-registration.
+	w.net.Registry.Update("jinyang.asia", func(r *simnet.Registration) { r.Registrar, r.RegistrarIANAID = "Dynadot Inc", 472 })
+	step("jinyang.asia", lifecycle.StateActive)
+}
+
+// TestRestartMidCycle kills a daemon (a child process) in the middle of a
+// cycle and restarts it on the same database: no history lost, no event
+// doubled.
+func TestRestartMidCycle(t *testing.T) {
+	if os.Getenv("TAKEDOWN_CHILD_DB") != "" {
+		return
+	}
+	w := newWorld(t)
+	w.cycle(t)
+	w.net.Seize("thefoxcloud.com")
+	w.net.Suspend("cloudfoxhub.com")
+	w.st.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestChildCycles$")
+	cmd.Env = append(os.Environ(), "TAKEDOWN_CHILD_DB="+w.db, "TAKEDOWN_CHILD_NET="+encodeNet(w.cfg))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once it has written part of the story.
+	w.open(t)
+	deadline := time.Now().Add(30 * time.Second)
+	childWrote := 0
+	for childWrote == 0 && time.Now().Before(deadline) {
+		for _, ev := range w.events(t, store.EventQuery{Kinds: []string{"state_changed"}}) {
+			if ev.New == lifecycle.StateSeized || ev.New == lifecycle.StateSuspended {
+				childWrote++
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if childWrote == 0 {
+		t.Fatal("the child wrote nothing before it was killed")
+	}
+	t.Logf("killed the child after it recorded %d of the 2 takedowns", childWrote)
+
+	w.cycle(t)
+	w.cycle(t)
+	for name, want := range map[string]string{"thefoxcloud.com": lifecycle.StateSeized, "cloudfoxhub.com": lifecycle.StateSuspended} {
+		d := w.state(t, name)
+		if d.State != want {
+			t.Errorf("%s: %s after restart, want %s", name, d.State, want)
+		}
+		trs, _ := w.st.Transitions(context.Background(), d.ID)
+		n := 0
+		for _, tr := range trs {
+			if tr.To == want {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d transitions to %s, want exactly 1", name, n, want)
+		}
+	}
+	// Every event appears once: no (domain, kind, probe, field, old, new) twice.
+	seen := map[string]int{}
+	for _, ev := range w.events(t, store.EventQuery{}) {
+		seen[fmt.Sprintf("%s|%s|%s|%s|%s|%s", ev.Domain, ev.Kind, ev.Probe, ev.Field, ev.Old, ev.New)]++
+	}
+	for k, n := range seen {
+		if n > 1 {
+			t.Errorf("event %s written %d times", k, n)
+		}
+	}
+	if err := w.st.Update(context.Background(), func(tx store.Tx) error { return nil }); err != nil {
+		t.Fatalf("database unusable after the kill: %v", err)
+	}
+}
+
+// TestChildCycles is the child of TestRestartMidCycle: it checks domains
+// in a loop until killed.
+func TestChildCycles(t *testing.T) {
+	db := os.Getenv("TAKEDOWN_CHILD_DB")
+	if db == "" {
+		t.Skip("only runs as the child of TestRestartMidCycle")
+	}
+	w := &world{db: db, cfg: decodeNet(os.Getenv("TAKEDOWN_CHILD_NET"))}
+	w.open(t)
+	for {
+		w.m.RunOnce(context.Background(), nil)
+	}
+}
+
+func encodeNet(n config.Network) string {
+	return strings.Join([]string{n.Resolver, fmt.Sprint(n.AuthPort), n.WhoisReferral, n.RDAPBootstrap,
+		fmt.Sprint(n.CertPort), fmt.Sprint(n.HTTPPort), n.CAFile}, "|")
+}
+
+func decodeNet(s string) config.Network {
+	p := strings.Split(s, "|")
+	n := config.Default().Network
+	n.Resolver, n.WhoisReferral, n.RDAPBootstrap, n.CAFile = p[0], p[2], p[3], p[6]
+	fmt.Sscan(p[1], &n.AuthPort)
+	fmt.Sscan(p[4], &n.CertPort)
+	n.HTTPSPort = n.CertPort
+	fmt.Sscan(p[5], &n.HTTPPort)
+	n.AllowPrivate, n.WhoisRate, n.DNSRate, n.Timeout = true, 1000, 100000, 500*time.Millisecond
+	return n
+}
+
+func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
+	w := newWorld(t)
+	ps, _ := monitor.NewProbers(w.cfg)
+	defer ps.Close()
+	list, _ := ps.List()
+	every := map[string]string{}
+	for _, k := range monitor.AllKinds {
+		every[k] = "@every 1s"
+	}
+	m := monitor.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		Workers: 4, Schedules: every, Spread: true, Poll: 100 * time.Millisecond, ProbeTimeout: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("the baseline", func() bool { return w.state(t, "jinyang.asia").State == lifecycle.StateActive })
+	// A domain added while the daemon runs is checked without a restart.
+	w.net.AddSite(simnet.Site{Domain: "foxysunstudio.com"})
+	w.st.AddDomains(context.Background(), []store.NewDomain{{Name: "foxysunstudio.com"}})
+	waitFor("the new domain's first check", func() bool { return !w.state(t, "foxysunstudio.com").LastChecked.IsZero() })
+	// A takedown is noticed on the next tick.
+	w.net.Seize("thefoxcloud.com")
+	waitFor("the seizure", func() bool { return w.state(t, "thefoxcloud.com").State == lifecycle.StateSeized })
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v after cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop within 10s of cancel")
+	}
+}
