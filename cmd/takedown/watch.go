@@ -16,6 +16,7 @@ import (
 
 	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -175,6 +176,12 @@ func newWatchList(a *app) *cobra.Command {
 		Short: "List watched domains with their state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if q.State != "" && !contains(lifecycle.States, q.State) {
+				return usagef("--state %q: want one of %s", q.State, strings.Join(lifecycle.States, ", "))
+			}
+			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand {
+				return usagef("--kind %q: want watch or brand", q.Kind)
+			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
 				return err

@@ -187,7 +187,7 @@ func TestConfigPrecedence(t *testing.T) {
 
 func TestUsageErrorsExit2(t *testing.T) {
 	c := newCLI(t)
-	for _, args := range [][]string{{"nonsense"}, {"watch", "add"}, {"watch", "list", "--bogus"}, {"watch", "import", "/does/not/exist"}} {
+	for _, args := range [][]string{{"nonsense"}, {"watch", "add"}, {"watch", "list", "--bogus"}, {"watch", "import", "/does/not/exist"}, {"watch", "list", "--state", "seizd"}} {
 		if r := c.run(args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, r.code, r.stderr)
 		}
