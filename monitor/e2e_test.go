@@ -372,3 +372,23 @@ func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 		t.Fatal("Run did not stop within 10s of cancel")
 	}
 }
+
+func TestExpiringSoonOncePerDate(t *testing.T) {
+	w := newWorld(t)
+	w.cycle(t)
+	soon := time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Second)
+	w.net.Registry.Update("jinyang.asia", func(r *simnet.Registration) { r.Expires = soon })
+	w.net.Seize("thefoxcloud.com")
+	w.net.Registry.Update("thefoxcloud.com", func(r *simnet.Registration) { r.Expires = soon })
+	w.cycle(t)
+	w.cycle(t)
+	for name, sev := range map[string]string{"jinyang.asia": store.SevNotice, "thefoxcloud.com": store.SevWarning} {
+		evs := w.events(t, store.EventQuery{Domain: name, Kinds: []string{"expiring_soon"}})
+		if len(evs) != 1 || evs[0].New != soon.Format(time.DateOnly) || evs[0].Severity != sev {
+			t.Errorf("%s: expiring_soon events %+v; want one for %s, %s", name, evs, soon.Format(time.DateOnly), sev)
+		}
+	}
+	if evs := w.events(t, store.EventQuery{Domain: "cloudfox.cloud", Kinds: []string{"expiring_soon"}}); len(evs) != 0 {
+		t.Errorf("a domain a year from expiry raised %+v", evs)
+	}
+}

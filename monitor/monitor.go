@@ -287,6 +287,9 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		if v.State == "" {
 			return nil
 		}
+		if err := m.expiring(tx, d, latest, v, at, add); err != nil {
+			return err
+		}
 		// A suspicion (a seizure name server nobody corroborates) changes no
 		// state but is worth one event when it first appears.
 		if v.Suspect != "" && !mentions(d.StateReasons, "suspect") {
@@ -643,4 +646,33 @@ func notApplicable(kind string, err error) bool {
 	}
 	var de *net.DNSError
 	return errors.As(err, &de) && de.IsNotFound
+}
+
+// ExpiringWindow is how far ahead an expiry raises expiring_soon.
+const ExpiringWindow = 30 * 24 * time.Hour
+
+// expiring raises expiring_soon once per expiry date that comes within
+// ExpiringWindow. A seized or sinkholed domain about to lapse is a warning:
+// when a takedown's registration lapses, anyone can buy the name back.
+func (m *Monitor) expiring(tx store.Tx, d *store.Domain, latest map[string]*store.Snapshot, v Verdict, at time.Time, add func(store.Event) error) error {
+	reg := Evidence(d.Name, latest, nil, at).Registry
+	if reg == nil || !reg.Found || reg.Expires.IsZero() {
+		return nil
+	}
+	left := reg.Expires.Sub(at)
+	if left <= 0 || left > ExpiringWindow {
+		return nil
+	}
+	date := reg.Expires.UTC().Format(time.DateOnly)
+	seen, err := tx.HasEvent(d.ID, "expiring_soon", date)
+	if err != nil || seen {
+		return err
+	}
+	sev := store.SevNotice
+	switch v.State {
+	case "seized", "sinkholed", "suspended":
+		sev = store.SevWarning
+	}
+	return add(store.Event{Kind: "expiring_soon", Probe: reg.Source, Field: "expires", New: date, Severity: sev,
+		Detail: reasonsJSON([]string{fmt.Sprintf("registration expires in %d days while %s", int(left.Hours()/24)+1, v.State)})})
 }

@@ -270,6 +270,16 @@ func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 	return e, err
 }
 
+func (t *sqlTx) HasEvent(domainID int64, kind, newValue string) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM events WHERE domain_id = ? AND kind = ? AND new = ? LIMIT 1`,
+		domainID, kind, newValue).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func (t *sqlTx) AddEvent(ev Event) (int64, error) {
 	if ev.Kind == "" || ev.Domain == "" {
 		return 0, errors.New("add event: kind and domain are required")

@@ -347,6 +347,9 @@ type Tx interface {
 	ProbeStatus(domainID int64, probe string) (ProbeStatus, error)
 	MarkChecked(domainID int64, at time.Time) error
 
+	// HasEvent reports whether the domain already has an event of kind with
+	// this new value (events that must fire once per fact).
+	HasEvent(domainID int64, kind, newValue string) (bool, error)
 	// AddEvent writes an event and, through the Router, its outbox rows.
 	AddEvent(ev Event) (int64, error)
 	// SetState records a new verdict; it writes a transition and a
