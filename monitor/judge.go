@@ -118,7 +118,16 @@ func changeEvent(probe string, lead diff.Change, cls diff.Class, group []diff.Ch
 			field = lead.Field + ",…"
 		}
 	}
-	detail, _ := json.Marshal(map[string]any{"changes": summaries, "added": lead.Added, "removed": lead.Removed})
+	// A side with no items is left out: null there read "added null" on
+	// every timeline.
+	d := map[string]any{"changes": summaries}
+	if len(lead.Added) > 0 {
+		d["added"] = lead.Added
+	}
+	if len(lead.Removed) > 0 {
+		d["removed"] = lead.Removed
+	}
+	detail, _ := json.Marshal(d)
 	return store.Event{Kind: cls.Kind, Probe: probe, Field: field, Old: old, New: nw, Severity: sev, At: at, Detail: detail}
 }
 
