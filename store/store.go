@@ -367,4 +367,8 @@ type Tx interface {
 	AddOutbox(item OutboxItem) (int64, error)
 
 	SaveFeed(f Feed) error
+	// MarkSeen records key under scope (a feed's dedup space: "cert" for
+	// issuer+serial) as seen at at and returns when it was last seen before,
+	// zero the first time. Idempotent for equal times.
+	MarkSeen(scope, key string, at time.Time) (prev time.Time, err error)
 }
