@@ -255,7 +255,7 @@ func (r *Runner) ctEntry(feed, logURL string, m *Matcher, e *ctEntry, b *batch, 
 			seen["w:"+w.Name] = true
 			b.watched = append(b.watched, certWatched(feed, logURL, w, e))
 		}
-		mt, ok := m.Index.Match(name)
+		mt, ok := m.Match(name)
 		if !ok || seen[mt.Brand+"|"+name] {
 			continue
 		}
@@ -584,7 +584,10 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 type limitBody struct {
-	rc   interface{ Read([]byte) (int, error); Close() error }
+	rc interface {
+		Read([]byte) (int, error)
+		Close() error
+	}
 	left int64
 }
 

@@ -40,6 +40,26 @@ type MatcherOptions struct {
 	BrandsOnly bool
 	// Index tunes the look-alike matcher.
 	Index lookalike.IndexOptions
+	// MinScore drops weaker matches. Default 0.75. Feeds see every name
+	// registered, not the candidates of one brand, and the weakest rules
+	// (a digit run after the brand, an added letter, an edit no fuzzer
+	// names, all scored 0.7 or less) mostly meet dictionary words there.
+	MinScore float64
+	// Drop lists fuzzers whose matches feeds ignore. Default bitsquatting:
+	// one flipped bit turns binance into finance and fedex into fetex, and
+	// in a day's registrations such collisions outnumber the squats.
+	// Use []string{} to keep every fuzzer.
+	Drop []string
+}
+
+func (o MatcherOptions) withDefaults() MatcherOptions {
+	if o.MinScore == 0 {
+		o.MinScore = 0.75
+	}
+	if o.Drop == nil {
+		o.Drop = []string{lookalike.Bitsquatting}
+	}
+	return o
 }
 
 // Matcher holds what a feed's candidates are checked against: the
@@ -47,16 +67,19 @@ type MatcherOptions struct {
 // read-only once built and safe for concurrent use.
 type Matcher struct {
 	// Index matches look-alikes; it holds Brands.
-	Index   *lookalike.Index
-	watched map[string]Watched
-	brands  []string
-	print   uint64 // fingerprint of brands and options, to rebuild only on change
+	Index    *lookalike.Index
+	watched  map[string]Watched
+	brands   []string
+	minScore float64
+	drop     []string
+	print    uint64 // fingerprint of brands and options, to rebuild only on change
 }
 
 // NewMatcher builds a Matcher from watchlist entries (disabled ones are
 // left out). Bad names are skipped; the index is built from the rest.
 func NewMatcher(domains []store.Domain, opts MatcherOptions) (*Matcher, error) {
-	m := &Matcher{watched: make(map[string]Watched, len(domains))}
+	opts = opts.withDefaults()
+	m := &Matcher{watched: make(map[string]Watched, len(domains)), minScore: opts.MinScore, drop: opts.Drop}
 	for _, d := range domains {
 		if !d.Enabled {
 			continue
@@ -76,6 +99,22 @@ func NewMatcher(domains []store.Domain, opts MatcherOptions) (*Matcher, error) {
 	return m, nil
 }
 
+// Match reports which brand a host name (lower-case ASCII or Unicode, with
+// or without subdomains) imitates, applying the feed filters. It does not
+// allocate for ASCII names.
+func (m *Matcher) Match(name string) (lookalike.Match, bool) {
+	mt, ok := m.Index.Match(name)
+	if !ok || mt.Score < m.minScore {
+		return lookalike.Match{}, false
+	}
+	for _, d := range m.drop {
+		if mt.Fuzzer == d {
+			return lookalike.Match{}, false
+		}
+	}
+	return mt, true
+}
+
 // Lookup returns the watchlist entry of a registrable ASCII name.
 func (m *Matcher) Lookup(name string) (Watched, bool) {
 	w, ok := m.watched[name]
@@ -89,19 +128,20 @@ func (m *Matcher) Brands() []string { return m.brands }
 // watchlist's current states: states change far more often than the brand
 // set, and rebuilding the index for 10,000 brands takes a while.
 func (m *Matcher) withWatched(domains []store.Domain) *Matcher {
-	n := &Matcher{Index: m.Index, brands: m.brands, print: m.print, watched: make(map[string]Watched, len(domains))}
+	n := *m
+	n.watched = make(map[string]Watched, len(domains))
 	for _, d := range domains {
 		if d.Enabled {
 			n.watched[d.Name] = Watched{ID: d.ID, Name: d.Name, Kind: d.Kind, State: d.State}
 		}
 	}
-	return n
+	return &n
 }
 
 func fingerprint(brands []string, opts MatcherOptions) uint64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%v|%v|%v|%d|%v\x00", opts.BrandsOnly, opts.Index.Keywords, opts.Index.MinScore, opts.Index.MinEditLen,
-		len(brands))
+	fmt.Fprintf(h, "%v|%v|%v|%d|%v|%v|%d\x00", opts.BrandsOnly, opts.Index.Keywords, opts.Index.MinScore, opts.Index.MinEditLen,
+		opts.MinScore, opts.Drop, len(brands))
 	for _, b := range brands {
 		h.Write([]byte(b))
 		h.Write([]byte{0})
@@ -124,6 +164,7 @@ func matcherFrom(ctx context.Context, st store.Store, opts MatcherOptions, prev 
 	if err != nil {
 		return nil, fmt.Errorf("feeds matcher: watchlist: %w", err)
 	}
+	opts = opts.withDefaults()
 	if prev != nil {
 		var brands []string
 		for _, d := range ds {

@@ -211,7 +211,7 @@ func ScanNames(r io.Reader, fn func(name string), bad func(line int64, why strin
 			}
 			continue
 		}
-		if len(b) > 0 {
+		if len(b) > 0 && (err == nil || err == io.EOF) {
 			line++
 			if name, why := cleanName(b); why != "" {
 				bad(line, why)

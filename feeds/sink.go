@@ -56,7 +56,7 @@ type lookalikeDetail struct {
 // wildcard label) through the look-alike index and adds a hit. It reports
 // whether the name matched.
 func (b *batch) matchName(m *Matcher, host string, extra map[string]any) bool {
-	mt, ok := m.Index.Match(host)
+	mt, ok := m.Match(host)
 	if !ok {
 		return false
 	}
