@@ -33,8 +33,9 @@ type CTOptions struct {
 	// Parallel is how many get-entries requests to one log may be in
 	// flight. Default 4.
 	Parallel int
-	// Rate bounds requests per second to one log; it drops when the log
-	// answers 429 and recovers slowly. Default 10.
+	// Rate bounds requests per second to one log. Each 429 lowers it by a
+	// fifth (to a tenth of Rate at least) and each success raises it by a
+	// tenth, back up to Rate. Default 10.
 	Rate float64
 	// MaxEntries bounds the entries one run reads. Default 0: up to the
 	// tree size read at the start of the run.
@@ -45,7 +46,8 @@ type CTOptions struct {
 	// MaxRateLimited is how many 429s in a row one request rides out.
 	// Default 200.
 	MaxRateLimited int
-	// MaxBackoff caps the wait between tries and any Retry-After. Default 2m.
+	// MaxBackoff caps the wait between tries. A Retry-After is honoured
+	// as the log gives it, up to an hour. Default 2m.
 	MaxBackoff time.Duration
 	// RequestTimeout bounds one request. Default 30s.
 	RequestTimeout time.Duration
@@ -243,8 +245,9 @@ func (r *Runner) runCT(ctx context.Context, f store.Feed, m *Matcher, log *slog.
 // ctEntry matches one entry's names into b.
 func (r *Runner) ctEntry(feed, logURL string, m *Matcher, e *ctEntry, b *batch, st *Stats, log *slog.Logger) {
 	if e.err != nil {
-		log.Warn("log entry skipped", "index", e.index, "err", e.err)
-		st.bad(fmt.Sprintf("entry %d: %v", e.index, e.err))
+		msg := clip(e.err.Error(), 200)
+		log.Warn("log entry skipped", "index", e.index, "err", msg)
+		st.bad(fmt.Sprintf("entry %d: %s", e.index, msg))
 		return
 	}
 	b.names += int64(len(e.names))
@@ -413,7 +416,7 @@ func (lg *ctLog) call(ctx context.Context, what string, fn func(ctx context.Cont
 				wait = backoff + jitter
 				backoff = min(2*backoff, lg.o.MaxBackoff)
 			}
-			lg.slowDown(min(wait, lg.o.MaxBackoff))
+			lg.slowDown(wait)
 			continue
 		}
 		failures++
@@ -440,15 +443,13 @@ func (lg *ctLog) slowDown(d time.Duration) {
 		lg.until = t
 	}
 	lg.mu.Unlock()
-	if l := lg.lim.Limit() * 0.7; l >= 0.5 {
-		lg.lim.SetLimit(l)
-	}
+	lg.lim.SetLimit(max(lg.lim.Limit()*0.8, rate.Limit(lg.o.Rate/10)))
 }
 
 // recover raises the rate back towards the configured one after a success.
 func (lg *ctLog) recover() {
 	if l := lg.lim.Limit(); l < rate.Limit(lg.o.Rate) {
-		lg.lim.SetLimit(min(l*1.05, rate.Limit(lg.o.Rate)))
+		lg.lim.SetLimit(min(l*1.1, rate.Limit(lg.o.Rate)))
 	}
 }
 

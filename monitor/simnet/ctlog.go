@@ -292,7 +292,7 @@ func (l *CTLog) STH() (*ct.GetSTHResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, err := cttls.CreateSignature(l.key, cttls.SHA256, input)
+	sig, err := cttls.CreateSignature(*l.key, cttls.SHA256, input)
 	if err != nil {
 		return nil, err
 	}
