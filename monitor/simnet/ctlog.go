@@ -370,7 +370,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (l *CTLog) LogListJSON(operator, description string) []byte {
 	id := sha256.Sum256(l.pubDER)
 	v := map[string]any{
-		"version":           "simnet",
+		"version":            "simnet",
 		"log_list_timestamp": l.now().UTC().Format(time.RFC3339),
 		"operators": []any{map[string]any{
 			"name":  operator,

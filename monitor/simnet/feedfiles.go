@@ -64,7 +64,9 @@ func (s *FeedFiles) Remove(path string) {
 }
 
 // URL is the address of path.
-func (s *FeedFiles) URL(path string) string { return "http://" + s.ln.Addr().String() + cleanPath(path) }
+func (s *FeedFiles) URL(path string) string {
+	return "http://" + s.ln.Addr().String() + cleanPath(path)
+}
 
 // Requests counts the requests for path (any answer).
 func (s *FeedFiles) Requests(path string) int {
