@@ -312,6 +312,9 @@ type Store interface {
 	Feeds(ctx context.Context) ([]Feed, error)
 	Feed(ctx context.Context, name string) (*Feed, error)
 	AddFeed(ctx context.Context, f Feed) error
+	// RemoveFeed deletes a feed; ErrNotFound if there is none. What the
+	// feed found stays.
+	RemoveFeed(ctx context.Context, name string) error
 
 	// Update runs fn in one write transaction; an error from fn rolls it back.
 	Update(ctx context.Context, fn func(tx Tx) error) error
