@@ -278,3 +278,34 @@ func clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// Scheduled is a feed as the daemon schedules it.
+type Scheduled struct {
+	Name string
+	Spec string // cron spec or descriptor; the kind's default when the feed has none
+	Run  func(ctx context.Context) error
+}
+
+// Schedules lists the store's feeds with the function to run each on its
+// schedule (monitor.Job{Name: "feed " + s.Name, Spec: s.Spec, Run: s.Run}).
+// A feed whose schedule does not parse is reported and left out.
+func (r *Runner) Schedules(ctx context.Context) ([]Scheduled, error) {
+	fs, err := r.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Scheduled
+	var bad []error
+	for _, f := range fs {
+		spec := f.Schedule
+		if spec == "" {
+			spec = DefaultSchedule(f.Kind)
+		}
+		if err := ValidateSchedule(spec); err != nil {
+			bad = append(bad, fmt.Errorf("feed %s: %w", f.Name, err))
+			continue
+		}
+		out = append(out, Scheduled{Name: f.Name, Spec: spec, Run: r.Job(f.Name)})
+	}
+	return out, errors.Join(bad...)
+}
