@@ -94,4 +94,3 @@ func TestValidate(t *testing.T) {
 		t.Errorf("ValidateName")
 	}
 }
-
