@@ -74,6 +74,7 @@ func (r *Runner) runNRD(ctx context.Context, f store.Feed, m *Matcher, log *slog
 	if err != nil {
 		return st, err
 	}
+	staleDownloads(dir)
 	if !strings.Contains(f.URL, DatePlaceholder) {
 		err := r.nrdFile(ctx, &f, m, f.URL, cur, "", o, dir, &st, log)
 		return st, err

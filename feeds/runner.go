@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +122,7 @@ func (r *Runner) Run(ctx context.Context, f store.Feed) (Stats, error) {
 		log.Error("feed run failed", "err", err, "names", st.Names, "matches", st.Matches)
 		return st, err
 	}
+	r.touch(f.Name)
 	log.Info("feed run", "names", st.Names, "entries", st.Entries, "matches", st.Matches, "known", st.Known,
 		"watched", st.Watched, "skipped", st.Skipped, "added", st.Added, "removed", st.Removed,
 		"seconds", st.Elapsed.Seconds())
@@ -204,6 +207,21 @@ func (r *Runner) matcher(ctx context.Context) (*Matcher, error) {
 	return m, nil
 }
 
+// touch records a successful run on the feed, also when it found nothing
+// new and committed nothing.
+func (r *Runner) touch(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f, err := r.Store.Feed(ctx, name)
+	if err == nil {
+		f.LastRun, f.LastError = r.now(), ""
+		err = r.Store.Update(ctx, func(tx store.Tx) error { return tx.SaveFeed(*f) })
+	}
+	if err != nil {
+		r.logger().Warn("could not record the feed's run", "feed", name, "err", err)
+	}
+}
+
 // recordError notes a failed run on the feed, keeping the committed cursor.
 func (r *Runner) recordError(name string, runErr error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -270,6 +288,23 @@ func (r *Runner) dir() (string, error) {
 		return "", fmt.Errorf("feed state directory: %w", err)
 	}
 	return d, nil
+}
+
+// staleDownloads removes downloads a killed run left in dir: a download is
+// bounded to hours, so one older than a day belongs to no live run.
+func staleDownloads(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "download-") && !strings.HasPrefix(e.Name(), "run-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func clip(s string, n int) string {

@@ -92,6 +92,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, err
 	}
+	staleDownloads(dir)
 	l, err := r.fetch(ctx, f.URL, cur.validators, dir, o.MaxBytes, o.Timeout)
 	if err != nil {
 		return st, err
@@ -158,7 +159,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 	// Committed: older snapshots and leftovers of killed runs can go.
 	if ents, err := os.ReadDir(dir); err == nil {
 		for _, e := range ents {
-			if e.Name() != snap && !strings.HasPrefix(e.Name(), "download-") {
+			if e.Name() != snap && e.Name() != filepath.Base(l.path) {
 				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
