@@ -73,3 +73,22 @@ func (t *sqlTx) SaveFeed(f Feed) error {
 	}
 	return nil
 }
+
+// RemoveFeed deletes a feed and its cursor. What it found stays: look-alikes
+// and events keep their "feed:NAME" source.
+func (s *SQLite) RemoveFeed(ctx context.Context, name string) error {
+	var n int64
+	err := s.Update(ctx, func(tx Tx) error {
+		t := tx.(*sqlTx)
+		r, err := t.tx.ExecContext(t.ctx, `DELETE FROM feeds WHERE name = ?`, name)
+		if err != nil {
+			return fmt.Errorf("remove feed %s: %w", name, err)
+		}
+		n, _ = r.RowsAffected()
+		return nil
+	})
+	if err == nil && n == 0 {
+		err = fmt.Errorf("feed %s: %w", name, ErrNotFound)
+	}
+	return err
+}

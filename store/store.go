@@ -312,6 +312,9 @@ type Store interface {
 	Feeds(ctx context.Context) ([]Feed, error)
 	Feed(ctx context.Context, name string) (*Feed, error)
 	AddFeed(ctx context.Context, f Feed) error
+	// RemoveFeed deletes a feed; ErrNotFound if there is none. What the
+	// feed found stays.
+	RemoveFeed(ctx context.Context, name string) error
 
 	// Update runs fn in one write transaction; an error from fn rolls it back.
 	Update(ctx context.Context, fn func(tx Tx) error) error
@@ -370,4 +373,8 @@ type Tx interface {
 	AddOutbox(item OutboxItem) (int64, error)
 
 	SaveFeed(f Feed) error
+	// MarkSeen records key under scope (a feed's dedup space: "cert" for
+	// issuer+serial) as seen at at and returns when it was last seen before,
+	// zero the first time. Idempotent for equal times.
+	MarkSeen(scope, key string, at time.Time) (prev time.Time, err error)
 }
