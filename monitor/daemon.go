@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
@@ -23,8 +24,10 @@ type DaemonConfig struct {
 	Indicators *lifecycle.Indicators
 	// OnEvent sees every event the daemon writes, after it committed.
 	OnEvent func(store.Event)
-	// Jobs are extra scheduled tasks (feeds).
+	// Jobs are extra scheduled tasks.
 	Jobs []Job
+	// Feeds runs the configured feeds on their schedules; nil: no feeds.
+	Feeds *feeds.Runner
 	// Notify tunes the alert sender (tests shorten its backoff).
 	Notify notify.Options
 	Log    *slog.Logger
@@ -41,6 +44,8 @@ type Daemon struct {
 	onEvent  func(store.Event)
 	log      *slog.Logger
 	huntMu   sync.Mutex
+	feeds    *feeds.Runner
+	feedJobs map[string]bool // feeds scheduled so far
 }
 
 // NewDaemon builds the daemon: probers from the network configuration,
@@ -79,7 +84,7 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		return route(ev)
 	})
 	d := &Daemon{cfg: cfg, st: dc.Store, Probers: ps, Notifier: n, checker: lookalike.NewDNSChecker(cfg.Network),
-		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon")}
+		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon"), feeds: dc.Feeds, feedJobs: map[string]bool{}}
 	probers, err := ps.List()
 	if err != nil {
 		ps.Close()
@@ -87,6 +92,15 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 	}
 	s := cfg.Schedules
 	jobs := append([]Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}, dc.Jobs...)
+	if d.feeds != nil {
+		fj, err := d.newFeedJobs(ctx)
+		if err != nil {
+			d.log.Error("feeds", "err", err)
+		}
+		jobs = append(jobs, fj...)
+		// Feeds added while the daemon runs are scheduled within a minute.
+		jobs = append(jobs, Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds})
+	}
 	d.Monitor = New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, Options{
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
@@ -138,9 +152,10 @@ func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) error
 		return ctx.Err()
 	}
 	errHunt := d.HuntAll(ctx)
+	errFeeds := d.RunFeeds(ctx)
 	metrics.ObserveCycle(time.Since(start), time.Now())
 	_, errMail := d.Notifier.Flush(ctx)
-	return errors.Join(errCheck, errHunt, errMail)
+	return errors.Join(errCheck, errHunt, errFeeds, errMail)
 }
 
 // HuntAll hunts look-alikes of every brand and, unless configured off, of
@@ -185,6 +200,49 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 			if d.onEvent != nil {
 				d.onEvent(store.Event{Domain: name, Kind: "lookalike_registered", New: b.Name, Severity: store.SevWarning, At: time.Now()})
 			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// newFeedJobs returns jobs for feeds not scheduled yet.
+func (d *Daemon) newFeedJobs(ctx context.Context) ([]Job, error) {
+	ss, err := d.feeds.Schedules(ctx)
+	var jobs []Job
+	for _, s := range ss {
+		if d.feedJobs[s.Name] {
+			continue
+		}
+		d.feedJobs[s.Name] = true
+		jobs = append(jobs, Job{Name: "feed " + s.Name, Spec: s.Spec, Run: s.Run})
+	}
+	return jobs, err
+}
+
+func (d *Daemon) scheduleNewFeeds(ctx context.Context) error {
+	jobs, err := d.newFeedJobs(ctx)
+	for _, j := range jobs {
+		if err := d.Monitor.AddJob(j); err != nil {
+			return err
+		}
+		d.log.Info("feed scheduled", "job", j.Name, "spec", j.Spec)
+	}
+	return err
+}
+
+// RunFeeds runs every feed once (run --once).
+func (d *Daemon) RunFeeds(ctx context.Context) error {
+	if d.feeds == nil {
+		return nil
+	}
+	fs, err := d.st.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range fs {
+		if _, err := d.feeds.Run(ctx, f); err != nil {
+			errs = append(errs, fmt.Errorf("feed %s: %w", f.Name, err))
 		}
 	}
 	return errors.Join(errs...)

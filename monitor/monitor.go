@@ -86,6 +86,10 @@ type Monitor struct {
 	q       *queue
 	started atomic.Bool
 	cycle   sync.WaitGroup
+
+	cronMu sync.Mutex
+	cron   *cron.Cron      // set while Run runs
+	runCtx context.Context // Run's context, for jobs added later
 }
 
 // Judge decides events from changes and the verdict from snapshots; the
@@ -407,16 +411,13 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 	}
 	for _, j := range m.opt.Jobs {
-		if _, err := c.AddFunc(j.Spec, func() {
-			m.cycle.Add(1)
-			defer m.cycle.Done()
-			if err := j.Run(ctx); err != nil && ctx.Err() == nil {
-				m.log.Error("job failed", "job", j.Name, "err", err)
-			}
-		}); err != nil {
-			return fmt.Errorf("schedule job %s %q: %w", j.Name, j.Spec, err)
+		if err := m.addJob(ctx, c, j); err != nil {
+			return err
 		}
 	}
+	m.cronMu.Lock()
+	m.cron, m.runCtx = c, ctx
+	m.cronMu.Unlock()
 	// Catch up at start: a probe never run, or not run within its interval,
 	// is due now (spread over a minute at most), so a restart does not wait a
 	// day for WHOIS.
@@ -450,6 +451,29 @@ func (m *Monitor) Run(ctx context.Context) error {
 	wg.Wait()
 	m.cycle.Wait()
 	return nil
+}
+
+func (m *Monitor) addJob(ctx context.Context, c *cron.Cron, j Job) error {
+	if _, err := c.AddFunc(j.Spec, func() {
+		m.cycle.Add(1)
+		defer m.cycle.Done()
+		if err := j.Run(ctx); err != nil && ctx.Err() == nil {
+			m.log.Error("job failed", "job", j.Name, "err", err)
+		}
+	}); err != nil {
+		return fmt.Errorf("schedule job %s %q: %w", j.Name, j.Spec, err)
+	}
+	return nil
+}
+
+// AddJob schedules a task while Run runs (a feed added meanwhile).
+func (m *Monitor) AddJob(j Job) error {
+	m.cronMu.Lock()
+	defer m.cronMu.Unlock()
+	if m.cron == nil {
+		return errors.New("monitor not running")
+	}
+	return m.addJob(m.runCtx, m.cron, j)
 }
 
 // dispatch hands due jobs to the workers until ctx ends.

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/web"
@@ -46,7 +47,8 @@ API beside the daemon.`,
 			if err != nil {
 				return err
 			}
-			d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: a.cfg, Store: st, Indicators: ind, Log: a.log})
+			d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
+				Feeds: &feeds.Runner{Store: st, Log: a.log}})
 			if err != nil {
 				return err
 			}
