@@ -56,8 +56,8 @@ const (
 	FormatJSON = "json"
 )
 
-// maxWatchlist bounds what one import reads (a watchlist, not a zone file).
-const maxWatchlist = 256 << 20
+// MaxWatchlist bounds what one import reads (a watchlist, not a zone file).
+const MaxWatchlist = 256 << 20
 
 // FormatOf guesses a format from a file name, falling back to the content.
 func FormatOf(name string, head []byte) string {
@@ -84,12 +84,12 @@ func FormatOf(name string, head []byte) string {
 // when any line is bad, a BadLines error naming each; callers that import
 // all-or-nothing write nothing in that case.
 func ParseWatchlist(r io.Reader, format string) ([]Entry, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxWatchlist+1))
+	data, err := io.ReadAll(io.LimitReader(r, MaxWatchlist+1))
 	if err != nil {
 		return nil, fmt.Errorf("read watchlist: %w", err)
 	}
-	if len(data) > maxWatchlist {
-		return nil, fmt.Errorf("watchlist larger than %d MiB", maxWatchlist>>20)
+	if len(data) > MaxWatchlist {
+		return nil, fmt.Errorf("watchlist larger than %d MiB", MaxWatchlist>>20)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch format {
@@ -191,17 +191,18 @@ func parseCSV(data []byte) ([]Entry, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				c.bad = append(c.bad, LineError{Line: pe.Line, Value: "", Reason: pe.Err.Error()})
+				c.bad = append(c.bad, LineError{Line: pe.StartLine, Value: "", Reason: pe.Err.Error()})
 				if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
 					continue
 				}
+				return nil, fmt.Errorf("csv line %d: %w", pe.StartLine, err)
 			}
-			return nil, fmt.Errorf("csv line %d: %w", line, err)
+			return nil, fmt.Errorf("csv: %w", err)
 		}
+		line, _ := r.FieldPos(0)
 		if di >= len(rec) {
 			c.bad = append(c.bad, LineError{Line: line, Value: strings.Join(rec, ","), Reason: "no domain column"})
 			continue

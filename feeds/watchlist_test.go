@@ -111,3 +111,11 @@ func TestCleanTags(t *testing.T) {
 		t.Fatal("accepted a tag with markup")
 	}
 }
+
+func TestParseWatchlistCSVBadQuoteIsALineError(t *testing.T) {
+	_, err := ParseWatchlist(strings.NewReader("domain\nok.com\n\"a.com\nb.com\n"), FormatCSV)
+	var bl BadLines
+	if !errors.As(err, &bl) || len(bl) == 0 || bl[0].Line != 3 {
+		t.Fatalf("want a bad line 3, got %v", err)
+	}
+}

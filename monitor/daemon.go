@@ -78,7 +78,7 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		// The first verdict of a newly watched domain that is simply
 		// active is a baseline, not news: importing a thousand domains
 		// must not send a thousand mails.
-		if ev.Kind == "state_changed" && ev.Old == lifecycle.StateUnknown && ev.New == lifecycle.StateActive {
+		if store.FirstVerdict(ev) && ev.New == lifecycle.StateActive {
 			return nil
 		}
 		return route(ev)
@@ -132,6 +132,8 @@ func (d *Daemon) Close() error { return d.Probers.Close() }
 
 // Run runs the monitor loop and the alert sender until ctx ends.
 func (d *Daemon) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -139,6 +141,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.Notifier.Run(ctx)
 	}()
 	err := d.Monitor.Run(ctx)
+	// The monitor ended (ctx, or a schedule it could not start): so does
+	// the sender, after the pass it is in.
+	cancel()
 	wg.Wait()
 	return err
 }
@@ -197,8 +202,12 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 			"new", len(res.New), "unknown", res.Unknown)
 		for _, name := range res.New {
 			metrics.ObserveEvent("lookalike_registered")
-			if d.onEvent != nil {
-				d.onEvent(store.Event{Domain: name, Kind: "lookalike_registered", New: b.Name, Severity: store.SevWarning, At: time.Now()})
+			if d.onEvent == nil {
+				continue
+			}
+			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{"lookalike_registered"}, Limit: 1})
+			if err == nil && len(evs) > 0 {
+				d.onEvent(evs[0])
 			}
 		}
 	}

@@ -159,8 +159,18 @@ func TestResolverOutageIsNotAChange(t *testing.T) {
 				t.Errorf("%s %s: %d consecutive failures, want 3", s, st.Probe, st.ConsecutiveFailures)
 			}
 		}
-		if errs, _ := w.st.ProbeErrors(context.Background(), d.ID, 0); len(errs) == 0 {
-			t.Errorf("%s: no probe error recorded", s)
+		errs, _ := w.st.ProbeErrors(context.Background(), d.ID, 0)
+		dnsRows := 0
+		for _, e := range errs {
+			if e.Probe == monitor.KindDNS {
+				dnsRows++
+				if e.Count != 3 {
+					t.Errorf("%s: dns error row counts %d failures, want the 3 coalesced", s, e.Count)
+				}
+			}
+		}
+		if dnsRows != 1 {
+			t.Errorf("%s: %d dns error rows for one outage, want 1", s, dnsRows)
 		}
 	}
 	w.net.DNS.SetServerFault("resolver", simnet.DNSNoFault)
@@ -390,5 +400,106 @@ func TestExpiringSoonOncePerDate(t *testing.T) {
 	}
 	if evs := w.events(t, store.EventQuery{Domain: "cloudfox.cloud", Kinds: []string{"expiring_soon"}}); len(evs) != 0 {
 		t.Errorf("a domain a year from expiry raised %+v", evs)
+	}
+}
+
+func TestSuspicionFiresOnce(t *testing.T) {
+	w := newWorld(t)
+	// cirfu.net lapsed in 2015: a name delegated there is hijacked
+	// infrastructure, reported critical, once.
+	w.net.AddSite(simnet.Site{Domain: "pokerseized.com", NS: []string{"ns1.cirfu.net", "ns2.cirfu.net"}})
+	w.st.AddDomains(context.Background(), []store.NewDomain{{Name: "pokerseized.com"}})
+	for range 3 {
+		w.cycle(t)
+	}
+	evs := w.events(t, store.EventQuery{Domain: "pokerseized.com"})
+	n := 0
+	for _, ev := range evs {
+		if strings.HasPrefix(ev.Kind, "suspected_") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d suspicion events over 3 rounds, want 1: %+v", n, evs)
+	}
+}
+
+func TestHTTPSTimeoutIsNoMoveToHTTP(t *testing.T) {
+	w := newWorld(t)
+	w.cycle(t)
+	base := len(w.events(t, store.EventQuery{Domain: "jinyang.asia"}))
+	w.net.Web.SetCert("jinyang.asia", simnet.CertStall)
+	w.cycle(t)
+	if evs := w.events(t, store.EventQuery{Domain: "jinyang.asia"}); len(evs) != base {
+		t.Fatalf("a stalled https wrote events: %+v", evs[:len(evs)-base])
+	}
+	d := w.state(t, "jinyang.asia")
+	errs, _ := w.st.ProbeErrors(context.Background(), d.ID, 0)
+	found := false
+	for _, e := range errs {
+		found = found || (e.Probe == monitor.KindHTTP && strings.Contains(e.Error, "https timed out"))
+	}
+	if !found {
+		t.Fatalf("the https timeout was not recorded as an http probe error: %+v", errs)
+	}
+}
+
+func TestOwnRateLimitDefersNotFails(t *testing.T) {
+	w := newWorld(t)
+	w.cfg.WhoisRate = 4 // one RDAP server for six domains: most must wait
+	st := w.st
+	ps, _ := monitor.NewProbers(w.cfg)
+	defer ps.Close()
+	list, _ := ps.List()
+	m := monitor.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		Workers: 6, ProbeTimeout: 300 * time.Millisecond})
+	for range 3 {
+		if err := m.RunOnce(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs := w.events(t, store.EventQuery{Kinds: []string{"unreachable"}}); len(evs) != 0 {
+		t.Fatalf("our own rate limit raised %d unreachable events: %+v", len(evs), evs[0])
+	}
+	for _, s := range sites {
+		d := w.state(t, s)
+		sts, _ := st.ProbeStatuses(context.Background(), d.ID)
+		for _, p := range sts {
+			if p.Probe == monitor.KindRDAP && (p.LastOK.IsZero() || p.ConsecutiveFailures > 0) {
+				t.Errorf("%s rdap: %+v", s, p)
+			}
+		}
+	}
+}
+
+func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
+	w := newWorld(t)
+	w.cycle(t)
+	d := w.state(t, "jinyang.asia")
+	rdapRun := func() time.Time {
+		sts, _ := w.st.ProbeStatuses(context.Background(), d.ID)
+		for _, s := range sts {
+			if s.Probe == monitor.KindRDAP {
+				return s.LastRun
+			}
+		}
+		return time.Time{}
+	}
+	before := rdapRun()
+	w.net.DNS.SetZone("jinyang.asia", "@ NS dns1.registrar-servers.com.", "@ NS dns2.registrar-servers.com.",
+		"@ A 127.0.0.1", "www A 127.0.0.1", "@ MX 10 mail", "mail A 127.0.0.1", `@ TXT "v=spf1 -all"`)
+	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{monitor.KindDNS}); err != nil {
+		t.Fatal(err)
+	}
+	if !rdapRun().Equal(before) {
+		t.Error("a TXT change made the DNS check probe RDAP too")
+	}
+	// Name servers moving does.
+	w.net.DNS.SetDelegation("jinyang.asia", []string{"ns1.other-host.net", "ns2.other-host.net"}, nil)
+	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{monitor.KindDelegation}); err != nil {
+		t.Fatal(err)
+	}
+	if rdapRun().Equal(before) {
+		t.Error("the delegation moved and RDAP was not asked")
 	}
 }

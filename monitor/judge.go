@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -293,16 +292,4 @@ func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]
 		out.Severity = store.SevInfo
 	}
 	return out, nil
-}
-
-// describeVerdict is a verdict as one line for logs and the demo.
-func describeVerdict(v Verdict) string {
-	s := v.State
-	if v.Suspect != "" {
-		s += fmt.Sprintf(" (suspected %s)", v.Suspect)
-	}
-	if len(v.Reasons) > 0 {
-		s += ": " + strings.Join(v.Reasons, "; ")
-	}
-	return s
 }

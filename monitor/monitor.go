@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +21,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -85,7 +87,6 @@ type Monitor struct {
 
 	q       *queue
 	started atomic.Bool
-	cycle   sync.WaitGroup
 
 	cronMu sync.Mutex
 	cron   *cron.Cron      // set while Run runs
@@ -151,6 +152,9 @@ type CheckResult struct {
 	Failed  map[string]string // probe kind -> error
 	Events  []store.Event
 	State   string
+	// Deferred are probe kinds this process's own rate limit held back:
+	// nothing was asked, so nothing was recorded; run them again later.
+	Deferred []string
 }
 
 // Check runs the given probe kinds (all when empty) for one domain and
@@ -162,6 +166,9 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	if err != nil {
 		return nil, err
 	}
+	if !d.Enabled {
+		return &CheckResult{Domain: d.Name, Failed: map[string]string{}, State: d.State}, nil
+	}
 	if len(kinds) == 0 {
 		kinds = m.kinds
 	}
@@ -169,11 +176,11 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	if err != nil {
 		return nil, err
 	}
-	// A state change needs evidence: when the name servers or the answers
-	// changed, the other probes run now too, so the verdict rests on one
+	// A state change needs evidence: when the name servers or the answer
+	// moved, the other probes run now too, so the verdict rests on one
 	// consistent view (a dropped name resolving again is judged with its
 	// new registration, not hours later when RDAP is due).
-	if m.dnsMoved(ctx, d.ID, results) {
+	if m.review(ctx, d.ID, results) {
 		var rest []string
 		for _, k := range m.kinds {
 			if !slices.Contains(kinds, k) {
@@ -190,16 +197,13 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	}
 	at := m.opt.Now()
 	res := &CheckResult{Domain: d.Name, Failed: map[string]string{}}
-	var evIDs []int64
-	var prevState string
 	err = m.st.Update(ctx, func(tx store.Tx) error {
 		// Another check of this domain may have committed since it was read.
 		d, err := tx.Domain(d.Name)
 		if err != nil {
 			return err
 		}
-		evIDs = evIDs[:0]
-		res.Changed, res.Events = nil, nil
+		res.Changed, res.Events, res.Deferred = nil, nil, nil
 		add := func(ev store.Event) error {
 			ev.DomainID, ev.Domain = d.ID, d.Name
 			if ev.At.IsZero() {
@@ -210,19 +214,23 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 				return err
 			}
 			ev.ID = id
-			evIDs = append(evIDs, id)
 			res.Events = append(res.Events, ev)
 			return nil
 		}
 		failed := map[string]bool{}
+		latest := map[string]*store.Snapshot{}
 		for _, o := range results {
-			if notApplicable(o.kind, o.err) {
+			switch {
+			case notApplicable(o.kind, o.err):
 				continue
-			}
-			if o.err != nil {
+			case errors.Is(o.err, ratelimit.ErrDeferred):
+				res.Deferred = append(res.Deferred, o.kind)
+				continue
+			case o.err != nil:
 				failed[o.kind] = true
-				res.Failed[o.kind] = o.err.Error()
-				st, err := tx.ObserveError(d.ID, o.kind, at, o.err.Error())
+				msg := errText(o.err)
+				res.Failed[o.kind] = msg
+				st, err := tx.ObserveError(d.ID, o.kind, at, msg)
 				if err != nil {
 					return err
 				}
@@ -232,7 +240,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 						return err
 					}
 					if err := add(store.Event{Kind: "unreachable", Probe: o.kind, Severity: store.SevWarning,
-						New: fmt.Sprintf("%d consecutive failures: %s", st.ConsecutiveFailures, o.err)}); err != nil {
+						New: fmt.Sprintf("%d consecutive failures: %s", st.ConsecutiveFailures, msg)}); err != nil {
 						return err
 					}
 				}
@@ -242,6 +250,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 			if err != nil {
 				return err
 			}
+			latest[o.kind] = cur
 			st, err := tx.ProbeStatus(d.ID, o.kind)
 			if err != nil {
 				return err
@@ -252,7 +261,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 				return err
 			}
 			if wasUnreachable {
-				if err := add(store.Event{Kind: "reachable", Probe: o.kind, Severity: store.SevInfo}); err != nil {
+				if err := add(store.Event{Kind: "reachable", Probe: o.kind, Severity: store.SevInfo, New: "answering again"}); err != nil {
 					return err
 				}
 			}
@@ -273,8 +282,10 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		if m.judge == nil {
 			return nil
 		}
-		latest := map[string]*store.Snapshot{}
 		for k := range m.probers {
+			if latest[k] != nil {
+				continue
+			}
 			sn, err := tx.LatestSnapshot(d.ID, k)
 			if err != nil {
 				return err
@@ -296,7 +307,11 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		}
 		// A suspicion (a seizure name server nobody corroborates) changes no
 		// state but is worth one event when it first appears.
-		if v.Suspect != "" && !mentions(d.StateReasons, "suspect") {
+		newSuspect, err := tx.SetSuspect(d.ID, v.Suspect)
+		if err != nil {
+			return err
+		}
+		if newSuspect && v.Suspect != "" {
 			if err := add(store.Event{Kind: "suspected_" + v.Suspect, Field: "state", Old: d.State, New: v.State,
 				Severity: v.Severity, Detail: reasonsJSON(v.Reasons)}); err != nil {
 				return err
@@ -306,10 +321,12 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		if err != nil {
 			return err
 		}
-		prevState = d.State
 		if id != 0 {
-			res.Events = append(res.Events, store.Event{ID: id, DomainID: d.ID, Domain: d.Name, At: at, Kind: "state_changed",
-				Field: "state", Old: prevState, New: v.State, Severity: v.Severity, Detail: reasonsJSON(v.Reasons)})
+			ev, err := tx.Event(id)
+			if err != nil {
+				return err
+			}
+			res.Events = append(res.Events, *ev)
 		}
 		return nil
 	})
@@ -318,7 +335,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	}
 	for _, o := range results {
 		switch {
-		case notApplicable(o.kind, o.err):
+		case notApplicable(o.kind, o.err), errors.Is(o.err, ratelimit.ErrDeferred):
 		case errors.Is(o.err, context.DeadlineExceeded):
 			metrics.ObserveCheck(o.kind, metrics.OutcomeTimeout, o.took)
 		case o.err != nil:
@@ -346,38 +363,59 @@ func (m *Monitor) RunOnce(ctx context.Context, progress func(done, total int)) e
 	if err != nil {
 		return err
 	}
-	work := make(chan string)
-	var done atomic.Int64
-	var failed atomic.Int64
-	var wg sync.WaitGroup
-	for range min(m.opt.Workers, max(len(ds), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for name := range work {
-				if _, err := m.Check(ctx, name, nil); err != nil && ctx.Err() == nil {
-					failed.Add(1)
-					m.log.Error("check failed", "domain", name, "err", err)
-				}
-				n := done.Add(1)
-				if progress != nil {
-					progress(int(n), len(ds))
-				}
-			}
-		}()
+	type task struct {
+		name  string
+		kinds []string
 	}
-feed:
-	for _, d := range ds {
-		select {
-		case work <- d.Name:
-		case <-ctx.Done():
-			break feed
+	todo := make([]task, len(ds))
+	for i, d := range ds {
+		todo[i] = task{name: d.Name}
+	}
+	var done, failed atomic.Int64
+	// Probes the local rate limit held back go round again until every
+	// probe of every domain ran once.
+	for len(todo) > 0 {
+		work := make(chan task)
+		var mu sync.Mutex
+		var again []task
+		var wg sync.WaitGroup
+		for range min(m.opt.Workers, len(todo)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for t := range work {
+					res, err := m.Check(ctx, t.name, t.kinds)
+					if err != nil && ctx.Err() == nil {
+						failed.Add(1)
+						m.log.Error("check failed", "domain", t.name, "err", err)
+					}
+					if res != nil && len(res.Deferred) > 0 {
+						mu.Lock()
+						again = append(again, task{t.name, res.Deferred})
+						mu.Unlock()
+						continue
+					}
+					n := done.Add(1)
+					if progress != nil {
+						progress(int(n), len(ds))
+					}
+				}
+			}()
 		}
-	}
-	close(work)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
+	feed:
+		for _, t := range todo {
+			select {
+			case work <- t:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(work)
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		todo = again
 	}
 	if n := failed.Load(); n > 0 {
 		return fmt.Errorf("%d of %d checks could not be recorded", n, len(ds))
@@ -434,7 +472,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if _, err := m.Check(ctx, j.name, j.kinds); err != nil && ctx.Err() == nil {
+				res, err := m.Check(ctx, j.name, j.kinds)
+				if err != nil && ctx.Err() == nil {
 					if errors.Is(err, store.ErrNotFound) {
 						m.log.Debug("domain removed before its check", "domain", j.name)
 					} else {
@@ -442,21 +481,28 @@ func (m *Monitor) Run(ctx context.Context) error {
 					}
 				}
 				m.q.done(j)
+				if res != nil && len(res.Deferred) > 0 {
+					// Held back by our own rate limit: try again shortly,
+					// at the domain's place in a minute.
+					m.q.push(m.opt.Now().Add(deferDelay+offset(j.name, deferDelay)), j.domainID, j.name, res.Deferred)
+				}
 			}
 		}()
 	}
-	go m.pollNew(ctx, intervals)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.pollNew(ctx)
+	}()
 	m.dispatch(ctx, jobs)
 	close(jobs)
 	wg.Wait()
-	m.cycle.Wait()
 	return nil
 }
 
 func (m *Monitor) addJob(ctx context.Context, c *cron.Cron, j Job) error {
+	// cron's Stop waits for jobs that are running.
 	if _, err := c.AddFunc(j.Spec, func() {
-		m.cycle.Add(1)
-		defer m.cycle.Done()
 		if err := j.Run(ctx); err != nil && ctx.Err() == nil {
 			m.log.Error("job failed", "job", j.Name, "err", err)
 		}
@@ -514,7 +560,9 @@ func (m *Monitor) enabledDomains(ctx context.Context) ([]store.Domain, error) {
 func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration) {
 	ds, err := m.enabledDomains(ctx)
 	if err != nil {
-		m.log.Error("read watchlist", "err", err)
+		if ctx.Err() == nil {
+			m.log.Error("read watchlist", "err", err)
+		}
 		return
 	}
 	now := m.opt.Now()
@@ -532,17 +580,13 @@ func (m *Monitor) catchUp(ctx context.Context, intervals map[string]time.Duratio
 	if err != nil {
 		return fmt.Errorf("read watchlist: %w", err)
 	}
+	runs, err := m.st.LastRuns(ctx)
+	if err != nil {
+		return fmt.Errorf("read probe status: %w", err)
+	}
 	now := m.opt.Now()
 	for _, d := range ds {
-		sts, err := m.st.ProbeStatuses(ctx, d.ID)
-		if err != nil {
-			return err
-		}
-		last := map[string]time.Time{}
-		for _, s := range sts {
-			last[s.Probe] = s.LastRun
-		}
-		m.catchUpDomain(d, last, intervals, now)
+		m.catchUpDomain(d, runs[d.ID], intervals, now)
 	}
 	return nil
 }
@@ -564,8 +608,11 @@ func (m *Monitor) catchUpDomain(d store.Domain, last map[string]time.Time, inter
 	m.q.push(at, d.ID, d.Name, due)
 }
 
+// deferDelay is when a probe the local rate limit held back runs again.
+const deferDelay = time.Minute
+
 // pollNew picks up domains added while the daemon runs.
-func (m *Monitor) pollNew(ctx context.Context, intervals map[string]time.Duration) {
+func (m *Monitor) pollNew(ctx context.Context) {
 	t := time.NewTicker(m.opt.Poll)
 	defer t.Stop()
 	for {
@@ -574,31 +621,23 @@ func (m *Monitor) pollNew(ctx context.Context, intervals map[string]time.Duratio
 			return
 		case <-t.C:
 		}
-		ds, err := m.enabledDomains(ctx)
+		enabled := true
+		ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled, NeverChecked: true})
 		if err != nil {
 			continue
 		}
 		now := m.opt.Now()
 		for _, d := range ds {
-			if !d.LastChecked.IsZero() {
-				continue
-			}
 			// Never checked: due now, whatever its slot.
 			m.q.push(now, d.ID, d.Name, m.kinds)
 		}
 	}
 }
 
-func mentions(list []string, word string) bool {
-	for _, s := range list {
-		if strings.Contains(strings.ToLower(s), word) {
-			return true
-		}
-	}
-	return false
-}
-
 func reasonsJSON(reasons []string) []byte {
+	if reasons == nil {
+		reasons = []string{}
+	}
 	b, _ := json.Marshal(map[string][]string{"reasons": reasons})
 	return b
 }
@@ -640,23 +679,69 @@ func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]out
 	return results, nil
 }
 
-// dnsMoved reports whether a DNS-side probe in results saw something other
-// than its latest stored snapshot.
-func (m *Monitor) dnsMoved(ctx context.Context, domainID int64, results []outcome) bool {
-	for _, o := range results {
-		if o.err != nil || (o.kind != KindDNS && o.kind != KindDelegation) {
+// review compares DNS and page results with the latest stored snapshots
+// before anything is written. It reports whether the name servers or the
+// answer moved (the delegation's or the zone's NS set or rcode), which
+// calls for the other probes now. It also turns an https timeout that an
+// http answer papered over into a failure, when the page used to come over
+// https: a timeout is no evidence that the site moved to http.
+func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome) bool {
+	moved := false
+	for i, o := range results {
+		if o.err != nil {
 			continue
 		}
-		sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
-		if err != nil || sn == nil {
-			continue
-		}
-		if sn.Hash != store.Hash(o.data) {
-			return true
+		switch o.kind {
+		case KindDNS, KindDelegation:
+			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+			if err != nil || sn == nil || sn.Hash == store.Hash(o.data) {
+				continue
+			}
+			var a, b struct {
+				NS    []string `json:"ns"`
+				Rcode string   `json:"rcode"`
+			}
+			if json.Unmarshal(sn.Data, &a) != nil || json.Unmarshal(o.data, &b) != nil ||
+				a.Rcode != b.Rcode || !slices.Equal(a.NS, b.NS) {
+				moved = true
+			}
+		case KindHTTP:
+			var now struct {
+				Scheme     string `json:"scheme"`
+				HTTPSError string `json:"https_error"`
+			}
+			if json.Unmarshal(o.data, &now) != nil || now.Scheme != "http" || now.HTTPSError != "timeout" {
+				continue
+			}
+			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+			if err != nil || sn == nil {
+				continue
+			}
+			var before struct {
+				Scheme string `json:"scheme"`
+			}
+			if json.Unmarshal(sn.Data, &before) == nil && before.Scheme == "https" {
+				results[i].err = errors.New("https timed out (http answered; the page is not recorded as moved to http)")
+			}
 		}
 	}
-	return false
+	return moved
 }
+
+// portRE matches the ports of addresses in error texts: the local ports
+// change on every query, which would keep equal failures from coalescing.
+var portRE = regexp.MustCompile(`(\d+\.\d+\.\d+\.\d+|\]):\d+`)
+
+// errText is a failure as stored: stable across equal failures (no
+// ephemeral ports) and bounded, since probe errors can quote the network.
+func errText(err error) string {
+	s := portRE.ReplaceAllString(err.Error(), "$1:*")
+	return netguard.Clean(s, 512)
+}
+
+// NotApplicable reports a probe outcome that observes nothing (see
+// notApplicable); `check` skips them as the daemon does.
+func NotApplicable(kind string, err error) bool { return notApplicable(kind, err) }
 
 // notApplicable is an outcome that observes nothing: WHOIS where the
 // registry speaks RDAP, or a certificate or page of a name that does not

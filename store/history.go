@@ -1,13 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -357,7 +357,8 @@ func (t *sqlTx) tags(domainID int64, name string) ([]string, error) {
 
 func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []string, severity string) (int64, error) {
 	var name, cur string
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT name, state FROM domains WHERE id = ?`, domainID).Scan(&name, &cur); err != nil {
+	var since sql.NullString
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT name, state, state_since FROM domains WHERE id = ?`, domainID).Scan(&name, &cur, &since); err != nil {
 		return 0, fmt.Errorf("set state of domain %d: %w", domainID, err)
 	}
 	rs := jsonStrings(reasons)
@@ -370,6 +371,10 @@ func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []s
 		return 0, fmt.Errorf("set state of %s: %w", name, err)
 	}
 	detail := fmt.Sprintf(`{"reasons":%s}`, rs)
+	if !since.Valid {
+		// The first verdict of a newly watched domain: a baseline.
+		detail = fmt.Sprintf(`{"reasons":%s,"first":true}`, rs)
+	}
 	evID, err := t.AddEvent(Event{DomainID: domainID, Domain: name, At: at, Kind: "state_changed", Field: "state",
 		Old: cur, New: state, Severity: severity, Detail: []byte(detail)})
 	if err != nil {
@@ -382,44 +387,23 @@ func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []s
 	return evID, nil
 }
 
+// FirstVerdict reports a state_changed event that is a domain's first
+// verdict (a baseline after it was added), not a change of the world.
+func FirstVerdict(ev Event) bool {
+	return ev.Kind == "state_changed" && bytes.Contains(ev.Detail, []byte(`"first":true`))
+}
+
+func (t *sqlTx) SetSuspect(domainID int64, suspect string) (bool, error) {
+	r, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET suspect = ? WHERE id = ? AND suspect != ?`, suspect, domainID, suspect)
+	if err != nil {
+		return false, fmt.Errorf("set suspect of domain %d: %w", domainID, err)
+	}
+	n, _ := r.RowsAffected()
+	return n > 0, nil
+}
+
 func (s *SQLite) Events(ctx context.Context, q EventQuery) ([]Event, error) {
-	var where []string
-	var args []any
-	if q.Domain != "" {
-		where = append(where, `domain = ?`)
-		args = append(args, q.Domain)
-	}
-	if len(q.Kinds) > 0 {
-		where = append(where, `kind IN (`+placeholders(len(q.Kinds))+`)`)
-		for _, k := range q.Kinds {
-			args = append(args, k)
-		}
-	}
-	if !q.Since.IsZero() {
-		where = append(where, `at >= ?`)
-		args = append(args, fmtTime(q.Since))
-	}
-	if !q.Until.IsZero() {
-		where = append(where, `at < ?`)
-		args = append(args, fmtTime(q.Until))
-	}
-	if q.MinSev != "" {
-		var sevs []string
-		for _, sv := range []string{SevInfo, SevNotice, SevWarning, SevCritical} {
-			if SeverityRank(sv) >= SeverityRank(q.MinSev) {
-				sevs = append(sevs, "'"+sv+"'")
-			}
-		}
-		where = append(where, `severity IN (`+strings.Join(sevs, ",")+`)`)
-	}
-	if q.BeforeID > 0 {
-		where = append(where, `id < ?`)
-		args = append(args, q.BeforeID)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	cond, args := eventFilter(q)
 	rows, err := s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events`+cond+` ORDER BY at DESC, id DESC`+limitClause(q.Limit, q.Offset), args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
@@ -437,7 +421,13 @@ func (s *SQLite) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 }
 
 func (s *SQLite) Event(ctx context.Context, id int64) (*Event, error) {
-	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
+	return getEvent(ctx, s.read, id)
+}
+
+func (t *sqlTx) Event(id int64) (*Event, error) { return getEvent(t.ctx, t.tx, id) }
+
+func getEvent(ctx context.Context, db querier, id int64) (*Event, error) {
+	e, err := scanEvent(db.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
 	}

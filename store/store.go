@@ -102,9 +102,11 @@ type DomainQuery struct {
 	Tag     string
 	Kind    string
 	Enabled *bool
-	Sort    string // name (default), state, added, checked; prefix "-" for descending
-	Limit   int    // 0: no limit
-	Offset  int
+	// NeverChecked keeps domains no check has recorded yet.
+	NeverChecked bool
+	Sort         string // name (default), state, added, checked; prefix "-" for descending
+	Limit        int    // 0: no limit
+	Offset       int
 }
 
 // Snapshot is one distinct observation of a probe kind for a domain.
@@ -272,15 +274,18 @@ type Store interface {
 	// name is already watched merges its tags (union), and replaces the note
 	// and kind when given. Idempotent.
 	AddDomains(ctx context.Context, ds []NewDomain) (AddResult, error)
-	// RemoveDomains stops watching names. Their events stay in history.
-	// It returns the names that were watched.
+	// RemoveDomains stops watching names: they are disabled, and their
+	// snapshots, events and transitions stay in history; adding a name again
+	// resumes it. It returns the names that were watched.
 	RemoveDomains(ctx context.Context, names []string) ([]string, error)
 	// SetTags replaces a domain's tags.
 	SetTags(ctx context.Context, name string, tags []string) error
 	Domain(ctx context.Context, name string) (*Domain, error)
 	// Domains lists matching domains and the total count ignoring Limit/Offset.
 	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
-	// CountByState counts watched domains per lifecycle state.
+	// LastRuns maps each enabled domain's ID to its probes' last run times.
+	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
+	// CountByState counts watched (enabled) domains per lifecycle state.
 	CountByState(ctx context.Context) (map[string]int, error)
 
 	// LatestSnapshot returns nil, nil if the probe never succeeded.
@@ -353,8 +358,13 @@ type Tx interface {
 	// HasEvent reports whether the domain already has an event of kind with
 	// this new value (events that must fire once per fact).
 	HasEvent(domainID int64, kind, newValue string) (bool, error)
+	// Event reads an event inside the transaction; ErrNotFound if absent.
+	Event(id int64) (*Event, error)
 	// AddEvent writes an event and, through the Router, its outbox rows.
 	AddEvent(ev Event) (int64, error)
+	// SetSuspect stores the state the evidence points at without
+	// establishing it ("" for none); changed says whether it differed.
+	SetSuspect(domainID int64, suspect string) (changed bool, err error)
 	// SetState records a new verdict; it writes a transition and a
 	// state_changed event when the state differs from the stored one and
 	// only refreshes the reasons otherwise. It returns the event id, or 0.

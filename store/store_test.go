@@ -273,3 +273,59 @@ func TestFeedCursor(t *testing.T) {
 		t.Fatal("accepted a bad kind")
 	}
 }
+
+func TestRemoveKeepsHistoryAndAddResumes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	s.AddDomains(ctx, []NewDomain{{Name: "a.com"}, {Name: "b.com"}})
+	d, _ := s.Domain(ctx, "a.com")
+	s.Update(ctx, func(tx Tx) error {
+		tx.ObserveSnapshot(d.ID, "dns", time.Now(), []byte(`{"a":[]}`))
+		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r"}, SevWarning)
+		return err
+	})
+	removed, err := s.RemoveDomains(ctx, []string{"a.com", "nope.com"})
+	if err != nil || len(removed) != 1 {
+		t.Fatalf("removed %v, %v", removed, err)
+	}
+	d, err = s.Domain(ctx, "a.com")
+	if err != nil || d.Enabled {
+		t.Fatalf("after rm: %+v, %v", d, err)
+	}
+	if sn, _ := s.Snapshots(ctx, d.ID, "", 0); len(sn) != 1 {
+		t.Error("rm dropped snapshots")
+	}
+	if trs, _ := s.Transitions(ctx, d.ID); len(trs) != 1 {
+		t.Error("rm dropped transitions")
+	}
+	if c, _ := s.CountByState(ctx); c["seized"] != 0 || c["unknown"] != 1 {
+		t.Errorf("removed domain still counted: %v", c)
+	}
+	if again, _ := s.RemoveDomains(ctx, []string{"a.com"}); len(again) != 0 {
+		t.Error("removed twice")
+	}
+	s.AddDomains(ctx, []NewDomain{{Name: "a.com"}})
+	if d, _ := s.Domain(ctx, "a.com"); !d.Enabled || d.State != "seized" {
+		t.Errorf("re-added: %+v", d)
+	}
+}
+
+func TestFirstVerdictMarksOnlyTheFirst(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	s.AddDomains(ctx, []NewDomain{{Name: "a.com"}})
+	d, _ := s.Domain(ctx, "a.com")
+	for _, st := range []string{"active", "deleted", "unknown", "active"} {
+		s.Update(ctx, func(tx Tx) error { _, err := tx.SetState(d.ID, time.Now(), st, nil, SevInfo); return err })
+	}
+	evs, _ := s.Events(ctx, EventQuery{Kinds: []string{"state_changed"}})
+	var first []string
+	for _, ev := range evs {
+		if FirstVerdict(ev) {
+			first = append(first, ev.Old+"→"+ev.New)
+		}
+	}
+	if len(evs) != 4 || len(first) != 1 || first[0] != "unknown→active" {
+		t.Fatalf("%d state events, first verdicts %v", len(evs), first)
+	}
+}

@@ -146,7 +146,7 @@ func (s *SQLite) RemoveDomains(ctx context.Context, names []string) ([]string, e
 	err := s.Update(ctx, func(tx Tx) error {
 		t := tx.(*sqlTx)
 		for _, n := range names {
-			r, err := t.tx.ExecContext(t.ctx, `DELETE FROM domains WHERE name = ?`, n)
+			r, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET enabled = 0 WHERE name = ? AND enabled = 1`, n)
 			if err != nil {
 				return fmt.Errorf("remove %s: %w", n, err)
 			}
@@ -210,6 +210,9 @@ func (s *SQLite) Domains(ctx context.Context, q DomainQuery) ([]Domain, int, err
 		where = append(where, `d.enabled = ?`)
 		args = append(args, boolInt(*q.Enabled))
 	}
+	if q.NeverChecked {
+		where = append(where, `d.last_checked IS NULL`)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -243,7 +246,7 @@ func (s *SQLite) Domains(ctx context.Context, q DomainQuery) ([]Domain, int, err
 }
 
 func (s *SQLite) CountByState(ctx context.Context) (map[string]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM domains GROUP BY state`)
+	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM domains WHERE enabled = 1 GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count by state: %w", err)
 	}
@@ -270,4 +273,27 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func (s *SQLite) LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT p.domain_id, p.probe, p.last_run FROM probe_status p
+		JOIN domains d ON d.id = p.domain_id WHERE d.enabled = 1 AND p.last_run IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("last runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[string]time.Time{}
+	for rows.Next() {
+		var id int64
+		var probe string
+		var at sql.NullString
+		if err := rows.Scan(&id, &probe, &at); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[string]time.Time{}
+		}
+		out[id][probe] = parseTime(at)
+	}
+	return out, rows.Err()
 }

@@ -43,8 +43,7 @@ type LookalikeFacets struct {
 
 var _ WebQueries = (*SQLite)(nil)
 
-// eventFilter mirrors the WHERE clause of Events; TestCountEventsMatchesEvents
-// keeps the two in step.
+// eventFilter is the WHERE clause of Events and CountEvents.
 func eventFilter(q EventQuery) (string, []any) {
 	var where []string
 	var args []any

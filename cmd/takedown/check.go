@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -138,7 +137,11 @@ func checkOne(ctx context.Context, a *app, ind *lifecycle.Indicators, probes []m
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pctx, cancel := context.WithTimeout(ctx, 4*a.cfg.Network.Timeout)
+			timeout := a.cfg.Monitor.ProbeTimeout
+			if timeout <= 0 {
+				timeout = 30 * time.Second
+			}
+			pctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			v, err := p.Probe(pctx, name)
 			var data []byte
@@ -148,7 +151,7 @@ func checkOne(ctx context.Context, a *app, ind *lifecycle.Indicators, probes []m
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case errors.Is(err, monitor.ErrNotApplicable):
+			case monitor.NotApplicable(p.Kind(), err):
 			case err != nil:
 				r.Errors[p.Kind()] = err.Error()
 				failed[p.Kind()] = true

@@ -71,7 +71,7 @@ func exitCode(err error) int {
 	// cobra reports its own parse errors as plain errors.
 	msg := err.Error()
 	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "required flag"} {
+		"accepts ", "requires at least", "required flag"} {
 		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
 			return exitUsage
 		}

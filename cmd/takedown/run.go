@@ -80,10 +80,12 @@ API beside the daemon.`,
 						bar.Set(done)
 					}
 				}
-				err := d.Once(ctx, progress)
-				counts, _ := st.CountByState(context.WithoutCancel(ctx))
+				if err := d.Once(ctx, progress); err != nil {
+					return err
+				}
+				counts, _ := st.CountByState(ctx)
 				fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
-				return err
+				return nil
 			}
 			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
 			return d.Run(ctx)

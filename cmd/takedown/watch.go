@@ -130,9 +130,12 @@ number, value and reason, and the exit code is 2.`,
 				defer f.Close()
 				r, name = f, src
 			}
-			data, err := io.ReadAll(r)
+			data, err := io.ReadAll(io.LimitReader(r, feeds.MaxWatchlist+1))
 			if err != nil {
 				return fmt.Errorf("import %s: %w", name, err)
+			}
+			if len(data) > feeds.MaxWatchlist {
+				return usagef("import %s: larger than %d MiB; split it", name, feeds.MaxWatchlist>>20)
 			}
 			if format == "" {
 				format = feeds.FormatOf(name, data[:min(len(data), 4096)])
@@ -169,13 +172,17 @@ number, value and reason, and the exit code is 2.`,
 }
 
 func newWatchList(a *app) *cobra.Command {
-	var asJSON bool
+	var asJSON, all bool
 	var q store.DomainQuery
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List watched domains with their state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !all {
+				enabled := true
+				q.Enabled = &enabled
+			}
 			if q.State != "" && !contains(lifecycle.States, q.State) {
 				return usagef("--state %q: want one of %s", q.State, strings.Join(lifecycle.States, ", "))
 			}
@@ -212,6 +219,7 @@ func newWatchList(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&all, "all", false, "include removed (disabled) domains, whose history is kept")
 	cmd.Flags().StringVar(&q.State, "state", "", "only domains in this lifecycle state")
 	cmd.Flags().StringVar(&q.Tag, "tag", "", "only domains with this tag")
 	cmd.Flags().StringVar(&q.Kind, "kind", "", "only watch or brand entries")
@@ -221,7 +229,7 @@ func newWatchList(a *app) *cobra.Command {
 func newWatchRm(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rm DOMAIN...",
-		Short: "Stop watching domains (their history stays)",
+		Short: "Stop watching domains (their history stays; watch add resumes them)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var names []string

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
 
@@ -333,6 +334,23 @@ func (c *Config) Validate() error {
 	}
 	if c.Monitor.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
+	}
+	parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
+		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes}} {
+		if _, err := parser.Parse(sc.spec); err != nil {
+			errs = append(errs, fmt.Errorf("schedules.%s %q: %w", sc.name, sc.spec, err))
+		}
+	}
+	if u := c.Network.RDAPURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("network.rdap_url %q: want an http(s) URL", u))
+		}
+	}
+	if f := c.Network.CAFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			errs = append(errs, fmt.Errorf("network.ca_file: %w", err))
+		}
 	}
 	errs = append(errs, c.Alerts.validate()...)
 	return errors.Join(errs...)

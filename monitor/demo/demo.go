@@ -18,6 +18,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/monitor/simnet"
 	"github.com/takedownhq/takedown/store"
@@ -357,23 +358,21 @@ func (p *printer) step(i int, title string) {
 
 // boring events are not printed: the baseline's first snapshots are not news.
 func boring(ev store.Event) bool {
-	return ev.Kind == "state_changed" && ev.Old == lifecycle.StateUnknown && ev.New == lifecycle.StateActive
+	return store.FirstVerdict(ev) && ev.New == lifecycle.StateActive
 }
 
 func (p *printer) event(ev store.Event) {
 	if boring(ev) {
 		return
 	}
-	change := ev.New
+	// Values come from the network: cleaned and bounded on rune boundaries.
+	change := netguard.Clean(ev.New, 60)
 	if ev.Old != "" {
-		change = ev.Old + " → " + ev.New
+		change = netguard.Clean(ev.Old, 60) + " → " + change
 	}
 	field := strings.Trim(ev.Probe+"."+ev.Field, ".")
 	if field != "" {
-		field = " " + field
-	}
-	if len(change) > 120 {
-		change = change[:117] + "..."
+		field = " " + netguard.Clean(field, 40)
 	}
 	p.line("   %-8s %-22s %s%s: %s", ev.Severity, ev.Domain, ev.Kind, field, change)
 }

@@ -24,6 +24,12 @@ import (
 // failed probe, never as an answer.
 var ErrBackoff = errors.New("server in backoff")
 
+// ErrDeferred reports that this process's own pacing (the rate limit or a
+// server's backoff) could not let a query through before the caller's
+// deadline. Nothing was asked: the daemon retries later and records no
+// observation, because the server said nothing about the domain.
+var ErrDeferred = errors.New("deferred by the local rate limit")
+
 // Options tune a Limiter. Zero values take the defaults in the comments.
 type Options struct {
 	// Rate is queries per second per server. Default 1.
@@ -114,7 +120,7 @@ func (l *Limiter) Wait(ctx context.Context, server string) error {
 
 		if d := until.Sub(l.opt.Now()); d > 0 {
 			if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
-				return fmt.Errorf("%s: %w for %s more (last: %s)", server, ErrBackoff, d.Round(time.Millisecond), lastErr)
+				return fmt.Errorf("%s: %w: %w for %s more (last: %s)", server, ErrDeferred, ErrBackoff, d.Round(time.Millisecond), lastErr)
 			}
 			t := time.NewTimer(d)
 			select {
@@ -126,6 +132,10 @@ func (l *Limiter) Wait(ctx context.Context, server string) error {
 			continue // a new penalty may have landed meanwhile
 		}
 		if err := lim.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				// x/time/rate refuses a wait that would outlast the deadline.
+				return fmt.Errorf("%s: %w: %v", server, ErrDeferred, err)
+			}
 			return fmt.Errorf("%s: wait for rate limit: %w", server, err)
 		}
 		return nil
