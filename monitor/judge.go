@@ -8,8 +8,11 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/diff"
+	"github.com/takedownhq/takedown/monitor/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/httpprobe"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/whoisprobe"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -140,40 +143,8 @@ func without(cs []diff.Change, field string) []diff.Change {
 	return out
 }
 
-// snapshot shapes, by their JSON contract (see `takedown check --json`).
-type (
-	dnsSnap struct {
-		A     []string `json:"a"`
-		AAAA  []string `json:"aaaa"`
-		NS    []string `json:"ns"`
-		Rcode string   `json:"rcode"`
-	}
-	delegationSnap struct {
-		NS    []string `json:"ns"`
-		Glue  []string `json:"glue"`
-		Rcode string   `json:"rcode"`
-	}
-	registrySnap struct {
-		Registrar        string    `json:"registrar"`
-		RegistrarIANAID  int       `json:"registrar_iana_id"`
-		RegistryDomainID string    `json:"registry_domain_id"`
-		Created          time.Time `json:"created"`
-		Updated          time.Time `json:"updated"`
-		Expires          time.Time `json:"expires"`
-		Statuses         []string  `json:"statuses"`
-		Nameservers      []string  `json:"nameservers"`
-		RegistrantOrg    string    `json:"registrant_org"`
-		Found            bool      `json:"found"`
-	}
-	httpSnap struct {
-		Title  string   `json:"title"`
-		Text   string   `json:"text"`
-		Assets []string `json:"assets"`
-	}
-)
-
 func registration(source string, data []byte) *lifecycle.Registration {
-	var r registrySnap
+	var r whoisprobe.Record
 	if json.Unmarshal(data, &r) != nil {
 		return nil
 	}
@@ -202,7 +173,7 @@ func addrs(list ...[]string) []netip.Addr {
 func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) lifecycle.Evidence {
 	ev := lifecycle.Evidence{Domain: name, Now: at}
 	if sn := latest[KindDelegation]; sn != nil {
-		var d delegationSnap
+		var d dnsprobe.Delegation
 		if json.Unmarshal(sn.Data, &d) == nil {
 			ev.Delegation = &lifecycle.Delegation{Rcode: d.Rcode, NS: d.NS}
 			nsAddrs := map[string][]netip.Addr{}
@@ -218,7 +189,7 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 		}
 	}
 	if sn := latest[KindDNS]; sn != nil {
-		var d dnsSnap
+		var d dnsprobe.Snapshot
 		if json.Unmarshal(sn.Data, &d) == nil {
 			if ev.DNS == nil {
 				ev.DNS = &lifecycle.DNS{}
@@ -234,7 +205,7 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 		ev.Registry = registration(KindWHOIS, sn.Data)
 	}
 	if sn := latest[KindHTTP]; sn != nil {
-		var h httpSnap
+		var h httpprobe.Snapshot
 		if json.Unmarshal(sn.Data, &h) == nil {
 			ev.HTTP = &lifecycle.Page{Title: h.Title, Text: h.Text, Assets: h.Assets}
 		}
