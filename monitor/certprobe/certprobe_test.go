@@ -18,7 +18,7 @@ import (
 
 type fixture struct {
 	web *simnet.Web
-	dns *testDNS
+	dns *simnet.HostsDNS
 	net config.Network
 }
 
@@ -41,7 +41,7 @@ func newFixture(t testing.TB, names ...string) *fixture {
 	d := startDNS(t, recs)
 	_, port, _ := net.SplitHostPort(w.HTTPSAddr())
 	p, _ := strconv.Atoi(port)
-	return &fixture{web: w, dns: d, net: config.Network{Resolver: d.addr, CertPort: p, AllowPrivate: true, Timeout: 3 * time.Second}}
+	return &fixture{web: w, dns: d, net: config.Network{Resolver: d.Addr(), CertPort: p, AllowPrivate: true, Timeout: 3 * time.Second}}
 }
 
 func (f *fixture) prober(opts ...Option) *Prober {
@@ -212,8 +212,8 @@ func TestProbeFailures(t *testing.T) {
 
 func TestProbeSSRFRefusal(t *testing.T) {
 	f := newFixture(t, "loop.example")
-	f.dns.set("meta.example", "169.254.169.254")
-	f.dns.set("meta6.example", "fd00:ec2::254")
+	f.dns.Set("meta.example", "169.254.169.254")
+	f.dns.Set("meta6.example", "fd00:ec2::254")
 	n := f.net
 	n.AllowPrivate = false
 	p := New(n, WithRoots(f.web.RootPool()))

@@ -24,7 +24,7 @@ import (
 
 type fixture struct {
 	web *simnet.Web
-	dns *testDNS
+	dns *simnet.HostsDNS
 	net config.Network
 }
 
@@ -55,7 +55,7 @@ func newFixture(t testing.TB, names ...string) *fixture {
 	}
 	d := startDNS(t, recs)
 	return &fixture{web: w, dns: d, net: config.Network{
-		Resolver: d.addr, HTTPSPort: port(t, w.HTTPSAddr()), HTTPPort: port(t, w.HTTPAddr()),
+		Resolver: d.Addr(), HTTPSPort: port(t, w.HTTPSAddr()), HTTPPort: port(t, w.HTTPAddr()),
 		AllowPrivate: true, Timeout: 3 * time.Second,
 	}}
 }
@@ -294,7 +294,7 @@ func TestProbeBothSchemesFail(t *testing.T) {
 
 func TestProbeSSRFRefusal(t *testing.T) {
 	f := newFixture(t, "loop.example")
-	f.dns.set("meta.example", "169.254.169.254")
+	f.dns.Set("meta.example", "169.254.169.254")
 	f.web.SetPage("loop.example", simnet.SitePage("inside", "internal admin panel"))
 	closed := f.net
 	closed.AllowPrivate = false
@@ -316,7 +316,7 @@ func TestProbeSSRFRefusal(t *testing.T) {
 // dial time.
 func TestProbeRedirectIntoBlockedAddress(t *testing.T) {
 	f := newFixture(t, "outside.example")
-	f.dns.set("inside.example", "169.254.169.254")
+	f.dns.Set("inside.example", "169.254.169.254")
 	f.web.SetPage("outside.example", simnet.RedirectPage(302, "http://inside.example/latest/meta-data/"))
 	closed := f.net
 	closed.AllowPrivate = false

@@ -95,11 +95,11 @@ func TestDialRefusesNamesResolvingInside(t *testing.T) {
 		"meta.example":   "169.254.169.254",
 		"public.example": "192.0.2.7",
 	})
-	d.set("loop6.example", "::1")
-	d.set("meta6.example", "fd00:ec2::254")
+	d.Set("loop6.example", "::1")
+	d.Set("meta6.example", "fd00:ec2::254")
 
-	closed := New(config.Network{Resolver: d.addr, Timeout: 2 * time.Second})
-	open := New(config.Network{Resolver: d.addr, Timeout: 2 * time.Second, AllowPrivate: true})
+	closed := New(config.Network{Resolver: d.Addr(), Timeout: 2 * time.Second})
+	open := New(config.Network{Resolver: d.Addr(), Timeout: 2 * time.Second, AllowPrivate: true})
 	ctx := context.Background()
 
 	for _, name := range []string{"loop.example", "meta.example", "loop6.example", "meta6.example"} {
@@ -137,11 +137,11 @@ func TestDialRebinding(t *testing.T) {
 	addr := listen(t)
 	_, port, _ := net.SplitHostPort(addr)
 	d := startDNS(t, nil)
-	d.rebind("rebind.example", "192.0.2.7", "127.0.0.1")
-	g := New(config.Network{Resolver: d.addr, Timeout: 2 * time.Second})
+	d.Rebind("rebind.example", "192.0.2.7", "127.0.0.1")
+	g := New(config.Network{Resolver: d.Addr(), Timeout: 2 * time.Second})
 	ctx := context.Background()
 
-	ips, err := Resolver(d.addr).LookupHost(ctx, "rebind.example")
+	ips, err := Resolver(d.Addr()).LookupHost(ctx, "rebind.example")
 	if err != nil || len(ips) != 1 || ips[0] != "192.0.2.7" {
 		t.Fatalf("first lookup = %v, %v; want the harmless address", ips, err)
 	}
@@ -158,11 +158,11 @@ func TestDialRebinding(t *testing.T) {
 
 func TestResolverUsesConfiguredServer(t *testing.T) {
 	d := startDNS(t, map[string]string{"only-here.example": "192.0.2.99"})
-	ips, err := Resolver(d.addr).LookupHost(context.Background(), "only-here.example")
+	ips, err := Resolver(d.Addr()).LookupHost(context.Background(), "only-here.example")
 	if err != nil || len(ips) != 1 || ips[0] != "192.0.2.99" {
 		t.Fatalf("LookupHost = %v, %v", ips, err)
 	}
-	if d.hitCount("only-here.example") == 0 {
+	if d.Hits("only-here.example") == 0 {
 		t.Fatal("the configured server was not asked")
 	}
 	if Resolver("") != net.DefaultResolver {
