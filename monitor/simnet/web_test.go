@@ -254,6 +254,8 @@ func TestWebEndlessBodyStopsOnClose(t *testing.T) {
 // read them; run with -race.
 func TestWebConcurrentChanges(t *testing.T) {
 	w := startWeb(t, WebOptions{})
+	// A reader must never see a page that was not set: set one first.
+	w.SetPage("c.example", SitePage("one", "one"))
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var wg sync.WaitGroup
