@@ -540,8 +540,8 @@ func TestCSRF(t *testing.T) {
 	add := url.Values{"names": {"HTTPS://Www.Bücher.DE/path?q=1\nexample.net"}, "tags": {"Case-42, phishing"}}
 
 	watched := func(name string) bool {
-		_, err := st.Domain(ctx, name)
-		return err == nil
+		d, err := st.Domain(ctx, name)
+		return err == nil && d.Enabled
 	}
 	// No token, a wrong one, one minted for another browser, a cross-site post.
 	r := postForm(t, c, hs.URL+"/domains", add)
@@ -620,7 +620,7 @@ func TestCSRF(t *testing.T) {
 		t.Errorf("remove: %d", r.status)
 	}
 	// Its history stays readable.
-	if r := get(t, c, hs.URL+"/domains/thefoxcloud.com"); r.status != http.StatusOK || !strings.Contains(r.body, "not on the watchlist") {
+	if r := get(t, c, hs.URL+"/domains/thefoxcloud.com"); r.status != http.StatusOK || !strings.Contains(r.body, "removed from the watchlist") {
 		t.Errorf("removed domain apiPage: %d", r.status)
 	}
 

@@ -91,6 +91,11 @@ func domainQuery(q url.Values) store.DomainQuery {
 	if len(dq.Search) > 253 {
 		dq.Search = dq.Search[:253]
 	}
+	// Removed domains keep their history but leave the lists, unless asked.
+	if q.Get("removed") != "1" {
+		enabled := true
+		dq.Enabled = &enabled
+	}
 	return dq
 }
 
