@@ -93,6 +93,12 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 	s := cfg.Schedules
 	jobs := append([]Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}, dc.Jobs...)
 	if d.feeds != nil {
+		for _, f := range cfg.Feeds {
+			if _, err := feeds.Declare(ctx, dc.Store, feeds.Spec{Name: f.Name, Kind: f.Kind, URL: f.URL, Schedule: f.Schedule}); err != nil {
+				ps.Close()
+				return nil, fmt.Errorf("config feeds %s: %w", f.Name, err)
+			}
+		}
 		fj, err := d.newFeedJobs(ctx)
 		if err != nil {
 			d.log.Error("feeds", "err", err)

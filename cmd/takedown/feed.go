@@ -43,79 +43,30 @@ func newFeedAdd(a *app) *cobra.Command {
         one is diffed against the one before.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := feeds.ValidateName(name); err != nil {
-				return usageError{err}
-			}
-			if err := feeds.ValidateKind(kind); err != nil {
-				return usagef("--kind: %v", err)
-			}
-			if err := feeds.ValidateLocation(loc); err != nil {
-				return usagef("--url: %v", err)
-			}
-			if schedule == "" {
-				schedule = feeds.DefaultSchedule(kind)
-			}
-			if err := feeds.ValidateSchedule(schedule); err != nil {
-				return usagef("--schedule: %v", err)
-			}
-			cursor := ""
+			spec := feeds.Spec{Name: args[0], Kind: kind, URL: loc, Schedule: schedule}
 			if start != "" {
 				n, err := strconv.ParseInt(start, 10, 64)
-				if kind != feeds.KindCT || err != nil || n < 0 {
+				if err != nil {
 					return usagef("--start %q: want an entry index (0 or more) of a ct feed", start)
 				}
-				cursor = feeds.CTCursor(n)
-			}
-			type one struct{ name, url string }
-			adds := []one{{name, loc}}
-			if kind == feeds.KindCT && (!feeds.IsURL(loc) || strings.HasSuffix(strings.ToLower(strings.SplitN(loc, "?", 2)[0]), ".json")) {
-				logs, err := feeds.LoadLogList(cmd.Context(), nil, loc)
-				if err != nil {
-					return usagef("--url: %v", err)
-				}
-				adds = adds[:0]
-				for _, l := range logs {
-					adds = append(adds, one{name + "-" + l.Slug, l.URL})
-				}
-			} else if kind == feeds.KindCT {
-				if _, _, err := feeds.ParseLogURL(loc); err != nil {
-					return usagef("--url: %v", err)
-				}
+				spec.Start = &n
 			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
 				return err
 			}
-			for _, ad := range adds {
-				if err := feeds.ValidateName(ad.name); err != nil {
-					return usageError{err}
-				}
-				old, err := st.Feed(cmd.Context(), ad.name)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				if err := st.AddFeed(cmd.Context(), store.Feed{Name: ad.name, Kind: kind, URL: ad.url, Schedule: schedule}); err != nil {
-					return err
-				}
-				// A cursor belongs to one source: another kind or URL starts over.
-				if reset := old != nil && (old.Kind != kind || old.URL != ad.url); reset || cursor != "" {
-					f, err := st.Feed(cmd.Context(), ad.name)
-					if err != nil {
-						return err
-					}
-					f.Cursor = cursor
-					if err := st.Update(cmd.Context(), func(tx store.Tx) error { return tx.SaveFeed(*f) }); err != nil {
-						return err
-					}
-				}
+			done, err := feeds.Declare(cmd.Context(), st, spec)
+			for _, d := range done {
 				verb := "added"
-				if old != nil {
+				if d.Updated {
 					verb = "updated"
 				}
-				fmt.Fprintf(a.out, "feed %s %s: %s %s, schedule %s\n", ad.name, verb, kind, redactKey(ad.url), schedule)
+				fmt.Fprintf(a.out, "feed %s %s: %s %s, schedule %s\n", d.Name, verb, d.Kind, redactKey(d.URL), d.Schedule)
 			}
-			return nil
+			if errors.Is(err, feeds.ErrInvalid) {
+				return usageError{err}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()

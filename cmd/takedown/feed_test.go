@@ -23,7 +23,7 @@ func TestFeedAddRejectsBadValues(t *testing.T) {
 		{[]string{"feed", "add", "x", "--kind", "nrd", "--url", "ftp://example.org/x"}, `"ftp"`},
 		{[]string{"feed", "add", "x", "--kind", "ct", "--url", "https:///no-host"}, "no host"},
 		{[]string{"feed", "add", "Bad Name", "--kind", "nrd", "--url", "/tmp/x"}, `"Bad Name"`},
-		{[]string{"feed", "add", "x", "--kind", "nrd", "--url", "/tmp/x", "--start", "0"}, "--start"},
+		{[]string{"feed", "add", "x", "--kind", "nrd", "--url", "/tmp/x", "--start", "0"}, "start 0"},
 		{[]string{"feed", "add", "x", "--kind", "ct", "--url", filepath.Join(t.TempDir(), "none.json")}, "none.json"},
 		{[]string{"feed", "add", "x", "--kind", "nrd"}, "url"},
 		{[]string{"feed", "run", "nosuch"}, `"nosuch"`},
@@ -101,5 +101,29 @@ func TestFeedCommands(t *testing.T) {
 	c.ok("feed", "rm", "daily")
 	if out := c.ok("feed", "list", "--json"); strings.Contains(out, `"daily"`) {
 		t.Errorf("removed feed still listed: %s", out)
+	}
+}
+
+func TestFeedsFromConfig(t *testing.T) {
+	c := newCLI(t)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "nrd.txt")
+	os.WriteFile(list, []byte("thefoxcloud-careers.com\nunrelated.org\n"), 0o644)
+	cfg := filepath.Join(dir, "takedown.yaml")
+	write := func(feedsYAML string) {
+		os.WriteFile(cfg, []byte("monitor: {watch_infrastructure: false, hunt_seized: false}\nfeeds:\n"+feedsYAML), 0o644)
+	}
+	write("  - {name: nrd-daily, kind: nrd, url: " + list + "}\n")
+	c.ok("watch", "add", "thefoxcloud.com")
+	c.ok("--config", cfg, "--resolver", "127.0.0.1:1", "run", "--once")
+	if out := c.ok("feed", "list"); !strings.Contains(out, "nrd-daily") {
+		t.Fatalf("the configured feed was not declared:\n%s", out)
+	}
+	if out := c.ok("found"); !strings.Contains(out, "thefoxcloud-careers.com") || strings.Contains(out, "unrelated.org") {
+		t.Fatalf("the configured feed did not run:\n%s", out)
+	}
+	write("  - {name: bad, kind: rss, url: " + list + "}\n")
+	if r := c.run("--config", cfg, "run", "--once"); r.code != exitUsage || !strings.Contains(r.stderr, `"rss"`) {
+		t.Fatalf("a bad configured feed: exit %d, %s", r.code, r.stderr)
 	}
 }

@@ -49,6 +49,9 @@ API beside the daemon.`,
 			}
 			d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
 				Feeds: &feeds.Runner{Store: st, Log: a.log}})
+			if errors.Is(err, feeds.ErrInvalid) {
+				return usageError{err}
+			}
 			if err != nil {
 				return err
 			}

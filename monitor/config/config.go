@@ -27,6 +27,9 @@ type Config struct {
 	Monitor   Monitor   `yaml:"monitor"`
 	Web       Web       `yaml:"web"`
 	Alerts    Alerts    `yaml:"alerts"`
+	// Feeds are declared at daemon start (the same as `feed add`); feeds
+	// added with the CLI stay as well.
+	Feeds []Feed `yaml:"feeds"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
 }
@@ -114,6 +117,15 @@ type Web struct {
 	Listen string `yaml:"listen"`
 	// Token is required on any address other than loopback (also TAKEDOWN_TOKEN).
 	Token string `yaml:"token"`
+}
+
+// Feed is a source of candidate names: a newly-registered-domain list, a
+// Certificate Transparency log (or a log list, .json) or a zone file.
+type Feed struct {
+	Name     string `yaml:"name"`
+	Kind     string `yaml:"kind"` // nrd, ct or zone
+	URL      string `yaml:"url"`
+	Schedule string `yaml:"schedule,omitempty"` // default per kind: ct @every 5m, nrd @every 6h, zone @daily
 }
 
 // Alerts are the e-mail and webhook channels. With an SMTP address and no
