@@ -204,8 +204,6 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
-		d.log.Info("look-alike hunt", "brand", b.Name, "candidates", res.Candidates, "registered", res.Registered,
-			"new", len(res.New), "unknown", res.Unknown)
 		for _, name := range res.New {
 			metrics.ObserveEvent("lookalike_registered")
 			if d.onEvent == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -36,6 +37,12 @@ exits with a summary when --exit is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if !a.flags.Changed("log-level") && a.cfg.LogLevel == "info" {
+				// The story is the demo's output; routine daemon logs would
+				// drown it while it holds the UI open.
+				a.log = slog.New(slog.NewTextHandler(a.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
+				slog.SetDefault(a.log)
+			}
 			path := demoDB
 			if a.flags.Changed("db") || a.cfg.DB != "takedown.db" {
 				path = a.cfg.DB
