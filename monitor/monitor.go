@@ -480,7 +480,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 						m.log.Error("check failed", "domain", j.name, "err", err)
 					}
 				}
-				m.q.done(j)
+				for _, r := range m.q.done(j) {
+					now := m.opt.Now()
+					metrics.ObserveCycle(now.Sub(r.start), now)
+				}
 				if res != nil && len(res.Deferred) > 0 {
 					// Held back by our own rate limit: try again shortly,
 					// at the domain's place in a minute.
@@ -566,12 +569,18 @@ func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration)
 		return
 	}
 	now := m.opt.Now()
+	// The DNS sweep is the cycle the metrics time: every domain, every
+	// interval.
+	var r *round
+	if kind == KindDNS {
+		r = &round{start: now}
+	}
 	for _, d := range ds {
 		due := now
 		if m.opt.Spread {
 			due = now.Add(offset(d.Name, interval))
 		}
-		m.q.push(due, d.ID, d.Name, []string{kind})
+		m.q.pushRound(due, d.ID, d.Name, []string{kind}, r)
 	}
 }
 

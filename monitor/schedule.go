@@ -3,6 +3,7 @@ package monitor
 import (
 	"container/heap"
 	"hash/fnv"
+	"slices"
 	"sync"
 	"time"
 )
@@ -26,6 +27,14 @@ type job struct {
 	name     string
 	kinds    []string
 	index    int // in the heap
+	rounds   []*round
+}
+
+// round is one tick's sweep over the watchlist; it ends when the last of
+// its jobs is done, which gives the cycle duration the metrics report.
+type round struct {
+	start time.Time
+	left  int // jobs not done yet, under queue.mu
 }
 
 // queue is a min-heap of jobs by due time that refuses a second pending job
@@ -57,6 +66,11 @@ func newQueue() *queue {
 // skipped. A job due at the same instant for the same domain absorbs the
 // new kinds, so a domain's probes that share a slot run together.
 func (q *queue) push(due time.Time, domainID int64, name string, kinds []string) int {
+	return q.pushRound(due, domainID, name, kinds, nil)
+}
+
+// pushRound is push that counts the job in r.
+func (q *queue) pushRound(due time.Time, domainID int64, name string, kinds []string, r *round) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	added := 0
@@ -79,6 +93,10 @@ func (q *queue) push(due time.Time, domainID int64, name string, kinds []string)
 		j.kinds = append(j.kinds, k)
 		q.pending[key] = j
 		added++
+	}
+	if added > 0 && r != nil && !slices.Contains(j.rounds, r) {
+		j.rounds = append(j.rounds, r)
+		r.left++
 	}
 	if added > 0 {
 		select {
@@ -106,15 +124,22 @@ func (q *queue) popDue(now time.Time) (*job, time.Duration) {
 	return top, 0
 }
 
-// done releases a job's kinds so the next tick can schedule them again.
-func (q *queue) done(j *job) {
+// done releases a job's kinds so the next tick can schedule them again. It
+// returns the rounds this job finished.
+func (q *queue) done(j *job) (finished []*round) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	for _, r := range j.rounds {
+		if r.left--; r.left == 0 {
+			finished = append(finished, r)
+		}
+	}
 	for _, k := range j.kinds {
 		if q.pending[pendingKey{j.domainID, k}] == j {
 			delete(q.pending, pendingKey{j.domainID, k})
 		}
 	}
+	return finished
 }
 
 func (q *queue) len() int {

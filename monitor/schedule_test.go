@@ -62,3 +62,20 @@ func TestQueueOrdersDedupesAndMerges(t *testing.T) {
 		t.Fatal("not queued after done")
 	}
 }
+
+func TestRoundEndsWithItsLastJob(t *testing.T) {
+	q := newQueue()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := &round{start: t0}
+	q.pushRound(t0, 1, "a.com", []string{"dns"}, r)
+	q.pushRound(t0.Add(time.Minute), 2, "b.com", []string{"dns"}, r)
+	q.pushRound(t0, 1, "a.com", []string{"delegation"}, r) // merged into a.com's job: counted once
+	a, _ := q.popDue(t0.Add(time.Hour))
+	b, _ := q.popDue(t0.Add(time.Hour))
+	if fin := q.done(a); len(fin) != 0 {
+		t.Fatal("round ended with a job left")
+	}
+	if fin := q.done(b); len(fin) != 1 || fin[0] != r {
+		t.Fatal("round did not end with its last job")
+	}
+}
