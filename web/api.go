@@ -379,19 +379,8 @@ func fieldValue(f *Field) any {
 }
 
 func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	d, _, err := s.lookupDomain(ctx, r.PathValue("name"))
-	if err != nil {
-		s.storeFail(w, r, err)
-		return
-	}
-	dd, status, err := s.resolveDiff(ctx, d, r.URL.Query())
-	if err != nil {
-		if status >= 500 {
-			s.storeFail(w, r, err)
-		} else {
-			s.fail(w, r, status, err.Error())
-		}
+	d, dd, ok := s.diffRequest(w, r)
+	if !ok {
 		return
 	}
 	rows := make([]apiDiffRow, 0, len(dd.Rows))

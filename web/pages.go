@@ -434,12 +434,14 @@ func statusOf(err error) int {
 	return http.StatusBadRequest
 }
 
-func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
+// diffRequest resolves the domain and the two snapshots a diff request
+// names, for the page and the API; on failure it has answered already.
+func (s *Server) diffRequest(w http.ResponseWriter, r *http.Request) (*store.Domain, *diffData, bool) {
 	ctx := r.Context()
 	d, _, err := s.lookupDomain(ctx, r.PathValue("name"))
 	if err != nil {
 		s.storeFail(w, r, err)
-		return
+		return nil, nil, false
 	}
 	dd, status, err := s.resolveDiff(ctx, d, r.URL.Query())
 	if err != nil {
@@ -448,6 +450,14 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
 		} else {
 			s.fail(w, r, status, err.Error())
 		}
+		return nil, nil, false
+	}
+	return d, dd, true
+}
+
+func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
+	d, dd, ok := s.diffRequest(w, r)
+	if !ok {
 		return
 	}
 	s.render(w, r, http.StatusOK, "diff", "Compare "+probeNames[dd.Probe]+" · "+d.Name, "domains",

@@ -89,42 +89,23 @@ func (a *app) loadConfig() error {
 	if err := cfg.Env(a.lookupEnv); err != nil {
 		return usageError{err}
 	}
+	// Flags given on the command line win over the file and the environment.
 	f := a.flags
-	if f.Changed("db") {
-		cfg.DB, _ = f.GetString("db")
+	for name, dst := range map[string]*string{"db": &cfg.DB, "resolver": &cfg.Network.Resolver,
+		"rdap-url": &cfg.Network.RDAPURL, "whois-referral": &cfg.Network.WhoisReferral,
+		"rdap-bootstrap": &cfg.Network.RDAPBootstrap, "ca-file": &cfg.Network.CAFile, "log-level": &cfg.LogLevel} {
+		if f.Changed(name) {
+			*dst, _ = f.GetString(name)
+		}
 	}
-	if f.Changed("resolver") {
-		cfg.Network.Resolver, _ = f.GetString("resolver")
-	}
-	if f.Changed("rdap-url") {
-		cfg.Network.RDAPURL, _ = f.GetString("rdap-url")
-	}
-	if f.Changed("whois-referral") {
-		cfg.Network.WhoisReferral, _ = f.GetString("whois-referral")
-	}
-	if f.Changed("rdap-bootstrap") {
-		cfg.Network.RDAPBootstrap, _ = f.GetString("rdap-bootstrap")
-	}
-	if f.Changed("ca-file") {
-		cfg.Network.CAFile, _ = f.GetString("ca-file")
-	}
-	if f.Changed("auth-port") {
-		cfg.Network.AuthPort, _ = f.GetInt("auth-port")
-	}
-	if f.Changed("cert-port") {
-		cfg.Network.CertPort, _ = f.GetInt("cert-port")
-	}
-	if f.Changed("http-port") {
-		cfg.Network.HTTPPort, _ = f.GetInt("http-port")
-	}
-	if f.Changed("https-port") {
-		cfg.Network.HTTPSPort, _ = f.GetInt("https-port")
+	for name, dst := range map[string]*int{"auth-port": &cfg.Network.AuthPort, "cert-port": &cfg.Network.CertPort,
+		"http-port": &cfg.Network.HTTPPort, "https-port": &cfg.Network.HTTPSPort} {
+		if f.Changed(name) {
+			*dst, _ = f.GetInt(name)
+		}
 	}
 	if f.Changed("allow-private") {
 		cfg.Network.AllowPrivate, _ = f.GetBool("allow-private")
-	}
-	if f.Changed("log-level") {
-		cfg.LogLevel, _ = f.GetString("log-level")
 	}
 	for _, kv := range a.whois {
 		if err := cfg.AddWhoisServer(kv); err != nil {
