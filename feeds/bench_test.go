@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

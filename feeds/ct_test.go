@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/domain"
 	"github.com/takedownhq/takedown/monitor/lookalike"
-	"github.com/takedownhq/takedown/monitor/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

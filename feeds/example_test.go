@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/takedownhq/takedown/feeds"
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

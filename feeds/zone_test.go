@@ -16,8 +16,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/lookalike"
-	"github.com/takedownhq/takedown/monitor/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

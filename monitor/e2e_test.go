@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
-	"github.com/takedownhq/takedown/monitor/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

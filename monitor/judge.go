@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/diff"
-	"github.com/takedownhq/takedown/monitor/dnsprobe"
+	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/httpprobe"
+	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
-	"github.com/takedownhq/takedown/monitor/whoisprobe"
+	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 	"github.com/takedownhq/takedown/store"
 )
 

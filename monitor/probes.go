@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/takedownhq/takedown/monitor/certprobe"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/dnsprobe"
-	"github.com/takedownhq/takedown/monitor/httpprobe"
+	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
+	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
 	"github.com/takedownhq/takedown/monitor/ratelimit"
-	"github.com/takedownhq/takedown/monitor/whoisprobe"
+	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 )
 
 // ErrNotApplicable is returned by a probe that has nothing to observe for

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -59,7 +59,7 @@ func (s *Server) addDomains(w http.ResponseWriter, r *http.Request) {
 		s.back(w, r, "/domains")
 		return
 	}
-	tags, err := feeds.CleanTags(feeds.SplitTags(r.PostFormValue("tags")))
+	tags, err := watchlist.CleanTags(watchlist.SplitTags(r.PostFormValue("tags")))
 	if err != nil {
 		s.setFlash(w, "error", "nothing added: "+err.Error())
 		s.back(w, r, "/domains")
@@ -113,7 +113,7 @@ func (s *Server) setTags(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	tags, err := feeds.CleanTags(feeds.SplitTags(r.PostFormValue("tags")))
+	tags, err := watchlist.CleanTags(watchlist.SplitTags(r.PostFormValue("tags")))
 	if err != nil {
 		s.setFlash(w, "error", "tags not changed: "+err.Error())
 		http.Redirect(w, r, "/domains/"+url.PathEscape(name), http.StatusSeeOther)

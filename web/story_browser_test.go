@@ -9,11 +9,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
-	"github.com/takedownhq/takedown/monitor/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

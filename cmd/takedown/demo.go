@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takedownhq/takedown/monitor/demo"
+	"github.com/takedownhq/takedown/internal/demo"
 	"github.com/takedownhq/takedown/store"
 )
 

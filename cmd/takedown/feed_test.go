@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/watchlist"
 )
 
 func main() {
@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func exitCode(err error) int {
 	var ue usageError
-	var bl feeds.BadLines
+	var bl watchlist.BadLines
 	switch {
 	case errors.As(err, &ue), errors.As(err, &bl), errors.Is(err, domain.ErrInvalid):
 		return exitUsage

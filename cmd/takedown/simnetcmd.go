@@ -8,8 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/monitor/watchlist"
 )
 
 func init() { register(newSimnetCmd) }
@@ -70,7 +71,7 @@ Alerts: SMTP on %s (plain, no auth).
 
 // seedDomains are the example watchlist's names.
 func seedDomains() ([]string, error) {
-	es, err := feeds.ParseWatchlist(strings.NewReader(feeds.ExampleWatchlist), feeds.FormatTxt)
+	es, err := watchlist.Parse(strings.NewReader(feeds.ExampleWatchlist), watchlist.FormatTxt)
 	if err != nil {
 		return nil, err
 	}

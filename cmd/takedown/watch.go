@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor/domain"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -37,7 +37,7 @@ func newWatchAdd(a *app) *cobra.Command {
 		Short: "Watch domains (URLs and Unicode names are accepted; the registrable domain is stored)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			clean, err := feeds.CleanTags(tags)
+			clean, err := watchlist.CleanTags(tags)
 			if err != nil {
 				return usageError{err}
 			}
@@ -115,7 +115,7 @@ If any line is bad, nothing is written: every bad line is listed with its
 number, value and reason, and the exit code is 2.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			extra, err := feeds.CleanTags(tags)
+			extra, err := watchlist.CleanTags(tags)
 			if err != nil {
 				return usageError{err}
 			}
@@ -130,19 +130,19 @@ number, value and reason, and the exit code is 2.`,
 				defer f.Close()
 				r, name = f, src
 			}
-			data, err := io.ReadAll(io.LimitReader(r, feeds.MaxWatchlist+1))
+			data, err := io.ReadAll(io.LimitReader(r, watchlist.MaxWatchlist+1))
 			if err != nil {
 				return fmt.Errorf("import %s: %w", name, err)
 			}
-			if len(data) > feeds.MaxWatchlist {
-				return usagef("import %s: larger than %d MiB; split it", name, feeds.MaxWatchlist>>20)
+			if len(data) > watchlist.MaxWatchlist {
+				return usagef("import %s: larger than %d MiB; split it", name, watchlist.MaxWatchlist>>20)
 			}
 			if format == "" {
-				format = feeds.FormatOf(name, data[:min(len(data), 4096)])
+				format = watchlist.FormatOf(name, data[:min(len(data), 4096)])
 			}
-			entries, err := feeds.ParseWatchlist(bytes.NewReader(data), format)
+			entries, err := watchlist.Parse(bytes.NewReader(data), format)
 			if err != nil {
-				var bl feeds.BadLines
+				var bl watchlist.BadLines
 				if errors.As(err, &bl) {
 					return usageError{fmt.Errorf("import %s: nothing written, %w", name, bl)}
 				}

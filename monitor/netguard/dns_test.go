@@ -3,7 +3,7 @@ package netguard
 import (
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 )
 
 // startDNS runs a resolver on 127.0.0.1 answering A/AAAA queries from records.

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/certprobe"
+	"github.com/takedownhq/takedown/internal/simnet"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/netguard"
-	"github.com/takedownhq/takedown/monitor/simnet"
 )
 
 type fixture struct {

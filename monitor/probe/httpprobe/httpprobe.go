@@ -37,7 +37,7 @@ import (
 
 	"golang.org/x/net/html/charset"
 
-	"github.com/takedownhq/takedown/monitor/certprobe"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/netguard"
 )

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/ratelimit"
-	"github.com/takedownhq/takedown/monitor/simnet"
-	"github.com/takedownhq/takedown/monitor/whoisprobe"
+	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 )
 
 // The daemon's wiring, pointed at simnet: one limiter shared by every

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 )
 
 // A host is given a certificate kind and a page; a client that trusts the

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 )
 
 // parserTestdata finds github.com/likexian/whois-parser's testdata in the

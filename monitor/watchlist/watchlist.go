@@ -1,6 +1,7 @@
-// Package feeds is where domains come from: watchlist files, lists of newly
-// registered domains, Certificate Transparency logs and zone files.
-package feeds
+// Package watchlist parses the files a team keeps its watchlist in: plain
+// text (one name a line), CSV with a header, or JSON; every bad line is
+// reported with its number, value and reason.
+package watchlist
 
 import (
 	"bufio"
@@ -80,10 +81,10 @@ func FormatOf(name string, head []byte) string {
 	return FormatTxt
 }
 
-// ParseWatchlist reads a whole watchlist. It returns every good entry and,
+// Parse reads a whole watchlist. It returns every good entry and,
 // when any line is bad, a BadLines error naming each; callers that import
 // all-or-nothing write nothing in that case.
-func ParseWatchlist(r io.Reader, format string) ([]Entry, error) {
+func Parse(r io.Reader, format string) ([]Entry, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxWatchlist+1))
 	if err != nil {
 		return nil, fmt.Errorf("read watchlist: %w", err)

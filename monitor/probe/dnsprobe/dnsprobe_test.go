@@ -18,7 +18,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 )
 
 const testTimeout = 400 * time.Millisecond

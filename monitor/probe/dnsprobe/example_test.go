@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/takedownhq/takedown/monitor/dnsprobe"
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
+	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 )
 
 // A seized domain seen both ways: the registry delegates it to the seizure

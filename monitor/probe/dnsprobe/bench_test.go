@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/internal/simnet"
 )
 
 const benchDomains = 10_000

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/ratelimit"
-	"github.com/takedownhq/takedown/monitor/simnet"
 )
 
 // BenchmarkParseWHOIS parses the whois-parser's real replies (all TLDs) in

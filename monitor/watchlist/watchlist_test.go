@@ -1,4 +1,4 @@
-package feeds
+package watchlist
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ func TestParseWatchlistFormats(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			es, err := ParseWatchlist(strings.NewReader(tc.in), tc.format)
+			es, err := Parse(strings.NewReader(tc.in), tc.format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestParseWatchlistReportsEveryBadLine(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseWatchlist(strings.NewReader(tc.in), tc.format)
+			_, err := Parse(strings.NewReader(tc.in), tc.format)
 			var bl BadLines
 			if !errors.As(err, &bl) {
 				t.Fatalf("want BadLines, got %v", err)
@@ -84,7 +84,7 @@ func TestParseWatchlistStructuralErrors(t *testing.T) {
 		{FormatJSON, "[\"x.com\",\n", "line 2"},
 		{"yaml", "x", "format"},
 	} {
-		_, err := ParseWatchlist(strings.NewReader(tc.in), tc.format)
+		_, err := Parse(strings.NewReader(tc.in), tc.format)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %q: error %v, want it to mention %q", tc.format, tc.in, err, tc.want)
 		}
@@ -113,7 +113,7 @@ func TestCleanTags(t *testing.T) {
 }
 
 func TestParseWatchlistCSVBadQuoteIsALineError(t *testing.T) {
-	_, err := ParseWatchlist(strings.NewReader("domain\nok.com\n\"a.com\nb.com\n"), FormatCSV)
+	_, err := Parse(strings.NewReader("domain\nok.com\n\"a.com\nb.com\n"), FormatCSV)
 	var bl BadLines
 	if !errors.As(err, &bl) || len(bl) == 0 || bl[0].Line != 3 {
 		t.Fatalf("want a bad line 3, got %v", err)

@@ -15,12 +15,13 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/notify"
-	"github.com/takedownhq/takedown/monitor/simnet"
+	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -95,7 +96,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	defer net.Close()
 
 	p := &printer{out: o.Out, start: start}
-	seeds, err := feeds.ParseWatchlist(strings.NewReader(feeds.ExampleWatchlist), feeds.FormatTxt)
+	seeds, err := watchlist.Parse(strings.NewReader(feeds.ExampleWatchlist), watchlist.FormatTxt)
 	if err != nil {
 		return nil, err
 	}
