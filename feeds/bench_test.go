@@ -12,6 +12,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // cpuTime is the process's CPU time: the machine's cores are shared, so
@@ -54,7 +55,7 @@ func benchBrands(n int) []string {
 	return out
 }
 
-func benchStore(b *testing.B, brandList []string) *store.SQLite {
+func benchStore(b *testing.B, brandList []string) *sqlite.SQLite {
 	st := newStore(b)
 	addDomains(b, st, store.KindBrand, brandList...)
 	return st

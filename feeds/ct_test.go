@@ -17,6 +17,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/domain"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // ctPlanted are look-alike certificates, as CAs log them: some as a
@@ -130,7 +131,7 @@ func (fx *ctFixture) expected(t testing.TB, m *Matcher) (map[string]string, int6
 	return want, names
 }
 
-func ctStore(t testing.TB) *store.SQLite {
+func ctStore(t testing.TB) *sqlite.SQLite {
 	st := newStore(t)
 	addDomains(t, st, store.KindWatch, seized...)
 	addDomains(t, st, store.KindBrand, brands...)
@@ -392,7 +393,7 @@ func TestCTChild(t *testing.T) {
 	if db == "" {
 		t.Skip("child of TestCTResumeAfterKill")
 	}
-	st, err := store.Open(context.Background(), db)
+	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // A newly-registered-domain list served on loopback, matched against a
@@ -18,7 +19,7 @@ func ExampleRunner() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "feeds-example")
 	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, filepath.Join(dir, "takedown.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "takedown.db"))
 	if err != nil {
 		panic(err)
 	}

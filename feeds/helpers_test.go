@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // seized are the domains of the seed case (watch kind): their actors'
@@ -68,9 +69,9 @@ var planted = map[string]string{
 	"walmrat.com":              "walmart.com",
 }
 
-func newStore(t testing.TB) *store.SQLite {
+func newStore(t testing.TB) *sqlite.SQLite {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "takedown.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "takedown.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // benchDomains is the watchlist size of BenchmarkFullCycle
@@ -69,7 +70,7 @@ func BenchmarkFullCycle(b *testing.B) {
 		b.StopTimer()
 		dir := b.TempDir()
 		db := filepath.Join(dir, "bench.db")
-		st, err := store.Open(context.Background(), db)
+		st, err := sqlite.Open(context.Background(), db)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -119,7 +120,7 @@ func BenchmarkFullCycle(b *testing.B) {
 }
 
 // dbBytes is the database's size after a checkpoint folds the WAL in.
-func dbBytes(path string, st *store.SQLite) int64 {
+func dbBytes(path string, st *sqlite.SQLite) int64 {
 	st.Checkpoint(context.Background())
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,7 +79,7 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		// The first verdict of a newly watched domain that is simply
 		// active is a baseline, not news: importing a thousand domains
 		// must not send a thousand mails.
-		if store.FirstVerdict(ev) && ev.New == lifecycle.StateActive {
+		if FirstVerdict(ev) && ev.New == lifecycle.StateActive {
 			return nil
 		}
 		return route(ev)
@@ -259,4 +260,10 @@ func (d *Daemon) RunFeeds(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// FirstVerdict reports a state_changed event that is a domain's first
+// verdict (a baseline after it was added), not a change of the world.
+func FirstVerdict(ev store.Event) bool {
+	return ev.Kind == "state_changed" && bytes.Contains(ev.Detail, []byte(`"first":true`))
 }

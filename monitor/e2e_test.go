@@ -16,12 +16,13 @@ import (
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // world is simnet with some sites, a SQLite file and a monitor over them.
 type world struct {
 	net *simnet.Net
-	st  *store.SQLite
+	st  *sqlite.SQLite
 	m   *monitor.Monitor
 	cfg config.Network
 	db  string
@@ -60,7 +61,7 @@ func newWorld(t *testing.T) *world {
 // open (re)opens the store and builds a monitor, as a restart does.
 func (w *world) open(t *testing.T) {
 	t.Helper()
-	st, err := store.Open(context.Background(), w.db)
+	st, err := sqlite.Open(context.Background(), w.db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 	"github.com/takedownhq/takedown/web"
 )
 
@@ -19,7 +19,7 @@ func ExampleNew() {
 	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := store.Open(ctx, filepath.Join(dir, "takedown.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "takedown.db"))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // The tests write history the way the daemon will: AddDomains, then in one
@@ -28,9 +29,9 @@ var (
 	tBefore  = tSeized.Add(-8 * 24 * time.Hour)
 )
 
-func openStore(t testing.TB) *store.SQLite {
+func openStore(t testing.TB) *sqlite.SQLite {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "takedown.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "takedown.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

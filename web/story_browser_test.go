@@ -15,6 +15,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // The cast of the simnet story.
@@ -31,7 +32,7 @@ const (
 // the daemon's monitor and look-alike checker pointed at simnet.
 type storyWorld struct {
 	net *simnet.Net
-	st  *store.SQLite
+	st  *sqlite.SQLite
 	m   *monitor.Monitor
 	cfg config.Network
 }

@@ -14,10 +14,11 @@ import (
 
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // newTestServer serves a fresh store on a real 127.0.0.1 port.
-func newTestServer(t testing.TB, opts Options) (*httptest.Server, *store.SQLite) {
+func newTestServer(t testing.TB, opts Options) (*httptest.Server, *sqlite.SQLite) {
 	t.Helper()
 	st := openStore(t)
 	return serveStore(t, st, opts), st

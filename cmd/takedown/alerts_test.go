@@ -19,6 +19,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -99,7 +100,7 @@ func TestAlertsListCommand(t *testing.T) {
 	}
 	// Write events as the daemon does and make one pass.
 	ctx := context.Background()
-	st, err := store.Open(ctx, db)
+	st, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

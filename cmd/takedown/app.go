@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // app holds what every command shares: streams, the effective
@@ -26,7 +26,7 @@ type app struct {
 	whois      []string
 	cfg        *config.Config
 	log        *slog.Logger
-	st         *store.SQLite
+	st         *sqlite.SQLite
 	// override for tests: environment lookup
 	lookupEnv func(string) (string, bool)
 }
@@ -126,11 +126,11 @@ func (a *app) loadConfig() error {
 }
 
 // store opens the database on first use.
-func (a *app) store(ctx context.Context) (*store.SQLite, error) {
+func (a *app) store(ctx context.Context) (*sqlite.SQLite, error) {
 	if a.st != nil {
 		return a.st, nil
 	}
-	st, err := store.Open(ctx, a.cfg.DB)
+	st, err := sqlite.Open(ctx, a.cfg.DB)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/internal/demo"
-	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 func init() { register(newDemoCmd) }
@@ -54,7 +54,7 @@ exits with a summary when --exit is given.`,
 					os.Remove(path + suffix)
 				}
 			}
-			st, err := store.Open(ctx, path)
+			st, err := sqlite.Open(ctx, path)
 			if err != nil {
 				return err
 			}

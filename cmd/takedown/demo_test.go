@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // TestDemoExit runs `takedown demo --exit` (on a fast tick) and checks that
@@ -44,7 +45,7 @@ func TestDemoExit(t *testing.T) {
 		t.Errorf("%d alert mails arrived; the story has at least 8 state changes and look-alikes", n)
 	}
 	// The history is in the database the demo names.
-	st, err := store.Open(context.Background(), c.db)
+	st, err := sqlite.Open(context.Background(), c.db)
 	if err != nil {
 		t.Fatal(err)
 	}

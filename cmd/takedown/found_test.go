@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 func seedLookalikes(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "t.db")
-	st, err := store.Open(context.Background(), db)
+	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

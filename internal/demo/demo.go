@@ -359,7 +359,7 @@ func (p *printer) step(i int, title string) {
 
 // boring events are not printed: the baseline's first snapshots are not news.
 func boring(ev store.Event) bool {
-	return store.FirstVerdict(ev) && ev.New == lifecycle.StateActive
+	return monitor.FirstVerdict(ev) && ev.New == lifecycle.StateActive
 }
 
 func (p *printer) event(ev store.Event) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // mapChecker answers from a table that the test changes between rounds;
@@ -38,9 +39,9 @@ func (m *mapChecker) Check(ctx context.Context, name string) (Registration, erro
 	return Registration{Name: name, Status: store.RegNo, Rcode: "NXDOMAIN"}, nil
 }
 
-func openStore(t *testing.T) *store.SQLite {
+func openStore(t *testing.T) *sqlite.SQLite {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "takedown.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "takedown.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // The crash tests re-execute the test binary as a child that plays the
@@ -29,7 +30,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("runs only as the child of the crash tests")
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, os.Getenv("TAKEDOWN_DB"))
+	st, err := sqlite.Open(ctx, os.Getenv("TAKEDOWN_DB"))
 	if err != nil {
 		fmt.Println("child error:", err)
 		os.Exit(3)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/notify"
-	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // The daemon's wiring: build the Notifier, install its Router so events get
@@ -19,7 +19,7 @@ import (
 func ExampleNew() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, "takedown-example.db")
+	st, err := sqlite.Open(ctx, "takedown-example.db")
 	if err != nil {
 		log.Fatal(err)
 	}

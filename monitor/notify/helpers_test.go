@@ -14,6 +14,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // clock runs with the real clock plus an offset that tests move forward, so
@@ -35,9 +36,9 @@ func (c *clock) Advance(d time.Duration) {
 	c.off += d
 }
 
-func openStore(t testing.TB, dir string) *store.SQLite {
+func openStore(t testing.TB, dir string) *sqlite.SQLite {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(dir, "takedown.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "takedown.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

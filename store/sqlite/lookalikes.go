@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/takedownhq/takedown/store"
 )
 
 const lookalikeCols = `id, brand, name, unicode, fuzzer, source, score, first_seen, last_checked, registered,
 	registered_seen, created, dns, status, status_at`
 
-func scanLookalike(sc interface{ Scan(...any) error }) (Lookalike, error) {
-	var l Lookalike
+func scanLookalike(sc interface{ Scan(...any) error }) (store.Lookalike, error) {
+	var l store.Lookalike
 	var first, checked, regSeen, created, statusAt sql.NullString
 	var dns string
 	err := sc.Scan(&l.ID, &l.Brand, &l.Name, &l.Unicode, &l.Fuzzer, &l.Source, &l.Score, &first, &checked,
@@ -26,7 +28,7 @@ func scanLookalike(sc interface{ Scan(...any) error }) (Lookalike, error) {
 	return l, err
 }
 
-func (t *sqlTx) UpsertLookalike(l Lookalike) (Lookalike, bool, error) {
+func (t *sqlTx) UpsertLookalike(l store.Lookalike) (store.Lookalike, bool, error) {
 	if l.Brand == "" || l.Name == "" {
 		return l, false, errors.New("upsert look-alike: brand and name are required")
 	}
@@ -35,7 +37,7 @@ func (t *sqlTx) UpsertLookalike(l Lookalike) (Lookalike, bool, error) {
 		l.FirstSeen = now
 	}
 	if l.Registered == "" {
-		l.Registered = RegUnknown
+		l.Registered = store.RegUnknown
 	}
 	if l.Unicode == "" {
 		l.Unicode = l.Name
@@ -48,7 +50,7 @@ func (t *sqlTx) UpsertLookalike(l Lookalike) (Lookalike, bool, error) {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		var regSeen any
-		if l.Registered == RegYes {
+		if l.Registered == store.RegYes {
 			regSeen = fmtTime(cmpTime(l.LastChecked, now))
 		}
 		r, err := t.tx.ExecContext(t.ctx, `INSERT INTO lookalikes (brand, name, unicode, fuzzer, source, score, first_seen,
@@ -59,20 +61,20 @@ func (t *sqlTx) UpsertLookalike(l Lookalike) (Lookalike, bool, error) {
 			return l, false, fmt.Errorf("insert look-alike %s of %s: %w", l.Name, l.Brand, err)
 		}
 		l.ID, _ = r.LastInsertId()
-		l.Status = StatusNew
+		l.Status = store.StatusNew
 		if regSeen != nil {
 			l.RegisteredSeen = cmpTime(l.LastChecked, now).UTC()
 		}
-		return l, l.Registered == RegYes, nil
+		return l, l.Registered == store.RegYes, nil
 	case err != nil:
 		return l, false, fmt.Errorf("read look-alike %s: %w", l.Name, err)
 	}
 	// Existing row: keep what triage and history own (first_seen, status,
 	// registered_seen). An unknown answer never overwrites a known one: a
 	// timeout says nothing about registration.
-	newly := l.Registered == RegYes && old.RegisteredSeen.IsZero()
+	newly := l.Registered == store.RegYes && old.RegisteredSeen.IsZero()
 	merged := old
-	if l.Registered != RegUnknown {
+	if l.Registered != store.RegUnknown {
 		merged.Registered = l.Registered
 	}
 	if newly {
@@ -118,7 +120,7 @@ func cmpTime(t, def time.Time) time.Time {
 	return t
 }
 
-func (s *SQLite) Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike, int, error) {
+func (s *SQLite) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]store.Lookalike, int, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -162,7 +164,7 @@ func (s *SQLite) Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike,
 		return nil, 0, fmt.Errorf("look-alikes: %w", err)
 	}
 	defer rows.Close()
-	var out []Lookalike
+	var out []store.Lookalike
 	for rows.Next() {
 		l, err := scanLookalike(rows)
 		if err != nil {
@@ -175,12 +177,12 @@ func (s *SQLite) Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike,
 
 func (s *SQLite) SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error) {
 	switch status {
-	case StatusNew, StatusAcknowledged, StatusDismissed:
+	case store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
 	default:
 		return 0, fmt.Errorf("look-alike status %q: want new, acknowledged or dismissed", status)
 	}
 	var n int64
-	err := s.Update(ctx, func(tx Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		t := tx.(*sqlTx)
 		q := `UPDATE lookalikes SET status = ?, status_at = ? WHERE name = ?`
 		args := []any{status, fmtTime(time.Now()), name}
@@ -199,7 +201,7 @@ func (s *SQLite) SetLookalikeStatus(ctx context.Context, name, brand, status str
 		return 0, err
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("look-alike %s: %w", name, ErrNotFound)
+		return 0, fmt.Errorf("look-alike %s: %w", name, store.ErrNotFound)
 	}
 	return int(n), nil
 }

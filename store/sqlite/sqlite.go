@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/takedownhq/takedown/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -27,10 +28,10 @@ type SQLite struct {
 	path   string
 	write  *sql.DB
 	read   *sql.DB
-	router atomic.Pointer[Router]
+	router atomic.Pointer[store.Router]
 }
 
-var _ Store = (*SQLite)(nil)
+var _ store.Store = (*SQLite)(nil)
 
 // timeLayout is fixed-width so times sort correctly as text.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
@@ -124,7 +125,7 @@ func (s *SQLite) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-func (s *SQLite) SetRouter(r Router) {
+func (s *SQLite) SetRouter(r store.Router) {
 	if r == nil {
 		s.router.Store(nil)
 		return
@@ -133,7 +134,7 @@ func (s *SQLite) SetRouter(r Router) {
 }
 
 // Update runs fn in one IMMEDIATE transaction on the writer connection.
-func (s *SQLite) Update(ctx context.Context, fn func(tx Tx) error) error {
+func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -1,10 +1,12 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/takedownhq/takedown/store"
 )
 
 // The count must agree with the listing for every filter, or the web UI's
@@ -12,19 +14,19 @@ import (
 func TestCountEventsMatchesEvents(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	if _, err := st.AddDomains(ctx, []NewDomain{{Name: "example.org"}, {Name: "example.net"}}); err != nil {
+	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "example.org"}, {Name: "example.net"}}); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)
 	kinds := []string{"dns_changed", "state_changed", "http_changed"}
-	sevs := []string{SevInfo, SevNotice, SevWarning, SevCritical}
-	err := st.Update(ctx, func(tx Tx) error {
+	sevs := []string{store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical}
+	err := st.Update(ctx, func(tx store.Tx) error {
 		for i := range 60 {
 			d := "example.org"
 			if i%4 == 0 {
 				d = "example.net"
 			}
-			if _, err := tx.AddEvent(Event{Domain: d, At: t0.Add(time.Duration(i) * time.Hour),
+			if _, err := tx.AddEvent(store.Event{Domain: d, At: t0.Add(time.Duration(i) * time.Hour),
 				Kind: kinds[i%len(kinds)], Severity: sevs[i%len(sevs)]}); err != nil {
 				return err
 			}
@@ -34,12 +36,12 @@ func TestCountEventsMatchesEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, q := range []EventQuery{
+	for i, q := range []store.EventQuery{
 		{},
 		{Domain: "example.org"},
 		{Kinds: []string{"dns_changed", "http_changed"}},
 		{Since: t0.Add(10 * time.Hour), Until: t0.Add(40 * time.Hour)},
-		{MinSev: SevWarning},
+		{MinSev: store.SevWarning},
 		{BeforeID: 20, Domain: "example.net"},
 		{Domain: "nothing.example"},
 	} {
@@ -65,7 +67,7 @@ func TestCountEventsMatchesEvents(t *testing.T) {
 	for _, k := range ks {
 		total += k.N
 	}
-	if n, _ := st.CountEvents(ctx, EventQuery{Domain: "example.org"}); total != n || len(ks) != 3 {
+	if n, _ := st.CountEvents(ctx, store.EventQuery{Domain: "example.org"}); total != n || len(ks) != 3 {
 		t.Errorf("EventKinds(example.org) = %v, want 3 kinds summing to %d", ks, n)
 	}
 }
@@ -73,7 +75,7 @@ func TestCountEventsMatchesEvents(t *testing.T) {
 func TestFacets(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t)
-	if _, err := st.AddDomains(ctx, []NewDomain{{Name: "example.org", Tags: []string{"b", "a"}}, {Name: "example.net", Tags: []string{"a"}}}); err != nil {
+	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "example.org", Tags: []string{"b", "a"}}, {Name: "example.net", Tags: []string{"a"}}}); err != nil {
 		t.Fatal(err)
 	}
 	tags, err := st.TagCounts(ctx)
@@ -83,9 +85,9 @@ func TestFacets(t *testing.T) {
 	if fmt.Sprint(tags) != "[{a 2} {b 1}]" {
 		t.Errorf("TagCounts = %v", tags)
 	}
-	var dom *Domain
-	err = st.Update(ctx, func(tx Tx) error {
-		for _, l := range []Lookalike{
+	var dom *store.Domain
+	err = st.Update(ctx, func(tx store.Tx) error {
+		for _, l := range []store.Lookalike{
 			{Brand: "example.org", Name: "examp1e.org", Fuzzer: "homoglyph", Source: "permutation"},
 			{Brand: "example.org", Name: "example.com", Fuzzer: "tld-swap", Source: "permutation"},
 			{Brand: "example.net", Name: "exampie.net", Fuzzer: "homoglyph", Source: "feed:nrd"},
@@ -103,12 +105,12 @@ func TestFacets(t *testing.T) {
 				return err
 			}
 		}
-		ev, err := tx.AddEvent(Event{Domain: "example.org", Kind: "dns_changed"})
+		ev, err := tx.AddEvent(store.Event{Domain: "example.org", Kind: "dns_changed"})
 		if err != nil {
 			return err
 		}
 		for _, ch := range []string{"mail", "hook"} {
-			if _, err := tx.AddOutbox(OutboxItem{EventID: ev, Channel: ch, Recipient: "soc@example.org"}); err != nil {
+			if _, err := tx.AddOutbox(store.OutboxItem{EventID: ev, Channel: ch, Recipient: "soc@example.org"}); err != nil {
 				return err
 			}
 		}
@@ -131,10 +133,10 @@ func TestFacets(t *testing.T) {
 	if sc["dns"] != 2 || sc["http"] != 1 {
 		t.Errorf("SnapshotCounts = %v", sc)
 	}
-	if n, err := st.CountOutbox(ctx, OutboxQuery{Channel: "mail"}); err != nil || n != 1 {
+	if n, err := st.CountOutbox(ctx, store.OutboxQuery{Channel: "mail"}); err != nil || n != 1 {
 		t.Errorf("CountOutbox(mail) = %d, %v; want 1", n, err)
 	}
-	if n, err := st.CountOutbox(ctx, OutboxQuery{Status: OutboxPending}); err != nil || n != 2 {
+	if n, err := st.CountOutbox(ctx, store.OutboxQuery{Status: store.OutboxPending}); err != nil || n != 2 {
 		t.Errorf("CountOutbox(pending) = %d, %v; want 2", n, err)
 	}
 }

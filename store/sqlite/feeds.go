@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,25 +6,27 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/takedownhq/takedown/store"
 )
 
 const feedCols = `id, name, kind, url, schedule, cursor, last_run, last_error, names_seen, matches, created_at`
 
-func scanFeed(sc interface{ Scan(...any) error }) (Feed, error) {
-	var f Feed
+func scanFeed(sc interface{ Scan(...any) error }) (store.Feed, error) {
+	var f store.Feed
 	var last, created sql.NullString
 	err := sc.Scan(&f.ID, &f.Name, &f.Kind, &f.URL, &f.Schedule, &f.Cursor, &last, &f.LastError, &f.NamesSeen, &f.Matches, &created)
 	f.LastRun, f.CreatedAt = parseTime(last), parseTime(created)
 	return f, err
 }
 
-func (s *SQLite) Feeds(ctx context.Context) ([]Feed, error) {
+func (s *SQLite) Feeds(ctx context.Context) ([]store.Feed, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+feedCols+` FROM feeds ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("feeds: %w", err)
 	}
 	defer rows.Close()
-	var out []Feed
+	var out []store.Feed
 	for rows.Next() {
 		f, err := scanFeed(rows)
 		if err != nil {
@@ -35,10 +37,10 @@ func (s *SQLite) Feeds(ctx context.Context) ([]Feed, error) {
 	return out, rows.Err()
 }
 
-func (s *SQLite) Feed(ctx context.Context, name string) (*Feed, error) {
+func (s *SQLite) Feed(ctx context.Context, name string) (*store.Feed, error) {
 	f, err := scanFeed(s.read.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("feed %s: %w", name, ErrNotFound)
+		return nil, fmt.Errorf("feed %s: %w", name, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("feed %s: %w", name, err)
@@ -47,8 +49,8 @@ func (s *SQLite) Feed(ctx context.Context, name string) (*Feed, error) {
 }
 
 // AddFeed creates a feed or updates its kind, URL and schedule, keeping the cursor.
-func (s *SQLite) AddFeed(ctx context.Context, f Feed) error {
-	return s.Update(ctx, func(tx Tx) error {
+func (s *SQLite) AddFeed(ctx context.Context, f store.Feed) error {
+	return s.Update(ctx, func(tx store.Tx) error {
 		t := tx.(*sqlTx)
 		_, err := t.tx.ExecContext(t.ctx, `INSERT INTO feeds (name, kind, url, schedule, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url, schedule = excluded.schedule`,
@@ -62,14 +64,14 @@ func (s *SQLite) AddFeed(ctx context.Context, f Feed) error {
 
 // SaveFeed writes a feed's cursor and counters; commit it in the same
 // transaction as the batch it covers so a restart neither skips nor repeats.
-func (t *sqlTx) SaveFeed(f Feed) error {
+func (t *sqlTx) SaveFeed(f store.Feed) error {
 	r, err := t.tx.ExecContext(t.ctx, `UPDATE feeds SET cursor = ?, last_run = ?, last_error = ?, names_seen = ?, matches = ?
 		WHERE name = ?`, f.Cursor, fmtTimePtr(f.LastRun), f.LastError, f.NamesSeen, f.Matches, f.Name)
 	if err != nil {
 		return fmt.Errorf("save feed %s: %w", f.Name, err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
-		return fmt.Errorf("save feed %s: %w", f.Name, ErrNotFound)
+		return fmt.Errorf("save feed %s: %w", f.Name, store.ErrNotFound)
 	}
 	return nil
 }
@@ -78,7 +80,7 @@ func (t *sqlTx) SaveFeed(f Feed) error {
 // and events keep their "feed:NAME" source.
 func (s *SQLite) RemoveFeed(ctx context.Context, name string) error {
 	var n int64
-	err := s.Update(ctx, func(tx Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		t := tx.(*sqlTx)
 		r, err := t.tx.ExecContext(t.ctx, `DELETE FROM feeds WHERE name = ?`, name)
 		if err != nil {
@@ -88,7 +90,7 @@ func (s *SQLite) RemoveFeed(ctx context.Context, name string) error {
 		return nil
 	})
 	if err == nil && n == 0 {
-		err = fmt.Errorf("feed %s: %w", name, ErrNotFound)
+		err = fmt.Errorf("feed %s: %w", name, store.ErrNotFound)
 	}
 	return err
 }

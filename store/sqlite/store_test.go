@@ -1,11 +1,14 @@
-package store
+package sqlite
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/takedownhq/takedown/store"
 )
 
 func openTest(t *testing.T) *SQLite {
@@ -29,7 +32,7 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err != nil || v1 < 1 {
 		t.Fatalf("schema version %d, %v", v1, err)
 	}
-	if _, err := s.AddDomains(ctx, []NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
+	if _, err := s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -48,26 +51,26 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 func TestAddDomainsIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	_, err := s.AddDomains(ctx, []NewDomain{{Name: "ok.com"}, {Name: "bad.com", Kind: "nonsense"}})
+	_, err := s.AddDomains(ctx, []store.NewDomain{{Name: "ok.com"}, {Name: "bad.com", Kind: "nonsense"}})
 	if err == nil {
 		t.Fatal("accepted an unknown kind")
 	}
-	if _, n, _ := s.Domains(ctx, DomainQuery{}); n != 0 {
+	if _, n, _ := s.Domains(ctx, store.DomainQuery{}); n != 0 {
 		t.Fatalf("a failed add left %d domains", n)
 	}
-	res, err := s.AddDomains(ctx, []NewDomain{{Name: "a.com", Tags: []string{"x"}}, {Name: "a.com", Tags: []string{"y"}}, {Name: "b.com"}})
+	res, err := s.AddDomains(ctx, []store.NewDomain{{Name: "a.com", Tags: []string{"x"}}, {Name: "a.com", Tags: []string{"y"}}, {Name: "b.com"}})
 	if err != nil || len(res.Added) != 2 || len(res.Merged) != 0 {
 		t.Fatalf("add: %+v %v", res, err)
 	}
-	res, err = s.AddDomains(ctx, []NewDomain{{Name: "a.com", Tags: []string{"z"}, Kind: KindBrand}})
+	res, err = s.AddDomains(ctx, []store.NewDomain{{Name: "a.com", Tags: []string{"z"}, Kind: store.KindBrand}})
 	if err != nil || len(res.Merged) != 1 {
 		t.Fatalf("merge: %+v %v", res, err)
 	}
 	d, _ := s.Domain(ctx, "a.com")
-	if d.Kind != KindBrand || len(d.Tags) != 3 {
+	if d.Kind != store.KindBrand || len(d.Tags) != 3 {
 		t.Fatalf("merged domain %+v", d)
 	}
-	if _, err := s.Domain(ctx, "nope.com"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Domain(ctx, "nope.com"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing domain: %v", err)
 	}
 }
@@ -75,19 +78,19 @@ func TestAddDomainsIsAllOrNothing(t *testing.T) {
 func TestDomainsQuery(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	s.AddDomains(ctx, []NewDomain{{Name: "alpha.com", Tags: []string{"t1"}}, {Name: "beta.com", Kind: KindBrand},
+	s.AddDomains(ctx, []store.NewDomain{{Name: "alpha.com", Tags: []string{"t1"}}, {Name: "beta.com", Kind: store.KindBrand},
 		{Name: "xn--bcher-kva.com", Unicode: "bücher.com"}, {Name: "a_100%.com"}})
-	got, total, err := s.Domains(ctx, DomainQuery{Search: "ü"})
+	got, total, err := s.Domains(ctx, store.DomainQuery{Search: "ü"})
 	if err != nil || total != 1 || got[0].Name != "xn--bcher-kva.com" {
 		t.Fatalf("unicode search: %v %d %v", got, total, err)
 	}
-	if got, _, _ := s.Domains(ctx, DomainQuery{Search: "%"}); len(got) != 1 {
+	if got, _, _ := s.Domains(ctx, store.DomainQuery{Search: "%"}); len(got) != 1 {
 		t.Fatalf("LIKE wildcard not escaped: %v", got)
 	}
-	if got, _, _ := s.Domains(ctx, DomainQuery{Tag: "t1"}); len(got) != 1 || got[0].Name != "alpha.com" {
+	if got, _, _ := s.Domains(ctx, store.DomainQuery{Tag: "t1"}); len(got) != 1 || got[0].Name != "alpha.com" {
 		t.Fatalf("tag filter: %v", got)
 	}
-	got, total, _ = s.Domains(ctx, DomainQuery{Sort: "-name", Limit: 2, Offset: 1})
+	got, total, _ = s.Domains(ctx, store.DomainQuery{Sort: "-name", Limit: 2, Offset: 1})
 	if total != 4 || len(got) != 2 || got[0].Name != "beta.com" {
 		t.Fatalf("sort/paginate: %d %v", total, got)
 	}
@@ -96,11 +99,11 @@ func TestDomainsQuery(t *testing.T) {
 func TestObserveSnapshotMovesLastSeenOnly(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	s.AddDomains(ctx, []NewDomain{{Name: "example.com"}})
+	s.AddDomains(ctx, []store.NewDomain{{Name: "example.com"}})
 	d, _ := s.Domain(ctx, "example.com")
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	observe := func(at time.Time, data string) (changed bool) {
-		err := s.Update(ctx, func(tx Tx) error {
+		err := s.Update(ctx, func(tx store.Tx) error {
 			_, _, c, err := tx.ObserveSnapshot(d.ID, "dns", at, []byte(data))
 			changed = c
 			return err
@@ -132,11 +135,11 @@ func TestObserveSnapshotMovesLastSeenOnly(t *testing.T) {
 func TestObserveErrorCoalescesWithinAStreak(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	s.AddDomains(ctx, []NewDomain{{Name: "example.com"}})
+	s.AddDomains(ctx, []store.NewDomain{{Name: "example.com"}})
 	d, _ := s.Domain(ctx, "example.com")
 	t0 := time.Now()
 	for i := range 3 {
-		s.Update(ctx, func(tx Tx) error {
+		s.Update(ctx, func(tx store.Tx) error {
 			st, err := tx.ObserveError(d.ID, "dns", t0.Add(time.Duration(i)*time.Minute), "timeout")
 			if st.ConsecutiveFailures != i+1 {
 				t.Errorf("streak %d, want %d", st.ConsecutiveFailures, i+1)
@@ -157,15 +160,15 @@ func TestObserveErrorCoalescesWithinAStreak(t *testing.T) {
 func TestEventAndOutboxShareATransaction(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	s.AddDomains(ctx, []NewDomain{{Name: "example.com", Tags: []string{"case-1"}}})
-	var routed []Event
-	s.SetRouter(func(ev Event) []Delivery {
+	s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"case-1"}}})
+	var routed []store.Event
+	s.SetRouter(func(ev store.Event) []store.Delivery {
 		routed = append(routed, ev)
-		return []Delivery{{Channel: "soc", Recipient: "soc@example.org"}, {Channel: "hook", Recipient: "https://h.example/x"}}
+		return []store.Delivery{{Channel: "soc", Recipient: "soc@example.org"}, {Channel: "hook", Recipient: "https://h.example/x"}}
 	})
 	boom := errors.New("boom")
-	err := s.Update(ctx, func(tx Tx) error {
-		if _, err := tx.AddEvent(Event{Domain: "example.com", Kind: "ns_changed"}); err != nil {
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.AddEvent(store.Event{Domain: "example.com", Kind: "ns_changed"}); err != nil {
 			return err
 		}
 		return boom
@@ -173,21 +176,21 @@ func TestEventAndOutboxShareATransaction(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if evs, _ := s.Events(ctx, EventQuery{}); len(evs) != 0 {
+	if evs, _ := s.Events(ctx, store.EventQuery{}); len(evs) != 0 {
 		t.Fatal("rolled-back event persisted")
 	}
-	if ob, _ := s.Outbox(ctx, OutboxQuery{}); len(ob) != 0 {
+	if ob, _ := s.Outbox(ctx, store.OutboxQuery{}); len(ob) != 0 {
 		t.Fatal("rolled-back outbox rows persisted")
 	}
 	d, _ := s.Domain(ctx, "example.com")
-	err = s.Update(ctx, func(tx Tx) error {
-		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"}, SevCritical)
+	err = s.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"}, store.SevCritical)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob, _ := s.Outbox(ctx, OutboxQuery{})
+	ob, _ := s.Outbox(ctx, store.OutboxQuery{})
 	if len(ob) != 2 || ob[0].IdempotencyKey == ob[1].IdempotencyKey {
 		t.Fatalf("outbox %+v", ob)
 	}
@@ -204,8 +207,8 @@ func TestEventAndOutboxShareATransaction(t *testing.T) {
 		t.Fatalf("transitions %+v", trs)
 	}
 	// The same state again refreshes reasons only.
-	s.Update(ctx, func(tx Tx) error {
-		id, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r2"}, SevCritical)
+	s.Update(ctx, func(tx store.Tx) error {
+		id, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r2"}, store.SevCritical)
 		if id != 0 {
 			t.Error("unchanged state wrote an event")
 		}
@@ -220,12 +223,12 @@ func TestEventAndOutboxShareATransaction(t *testing.T) {
 func TestUpsertLookalikeFlagsFirstRegistrationOnce(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	up := func(reg string) (Lookalike, bool) {
-		var l Lookalike
+	up := func(reg string) (store.Lookalike, bool) {
+		var l store.Lookalike
 		var newly bool
-		err := s.Update(ctx, func(tx Tx) error {
+		err := s.Update(ctx, func(tx store.Tx) error {
 			var err error
-			l, newly, err = tx.UpsertLookalike(Lookalike{Brand: "example.com", Name: "examp1e.com", Fuzzer: "homoglyph",
+			l, newly, err = tx.UpsertLookalike(store.Lookalike{Brand: "example.com", Name: "examp1e.com", Fuzzer: "homoglyph",
 				Registered: reg, LastChecked: time.Now()})
 			return err
 		})
@@ -234,25 +237,25 @@ func TestUpsertLookalikeFlagsFirstRegistrationOnce(t *testing.T) {
 		}
 		return l, newly
 	}
-	if _, n := up(RegNo); n {
+	if _, n := up(store.RegNo); n {
 		t.Fatal("unregistered flagged")
 	}
-	if _, n := up(RegYes); !n {
+	if _, n := up(store.RegYes); !n {
 		t.Fatal("first registration not flagged")
 	}
-	if l, n := up(RegUnknown); n || l.Registered != RegYes {
+	if l, n := up(store.RegUnknown); n || l.Registered != store.RegYes {
 		t.Fatalf("unknown answer overwrote: %+v %v", l, n)
 	}
-	if _, n := up(RegYes); n {
+	if _, n := up(store.RegYes); n {
 		t.Fatal("registration flagged twice")
 	}
-	if n, err := s.SetLookalikeStatus(ctx, "examp1e.com", "", StatusDismissed); err != nil || n != 1 {
+	if n, err := s.SetLookalikeStatus(ctx, "examp1e.com", "", store.StatusDismissed); err != nil || n != 1 {
 		t.Fatal(n, err)
 	}
-	if l, _ := up(RegYes); l.Status != StatusDismissed {
+	if l, _ := up(store.RegYes); l.Status != store.StatusDismissed {
 		t.Fatal("upsert reset triage")
 	}
-	if _, err := s.SetLookalikeStatus(ctx, "nope.com", "", StatusDismissed); !errors.Is(err, ErrNotFound) {
+	if _, err := s.SetLookalikeStatus(ctx, "nope.com", "", store.StatusDismissed); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}
 }
@@ -260,16 +263,16 @@ func TestUpsertLookalikeFlagsFirstRegistrationOnce(t *testing.T) {
 func TestFeedCursor(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	if err := s.AddFeed(ctx, Feed{Name: "ct1", Kind: "ct", URL: "http://127.0.0.1/log"}); err != nil {
+	if err := s.AddFeed(ctx, store.Feed{Name: "ct1", Kind: "ct", URL: "http://127.0.0.1/log"}); err != nil {
 		t.Fatal(err)
 	}
-	s.Update(ctx, func(tx Tx) error { return tx.SaveFeed(Feed{Name: "ct1", Cursor: "4096", NamesSeen: 10}) })
-	s.AddFeed(ctx, Feed{Name: "ct1", Kind: "ct", URL: "http://127.0.0.1/log2"})
+	s.Update(ctx, func(tx store.Tx) error { return tx.SaveFeed(store.Feed{Name: "ct1", Cursor: "4096", NamesSeen: 10}) })
+	s.AddFeed(ctx, store.Feed{Name: "ct1", Kind: "ct", URL: "http://127.0.0.1/log2"})
 	f, err := s.Feed(ctx, "ct1")
 	if err != nil || f.Cursor != "4096" || f.URL != "http://127.0.0.1/log2" {
 		t.Fatalf("%+v %v", f, err)
 	}
-	if err := s.AddFeed(ctx, Feed{Name: "x", Kind: "bogus"}); err == nil {
+	if err := s.AddFeed(ctx, store.Feed{Name: "x", Kind: "bogus"}); err == nil {
 		t.Fatal("accepted a bad kind")
 	}
 }
@@ -277,11 +280,11 @@ func TestFeedCursor(t *testing.T) {
 func TestRemoveKeepsHistoryAndAddResumes(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	s.AddDomains(ctx, []NewDomain{{Name: "a.com"}, {Name: "b.com"}})
+	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}, {Name: "b.com"}})
 	d, _ := s.Domain(ctx, "a.com")
-	s.Update(ctx, func(tx Tx) error {
+	s.Update(ctx, func(tx store.Tx) error {
 		tx.ObserveSnapshot(d.ID, "dns", time.Now(), []byte(`{"a":[]}`))
-		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r"}, SevWarning)
+		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r"}, store.SevWarning)
 		return err
 	})
 	removed, err := s.RemoveDomains(ctx, []string{"a.com", "nope.com"})
@@ -304,7 +307,7 @@ func TestRemoveKeepsHistoryAndAddResumes(t *testing.T) {
 	if again, _ := s.RemoveDomains(ctx, []string{"a.com"}); len(again) != 0 {
 		t.Error("removed twice")
 	}
-	s.AddDomains(ctx, []NewDomain{{Name: "a.com"}})
+	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}})
 	if d, _ := s.Domain(ctx, "a.com"); !d.Enabled || d.State != "seized" {
 		t.Errorf("re-added: %+v", d)
 	}
@@ -313,15 +316,15 @@ func TestRemoveKeepsHistoryAndAddResumes(t *testing.T) {
 func TestFirstVerdictMarksOnlyTheFirst(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	s.AddDomains(ctx, []NewDomain{{Name: "a.com"}})
+	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}})
 	d, _ := s.Domain(ctx, "a.com")
 	for _, st := range []string{"active", "deleted", "unknown", "active"} {
-		s.Update(ctx, func(tx Tx) error { _, err := tx.SetState(d.ID, time.Now(), st, nil, SevInfo); return err })
+		s.Update(ctx, func(tx store.Tx) error { _, err := tx.SetState(d.ID, time.Now(), st, nil, store.SevInfo); return err })
 	}
-	evs, _ := s.Events(ctx, EventQuery{Kinds: []string{"state_changed"}})
+	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []string{"state_changed"}})
 	var first []string
 	for _, ev := range evs {
-		if FirstVerdict(ev) {
+		if bytes.Contains(ev.Detail, []byte(`"first":true`)) {
 			first = append(first, ev.Old+"→"+ev.New)
 		}
 	}

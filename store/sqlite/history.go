@@ -1,26 +1,19 @@
-package store
+package sqlite
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Hash is the content hash stored with a snapshot.
-func Hash(data []byte) string {
-	h := sha256.Sum256(data)
-	return hex.EncodeToString(h[:])
-}
+	"github.com/takedownhq/takedown/store"
+)
 
 const snapshotCols = `id, domain_id, probe, first_seen, last_seen, hash, data`
 
-func scanSnapshot(sc interface{ Scan(...any) error }) (Snapshot, error) {
-	var sn Snapshot
+func scanSnapshot(sc interface{ Scan(...any) error }) (store.Snapshot, error) {
+	var sn store.Snapshot
 	var first, last sql.NullString
 	var data string
 	err := sc.Scan(&sn.ID, &sn.DomainID, &sn.Probe, &first, &last, &sn.Hash, &data)
@@ -28,7 +21,7 @@ func scanSnapshot(sc interface{ Scan(...any) error }) (Snapshot, error) {
 	return sn, err
 }
 
-func latestSnapshot(ctx context.Context, q querier, domainID int64, probe string) (*Snapshot, error) {
+func latestSnapshot(ctx context.Context, q querier, domainID int64, probe string) (*store.Snapshot, error) {
 	row := q.QueryRowContext(ctx, `SELECT `+snapshotCols+` FROM snapshots
 		WHERE domain_id = ? AND probe = ? ORDER BY id DESC LIMIT 1`, domainID, probe)
 	sn, err := scanSnapshot(row)
@@ -41,23 +34,23 @@ func latestSnapshot(ctx context.Context, q querier, domainID int64, probe string
 	return &sn, nil
 }
 
-func (s *SQLite) LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error) {
+func (s *SQLite) LatestSnapshot(ctx context.Context, domainID int64, probe string) (*store.Snapshot, error) {
 	return latestSnapshot(ctx, s.read, domainID, probe)
 }
 
-func (t *sqlTx) LatestSnapshot(domainID int64, probe string) (*Snapshot, error) {
+func (t *sqlTx) LatestSnapshot(domainID int64, probe string) (*store.Snapshot, error) {
 	return latestSnapshot(t.ctx, t.tx, domainID, probe)
 }
 
-func (s *SQLite) Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error) {
+func (s *SQLite) Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]store.Snapshot, error) {
 	return snapshots(ctx, s.read, domainID, probe, limit)
 }
 
-func (t *sqlTx) Snapshots(domainID int64, probe string, limit int) ([]Snapshot, error) {
+func (t *sqlTx) Snapshots(domainID int64, probe string, limit int) ([]store.Snapshot, error) {
 	return snapshots(t.ctx, t.tx, domainID, probe, limit)
 }
 
-func snapshots(ctx context.Context, db querier, domainID int64, probe string, limit int) ([]Snapshot, error) {
+func snapshots(ctx context.Context, db querier, domainID int64, probe string, limit int) ([]store.Snapshot, error) {
 	q := `SELECT ` + snapshotCols + ` FROM snapshots WHERE domain_id = ?`
 	args := []any{domainID}
 	if probe != "" {
@@ -69,7 +62,7 @@ func snapshots(ctx context.Context, db querier, domainID int64, probe string, li
 		return nil, fmt.Errorf("snapshots: %w", err)
 	}
 	defer rows.Close()
-	var out []Snapshot
+	var out []store.Snapshot
 	for rows.Next() {
 		sn, err := scanSnapshot(rows)
 		if err != nil {
@@ -80,10 +73,10 @@ func snapshots(ctx context.Context, db querier, domainID int64, probe string, li
 	return out, rows.Err()
 }
 
-func (s *SQLite) Snapshot(ctx context.Context, id int64) (*Snapshot, error) {
+func (s *SQLite) Snapshot(ctx context.Context, id int64) (*store.Snapshot, error) {
 	sn, err := scanSnapshot(s.read.QueryRowContext(ctx, `SELECT `+snapshotCols+` FROM snapshots WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("snapshot %d: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("snapshot %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %d: %w", id, err)
@@ -91,12 +84,12 @@ func (s *SQLite) Snapshot(ctx context.Context, id int64) (*Snapshot, error) {
 	return &sn, nil
 }
 
-func (t *sqlTx) ObserveSnapshot(domainID int64, probe string, at time.Time, data []byte) (*Snapshot, *Snapshot, bool, error) {
+func (t *sqlTx) ObserveSnapshot(domainID int64, probe string, at time.Time, data []byte) (*store.Snapshot, *store.Snapshot, bool, error) {
 	prev, err := t.LatestSnapshot(domainID, probe)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	h := Hash(data)
+	h := store.Hash(data)
 	if prev != nil && prev.Hash == h {
 		// Never move last_seen backwards: a late writer must not shrink the range.
 		if at.After(prev.LastSeen) {
@@ -113,12 +106,12 @@ func (t *sqlTx) ObserveSnapshot(domainID int64, probe string, at time.Time, data
 		return nil, nil, false, fmt.Errorf("store %s snapshot: %w", probe, err)
 	}
 	id, _ := r.LastInsertId()
-	cur := &Snapshot{ID: id, DomainID: domainID, Probe: probe, FirstSeen: at.UTC(), LastSeen: at.UTC(), Hash: h, Data: data}
+	cur := &store.Snapshot{ID: id, DomainID: domainID, Probe: probe, FirstSeen: at.UTC(), LastSeen: at.UTC(), Hash: h, Data: data}
 	return cur, prev, true, nil
 }
 
-func probeStatus(ctx context.Context, q querier, domainID int64, probe string) (ProbeStatus, error) {
-	st := ProbeStatus{DomainID: domainID, Probe: probe}
+func probeStatus(ctx context.Context, q querier, domainID int64, probe string) (store.ProbeStatus, error) {
+	st := store.ProbeStatus{DomainID: domainID, Probe: probe}
 	var run, ok sql.NullString
 	var unreach int
 	err := q.QueryRowContext(ctx, `SELECT last_run, last_ok, consecutive_failures, last_error, unreachable
@@ -131,11 +124,11 @@ func probeStatus(ctx context.Context, q querier, domainID int64, probe string) (
 	return st, err
 }
 
-func (t *sqlTx) ProbeStatus(domainID int64, probe string) (ProbeStatus, error) {
+func (t *sqlTx) ProbeStatus(domainID int64, probe string) (store.ProbeStatus, error) {
 	return probeStatus(t.ctx, t.tx, domainID, probe)
 }
 
-func (t *sqlTx) SetProbeStatus(st ProbeStatus) error {
+func (t *sqlTx) SetProbeStatus(st store.ProbeStatus) error {
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO probe_status
 		(domain_id, probe, last_run, last_ok, consecutive_failures, last_error, unreachable)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -150,13 +143,13 @@ func (t *sqlTx) SetProbeStatus(st ProbeStatus) error {
 	return nil
 }
 
-func (t *sqlTx) ObserveError(domainID int64, probe string, at time.Time, msg string) (ProbeStatus, error) {
+func (t *sqlTx) ObserveError(domainID int64, probe string, at time.Time, msg string) (store.ProbeStatus, error) {
 	var id int64
 	var last string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT id, error FROM probe_errors WHERE domain_id = ? AND probe = ?
 		ORDER BY id DESC LIMIT 1`, domainID, probe).Scan(&id, &last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return ProbeStatus{}, fmt.Errorf("record %s error: %w", probe, err)
+		return store.ProbeStatus{}, fmt.Errorf("record %s error: %w", probe, err)
 	}
 	st, err := t.ProbeStatus(domainID, probe)
 	if err != nil {
@@ -185,7 +178,7 @@ func (t *sqlTx) MarkChecked(domainID int64, at time.Time) error {
 	return err
 }
 
-func (s *SQLite) ProbeStatuses(ctx context.Context, domainID int64) ([]ProbeStatus, error) {
+func (s *SQLite) ProbeStatuses(ctx context.Context, domainID int64) ([]store.ProbeStatus, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT probe FROM probe_status WHERE domain_id = ? ORDER BY probe`, domainID)
 	if err != nil {
 		return nil, fmt.Errorf("probe statuses: %w", err)
@@ -200,7 +193,7 @@ func (s *SQLite) ProbeStatuses(ctx context.Context, domainID int64) ([]ProbeStat
 		probes = append(probes, p)
 	}
 	rows.Close()
-	out := make([]ProbeStatus, 0, len(probes))
+	out := make([]store.ProbeStatus, 0, len(probes))
 	for _, p := range probes {
 		st, err := probeStatus(ctx, s.read, domainID, p)
 		if err != nil {
@@ -211,7 +204,7 @@ func (s *SQLite) ProbeStatuses(ctx context.Context, domainID int64) ([]ProbeStat
 	return out, nil
 }
 
-func (s *SQLite) FailingProbes(ctx context.Context, limit int) ([]ProbeStatusOf, error) {
+func (s *SQLite) FailingProbes(ctx context.Context, limit int) ([]store.ProbeStatusOf, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT d.name, p.domain_id, p.probe, p.last_run, p.last_ok,
 		p.consecutive_failures, p.last_error, p.unreachable
 		FROM probe_status p JOIN domains d ON d.id = p.domain_id
@@ -220,9 +213,9 @@ func (s *SQLite) FailingProbes(ctx context.Context, limit int) ([]ProbeStatusOf,
 		return nil, fmt.Errorf("failing probes: %w", err)
 	}
 	defer rows.Close()
-	var out []ProbeStatusOf
+	var out []store.ProbeStatusOf
 	for rows.Next() {
-		var p ProbeStatusOf
+		var p store.ProbeStatusOf
 		var run, ok sql.NullString
 		var unreach int
 		if err := rows.Scan(&p.Domain, &p.DomainID, &p.Probe, &run, &ok, &p.ConsecutiveFailures, &p.LastError, &unreach); err != nil {
@@ -234,16 +227,16 @@ func (s *SQLite) FailingProbes(ctx context.Context, limit int) ([]ProbeStatusOf,
 	return out, rows.Err()
 }
 
-func (s *SQLite) ProbeErrors(ctx context.Context, domainID int64, limit int) ([]ProbeError, error) {
+func (s *SQLite) ProbeErrors(ctx context.Context, domainID int64, limit int) ([]store.ProbeError, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, domain_id, probe, first_seen, last_seen, count, error
 		FROM probe_errors WHERE domain_id = ? ORDER BY id DESC`+limitClause(limit, 0), domainID)
 	if err != nil {
 		return nil, fmt.Errorf("probe errors: %w", err)
 	}
 	defer rows.Close()
-	var out []ProbeError
+	var out []store.ProbeError
 	for rows.Next() {
-		var e ProbeError
+		var e store.ProbeError
 		var first, last sql.NullString
 		if err := rows.Scan(&e.ID, &e.DomainID, &e.Probe, &first, &last, &e.Count, &e.Error); err != nil {
 			return nil, err
@@ -258,8 +251,8 @@ func (s *SQLite) ProbeErrors(ctx context.Context, domainID int64, limit int) ([]
 
 const eventCols = `id, COALESCE(domain_id, 0), domain, at, kind, probe, field, old, new, severity, detail`
 
-func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
-	var e Event
+func scanEvent(sc interface{ Scan(...any) error }) (store.Event, error) {
+	var e store.Event
 	var at sql.NullString
 	var detail string
 	err := sc.Scan(&e.ID, &e.DomainID, &e.Domain, &at, &e.Kind, &e.Probe, &e.Field, &e.Old, &e.New, &e.Severity, &detail)
@@ -280,7 +273,7 @@ func (t *sqlTx) HasEvent(domainID int64, kind, newValue string) (bool, error) {
 	return err == nil, err
 }
 
-func (t *sqlTx) AddEvent(ev Event) (int64, error) {
+func (t *sqlTx) AddEvent(ev store.Event) (int64, error) {
 	if ev.Kind == "" || ev.Domain == "" {
 		return 0, errors.New("add event: kind and domain are required")
 	}
@@ -288,7 +281,7 @@ func (t *sqlTx) AddEvent(ev Event) (int64, error) {
 		ev.At = time.Now()
 	}
 	if ev.Severity == "" {
-		ev.Severity = SevInfo
+		ev.Severity = store.SevInfo
 	}
 	detail := string(ev.Detail)
 	if detail == "" {
@@ -320,8 +313,8 @@ func (t *sqlTx) AddEvent(ev Event) (int64, error) {
 			if next.IsZero() {
 				next = now
 			}
-			if _, err := t.AddOutbox(OutboxItem{EventID: ev.ID, Channel: d.Channel, Recipient: d.Recipient,
-				NextTry: next, CreatedAt: now, IdempotencyKey: IdempotencyKey(ev.ID, d.Channel, d.Recipient)}); err != nil {
+			if _, err := t.AddOutbox(store.OutboxItem{EventID: ev.ID, Channel: d.Channel, Recipient: d.Recipient,
+				NextTry: next, CreatedAt: now, IdempotencyKey: store.IdempotencyKey(ev.ID, d.Channel, d.Recipient)}); err != nil {
 				return 0, err
 			}
 		}
@@ -375,7 +368,7 @@ func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []s
 		// The first verdict of a newly watched domain: a baseline.
 		detail = fmt.Sprintf(`{"reasons":%s,"first":true}`, rs)
 	}
-	evID, err := t.AddEvent(Event{DomainID: domainID, Domain: name, At: at, Kind: "state_changed", Field: "state",
+	evID, err := t.AddEvent(store.Event{DomainID: domainID, Domain: name, At: at, Kind: "state_changed", Field: "state",
 		Old: cur, New: state, Severity: severity, Detail: []byte(detail)})
 	if err != nil {
 		return 0, err
@@ -387,12 +380,6 @@ func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []s
 	return evID, nil
 }
 
-// FirstVerdict reports a state_changed event that is a domain's first
-// verdict (a baseline after it was added), not a change of the world.
-func FirstVerdict(ev Event) bool {
-	return ev.Kind == "state_changed" && bytes.Contains(ev.Detail, []byte(`"first":true`))
-}
-
 func (t *sqlTx) SetSuspect(domainID int64, suspect string) (bool, error) {
 	r, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET suspect = ? WHERE id = ? AND suspect != ?`, suspect, domainID, suspect)
 	if err != nil {
@@ -402,14 +389,14 @@ func (t *sqlTx) SetSuspect(domainID int64, suspect string) (bool, error) {
 	return n > 0, nil
 }
 
-func (s *SQLite) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+func (s *SQLite) Events(ctx context.Context, q store.EventQuery) ([]store.Event, error) {
 	cond, args := eventFilter(q)
 	rows, err := s.read.QueryContext(ctx, `SELECT `+eventCols+` FROM events`+cond+` ORDER BY at DESC, id DESC`+limitClause(q.Limit, q.Offset), args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	defer rows.Close()
-	var out []Event
+	var out []store.Event
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
@@ -420,16 +407,16 @@ func (s *SQLite) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 	return out, rows.Err()
 }
 
-func (s *SQLite) Event(ctx context.Context, id int64) (*Event, error) {
+func (s *SQLite) Event(ctx context.Context, id int64) (*store.Event, error) {
 	return getEvent(ctx, s.read, id)
 }
 
-func (t *sqlTx) Event(id int64) (*Event, error) { return getEvent(t.ctx, t.tx, id) }
+func (t *sqlTx) Event(id int64) (*store.Event, error) { return getEvent(t.ctx, t.tx, id) }
 
-func getEvent(ctx context.Context, db querier, id int64) (*Event, error) {
+func getEvent(ctx context.Context, db querier, id int64) (*store.Event, error) {
 	e, err := scanEvent(db.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("event %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
@@ -437,24 +424,24 @@ func getEvent(ctx context.Context, db querier, id int64) (*Event, error) {
 	return &e, nil
 }
 
-func (s *SQLite) Transitions(ctx context.Context, domainID int64) ([]Transition, error) {
+func (s *SQLite) Transitions(ctx context.Context, domainID int64) ([]store.Transition, error) {
 	return transitions(ctx, s.read, domainID)
 }
 
-func (t *sqlTx) Transitions(domainID int64) ([]Transition, error) {
+func (t *sqlTx) Transitions(domainID int64) ([]store.Transition, error) {
 	return transitions(t.ctx, t.tx, domainID)
 }
 
-func transitions(ctx context.Context, db querier, domainID int64) ([]Transition, error) {
+func transitions(ctx context.Context, db querier, domainID int64) ([]store.Transition, error) {
 	rows, err := db.QueryContext(ctx, `SELECT id, domain_id, at, from_state, to_state, reasons, COALESCE(event_id, 0)
 		FROM state_transitions WHERE domain_id = ? ORDER BY at DESC, id DESC`, domainID)
 	if err != nil {
 		return nil, fmt.Errorf("transitions: %w", err)
 	}
 	defer rows.Close()
-	var out []Transition
+	var out []store.Transition
 	for rows.Next() {
-		var tr Transition
+		var tr store.Transition
 		var at sql.NullString
 		var reasons string
 		if err := rows.Scan(&tr.ID, &tr.DomainID, &at, &tr.From, &tr.To, &reasons, &tr.EventID); err != nil {

@@ -1,27 +1,19 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
-)
 
-// IdempotencyKey names one delivery of one event; the notifier uses it as
-// the Message-ID of a mail and a header of a webhook, so a receiver can drop
-// a repeat that a crash between sending and marking could cause.
-func IdempotencyKey(eventID int64, channel, recipient string) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s", eventID, channel, recipient)))
-	return fmt.Sprintf("ev%d-%s", eventID, hex.EncodeToString(h[:8]))
-}
+	"github.com/takedownhq/takedown/store"
+)
 
 const outboxCols = `id, event_id, channel, recipient, status, attempts, next_try, sent_at, last_error, idempotency_key, created_at`
 
-func scanOutbox(sc interface{ Scan(...any) error }) (OutboxItem, error) {
-	var o OutboxItem
+func scanOutbox(sc interface{ Scan(...any) error }) (store.OutboxItem, error) {
+	var o store.OutboxItem
 	var next, sent, created sql.NullString
 	err := sc.Scan(&o.ID, &o.EventID, &o.Channel, &o.Recipient, &o.Status, &o.Attempts, &next, &sent, &o.LastError,
 		&o.IdempotencyKey, &created)
@@ -29,9 +21,9 @@ func scanOutbox(sc interface{ Scan(...any) error }) (OutboxItem, error) {
 	return o, err
 }
 
-func (t *sqlTx) AddOutbox(o OutboxItem) (int64, error) {
+func (t *sqlTx) AddOutbox(o store.OutboxItem) (int64, error) {
 	if o.Status == "" {
-		o.Status = OutboxPending
+		o.Status = store.OutboxPending
 	}
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = time.Now()
@@ -40,7 +32,7 @@ func (t *sqlTx) AddOutbox(o OutboxItem) (int64, error) {
 		o.NextTry = o.CreatedAt
 	}
 	if o.IdempotencyKey == "" {
-		o.IdempotencyKey = IdempotencyKey(o.EventID, o.Channel, o.Recipient)
+		o.IdempotencyKey = store.IdempotencyKey(o.EventID, o.Channel, o.Recipient)
 	}
 	r, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (event_id, channel, recipient, status, attempts, next_try,
 		last_error, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -81,7 +73,7 @@ func (t *sqlTx) MarkFailed(id int64, attempts int, errMsg string) error {
 	return nil
 }
 
-func (s *SQLite) Outbox(ctx context.Context, q OutboxQuery) ([]OutboxItem, error) {
+func (s *SQLite) Outbox(ctx context.Context, q store.OutboxQuery) ([]store.OutboxItem, error) {
 	var where []string
 	var args []any
 	if q.Status != "" {
@@ -99,18 +91,18 @@ func (s *SQLite) Outbox(ctx context.Context, q OutboxQuery) ([]OutboxItem, error
 	return s.queryOutbox(ctx, `SELECT `+outboxCols+` FROM outbox`+cond+` ORDER BY id DESC`+limitClause(q.Limit, q.Offset), args...)
 }
 
-func (s *SQLite) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+func (s *SQLite) DueOutbox(ctx context.Context, now time.Time, limit int) ([]store.OutboxItem, error) {
 	return s.queryOutbox(ctx, `SELECT `+outboxCols+` FROM outbox WHERE status = 'pending' AND next_try <= ?
 		ORDER BY next_try, id`+limitClause(limit, 0), fmtTime(now))
 }
 
-func (s *SQLite) queryOutbox(ctx context.Context, q string, args ...any) ([]OutboxItem, error) {
+func (s *SQLite) queryOutbox(ctx context.Context, q string, args ...any) ([]store.OutboxItem, error) {
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	defer rows.Close()
-	var out []OutboxItem
+	var out []store.OutboxItem
 	for rows.Next() {
 		o, err := scanOutbox(rows)
 		if err != nil {

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -8,15 +8,17 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/takedownhq/takedown/store"
 )
 
 const domainCols = `d.id, d.name, d.unicode, d.kind, d.note, d.source, d.added_at, d.enabled,
 	d.state, d.state_since, d.state_reasons, d.last_checked,
 	(SELECT group_concat(tag, char(31)) FROM domain_tags t WHERE t.domain_id = d.id)`
 
-func scanDomain(sc interface{ Scan(...any) error }) (Domain, error) {
+func scanDomain(sc interface{ Scan(...any) error }) (store.Domain, error) {
 	var (
-		d                        Domain
+		d                        store.Domain
 		added, since, last, tags sql.NullString
 		reasons                  string
 		enabled                  int
@@ -38,11 +40,11 @@ func scanDomain(sc interface{ Scan(...any) error }) (Domain, error) {
 	return d, nil
 }
 
-func getDomain(ctx context.Context, q querier, name string) (*Domain, error) {
+func getDomain(ctx context.Context, q querier, name string) (*store.Domain, error) {
 	row := q.QueryRowContext(ctx, `SELECT `+domainCols+` FROM domains d WHERE d.name = ?`, name)
 	d, err := scanDomain(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("domain %s: %w", name, ErrNotFound)
+		return nil, fmt.Errorf("domain %s: %w", name, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("domain %s: %w", name, err)
@@ -50,27 +52,27 @@ func getDomain(ctx context.Context, q querier, name string) (*Domain, error) {
 	return &d, nil
 }
 
-func (s *SQLite) Domain(ctx context.Context, name string) (*Domain, error) {
+func (s *SQLite) Domain(ctx context.Context, name string) (*store.Domain, error) {
 	return getDomain(ctx, s.read, name)
 }
 
-func (t *sqlTx) Domain(name string) (*Domain, error) { return getDomain(t.ctx, t.tx, name) }
+func (t *sqlTx) Domain(name string) (*store.Domain, error) { return getDomain(t.ctx, t.tx, name) }
 
-func (s *SQLite) AddDomains(ctx context.Context, ds []NewDomain) (AddResult, error) {
-	var res AddResult
-	err := s.Update(ctx, func(tx Tx) error {
+func (s *SQLite) AddDomains(ctx context.Context, ds []store.NewDomain) (store.AddResult, error) {
+	var res store.AddResult
+	err := s.Update(ctx, func(tx store.Tx) error {
 		r, err := tx.(*sqlTx).addDomains(ds)
 		res = r
 		return err
 	})
 	if err != nil {
-		return AddResult{}, err
+		return store.AddResult{}, err
 	}
 	return res, nil
 }
 
-func (t *sqlTx) addDomains(ds []NewDomain) (AddResult, error) {
-	var res AddResult
+func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
+	var res store.AddResult
 	now := fmtTime(time.Now())
 	ins, err := t.tx.PrepareContext(t.ctx, `INSERT INTO domains (name, unicode, kind, note, source, added_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`)
@@ -99,7 +101,7 @@ func (t *sqlTx) addDomains(ds []NewDomain) (AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != KindWatch && kind != KindBrand {
+		if kind != "" && kind != store.KindWatch && kind != store.KindBrand {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -107,7 +109,7 @@ func (t *sqlTx) addDomains(ds []NewDomain) (AddResult, error) {
 			uni = d.Name
 		}
 		var id int64
-		r, err := ins.ExecContext(t.ctx, d.Name, uni, cmp(kind, KindWatch), d.Note, d.Source, now)
+		r, err := ins.ExecContext(t.ctx, d.Name, uni, cmp(kind, store.KindWatch), d.Note, d.Source, now)
 		if err != nil {
 			return res, fmt.Errorf("add domain %s: %w", d.Name, err)
 		}
@@ -143,7 +145,7 @@ func cmp(s, def string) string {
 
 func (s *SQLite) RemoveDomains(ctx context.Context, names []string) ([]string, error) {
 	var removed []string
-	err := s.Update(ctx, func(tx Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		t := tx.(*sqlTx)
 		for _, n := range names {
 			r, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET enabled = 0 WHERE name = ? AND enabled = 1`, n)
@@ -160,7 +162,7 @@ func (s *SQLite) RemoveDomains(ctx context.Context, names []string) ([]string, e
 }
 
 func (s *SQLite) SetTags(ctx context.Context, name string, tags []string) error {
-	return s.Update(ctx, func(tx Tx) error {
+	return s.Update(ctx, func(tx store.Tx) error {
 		t := tx.(*sqlTx)
 		d, err := t.Domain(name)
 		if err != nil {
@@ -186,7 +188,7 @@ var domainSorts = map[string]string{
 	"checked": "d.last_checked, d.name",
 }
 
-func (s *SQLite) Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error) {
+func (s *SQLite) Domains(ctx context.Context, q store.DomainQuery) ([]store.Domain, int, error) {
 	var where []string
 	var args []any
 	if q.Search != "" {
@@ -234,7 +236,7 @@ func (s *SQLite) Domains(ctx context.Context, q DomainQuery) ([]Domain, int, err
 		return nil, 0, fmt.Errorf("list domains: %w", err)
 	}
 	defer rows.Close()
-	var out []Domain
+	var out []store.Domain
 	for rows.Next() {
 		d, err := scanDomain(rows)
 		if err != nil {
