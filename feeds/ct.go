@@ -21,6 +21,7 @@ import (
 	ctx509 "github.com/google/certificate-transparency-go/x509"
 	"golang.org/x/time/rate"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -294,21 +295,21 @@ func watchedUnder(m *Matcher, host string) (Watched, bool) {
 }
 
 func certWatched(feed, logURL string, w Watched, e *ctEntry) watchedEvent {
-	sev := store.SevInfo
+	sev := event.SevInfo
 	switch {
 	case w.TakenDown():
 		// A seized or sinkholed domain getting a certificate: the
 		// takedown may not hold.
-		sev = store.SevWarning
+		sev = event.SevWarning
 	case w.Kind == store.KindWatch:
-		sev = store.SevNotice
+		sev = event.SevNotice
 	}
 	names := e.names
 	if len(names) > 20 {
 		names = names[:20]
 	}
 	return watchedEvent{
-		ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: EventCertIssued, Probe: "ct", Severity: sev,
+		ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: event.CertIssued, Probe: "ct", Severity: sev,
 			New: e.serial, Detail: mustJSON(map[string]any{
 				"source": SourcePrefix + feed, "log": logURL, "index": e.index, "precert": e.precert,
 				"issuer": e.issuer, "serial": e.serial, "names": names, "state": w.State,

@@ -15,7 +15,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/lookalike"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -165,7 +165,7 @@ func checkCT(t *testing.T, st store.Store, fx *ctFixture, feed string) {
 		}
 	}
 	per := map[string]int{}
-	for _, ev := range events(t, st, lookalike.EventLookalikeRegistered) {
+	for _, ev := range events(t, st, event.LookalikeRegistered) {
 		per[ev.Domain]++
 	}
 	for n := range want {
@@ -237,18 +237,18 @@ func TestCTFollowLog(t *testing.T) {
 		t.Errorf("log served %d entries for %d: too many asked twice", ls.Served, fx.log.Size())
 	}
 	checkCT(t, st, fx, "ct")
-	certs := events(t, st, EventCertIssued)
+	certs := events(t, st, event.CertIssued)
 	if len(certs) != 2 {
 		t.Fatalf("cert_issued events: %+v", certs)
 	}
 	for _, ev := range certs {
 		switch ev.Domain {
 		case "thefoxcloud.com":
-			if ev.Severity != store.SevWarning || !strings.Contains(string(ev.Detail), `"state":"seized"`) {
+			if ev.Severity != event.SevWarning || !strings.Contains(string(ev.Detail), `"state":"seized"`) {
 				t.Errorf("seized domain's certificate: %+v %s", ev, ev.Detail)
 			}
 		case "paypal.com":
-			if ev.Severity != store.SevInfo {
+			if ev.Severity != event.SevInfo {
 				t.Errorf("brand's own certificate: %+v", ev)
 			}
 		default:

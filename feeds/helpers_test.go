@@ -98,7 +98,7 @@ func setState(t testing.TB, st store.Store, name, state string) {
 		t.Fatal(err)
 	}
 	if err := st.Update(ctx, func(tx store.Tx) error {
-		_, err := tx.SetState(d.ID, time.Now(), state, []string{"test"}, store.SevInfo)
+		_, _, err := tx.SetState(d.ID, time.Now(), state, []string{"test"})
 		return err
 	}); err != nil {
 		t.Fatal(err)

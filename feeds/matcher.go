@@ -6,7 +6,7 @@ import (
 	"hash/fnv"
 	"sort"
 
-	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )
@@ -24,8 +24,8 @@ type Watched struct {
 // takedown may not hold, or the name is back on the market.
 func (w Watched) TakenDown() bool {
 	switch w.State {
-	case lifecycle.StateSeized, lifecycle.StateSinkholed, lifecycle.StateSuspended, lifecycle.StateExpired,
-		lifecycle.StateRedemption, lifecycle.StatePendingDelete, lifecycle.StateDeleted:
+	case event.StateSeized, event.StateSinkholed, event.StateSuspended, event.StateExpired,
+		event.StateRedemption, event.StatePendingDelete, event.StateDeleted:
 		return true
 	}
 	return false

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -172,12 +173,12 @@ func (r *Runner) nrdFile(ctx context.Context, f *store.Feed, m *Matcher, loc str
 }
 
 func nrdWatched(feed string, w Watched, loc, date string, relist time.Duration) watchedEvent {
-	sev := store.SevNotice
+	sev := event.SevNotice
 	if w.TakenDown() {
-		sev = store.SevWarning // back on the market, maybe with the same actor
+		sev = event.SevWarning // back on the market, maybe with the same actor
 	}
 	return watchedEvent{
-		ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: EventNRDListed, Severity: sev, New: w.Name,
+		ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: event.NRDListed, Severity: sev, New: w.Name,
 			Detail: mustJSON(map[string]any{"source": SourcePrefix + feed, "file": loc, "date": date, "state": w.State})},
 		scope: "nrd", key: w.Name, refire: relist,
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/internal/simnet"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )
@@ -106,7 +107,7 @@ func TestNRDPrecision(t *testing.T) {
 	if precision < 0.5 || float64(len(planted)-len(missing)+literal)/float64(len(found)) < 0.85 {
 		t.Errorf("precision %.3f: a flood of accidental matches", precision)
 	}
-	evs := events(t, st, lookalike.EventLookalikeRegistered)
+	evs := events(t, st, event.LookalikeRegistered)
 	if len(evs) != len(found) || stats.Matches != len(found) {
 		t.Errorf("%d events, %d matches reported, for %d look-alikes: want one each", len(evs), stats.Matches, len(found))
 	}
@@ -122,7 +123,7 @@ func TestNRDPrecision(t *testing.T) {
 				t.Errorf("event %s: detail lacks %q: %s", ev.Domain, k, ev.Detail)
 			}
 		}
-		if ev.Severity != store.SevWarning {
+		if ev.Severity != event.SevWarning {
 			t.Errorf("event %s: severity %s", ev.Domain, ev.Severity)
 		}
 	}
@@ -147,7 +148,7 @@ func TestNRDPrecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Files != 0 || stats.Names != 0 || len(events(t, st, lookalike.EventLookalikeRegistered)) != len(found) {
+	if stats.Files != 0 || stats.Names != 0 || len(events(t, st, event.LookalikeRegistered)) != len(found) {
 		t.Errorf("second run of an unchanged file: %+v", stats)
 	}
 	if n := ff.Requests("/nrd/latest.zip"); n != 2 {
@@ -225,15 +226,15 @@ func TestNRDDatedAcrossDays(t *testing.T) {
 		t.Errorf("cursor %s, want date 2026-03-05", fr.Cursor)
 	}
 	var names []string
-	for _, ev := range events(t, st, lookalike.EventLookalikeRegistered) {
+	for _, ev := range events(t, st, event.LookalikeRegistered) {
 		names = append(names, ev.Domain)
 	}
 	slices.Sort(names)
 	if want := []string{"cloudfox-hub.com", "thef0xcloud.com", "thefoxcloud.net"}; !slices.Equal(names, want) {
 		t.Errorf("announced %v, want %v", names, want)
 	}
-	listed := events(t, st, EventNRDListed)
-	if len(listed) != 1 || listed[0].Domain != "thefoxcloud.com" || listed[0].Severity != store.SevWarning || listed[0].DomainID == 0 {
+	listed := events(t, st, event.NRDListed)
+	if len(listed) != 1 || listed[0].Domain != "thefoxcloud.com" || listed[0].Severity != event.SevWarning || listed[0].DomainID == 0 {
 		t.Errorf("nrd_listed events: %+v", listed)
 	}
 }
@@ -283,7 +284,7 @@ func TestNRDMalformed(t *testing.T) {
 	if _, ok := all["g00gle.com"]; !ok || s.Files != 1 || s.Known != len(first) || s.Matches != len(all)-len(first) {
 		t.Errorf("whole file: %+v; %d look-alikes, %d before", s, len(all), len(first))
 	}
-	if n := len(events(t, st, lookalike.EventLookalikeRegistered)); n != len(all) {
+	if n := len(events(t, st, event.LookalikeRegistered)); n != len(all) {
 		t.Errorf("%d events for %d look-alikes", n, len(all))
 	}
 	fr, _ = st.Feed(ctx, "gz")

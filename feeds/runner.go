@@ -23,18 +23,6 @@ const (
 	KindZone = "zone"
 )
 
-// Event kinds feeds write besides lookalike.EventLookalikeRegistered.
-const (
-	// EventCertIssued: a certificate (or precertificate) names a watched domain.
-	EventCertIssued = "cert_issued"
-	// EventNRDListed: a watched domain is on a newly-registered-domain list.
-	EventNRDListed = "nrd_listed"
-	// EventDelegationAdded and EventDelegationRemoved: a watched domain
-	// entered or left its TLD's zone file.
-	EventDelegationAdded   = "delegation_added"
-	EventDelegationRemoved = "delegation_removed"
-)
-
 // ErrBusy is returned by Run when the same feed is already running.
 var ErrBusy = errors.New("feed already running")
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )
@@ -98,8 +99,8 @@ func (r *Runner) commit(ctx context.Context, f *store.Feed, b *batch, st *Stats)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.AddEvent(store.Event{Domain: h.name, At: now, Kind: lookalike.EventLookalikeRegistered,
-				Severity: store.SevWarning, New: store.RegYes, Detail: detail}); err != nil {
+			if _, err := tx.AddEvent(store.Event{Domain: h.name, At: now, Kind: event.LookalikeRegistered,
+				Severity: event.SevWarning, New: store.RegYes, Detail: detail}); err != nil {
 				return fmt.Errorf("look-alike event %s: %w", h.name, err)
 			}
 			matches++

@@ -21,6 +21,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -135,14 +136,14 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 				st.Added++
 				b.names++
 				if w, ok := m.watched[name]; ok {
-					b.watched = append(b.watched, zoneWatched(f.Name, w, EventDelegationAdded, info))
+					b.watched = append(b.watched, zoneWatched(f.Name, w, event.DelegationAdded, info))
 				}
 				b.matchName(m, name, src)
 				return
 			}
 			st.Removed++
 			if w, ok := m.watched[name]; ok {
-				b.watched = append(b.watched, zoneWatched(f.Name, w, EventDelegationRemoved, info))
+				b.watched = append(b.watched, zoneWatched(f.Name, w, event.DelegationRemoved, info))
 			}
 		})
 		if err != nil {
@@ -168,12 +169,12 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 }
 
 func zoneWatched(feed string, w Watched, kind string, info zoneInfo) watchedEvent {
-	sev := store.SevNotice
+	sev := event.SevNotice
 	switch {
-	case kind == EventDelegationRemoved:
-		sev = store.SevWarning // suspended, deleted or pulled by the registry
+	case kind == event.DelegationRemoved:
+		sev = event.SevWarning // suspended, deleted or pulled by the registry
 	case w.TakenDown():
-		sev = store.SevWarning // back in the zone after a takedown
+		sev = event.SevWarning // back in the zone after a takedown
 	}
 	return watchedEvent{ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: kind, Probe: "zone", Severity: sev,
 		Detail: mustJSON(map[string]any{"source": SourcePrefix + feed, "zone": info.origin, "serial": info.serial, "state": w.State})}}

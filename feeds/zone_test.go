@@ -17,7 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/lookalike"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -121,15 +121,15 @@ func TestZoneDiff(t *testing.T) {
 			t.Errorf("added look-alike %s not found (found %v)", n, slices.Sorted(maps.Keys(found)))
 		}
 	}
-	if len(events(t, st, lookalike.EventLookalikeRegistered)) != len(found) {
+	if len(events(t, st, event.LookalikeRegistered)) != len(found) {
 		t.Errorf("look-alike events do not match the look-alikes")
 	}
-	rm := events(t, st, EventDelegationRemoved)
-	if len(rm) != 1 || rm[0].Domain != "cloudfoxhub.com" || rm[0].Severity != store.SevWarning || rm[0].DomainID == 0 {
+	rm := events(t, st, event.DelegationRemoved)
+	if len(rm) != 1 || rm[0].Domain != "cloudfoxhub.com" || rm[0].Severity != event.SevWarning || rm[0].DomainID == 0 {
 		t.Errorf("delegation_removed: %+v", rm)
 	}
-	ad := events(t, st, EventDelegationAdded)
-	if len(ad) != 1 || ad[0].Domain != "mycloudfox.com" || ad[0].Severity != store.SevWarning {
+	ad := events(t, st, event.DelegationAdded)
+	if len(ad) != 1 || ad[0].Domain != "mycloudfox.com" || ad[0].Severity != event.SevWarning {
 		t.Errorf("delegation_added: %+v", ad)
 	}
 	fr, _ = st.Feed(ctx, "com")
@@ -200,7 +200,7 @@ func TestZoneMalformed(t *testing.T) {
 		t.Fatalf("truncated zone: err %v", err)
 	}
 	after, _ := st.Feed(ctx, "z")
-	if after.Cursor != fr.Cursor || len(events(t, st, EventDelegationRemoved)) != 0 {
+	if after.Cursor != fr.Cursor || len(events(t, st, event.DelegationRemoved)) != 0 {
 		t.Errorf("a truncated zone moved the cursor or removed delegations")
 	}
 	if _, err := os.Stat(snap); err != nil {

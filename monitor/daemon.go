@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/metrics"
@@ -79,7 +79,7 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		// The first verdict of a newly watched domain that is simply
 		// active is a baseline, not news: importing a thousand domains
 		// must not send a thousand mails.
-		if FirstVerdict(ev) && ev.New == lifecycle.StateActive {
+		if FirstVerdict(ev) && ev.New == event.StateActive {
 			return nil
 		}
 		return route(ev)
@@ -111,8 +111,8 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 	d.Monitor = New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, Options{
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
-		Schedules: map[string]string{KindDNS: s.DNS, KindDelegation: s.DNS, KindRDAP: s.RDAP, KindWHOIS: s.WHOIS,
-			KindCert: s.Cert, KindHTTP: s.HTTP},
+		Schedules: map[string]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
+			event.ProbeCert: s.Cert, event.ProbeHTTP: s.HTTP},
 		Spread:       config.On(s.Spread),
 		ProbeTimeout: cfg.Monitor.ProbeTimeout,
 		Poll:         cfg.Monitor.Poll,
@@ -185,7 +185,7 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 		return err
 	}
 	if config.On(d.cfg.Monitor.HuntSeized) {
-		seized, _, err := d.st.Domains(ctx, store.DomainQuery{State: lifecycle.StateSeized, Enabled: &enabled})
+		seized, _, err := d.st.Domains(ctx, store.DomainQuery{State: event.StateSeized, Enabled: &enabled})
 		if err != nil {
 			return err
 		}
@@ -206,11 +206,11 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 			continue
 		}
 		for _, name := range res.New {
-			metrics.ObserveEvent("lookalike_registered")
+			metrics.ObserveEvent(event.LookalikeRegistered)
 			if d.onEvent == nil {
 				continue
 			}
-			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{"lookalike_registered"}, Limit: 1})
+			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{event.LookalikeRegistered}, Limit: 1})
 			if err == nil && len(evs) > 0 {
 				d.onEvent(evs[0])
 			}
@@ -260,10 +260,4 @@ func (d *Daemon) RunFeeds(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// FirstVerdict reports a state_changed event that is a domain's first
-// verdict (a baseline after it was added), not a change of the world.
-func FirstVerdict(ev store.Event) bool {
-	return ev.Kind == "state_changed" && bytes.Contains(ev.Detail, []byte(`"first":true`))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -107,7 +108,7 @@ func TestUnchangedRoundWritesNoEvent(t *testing.T) {
 	w.cycle(t)
 	base := w.events(t, store.EventQuery{})
 	for _, s := range sites {
-		if d := w.state(t, s); d.State != lifecycle.StateActive {
+		if d := w.state(t, s); d.State != event.StateActive {
 			t.Errorf("%s: baseline state %s (%v)", s, d.State, d.StateReasons)
 		}
 	}
@@ -149,21 +150,21 @@ func TestResolverOutageIsNotAChange(t *testing.T) {
 	}
 	for _, s := range sites {
 		d := w.state(t, s)
-		if d.State != lifecycle.StateActive {
+		if d.State != event.StateActive {
 			t.Errorf("%s: state %s after an outage (%v)", s, d.State, d.StateReasons)
 		}
 		sts, _ := w.st.ProbeStatuses(context.Background(), d.ID)
 		for _, st := range sts {
 			// The delegation probe asks the registries directly (their
 			// addresses are cached), so only the resolver's probe fails.
-			if st.Probe == monitor.KindDNS && st.ConsecutiveFailures != 3 {
+			if st.Probe == event.ProbeDNS && st.ConsecutiveFailures != 3 {
 				t.Errorf("%s %s: %d consecutive failures, want 3", s, st.Probe, st.ConsecutiveFailures)
 			}
 		}
 		errs, _ := w.st.ProbeErrors(context.Background(), d.ID, 0)
 		dnsRows := 0
 		for _, e := range errs {
-			if e.Probe == monitor.KindDNS {
+			if e.Probe == event.ProbeDNS {
 				dnsRows++
 				if e.Count != 3 {
 					t.Errorf("%s: dns error row counts %d failures, want the 3 coalesced", s, e.Count)
@@ -204,19 +205,19 @@ func TestStorySeizureAndReregistration(t *testing.T) {
 		}
 	}
 	w.net.Seize("thefoxcloud.com")
-	step("thefoxcloud.com", lifecycle.StateSeized, "ns1.fbi.seized.gov matches us-fbi-seized-ns", "This domain has been seized")
+	step("thefoxcloud.com", event.StateSeized, "ns1.fbi.seized.gov matches us-fbi-seized-ns", "This domain has been seized")
 	w.net.Suspend("cloudfoxhub.com")
-	step("cloudfoxhub.com", lifecycle.StateSuspended, "serverHold")
+	step("cloudfoxhub.com", event.StateSuspended, "serverHold")
 	w.net.Expire("mycloudfox.com")
-	step("mycloudfox.com", lifecycle.StateExpired)
+	step("mycloudfox.com", event.StateExpired)
 	w.net.Redeem("mycloudfox.com")
-	step("mycloudfox.com", lifecycle.StateRedemption, "redemptionPeriod")
+	step("mycloudfox.com", event.StateRedemption, "redemptionPeriod")
 	w.net.PendingDelete("mycloudfox.com")
-	step("mycloudfox.com", lifecycle.StatePendingDelete, "pendingDelete")
+	step("mycloudfox.com", event.StatePendingDelete, "pendingDelete")
 	w.net.Drop("mycloudfox.com")
-	step("mycloudfox.com", lifecycle.StateDeleted)
+	step("mycloudfox.com", event.StateDeleted)
 	w.net.Reregister(simnet.Site{Domain: "mycloudfox.com", Registrar: "Dynadot Inc", RegistrarIANAID: 472})
-	step("mycloudfox.com", lifecycle.StateReregistered)
+	step("mycloudfox.com", event.StateReregistered)
 
 	d := w.state(t, "mycloudfox.com")
 	trs, _ := w.st.Transitions(context.Background(), d.ID)
@@ -229,12 +230,12 @@ func TestStorySeizureAndReregistration(t *testing.T) {
 		t.Errorf("transitions %s, want %s", got, want)
 	}
 	evs := w.events(t, store.EventQuery{Domain: "mycloudfox.com", Kinds: []string{"state_changed"}, Limit: 1})
-	if evs[0].New != lifecycle.StateReregistered || evs[0].Severity != store.SevCritical {
+	if evs[0].New != event.StateReregistered || evs[0].Severity != event.SevCritical {
 		t.Errorf("re-registration after a takedown: %+v, want critical", evs[0])
 	}
 	// A transfer to another registrar is not a re-registration.
 	w.net.Registry.Update("jinyang.asia", func(r *simnet.Registration) { r.Registrar, r.RegistrarIANAID = "Dynadot Inc", 472 })
-	step("jinyang.asia", lifecycle.StateActive)
+	step("jinyang.asia", event.StateActive)
 }
 
 // TestRestartMidCycle kills a daemon (a child process) in the middle of a
@@ -262,7 +263,7 @@ func TestRestartMidCycle(t *testing.T) {
 	childWrote := 0
 	for childWrote == 0 && time.Now().Before(deadline) {
 		for _, ev := range w.events(t, store.EventQuery{Kinds: []string{"state_changed"}}) {
-			if ev.New == lifecycle.StateSeized || ev.New == lifecycle.StateSuspended {
+			if ev.New == event.StateSeized || ev.New == event.StateSuspended {
 				childWrote++
 			}
 		}
@@ -277,7 +278,7 @@ func TestRestartMidCycle(t *testing.T) {
 
 	w.cycle(t)
 	w.cycle(t)
-	for name, want := range map[string]string{"thefoxcloud.com": lifecycle.StateSeized, "cloudfoxhub.com": lifecycle.StateSuspended} {
+	for name, want := range map[string]string{"thefoxcloud.com": event.StateSeized, "cloudfoxhub.com": event.StateSuspended} {
 		d := w.state(t, name)
 		if d.State != want {
 			t.Errorf("%s: %s after restart, want %s", name, d.State, want)
@@ -345,7 +346,7 @@ func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 	defer ps.Close()
 	list, _ := ps.List()
 	every := map[string]string{}
-	for _, k := range monitor.AllKinds {
+	for _, k := range event.Probes {
 		every[k] = "@every 1s"
 	}
 	m := monitor.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
@@ -364,14 +365,14 @@ func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	waitFor("the baseline", func() bool { return w.state(t, "jinyang.asia").State == lifecycle.StateActive })
+	waitFor("the baseline", func() bool { return w.state(t, "jinyang.asia").State == event.StateActive })
 	// A domain added while the daemon runs is checked without a restart.
 	w.net.AddSite(simnet.Site{Domain: "foxysunstudio.com"})
 	w.st.AddDomains(context.Background(), []store.NewDomain{{Name: "foxysunstudio.com"}})
 	waitFor("the new domain's first check", func() bool { return !w.state(t, "foxysunstudio.com").LastChecked.IsZero() })
 	// A takedown is noticed on the next tick.
 	w.net.Seize("thefoxcloud.com")
-	waitFor("the seizure", func() bool { return w.state(t, "thefoxcloud.com").State == lifecycle.StateSeized })
+	waitFor("the seizure", func() bool { return w.state(t, "thefoxcloud.com").State == event.StateSeized })
 
 	cancel()
 	select {
@@ -393,7 +394,7 @@ func TestExpiringSoonOncePerDate(t *testing.T) {
 	w.net.Registry.Update("thefoxcloud.com", func(r *simnet.Registration) { r.Expires = soon })
 	w.cycle(t)
 	w.cycle(t)
-	for name, sev := range map[string]string{"jinyang.asia": store.SevNotice, "thefoxcloud.com": store.SevWarning} {
+	for name, sev := range map[string]string{"jinyang.asia": event.SevNotice, "thefoxcloud.com": event.SevWarning} {
 		evs := w.events(t, store.EventQuery{Domain: name, Kinds: []string{"expiring_soon"}})
 		if len(evs) != 1 || evs[0].New != soon.Format(time.DateOnly) || evs[0].Severity != sev {
 			t.Errorf("%s: expiring_soon events %+v; want one for %s, %s", name, evs, soon.Format(time.DateOnly), sev)
@@ -438,7 +439,7 @@ func TestHTTPSTimeoutIsNoMoveToHTTP(t *testing.T) {
 	errs, _ := w.st.ProbeErrors(context.Background(), d.ID, 0)
 	found := false
 	for _, e := range errs {
-		found = found || (e.Probe == monitor.KindHTTP && strings.Contains(e.Error, "https timed out"))
+		found = found || (e.Probe == event.ProbeHTTP && strings.Contains(e.Error, "https timed out"))
 	}
 	if !found {
 		t.Fatalf("the https timeout was not recorded as an http probe error: %+v", errs)
@@ -466,7 +467,7 @@ func TestOwnRateLimitDefersNotFails(t *testing.T) {
 		d := w.state(t, s)
 		sts, _ := st.ProbeStatuses(context.Background(), d.ID)
 		for _, p := range sts {
-			if p.Probe == monitor.KindRDAP && (p.LastOK.IsZero() || p.ConsecutiveFailures > 0) {
+			if p.Probe == event.ProbeRDAP && (p.LastOK.IsZero() || p.ConsecutiveFailures > 0) {
 				t.Errorf("%s rdap: %+v", s, p)
 			}
 		}
@@ -480,7 +481,7 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 	rdapRun := func() time.Time {
 		sts, _ := w.st.ProbeStatuses(context.Background(), d.ID)
 		for _, s := range sts {
-			if s.Probe == monitor.KindRDAP {
+			if s.Probe == event.ProbeRDAP {
 				return s.LastRun
 			}
 		}
@@ -489,7 +490,7 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 	before := rdapRun()
 	w.net.DNS.SetZone("jinyang.asia", "@ NS dns1.registrar-servers.com.", "@ NS dns2.registrar-servers.com.",
 		"@ A 127.0.0.1", "www A 127.0.0.1", "@ MX 10 mail", "mail A 127.0.0.1", `@ TXT "v=spf1 -all"`)
-	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{monitor.KindDNS}); err != nil {
+	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{event.ProbeDNS}); err != nil {
 		t.Fatal(err)
 	}
 	if !rdapRun().Equal(before) {
@@ -497,7 +498,7 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 	}
 	// Name servers moving does.
 	w.net.DNS.SetDelegation("jinyang.asia", []string{"ns1.other-host.net", "ns2.other-host.net"}, nil)
-	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{monitor.KindDelegation}); err != nil {
+	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{event.ProbeDelegation}); err != nil {
 		t.Fatal(err)
 	}
 	if rdapRun().Equal(before) {

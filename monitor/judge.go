@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/diff"
-	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
+	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 	"github.com/takedownhq/takedown/store"
 )
@@ -31,7 +32,7 @@ var _ Judge = LifecycleJudge{}
 func (j LifecycleJudge) Changes(name, probe string, prev, cur []byte, at time.Time) []store.Event {
 	changes, err := diff.Diff(prev, cur)
 	if err != nil {
-		return []store.Event{{Kind: "snapshot_changed", Probe: probe, Severity: store.SevInfo, At: at,
+		return []store.Event{{Kind: event.SnapshotChanged, Probe: probe, Severity: event.SevInfo, At: at,
 			New: "unreadable snapshot: " + err.Error()}}
 	}
 	if len(changes) == 0 {
@@ -47,21 +48,21 @@ func (j LifecycleJudge) Changes(name, probe string, prev, cur []byte, at time.Ti
 		return []store.Event{changeEvent(probe, c, cls, changes, at)}
 	}
 	switch probe {
-	case KindRDAP, KindWHOIS:
+	case event.ProbeRDAP, event.ProbeWHOIS:
 		if _, ok := byField["found"]; ok {
 			return one("found")
 		}
 		if _, ok := byField["updated"]; ok && len(changes) > 1 {
 			changes = without(changes, "updated")
 		}
-	case KindDNS, KindDelegation:
+	case event.ProbeDNS, event.ProbeDelegation:
 		if _, ok := byField["rcode"]; ok {
 			return one("rcode")
 		}
-		if _, ok := byField["ns"]; ok && probe == KindDelegation {
+		if _, ok := byField["ns"]; ok && probe == event.ProbeDelegation {
 			return one("ns")
 		}
-		if probe == KindDNS {
+		if probe == event.ProbeDNS {
 			var evs []store.Event
 			if c, ok := byField["ns"]; ok {
 				evs = append(evs, changeEvent(probe, c, diff.Classify(probe, c), []diff.Change{c}, at))
@@ -72,11 +73,11 @@ func (j LifecycleJudge) Changes(name, probe string, prev, cur []byte, at time.Ti
 			}
 			return evs
 		}
-	case KindCert:
+	case event.ProbeCert:
 		if _, ok := byField["sha256"]; ok {
 			return one("sha256")
 		}
-	case KindHTTP:
+	case event.ProbeHTTP:
 		lead := changes[0].Field
 		for _, f := range []string{"title", "status", "final_url", "text_hash"} {
 			if _, ok := byField[f]; ok {
@@ -109,7 +110,7 @@ func changeEvent(probe string, lead diff.Change, cls diff.Class, group []diff.Ch
 	for _, c := range group {
 		fields = append(fields, c.Field)
 		summaries = append(summaries, c.Summary())
-		if other := diff.Classify(probe, c); store.SeverityRank(other.Severity) > store.SeverityRank(sev) {
+		if other := diff.Classify(probe, c); event.Rank(other.Severity) > event.Rank(sev) {
 			sev = other.Severity
 		}
 	}
@@ -172,7 +173,7 @@ func addrs(list ...[]string) []netip.Addr {
 // Evidence builds the lifecycle evidence from a domain's latest snapshots.
 func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) lifecycle.Evidence {
 	ev := lifecycle.Evidence{Domain: name, Now: at}
-	if sn := latest[KindDelegation]; sn != nil {
+	if sn := latest[event.ProbeDelegation]; sn != nil {
 		var d dnsprobe.Delegation
 		if json.Unmarshal(sn.Data, &d) == nil {
 			ev.Delegation = &lifecycle.Delegation{Rcode: d.Rcode, NS: d.NS}
@@ -188,7 +189,7 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 			}
 		}
 	}
-	if sn := latest[KindDNS]; sn != nil {
+	if sn := latest[event.ProbeDNS]; sn != nil {
 		var d dnsprobe.Snapshot
 		if json.Unmarshal(sn.Data, &d) == nil {
 			if ev.DNS == nil {
@@ -198,13 +199,13 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 		}
 	}
 	// RDAP is the registries' protocol of record; WHOIS where RDAP is absent.
-	if sn := latest[KindRDAP]; sn != nil {
-		ev.Registry = registration(KindRDAP, sn.Data)
+	if sn := latest[event.ProbeRDAP]; sn != nil {
+		ev.Registry = registration(event.ProbeRDAP, sn.Data)
 	}
-	if sn := latest[KindWHOIS]; ev.Registry == nil && sn != nil {
-		ev.Registry = registration(KindWHOIS, sn.Data)
+	if sn := latest[event.ProbeWHOIS]; ev.Registry == nil && sn != nil {
+		ev.Registry = registration(event.ProbeWHOIS, sn.Data)
 	}
-	if sn := latest[KindHTTP]; sn != nil {
+	if sn := latest[event.ProbeHTTP]; sn != nil {
 		var h httpprobe.Snapshot
 		if json.Unmarshal(sn.Data, &h) == nil {
 			ev.HTTP = &lifecycle.Page{Title: h.Title, Text: h.Text, Assets: h.Assets}
@@ -226,7 +227,7 @@ func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]
 	}
 	for _, tr := range trs {
 		switch tr.To {
-		case lifecycle.StateSeized, lifecycle.StateSinkholed, lifecycle.StateSuspended:
+		case event.StateSeized, event.StateSinkholed, event.StateSuspended:
 			prev.TakenDown = true
 		}
 	}
@@ -260,7 +261,7 @@ func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]
 	v := j.Indicators.Judge(ev, prev)
 	out := Verdict{State: v.State, Reasons: v.Reasons, Severity: v.Severity, Suspect: v.Suspect}
 	if out.Severity == "" {
-		out.Severity = store.SevInfo
+		out.Severity = event.SevInfo
 	}
 	return out, nil
 }

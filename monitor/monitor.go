@@ -20,20 +20,11 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/store"
-)
-
-// Probe kinds, as stored in snapshots.probe.
-const (
-	KindDNS        = "dns"
-	KindDelegation = "delegation"
-	KindWHOIS      = "whois"
-	KindRDAP       = "rdap"
-	KindCert       = "cert"
-	KindHTTP       = "http"
 )
 
 // Prober observes one aspect of a domain. Probe returns a value that
@@ -239,7 +230,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 					if err := tx.SetProbeStatus(st); err != nil {
 						return err
 					}
-					if err := add(store.Event{Kind: "unreachable", Probe: o.kind, Severity: store.SevWarning,
+					if err := add(store.Event{Kind: event.Unreachable, Probe: o.kind, Severity: event.SevWarning,
 						New: fmt.Sprintf("%d consecutive failures: %s", st.ConsecutiveFailures, msg)}); err != nil {
 						return err
 					}
@@ -261,7 +252,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 				return err
 			}
 			if wasUnreachable {
-				if err := add(store.Event{Kind: "reachable", Probe: o.kind, Severity: store.SevInfo, New: "answering again"}); err != nil {
+				if err := add(store.Event{Kind: event.Reachable, Probe: o.kind, Severity: event.SevInfo, New: "answering again"}); err != nil {
 					return err
 				}
 			}
@@ -312,20 +303,16 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 			return err
 		}
 		if newSuspect && v.Suspect != "" {
-			if err := add(store.Event{Kind: "suspected_" + v.Suspect, Field: "state", Old: d.State, New: v.State,
+			if err := add(store.Event{Kind: event.Suspected(v.Suspect), Field: "state", Old: d.State, New: v.State,
 				Severity: v.Severity, Detail: reasonsJSON(v.Reasons)}); err != nil {
 				return err
 			}
 		}
-		id, err := tx.SetState(d.ID, at, v.State, v.Reasons, v.Severity)
+		ev, err := RecordVerdict(tx, d, at, v.State, v.Reasons, v.Severity)
 		if err != nil {
 			return err
 		}
-		if id != 0 {
-			ev, err := tx.Event(id)
-			if err != nil {
-				return err
-			}
+		if ev != nil {
 			res.Events = append(res.Events, *ev)
 		}
 		return nil
@@ -572,7 +559,7 @@ func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration)
 	// The DNS sweep is the cycle the metrics time: every domain, every
 	// interval.
 	var r *round
-	if kind == KindDNS {
+	if kind == event.ProbeDNS {
 		r = &round{start: now}
 	}
 	for _, d := range ds {
@@ -701,7 +688,7 @@ func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome)
 			continue
 		}
 		switch o.kind {
-		case KindDNS, KindDelegation:
+		case event.ProbeDNS, event.ProbeDelegation:
 			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
 			if err != nil || sn == nil || sn.Hash == store.Hash(o.data) {
 				continue
@@ -714,7 +701,7 @@ func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome)
 				a.Rcode != b.Rcode || !slices.Equal(a.NS, b.NS) {
 				moved = true
 			}
-		case KindHTTP:
+		case event.ProbeHTTP:
 			var now struct {
 				Scheme     string `json:"scheme"`
 				HTTPSError string `json:"https_error"`
@@ -759,7 +746,7 @@ func notApplicable(kind string, err error) bool {
 	if errors.Is(err, ErrNotApplicable) {
 		return true
 	}
-	if kind != KindCert && kind != KindHTTP {
+	if kind != event.ProbeCert && kind != event.ProbeHTTP {
 		return false
 	}
 	var de *net.DNSError
@@ -782,15 +769,15 @@ func (m *Monitor) expiring(tx store.Tx, d *store.Domain, latest map[string]*stor
 		return nil
 	}
 	date := reg.Expires.UTC().Format(time.DateOnly)
-	seen, err := tx.HasEvent(d.ID, "expiring_soon", date)
+	seen, err := tx.HasEvent(d.ID, event.ExpiringSoon, date)
 	if err != nil || seen {
 		return err
 	}
-	sev := store.SevNotice
+	sev := event.SevNotice
 	switch v.State {
 	case "seized", "sinkholed", "suspended":
-		sev = store.SevWarning
+		sev = event.SevWarning
 	}
-	return add(store.Event{Kind: "expiring_soon", Probe: reg.Source, Field: "expires", New: date, Severity: sev,
+	return add(store.Event{Kind: event.ExpiringSoon, Probe: reg.Source, Field: "expires", New: date, Severity: sev,
 		Detail: reasonsJSON([]string{fmt.Sprintf("registration expires in %d days while %s", int(left.Hours()/24)+1, v.State)})})
 }

@@ -7,20 +7,18 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
 
 // ErrNotApplicable is returned by a probe that has nothing to observe for
 // a domain (WHOIS where the registry speaks RDAP): no observation, no error.
 var ErrNotApplicable = errors.New("probe not applicable")
-
-// AllKinds are the probe kinds in the order `check` prints them.
-var AllKinds = []string{KindDNS, KindDelegation, KindWHOIS, KindRDAP, KindCert, KindHTTP}
 
 // Probers holds one prober of each kind built from the network
 // configuration; they share the per-server rate limits.
@@ -92,33 +90,33 @@ func (p *Probers) Close() error { return p.DNS.Close() }
 // List returns the probers of the given kinds (all when empty).
 func (p *Probers) List(kinds ...string) ([]Prober, error) {
 	if len(kinds) == 0 {
-		kinds = AllKinds
+		kinds = event.Probes
 	}
 	var out []Prober
 	for _, k := range kinds {
 		var pr Prober
 		switch k {
-		case KindDNS:
+		case event.ProbeDNS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.DNS.Probe(ctx, d) }}
-		case KindDelegation:
+		case event.ProbeDelegation:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.DNS.Delegation(ctx, d) }}
-		case KindRDAP:
+		case event.ProbeRDAP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
 				if !p.RDAP.Covers(ctx, d) {
 					return nil, ErrNotApplicable
 				}
 				return p.RDAP.Probe(ctx, d)
 			}}
-		case KindWHOIS:
+		case event.ProbeWHOIS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
 				if !p.WhoisEverywhere && p.RDAP.Covers(ctx, d) {
 					return nil, ErrNotApplicable
 				}
 				return p.WHOIS.Probe(ctx, d)
 			}}
-		case KindCert:
+		case event.ProbeCert:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Cert.Probe(ctx, d) }}
-		case KindHTTP:
+		case event.ProbeHTTP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.HTTP.Probe(ctx, d) }}
 		default:
 			return nil, fmt.Errorf("unknown probe %q: want dns, delegation, whois, rdap, cert or http", k)

@@ -23,27 +23,6 @@ const (
 	KindBrand = "brand" // monitored and hunted for look-alikes
 )
 
-// Event severities, from least to most urgent.
-const (
-	SevInfo     = "info"
-	SevNotice   = "notice"
-	SevWarning  = "warning"
-	SevCritical = "critical"
-)
-
-// SeverityRank orders severities; unknown ones rank as info.
-func SeverityRank(s string) int {
-	switch s {
-	case SevNotice:
-		return 1
-	case SevWarning:
-		return 2
-	case SevCritical:
-		return 3
-	}
-	return 0
-}
-
 // Look-alike triage statuses and registration answers.
 const (
 	StatusNew          = "new"
@@ -365,10 +344,14 @@ type Tx interface {
 	// SetSuspect stores the state the evidence points at without
 	// establishing it ("" for none); changed says whether it differed.
 	SetSuspect(domainID int64, suspect string) (changed bool, err error)
-	// SetState records a new verdict; it writes a transition and a
-	// state_changed event when the state differs from the stored one and
-	// only refreshes the reasons otherwise. It returns the event id, or 0.
-	SetState(domainID int64, at time.Time, state string, reasons []string, severity string) (int64, error)
+	// SetState stores a verdict's state and reasons. When the state
+	// differs from the stored one it moves state_since and returns the
+	// previous state and changed; first says the domain had no verdict
+	// before (the monitor writes the event and the transition: the rule of
+	// what a change means is not the store's).
+	SetState(domainID int64, at time.Time, state string, reasons []string) (prev string, first bool, err error)
+	// AddTransition records a change of verdict.
+	AddTransition(tr Transition) error
 
 	// UpsertLookalike inserts or updates (brand, name). It keeps first_seen
 	// and status; it returns the stored row and whether this call saw the

@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/store"
 )
@@ -327,7 +328,7 @@ func TestExports(t *testing.T) {
 	}
 	update(t, st, func(tx store.Tx) {
 		if _, err := tx.AddEvent(store.Event{Domain: "formula.example", Kind: "whois_changed", Field: "registrar",
-			Old: "@SUM(1+1)*cmd|' /C calc'!A0", New: "+1-1", Severity: store.SevInfo}); err != nil {
+			Old: "@SUM(1+1)*cmd|' /C calc'!A0", New: "+1-1", Severity: event.SevInfo}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -37,13 +38,13 @@ func seedBusyDomain(b *testing.B, st store.Store, name string, n int) {
 		for i := range n {
 			at := start.Add(time.Duration(i) * 15 * time.Minute)
 			if i%(n/len(states)) == 0 {
-				setState(b, tx, d, at, states[i/(n/len(states))%len(states)], store.SevWarning, "reason one", "reason two")
+				setState(b, tx, d, at, states[i/(n/len(states))%len(states)], event.SevWarning, "reason one", "reason two")
 				continue
 			}
 			k := kinds[i%len(kinds)]
 			if _, err := tx.AddEvent(store.Event{DomainID: d.ID, Domain: name, At: at, Kind: k.kind, Probe: k.probe,
 				Field: k.field, Old: fmt.Sprintf("192.0.2.%d, 198.51.100.%d", i%250, i%200),
-				New: fmt.Sprintf("192.0.2.%d, 198.51.100.%d", (i+1)%250, (i+1)%200), Severity: store.SevNotice}); err != nil {
+				New: fmt.Sprintf("192.0.2.%d, 198.51.100.%d", (i+1)%250, (i+1)%200), Severity: event.SevNotice}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -52,7 +53,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.storeFail(w, r, err)
 		return
 	}
-	urgent, err := s.st.Events(ctx, store.EventQuery{Limit: 8, MinSev: store.SevWarning, Since: s.opts.Now().Add(-7 * 24 * time.Hour)})
+	urgent, err := s.st.Events(ctx, store.EventQuery{Limit: 8, MinSev: event.SevWarning, Since: s.opts.Now().Add(-7 * 24 * time.Hour)})
 	if err != nil {
 		s.storeFail(w, r, err)
 		return
@@ -556,7 +557,7 @@ func eventQuery(q url.Values) (store.EventQuery, error) {
 		}
 	}
 	switch eq.MinSev {
-	case "", store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical:
+	case "", event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
 	default:
 		return eq, errors.New("severity " + strconv.Quote(clip(eq.MinSev, 20)) + ": want info, notice, warning or critical")
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -181,7 +182,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"sevClass": func(sev string) string {
 			switch sev {
-			case store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical:
+			case event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
 				return "sev-" + sev
 			}
 			return "sev-info"

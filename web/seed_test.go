@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -39,7 +41,7 @@ func openStore(t testing.TB) *sqlite.SQLite {
 	// Alerts for warnings and worse go to the SOC mailbox, as a configured
 	// channel would route them.
 	st.SetRouter(func(ev store.Event) []store.Delivery {
-		if store.SeverityRank(ev.Severity) < store.SeverityRank(store.SevWarning) {
+		if event.Rank(ev.Severity) < event.Rank(event.SevWarning) {
 			return nil
 		}
 		return []store.Delivery{{Channel: "soc-mail", Recipient: "soc@example.org"}}
@@ -52,11 +54,11 @@ func openStore(t testing.TB) *sqlite.SQLite {
 func probeEvent(probe, field string) (kind, sev string) {
 	switch {
 	case probe == "delegation" && field == "ns", probe == "dns" && field == "ns":
-		return "ns_changed", store.SevWarning
+		return "ns_changed", event.SevWarning
 	case probe == "cert":
-		return "cert_changed", store.SevNotice
+		return "cert_changed", event.SevNotice
 	}
-	return probe + "_changed", store.SevNotice
+	return probe + "_changed", event.SevNotice
 }
 
 func show(v any) string {
@@ -145,7 +147,7 @@ func txDomain(t testing.TB, tx store.Tx, name string) *store.Domain {
 
 func setState(t testing.TB, tx store.Tx, d *store.Domain, at time.Time, state, sev string, reasons ...string) {
 	t.Helper()
-	if _, err := tx.SetState(d.ID, at, state, reasons, sev); err != nil {
+	if _, err := monitor.RecordVerdict(tx, d, at, state, reasons, sev); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -207,7 +209,7 @@ func seedSeizure(t testing.TB, st store.Store) {
 		for _, p := range probes {
 			observe(t, tx, fox, p, tBefore, before[p])
 		}
-		setState(t, tx, fox, tBefore, "active", store.SevInfo, "resolves to 192.0.2.10", "serves a page: The Fox Cloud | Remote IT staffing")
+		setState(t, tx, fox, tBefore, "active", event.SevInfo, "resolves to 192.0.2.10", "serves a page: The Fox Cloud | Remote IT staffing")
 		for _, p := range probes { // same answers: only last_seen moves
 			observe(t, tx, fox, p, tRecheck, before[p])
 		}
@@ -221,25 +223,25 @@ func seedSeizure(t testing.TB, st store.Store) {
 		if _, err := tx.ObserveError(fox.ID, "cert", tSeized, "dial tcp 192.0.2.200:443: connect: connection refused"); err != nil {
 			t.Fatal(err)
 		}
-		setState(t, tx, fox, tSeized, "seized", store.SevCritical, seizureReasons...)
+		setState(t, tx, fox, tSeized, "seized", event.SevCritical, seizureReasons...)
 	})
 	update(t, st, func(tx store.Tx) {
 		hub := txDomain(t, tx, "cloudfoxhub.com")
 		observe(t, tx, hub, "delegation", tBefore, map[string]any{"rcode": "NOERROR", "ns": []string{"dns1.registrar-servers.com", "dns2.registrar-servers.com"}})
-		setState(t, tx, hub, tBefore, "active", store.SevInfo, "resolves")
+		setState(t, tx, hub, tBefore, "active", event.SevInfo, "resolves")
 		observe(t, tx, hub, "delegation", tSeized.Add(time.Hour), map[string]any{"rcode": "NOERROR", "ns": fbiNS})
-		setState(t, tx, hub, tSeized.Add(time.Hour), "seized", store.SevCritical, seizureReasons[0])
+		setState(t, tx, hub, tSeized.Add(time.Hour), "seized", event.SevCritical, seizureReasons[0])
 
 		jin := txDomain(t, tx, "jinyang.asia")
 		observe(t, tx, jin, "dns", tBefore, map[string]any{"rcode": "NOERROR", "a": []string{"198.51.100.7"}})
-		setState(t, tx, jin, tBefore, "active", store.SevInfo, "resolves to 198.51.100.7")
+		setState(t, tx, jin, tBefore, "active", event.SevInfo, "resolves to 198.51.100.7")
 		for i := range 3 {
 			if _, err := tx.ObserveError(jin.ID, "whois", tSeized.Add(time.Duration(i)*time.Hour), "whois.nic.asia:43: i/o timeout"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		ex := txDomain(t, tx, "example.org")
-		setState(t, tx, ex, tBefore, "active", store.SevInfo, "resolves")
+		setState(t, tx, ex, tBefore, "active", event.SevInfo, "resolves")
 
 		for _, l := range []store.Lookalike{
 			{Brand: "thefoxcloud.com", Name: "thefoxcloud.net", Fuzzer: "tld-swap", Source: "permutation", Score: 0.92,
@@ -258,7 +260,7 @@ func seedSeizure(t testing.TB, st store.Store) {
 			}
 			if newly {
 				if _, err := tx.AddEvent(store.Event{Domain: stored.Name, At: l.FirstSeen, Kind: "lookalike_registered",
-					Severity: store.SevWarning, Detail: fmt.Appendf(nil, `{"brand":%q,"fuzzer":%q}`, l.Brand, l.Fuzzer)}); err != nil {
+					Severity: event.SevWarning, Detail: fmt.Appendf(nil, `{"brand":%q,"fuzzer":%q}`, l.Brand, l.Fuzzer)}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -310,13 +312,13 @@ func seedHostile(t testing.TB, st store.Store) {
 		observe(t, tx, d, "whois", at, map[string]any{"found": true, "registrar": xssImg, "registrant_org": xssIframe})
 		observe(t, tx, d, "cert", at, map[string]any{"subject": xssSVG, "sans": []string{hostile, xssIframe}, "issuer": xssScript})
 		observe(t, tx, d, "http", at, map[string]any{"status": 200, "title": "Welcome", "final_url": "javascript:alert(1)", "text": xssStyle})
-		setState(t, tx, d, at, "active", store.SevInfo, "resolves")
+		setState(t, tx, d, at, "active", event.SevInfo, "resolves")
 		// The page changes to the payload: an http_changed event carries it
 		// as old/new, and the diff shows it on both sides.
 		observe(t, tx, d, "http", tSeized, map[string]any{"status": 200, "title": xssTitle, "final_url": "javascript:alert(1)", "text": xssStyle + xssScript})
-		setState(t, tx, d, tSeized, "parked", store.SevWarning, `page title "`+xssTitle+`" matches signature parking`)
+		setState(t, tx, d, tSeized, "parked", event.SevWarning, `page title "`+xssTitle+`" matches signature parking`)
 		if _, err := tx.AddEvent(store.Event{DomainID: d.ID, Domain: hostile, At: tSeized, Kind: "whois_changed", Probe: "whois",
-			Field: "registrar", Old: xssImg, New: xssScript, Severity: store.SevWarning,
+			Field: "registrar", Old: xssImg, New: xssScript, Severity: event.SevWarning,
 			Detail: []byte(`{"` + `<img src=x onerror=alert(1)>` + `":"` + `<svg onload=alert(2)>` + `"}`)}); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
@@ -118,8 +119,8 @@ func (w *storyWorld) hunt(t *testing.T) lookalike.HuntResult {
 func (w *storyWorld) play(t *testing.T) {
 	t.Helper()
 	w.cycle(t)
-	w.wantState(t, storySeized, lifecycle.StateActive)
-	w.wantState(t, storyDropped, lifecycle.StateActive)
+	w.wantState(t, storySeized, event.StateActive)
+	w.wantState(t, storyDropped, event.StateActive)
 	if res := w.hunt(t); len(res.New) != 0 {
 		t.Fatalf("look-alikes before any was registered: %v", res.New)
 	}
@@ -128,18 +129,18 @@ func (w *storyWorld) play(t *testing.T) {
 		act        func() error
 		name, want string
 	}{
-		{func() error { return w.net.Seize(storySeized) }, storySeized, lifecycle.StateSeized},
-		{func() error { return w.net.Expire(storyDropped) }, storyDropped, lifecycle.StateExpired},
-		{func() error { return w.net.Redeem(storyDropped) }, storyDropped, lifecycle.StateRedemption},
-		{func() error { return w.net.PendingDelete(storyDropped) }, storyDropped, lifecycle.StatePendingDelete},
-		{func() error { w.net.Drop(storyDropped); return nil }, storyDropped, lifecycle.StateDeleted},
+		{func() error { return w.net.Seize(storySeized) }, storySeized, event.StateSeized},
+		{func() error { return w.net.Expire(storyDropped) }, storyDropped, event.StateExpired},
+		{func() error { return w.net.Redeem(storyDropped) }, storyDropped, event.StateRedemption},
+		{func() error { return w.net.PendingDelete(storyDropped) }, storyDropped, event.StatePendingDelete},
+		{func() error { w.net.Drop(storyDropped); return nil }, storyDropped, event.StateDeleted},
 		{func() error {
 			page := simnet.SitePage("MyCloudFox — cloud hosting", "Fast cloud servers.")
 			return w.net.Reregister(simnet.Site{Domain: storyDropped, Registrar: "Dynadot Inc", RegistrarIANAID: 472,
 				RegistrantOrg: "Shenyang Yuanhai Trading", RegistrantCountry: "CN",
 				NS: []string{"ns1.dyna-ns.net", "ns2.dyna-ns.net"}, Page: &page})
-		}, storyDropped, lifecycle.StateReregistered},
-		{func() error { return w.net.NewCertificate(storySeized, "Unknown Hosting LLC") }, storySeized, lifecycle.StateSeized},
+		}, storyDropped, event.StateReregistered},
+		{func() error { return w.net.NewCertificate(storySeized, "Unknown Hosting LLC") }, storySeized, event.StateSeized},
 	}
 	for _, s := range steps {
 		if err := s.act(); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 )
@@ -63,8 +64,8 @@ or was not run is null and its error is under errors.`,
 				names = append(names, n.ASCII)
 			}
 			for _, p := range probes {
-				if !contains(monitor.AllKinds, p) {
-					return usagef("--probes: unknown probe %q (want %s)", p, strings.Join(monitor.AllKinds, ","))
+				if !contains(event.Probes, p) {
+					return usagef("--probes: unknown probe %q (want %s)", p, strings.Join(event.Probes, ","))
 				}
 			}
 			ind, err := loadIndicators(a, indicators)
@@ -166,12 +167,12 @@ func checkOne(ctx context.Context, a *app, ind *lifecycle.Indicators, probes []m
 			*dst = sn.Data
 		}
 	}
-	set(&r.DNS, monitor.KindDNS)
-	set(&r.Delegation, monitor.KindDelegation)
-	set(&r.WHOIS, monitor.KindWHOIS)
-	set(&r.RDAP, monitor.KindRDAP)
-	set(&r.Cert, monitor.KindCert)
-	set(&r.HTTP, monitor.KindHTTP)
+	set(&r.DNS, event.ProbeDNS)
+	set(&r.Delegation, event.ProbeDelegation)
+	set(&r.WHOIS, event.ProbeWHOIS)
+	set(&r.RDAP, event.ProbeRDAP)
+	set(&r.Cert, event.ProbeCert)
+	set(&r.HTTP, event.ProbeHTTP)
 	v := ind.Judge(monitor.Evidence(name, latest, failed, time.Now()), lifecycle.Previous{})
 	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons}
 	if r.Verdict.Reasons == nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )
@@ -183,8 +183,8 @@ func newWatchList(a *app) *cobra.Command {
 				enabled := true
 				q.Enabled = &enabled
 			}
-			if q.State != "" && !contains(lifecycle.States, q.State) {
-				return usagef("--state %q: want one of %s", q.State, strings.Join(lifecycle.States, ", "))
+			if q.State != "" && !contains(event.States, q.State) {
+				return usagef("--state %q: want one of %s", q.State, strings.Join(event.States, ", "))
 			}
 			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand {
 				return usagef("--kind %q: want watch or brand", q.Kind)

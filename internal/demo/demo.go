@@ -18,6 +18,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/notify"
@@ -132,7 +133,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	cfg.Monitor.HuntSeized = &off
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
-		Events: []string{"state_changed", "lookalike_registered", "reregistered", "cert_changed"}, MinSeverity: store.SevInfo}}
+		Events: []string{event.StateChanged, event.LookalikeRegistered, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
 
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
@@ -178,25 +179,25 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		want  string
 	}{
 		{"baseline: the daemon takes its first snapshots", func() error { return nil },
-			w.allState(Seized, Suspended, Dropped, Brand), Seized, lifecycle.StateActive},
+			w.allState(Seized, Suspended, Dropped, Brand), Seized, event.StateActive},
 		{"the FBI seizes " + Seized + ": delegation to ns1/ns2.fbi.seized.gov, server locks, a banner",
-			func() error { return net.Seize(Seized) }, w.state(Seized, lifecycle.StateSeized), Seized, lifecycle.StateSeized},
+			func() error { return net.Seize(Seized) }, w.state(Seized, event.StateSeized), Seized, event.StateSeized},
 		{"the registry suspends " + Suspended + " (serverHold)",
-			func() error { return net.Suspend(Suspended) }, w.state(Suspended, lifecycle.StateSuspended), Suspended, lifecycle.StateSuspended},
+			func() error { return net.Suspend(Suspended) }, w.state(Suspended, event.StateSuspended), Suspended, event.StateSuspended},
 		{Dropped + " expires and its registrar puts it on hold",
-			func() error { return net.Expire(Dropped) }, w.state(Dropped, lifecycle.StateExpired), Dropped, lifecycle.StateExpired},
+			func() error { return net.Expire(Dropped) }, w.state(Dropped, event.StateExpired), Dropped, event.StateExpired},
 		{Dropped + " enters redemption",
-			func() error { return net.Redeem(Dropped) }, w.state(Dropped, lifecycle.StateRedemption), Dropped, lifecycle.StateRedemption},
+			func() error { return net.Redeem(Dropped) }, w.state(Dropped, event.StateRedemption), Dropped, event.StateRedemption},
 		{Dropped + " is pending delete",
-			func() error { return net.PendingDelete(Dropped) }, w.state(Dropped, lifecycle.StatePendingDelete), Dropped, lifecycle.StatePendingDelete},
+			func() error { return net.PendingDelete(Dropped) }, w.state(Dropped, event.StatePendingDelete), Dropped, event.StatePendingDelete},
 		{Dropped + " drops: the registry deletes it",
-			func() error { net.Drop(Dropped); return nil }, w.state(Dropped, lifecycle.StateDeleted), Dropped, lifecycle.StateDeleted},
+			func() error { net.Drop(Dropped); return nil }, w.state(Dropped, event.StateDeleted), Dropped, event.StateDeleted},
 		{"someone else registers " + Dropped + " again",
 			func() error {
 				page := simnet.SitePage("MyCloudFox — cloud hosting", "Fast cloud servers.")
 				return net.Reregister(simnet.Site{Domain: Dropped, Registrar: "Dynadot Inc", RegistrarIANAID: 472,
 					RegistrantOrg: "Shenyang Yuanhai Trading", RegistrantCountry: "CN", NS: []string{"ns1.dyna-ns.net", "ns2.dyna-ns.net"}, Page: &page})
-			}, w.state(Dropped, lifecycle.StateReregistered), Dropped, lifecycle.StateReregistered},
+			}, w.state(Dropped, event.StateReregistered), Dropped, event.StateReregistered},
 		{"the seized " + Seized + " starts serving a new certificate",
 			func() error { return net.NewCertificate(Seized, "Unknown Hosting LLC") },
 			w.event(Seized, "cert_changed"), Seized, "cert_changed"},
@@ -205,7 +206,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 				bad := simnet.SitePage("Acme Bank - Sign in", "Verify your account.")
 				return net.AddSite(simnet.Site{Domain: LookAlike, Registrar: "NiceNIC International Group Co., Limited",
 					RegistrarIANAID: 3765, Created: time.Now().UTC(), Page: &bad})
-			}, w.lookalike(Brand, LookAlike), LookAlike, "lookalike_registered"},
+			}, w.lookalike(Brand, LookAlike), LookAlike, event.LookalikeRegistered},
 	}
 	var storyErr error
 	for i, s := range story {
@@ -309,7 +310,7 @@ func (w *waiter) allState(names ...string) func(context.Context) (bool, error) {
 			if err != nil {
 				return false, err
 			}
-			if d.State != lifecycle.StateActive {
+			if d.State != event.StateActive {
 				return false, nil
 			}
 		}
@@ -359,7 +360,7 @@ func (p *printer) step(i int, title string) {
 
 // boring events are not printed: the baseline's first snapshots are not news.
 func boring(ev store.Event) bool {
-	return monitor.FirstVerdict(ev) && ev.New == lifecycle.StateActive
+	return monitor.FirstVerdict(ev) && ev.New == event.StateActive
 }
 
 func (p *printer) event(ev store.Event) {

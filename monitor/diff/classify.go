@@ -2,39 +2,8 @@ package diff
 
 import (
 	"strings"
-)
 
-// Event kinds of field changes.
-const (
-	KindNSChanged           = "ns_changed"
-	KindDNSChanged          = "dns_changed"
-	KindStatusChanged       = "status_changed"
-	KindRegistrarChanged    = "registrar_changed"
-	KindRegistrantChanged   = "registrant_changed"
-	KindReregistered        = "reregistered" // a hint; the lifecycle verdict decides
-	KindExpiryChanged       = "expiry_changed"
-	KindRegistrationChanged = "registration_changed"
-	KindCertChanged         = "cert_changed"
-	KindHTTPChanged         = "http_changed"
-	KindFieldChanged        = "field_changed"
-)
-
-// Severities, the same words as the store's.
-const (
-	SevInfo     = "info"
-	SevNotice   = "notice"
-	SevWarning  = "warning"
-	SevCritical = "critical"
-)
-
-// Probe names the rules use.
-const (
-	ProbeDelegation = "delegation"
-	ProbeDNS        = "dns"
-	ProbeRDAP       = "rdap"
-	ProbeWhois      = "whois"
-	ProbeCert       = "cert"
-	ProbeHTTP       = "http"
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 // Rule maps changes of one field of some probes to an event kind.
@@ -55,34 +24,34 @@ type Class struct {
 	Severity string `json:"severity"`
 }
 
-var registry = []string{ProbeRDAP, ProbeWhois}
+var registry = []string{event.ProbeRDAP, event.ProbeWHOIS}
 
 // Rules are consulted in order; the first match wins. The field names cover
 // the spellings the probes are likely to use (snake case of RDAP and WHOIS
 // terms). A caller with other field names may prepend rules once, before
 // any Classify call (Rules is not guarded for concurrent writes).
 var Rules = []Rule{
-	{Probes: []string{ProbeDelegation}, Kind: KindNSChanged, Severity: SevWarning},
+	{Probes: []string{event.ProbeDelegation}, Kind: event.NSChanged, Severity: event.SevWarning},
 
-	{Probes: []string{ProbeDNS}, Fields: []string{"ns"}, Kind: KindNSChanged, Severity: SevNotice},
-	{Probes: []string{ProbeDNS}, Fields: []string{"rcode"}, Kind: KindDNSChanged, Severity: SevNotice},
-	{Probes: []string{ProbeDNS}, Kind: KindDNSChanged, Severity: SevInfo},
+	{Probes: []string{event.ProbeDNS}, Fields: []string{"ns"}, Kind: event.NSChanged, Severity: event.SevNotice},
+	{Probes: []string{event.ProbeDNS}, Fields: []string{"rcode"}, Kind: event.DNSChanged, Severity: event.SevNotice},
+	{Probes: []string{event.ProbeDNS}, Kind: event.DNSChanged, Severity: event.SevInfo},
 
-	{Probes: registry, Fields: []string{"statuses", "status"}, Kind: KindStatusChanged, Severity: SevNotice},
-	{Probes: registry, Fields: []string{"registry_domain_id", "handle", "roid"}, Kind: KindReregistered, Severity: SevCritical},
-	{Probes: registry, Fields: []string{"created", "creation_date", "registration_date"}, Kind: KindReregistered, Severity: SevCritical},
-	{Probes: registry, Fields: []string{"registrar", "registrar_iana_id", "registrar_id"}, Kind: KindRegistrarChanged, Severity: SevWarning},
-	{Probes: registry, Fields: []string{"registrant", "registrant_org", "registrant_name"}, Kind: KindRegistrantChanged, Severity: SevWarning},
-	{Probes: registry, Fields: []string{"expires", "expiry", "expiration", "expiration_date", "expiry_date"}, Kind: KindExpiryChanged, Severity: SevInfo},
-	{Probes: registry, Fields: []string{"nameservers", "name_servers", "ns"}, Kind: KindNSChanged, Severity: SevNotice},
-	{Probes: registry, Fields: []string{"found"}, Kind: KindRegistrationChanged, Severity: SevWarning},
-	{Probes: registry, Kind: KindRegistrationChanged, Severity: SevInfo},
+	{Probes: registry, Fields: []string{"statuses", "status"}, Kind: event.StatusChanged, Severity: event.SevNotice},
+	{Probes: registry, Fields: []string{"registry_domain_id", "handle", "roid"}, Kind: event.Reregistered, Severity: event.SevCritical},
+	{Probes: registry, Fields: []string{"created", "creation_date", "registration_date"}, Kind: event.Reregistered, Severity: event.SevCritical},
+	{Probes: registry, Fields: []string{"registrar", "registrar_iana_id", "registrar_id"}, Kind: event.RegistrarChanged, Severity: event.SevWarning},
+	{Probes: registry, Fields: []string{"registrant", "registrant_org", "registrant_name"}, Kind: event.RegistrantChanged, Severity: event.SevWarning},
+	{Probes: registry, Fields: []string{"expires", "expiry", "expiration", "expiration_date", "expiry_date"}, Kind: event.ExpiryChanged, Severity: event.SevInfo},
+	{Probes: registry, Fields: []string{"nameservers", "name_servers", "ns"}, Kind: event.NSChanged, Severity: event.SevNotice},
+	{Probes: registry, Fields: []string{"found"}, Kind: event.RegistrationChanged, Severity: event.SevWarning},
+	{Probes: registry, Kind: event.RegistrationChanged, Severity: event.SevInfo},
 
-	{Probes: []string{ProbeCert}, Fields: []string{"sha256", "fingerprint"}, Kind: KindCertChanged, Severity: SevNotice},
-	{Probes: []string{ProbeCert}, Kind: KindCertChanged, Severity: SevInfo},
+	{Probes: []string{event.ProbeCert}, Fields: []string{"sha256", "fingerprint"}, Kind: event.CertChanged, Severity: event.SevNotice},
+	{Probes: []string{event.ProbeCert}, Kind: event.CertChanged, Severity: event.SevInfo},
 
-	{Probes: []string{ProbeHTTP}, Fields: []string{"title", "text_hash", "status"}, Kind: KindHTTPChanged, Severity: SevNotice},
-	{Probes: []string{ProbeHTTP}, Kind: KindHTTPChanged, Severity: SevInfo},
+	{Probes: []string{event.ProbeHTTP}, Fields: []string{"title", "text_hash", "status"}, Kind: event.HTTPChanged, Severity: event.SevNotice},
+	{Probes: []string{event.ProbeHTTP}, Kind: event.HTTPChanged, Severity: event.SevInfo},
 }
 
 // Classify returns the event kind and severity of a change seen by a probe.
@@ -97,7 +66,7 @@ var Rules = []Rule{
 //
 // Changes no rule covers are field_changed, info.
 func Classify(probe string, c Change) Class {
-	cl := Class{Kind: KindFieldChanged, Severity: SevInfo}
+	cl := Class{Kind: event.FieldChanged, Severity: event.SevInfo}
 	for _, r := range Rules {
 		if r.matches(probe, c.Field) {
 			cl = Class{Kind: r.Kind, Severity: r.Severity}
@@ -106,17 +75,17 @@ func Classify(probe string, c Change) Class {
 	}
 	appeared := c.Old == "" || c.New == ""
 	switch cl.Kind {
-	case KindStatusChanged:
+	case event.StatusChanged:
 		if lifecycleStatus(c) {
-			cl.Severity = SevWarning
+			cl.Severity = event.SevWarning
 		}
-	case KindReregistered:
+	case event.Reregistered:
 		if appeared {
-			cl = Class{Kind: KindRegistrationChanged, Severity: SevNotice}
+			cl = Class{Kind: event.RegistrationChanged, Severity: event.SevNotice}
 		}
-	case KindRegistrarChanged, KindRegistrantChanged:
+	case event.RegistrarChanged, event.RegistrantChanged:
 		if appeared {
-			cl.Severity = SevNotice
+			cl.Severity = event.SevNotice
 		}
 	}
 	return cl

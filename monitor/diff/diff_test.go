@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 func TestDiff(t *testing.T) {
@@ -217,7 +219,7 @@ func FuzzDiff(f *testing.F) {
 			if len(c.Old) > MaxValue || len(c.New) > MaxValue || !utf8Valid(c.Old) || !utf8Valid(c.New) {
 				t.Fatalf("unbounded or invalid value in %+v", c)
 			}
-			Classify(ProbeRDAP, c)
+			Classify(event.ProbeRDAP, c)
 		}
 		if self, _ := Diff([]byte(b), []byte(b)); len(self) != 0 {
 			t.Fatalf("a snapshot differs from itself: %+v", self)

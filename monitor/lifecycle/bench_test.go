@@ -3,6 +3,8 @@ package lifecycle
 import (
 	"strings"
 	"testing"
+
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 // benchEvidence is a typical active domain: a delegation, addresses, an
@@ -16,7 +18,7 @@ func benchEvidence(sizeKB int) (Evidence, Previous) {
 		Registry:   reg("client transfer prohibited", "client delete prohibited"),
 		HTTP:       &Page{Title: "Fox Cloud — IT services", Text: text[:sizeKB*1024], Assets: []string{"/logo.png", "/app.js"}},
 	}
-	return ev, Previous{State: StateActive, Registry: reg("client transfer prohibited", "client delete prohibited")}
+	return ev, Previous{State: event.StateActive, Registry: reg("client transfer prohibited", "client delete prohibited")}
 }
 
 // BenchmarkJudge measures one verdict with the embedded indicators; the

@@ -9,45 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// Verdict states.
-const (
-	StateActive        = "active"
-	StateParked        = "parked"
-	StateSuspended     = "suspended"
-	StateSeized        = "seized"
-	StateSinkholed     = "sinkholed"
-	StateExpired       = "expired" // in the registrar's grace after expiry
-	StateRedemption    = "redemption"
-	StatePendingDelete = "pending_delete"
-	StateDeleted       = "deleted" // available for registration
-	StateReregistered  = "reregistered"
-	StateUnknown       = "unknown"
-)
-
-// States lists every verdict state, for flag validation and UI menus.
-var States = []string{
-	StateActive, StateParked, StateSuspended, StateSeized, StateSinkholed, StateExpired,
-	StateRedemption, StatePendingDelete, StateDeleted, StateReregistered, StateUnknown,
-}
-
-// Severities; the same words as the store's event severities.
-const (
-	SevInfo     = "info"
-	SevNotice   = "notice"
-	SevWarning  = "warning"
-	SevCritical = "critical"
-)
-
-// Probe names as used in Evidence.Failed and in reasons.
-const (
-	ProbeDelegation = "delegation"
-	ProbeDNS        = "dns"
-	ProbeRDAP       = "rdap"
-	ProbeWhois      = "whois"
-	ProbeHTTP       = "http"
-	ProbeCert       = "cert"
-)
-
 // DNS response codes Judge reads. Any other code (SERVFAIL, REFUSED, "") is
 // no answer at all, never "records removed".
 const (
@@ -74,7 +35,7 @@ type Evidence struct {
 	Registry *Registration
 	// HTTP is the page served on the domain.
 	HTTP *Page
-	// Failed lists the probes whose latest run failed (ProbeDNS, ...): their
+	// Failed lists the probes whose latest run failed (event.ProbeDNS, ...): their
 	// sections may be nil or stale. Used in reasons; never read as removal.
 	Failed []string
 	// NSDomainStates maps the takedown infrastructure's own domains
@@ -101,7 +62,7 @@ type DNS struct {
 
 // Registration is what the registry (or registrar) says about the name.
 type Registration struct {
-	Source           string // ProbeRDAP or ProbeWhois; "" reads as "registry"
+	Source           string // event.ProbeRDAP or event.ProbeWHOIS; "" reads as "registry"
 	Found            bool   // false: the registry answered "no such domain" (RDAP 404, WHOIS "No match")
 	RegistryDomainID string // the ROID: WHOIS "Registry Domain ID", RDAP handle
 	Registrar        string
@@ -127,7 +88,7 @@ type Page struct {
 
 // Previous is what Judge knew before this round.
 type Previous struct {
-	// State is the stored verdict; "" or StateUnknown when none.
+	// State is the stored verdict; "" or event.StateUnknown when none.
 	State string
 	// Reasons are the stored verdict's reasons, repeated when the state is
 	// kept for lack of evidence.

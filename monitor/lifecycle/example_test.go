@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 )
 
@@ -23,7 +24,7 @@ func ExampleIndicators_Judge() {
 		Delegation: &lifecycle.Delegation{Rcode: "NOERROR", NS: []string{"ns1.fbi.seized.gov.", "ns2.fbi.seized.gov."}},
 		Registry:   &now,
 		HTTP:       &lifecycle.Page{Title: "This domain has been seized"},
-	}, lifecycle.Previous{State: lifecycle.StateActive, Registry: before})
+	}, lifecycle.Previous{State: event.StateActive, Registry: before})
 
 	fmt.Println(v.State, v.Severity)
 	for _, r := range v.Reasons {

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 //go:embed indicators.yaml
@@ -101,8 +102,8 @@ var validKinds = map[string]bool{
 }
 
 var validSigStates = map[string]bool{
-	StateSeized: true, StateSinkholed: true, StateSuspended: true, StateExpired: true,
-	StateRedemption: true, StatePendingDelete: true, StateParked: true,
+	event.StateSeized: true, event.StateSinkholed: true, event.StateSuspended: true, event.StateExpired: true,
+	event.StateRedemption: true, event.StatePendingDelete: true, event.StateParked: true,
 	SigNewRegistration: true, SigLocked: true, SigBlockedByResolver: true,
 }
 
@@ -676,7 +677,7 @@ func (ind *Indicators) WatchDomains() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range ind.Signatures {
-		if s.Kind != KindNSSuffix || (s.State != StateSeized && s.State != StateSinkholed) {
+		if s.Kind != KindNSSuffix || (s.State != event.StateSeized && s.State != event.StateSinkholed) {
 			continue
 		}
 		for _, d := range s.infra {

@@ -35,10 +35,10 @@ func toLowerASCII(s string) string {
 // The prefilter may only skip texts the regex would not match.
 func TestPrefilterAgreesWithRegex(t *testing.T) {
 	texts := []string{
-		"This domain has been seized by the FBI -- Federal Bureau of Investigation pursuant to a seizure warrant issued by a United States District Court",
+		"This domain has been seized by the FBI -- Federal Bureau of Investigation pursuant to a seizure warrant issued by a United event.States District Court",
 		"THIS DOMAIN NAME HAS BEEN SEIZED BY ICE - HOMELAND SECURITY INVESTIGATIONS",
 		"This domain has been ſeized by U.S. Homeland Security Investigations (HSI), in accordance with a seizure warrant issued pursuant to 21 U.S.C.",
-		"This domain was seized by the United States Postal Inspection Service under a court order",
+		"This domain was seized by the United event.States Postal Inspection Service under a court order",
 		"Malware DNS Sinkhole Server", "MALWARE DNS SIN\u212aHOLE SERVER",
 		"Your domain has expired. Renew now.", "DOMAIN REGISTRATION EXPIRED",
 		"nothing to see here", "",

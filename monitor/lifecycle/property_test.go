@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 // Missing evidence never moves a state down, and judging the same evidence
@@ -36,17 +38,17 @@ func TestMissingEvidenceNeverLowersTheState(t *testing.T) {
 			var lost []string
 			if mask&1 != 0 {
 				ev2.Delegation, ev2.DNS = nil, nil
-				ev2.Failed = append(ev2.Failed, ProbeDelegation, ProbeDNS)
+				ev2.Failed = append(ev2.Failed, event.ProbeDelegation, event.ProbeDNS)
 				lost = append(lost, "dns")
 			}
 			if mask&2 != 0 {
 				ev2.Registry = nil
-				ev2.Failed = append(ev2.Failed, ProbeRDAP)
+				ev2.Failed = append(ev2.Failed, event.ProbeRDAP)
 				lost = append(lost, "rdap")
 			}
 			if mask&4 != 0 {
 				ev2.HTTP = nil
-				ev2.Failed = append(ev2.Failed, ProbeHTTP)
+				ev2.Failed = append(ev2.Failed, event.ProbeHTTP)
 				lost = append(lost, "http")
 			}
 			v2 := ind.Judge(ev2, prev)
@@ -62,7 +64,7 @@ func TestMissingEvidenceNeverLowersTheState(t *testing.T) {
 func checkVerdict(t *testing.T, v Verdict) {
 	t.Helper()
 	valid := false
-	for _, s := range States {
+	for _, s := range event.States {
 		if v.State == s {
 			valid = true
 		}
@@ -71,7 +73,7 @@ func checkVerdict(t *testing.T, v Verdict) {
 		t.Fatalf("state %q is not a verdict state", v.State)
 	}
 	switch v.Severity {
-	case SevInfo, SevNotice, SevWarning, SevCritical:
+	case event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
 	default:
 		t.Fatalf("severity %q", v.Severity)
 	}
@@ -112,7 +114,7 @@ func FuzzJudge(f *testing.F) {
 			NSDomainStates: map[string]string{"seized.gov": status},
 		}
 		prev := Previous{
-			State:    States[int(prevState)%len(States)],
+			State:    event.States[int(prevState)%len(event.States)],
 			Reasons:  []string{"earlier"},
 			Registry: &Registration{Found: true, RegistryDomainID: registrant, Registrar: text, RegistrantOrg: roid, Statuses: []string{title}},
 		}

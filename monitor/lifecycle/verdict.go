@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 // Verdict is the judged state of a domain and why.
@@ -74,18 +75,18 @@ const (
 // stays the state over parking (drop-catchers park what they catch) but
 // gives way to a new hold or expiry.
 var rank = map[string]int{
-	StateUnknown:       0,
-	StateActive:        1,
-	StateParked:        2,
-	stickyRereg:        3,
-	StateExpired:       4,
-	StateSuspended:     5,
-	StateReregistered:  6,
-	StateSinkholed:     7,
-	StateSeized:        8,
-	StateRedemption:    9,
-	StatePendingDelete: 10,
-	StateDeleted:       11,
+	event.StateUnknown:       0,
+	event.StateActive:        1,
+	event.StateParked:        2,
+	stickyRereg:              3,
+	event.StateExpired:       4,
+	event.StateSuspended:     5,
+	event.StateReregistered:  6,
+	event.StateSinkholed:     7,
+	event.StateSeized:        8,
+	event.StateRedemption:    9,
+	event.StatePendingDelete: 10,
+	event.StateDeleted:       11,
 }
 
 // stickyRereg is a re-registration seen in an earlier round: it stays the
@@ -94,8 +95,8 @@ const stickyRereg = "reregistered (earlier)"
 
 // takedownStates are the states after which a re-registration is critical.
 var takedownStates = map[string]bool{
-	StateSeized: true, StateSinkholed: true, StateSuspended: true, StateExpired: true,
-	StateRedemption: true, StatePendingDelete: true, StateDeleted: true,
+	event.StateSeized: true, event.StateSinkholed: true, event.StateSuspended: true, event.StateExpired: true,
+	event.StateRedemption: true, event.StatePendingDelete: true, event.StateDeleted: true,
 }
 
 // judge holds one judgement's working state.
@@ -141,7 +142,7 @@ func (ind *Indicators) Judge(ev Evidence, prev Previous) Verdict {
 		j.now = time.Now()
 	}
 	if j.prev.State == "" {
-		j.prev.State = StateUnknown
+		j.prev.State = event.StateUnknown
 	}
 	j.readDNS()
 	j.readRegistry()
@@ -199,8 +200,8 @@ func (j *judge) readDNS() {
 		}
 	}
 	if !j.nsKnown {
-		j.notes = append(j.notes, "no name server evidence"+j.failedNote(ProbeDelegation, ProbeDNS))
-	} else if j.ev.DNS == nil && j.ev.failed(ProbeDNS) {
+		j.notes = append(j.notes, "no name server evidence"+j.failedNote(event.ProbeDelegation, event.ProbeDNS))
+	} else if j.ev.DNS == nil && j.ev.failed(event.ProbeDNS) {
 		j.notes = append(j.notes, "no address evidence (dns probe failed)")
 	}
 
@@ -289,7 +290,7 @@ func (j *judge) matchNSAddrs(s *Signature) {
 // addNS records a name server match, or a lapsed one when the operator no
 // longer controls that name server's domain.
 func (j *judge) addNS(s *Signature, suffix, evidence string) {
-	if s.State == StateSeized || s.State == StateSinkholed {
+	if s.State == event.StateSeized || s.State == event.StateSinkholed {
 		if !s.ValidUntil.IsZero() && j.now.After(s.ValidUntil) {
 			m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence, Lapsed: true}
 			m.reason = fmt.Sprintf("%s matches %s, but its operator lost that infrastructure on %s: whoever holds it now controls this name (hijacked, not %s)",
@@ -299,13 +300,13 @@ func (j *judge) addNS(s *Signature, suffix, evidence string) {
 		}
 		if d, st := j.infraState(suffix); st != "" {
 			switch st {
-			case StateDeleted, StateReregistered, StatePendingDelete, StateRedemption:
+			case event.StateDeleted, event.StateReregistered, event.StatePendingDelete, event.StateRedemption:
 				m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence, Lapsed: true}
 				m.reason = fmt.Sprintf("%s matches %s, but the name server's domain %s is %s (%s): the operator may no longer control it, so this is not %s",
 					evidence, s.ID, d, st, RuleWatchInfra, s.State)
 				j.lapsed = append(j.lapsed, m)
 				return
-			case StateExpired, StateSuspended:
+			case event.StateExpired, event.StateSuspended:
 				j.info = append(j.info, fmt.Sprintf("the name server's domain %s is %s (%s)", d, st, RuleWatchInfra))
 			}
 		}
@@ -328,7 +329,7 @@ func (j *judge) infraState(host string) (string, string) {
 // primary (where the name points) and corroborating (everything else).
 func (j *judge) add(s *Signature, evidence string) {
 	m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
-	if s.State == StateSeized {
+	if s.State == event.StateSeized {
 		switch s.Kind {
 		case KindNSSuffix, KindNSPair, KindIP, KindCIDR:
 			j.primary = append(j.primary, m)
@@ -410,7 +411,7 @@ func (s *Signature) matchAddr(a netip.Addr) (prefixValue, bool) {
 func (j *judge) readRegistry() {
 	r := j.ev.Registry
 	if r == nil {
-		j.notes = append(j.notes, "no registry evidence"+j.failedNote(ProbeRDAP, ProbeWhois))
+		j.notes = append(j.notes, "no registry evidence"+j.failedNote(event.ProbeRDAP, event.ProbeWHOIS))
 		return
 	}
 	j.reg = r
@@ -483,7 +484,7 @@ func (j *judge) readRegistry() {
 			evidence := fmt.Sprintf("%s %s %s", j.regSource, word, joinList(matched))
 			m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
 			switch {
-			case s.State == StateSeized:
+			case s.State == event.StateSeized:
 				// Locks corroborate a seizure only when they are new with it:
 				// big brands carry a registry lock all the time.
 				switch {
@@ -497,14 +498,14 @@ func (j *judge) readRegistry() {
 					m.reason = m.Reason() + " (already set before: a registry lock, not by itself a seizure)"
 					j.info = append(j.info, m.reason)
 				}
-			case s.State == StateSuspended && holdIsExpiry && has("clientHold") && !has("serverHold"):
-				m.State, m.Strength = StateExpired, Corroborating
+			case s.State == event.StateSuspended && holdIsExpiry && has("clientHold") && !has("serverHold"):
+				m.State, m.Strength = event.StateExpired, Corroborating
 				m.reason = m.Reason() + " (after expiry: the registrar's expiry hold, not a suspension)"
-				j.hits[StateExpired] = append(j.hits[StateExpired], m)
-			case s.State == StatePendingDelete && inRGP:
-				m.State = StateRedemption
+				j.hits[event.StateExpired] = append(j.hits[event.StateExpired], m)
+			case s.State == event.StatePendingDelete && inRGP:
+				m.State = event.StateRedemption
 				m.reason = m.Reason() + " (with the redemption grace period: still restorable)"
-				j.hits[StateRedemption] = append(j.hits[StateRedemption], m)
+				j.hits[event.StateRedemption] = append(j.hits[event.StateRedemption], m)
 			case s.State == SigNewRegistration || s.State == SigLocked:
 				j.info = append(j.info, m.Reason())
 			default:
@@ -521,10 +522,10 @@ func (j *judge) readRegistry() {
 		}
 	}
 	if expiryPast {
-		m := Match{Signature: RuleExpiryPast, State: StateExpired, Strength: Strong,
+		m := Match{Signature: RuleExpiryPast, State: event.StateExpired, Strength: Strong,
 			Evidence: fmt.Sprintf("%s expiry date %s", j.regSource, r.Expires.UTC().Format(time.DateOnly))}
 		m.reason = m.Evidence + " is in the past"
-		j.hits[StateExpired] = append(j.hits[StateExpired], m)
+		j.hits[event.StateExpired] = append(j.hits[event.StateExpired], m)
 	}
 	j.compareRegistration(r)
 	j.compareNS(r)
@@ -545,7 +546,7 @@ func (j *judge) compareRegistration(r *Registration) {
 	p := j.prev.Registry
 	id := clean(r.RegistryDomainID, 80)
 	if p == nil || !p.Found {
-		if j.prev.State == StateDeleted {
+		if j.prev.State == event.StateDeleted {
 			j.rereg = append(j.rereg, fmt.Sprintf("%s finds the name again after it was deleted (%s)", j.regSource, RuleReregistered))
 		}
 		return
@@ -564,7 +565,7 @@ func (j *judge) compareRegistration(r *Registration) {
 		j.rereg = append(j.rereg, fmt.Sprintf("creation date %s -> %s (%s)",
 			p.Created.UTC().Format(time.DateOnly), r.Created.UTC().Format(time.DateOnly), RuleReregistered))
 	}
-	if len(j.rereg) == 0 && j.prev.State == StateDeleted && pid != "" && id != "" {
+	if len(j.rereg) == 0 && j.prev.State == event.StateDeleted && pid != "" && id != "" {
 		j.info = append(j.info, fmt.Sprintf("%s finds the name again with the same registry domain ID %s: restored, not re-registered", j.regSource, id))
 	}
 	registrarChanged := changed(p.RegistrarIANAID, r.RegistrarIANAID) ||
@@ -582,18 +583,18 @@ func (j *judge) compareRegistration(r *Registration) {
 		}
 		return
 	}
-	if j.prev.State == StateRedemption || j.prev.State == StatePendingDelete {
-		if len(j.hits[StateRedemption]) == 0 && len(j.hits[StatePendingDelete]) == 0 {
+	if j.prev.State == event.StateRedemption || j.prev.State == event.StatePendingDelete {
+		if len(j.hits[event.StateRedemption]) == 0 && len(j.hits[event.StatePendingDelete]) == 0 {
 			j.info = append(j.info, fmt.Sprintf("restored from %s: same registry domain ID %s and creation date", j.prev.State, orDash(id)))
 		}
 	}
 	if registrarChanged {
-		m := Match{Signature: RuleRegistrarChanged, State: StateSeized, Strength: Corroborating, Evidence: registrar}
+		m := Match{Signature: RuleRegistrarChanged, State: event.StateSeized, Strength: Corroborating, Evidence: registrar}
 		m.reason = registrar + " with the same registry domain ID and creation date (a transfer, not a re-registration)"
 		j.addCorr(m, "registrar")
 	}
 	if registrantChanged {
-		m := Match{Signature: RuleRegistrantChange, State: StateSeized, Strength: Corroborating, Evidence: registrant}
+		m := Match{Signature: RuleRegistrantChange, State: event.StateSeized, Strength: Corroborating, Evidence: registrant}
 		m.reason = registrant + " (" + RuleRegistrantChange + ")"
 		j.addCorr(m, "registrant")
 	}
@@ -620,7 +621,7 @@ func (j *judge) compareNS(r *Registration) {
 			}
 		}
 	}
-	m := Match{Signature: RuleNSMismatch, State: StateSeized, Strength: Corroborating,
+	m := Match{Signature: RuleNSMismatch, State: event.StateSeized, Strength: Corroborating,
 		Evidence: fmt.Sprintf("%s lists %s while the TLD delegates to %s", j.regSource, joinList(listed), joinList(j.ns))}
 	m.reason = m.Evidence + " (" + RuleNSMismatch + ")"
 	j.addCorr(m, "ns-mismatch")
@@ -663,7 +664,7 @@ func known(s string) bool {
 func (j *judge) readPage() {
 	pg := j.ev.HTTP
 	if pg == nil {
-		if j.ev.failed(ProbeHTTP) {
+		if j.ev.failed(event.ProbeHTTP) {
 			j.notes = append(j.notes, "no page evidence (http probe failed)")
 		}
 		return
@@ -797,25 +798,25 @@ func (j *judge) decide() Verdict {
 	if j.reg != nil && !j.reg.Found {
 		switch {
 		case j.nxdomain:
-			est[StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
+			est[event.StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
 		case j.nsKnown && len(j.ns) > 0:
 			j.info = append(j.info, fmt.Sprintf("%s does not find the name, yet the %s lists %s", j.regSource, j.nsSource, joinList(j.ns)))
 		default:
 			j.info = append(j.info, fmt.Sprintf("%s does not find the name; no DNS answer to confirm a deletion", j.regSource))
 		}
 	}
-	for _, st := range []string{StatePendingDelete, StateRedemption, StateSinkholed, StateSuspended, StateExpired, StateParked} {
+	for _, st := range []string{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked} {
 		if established(j.hits[st]) {
 			est[st] = reasonsOf(j.hits[st])
 		}
 	}
 	seized, why := j.seizure()
-	if seized || (len(j.primary) > 0 && j.prev.State == StateSeized) {
+	if seized || (len(j.primary) > 0 && j.prev.State == event.StateSeized) {
 		rs := reasonsOf(j.primary)
 		if !seized {
 			rs = append(rs, "seizure corroborated earlier; still delegated to its name servers")
 		}
-		est[StateSeized] = append(rs, reasonsOf(j.corr)...)
+		est[event.StateSeized] = append(rs, reasonsOf(j.corr)...)
 	} else if len(j.primary) > 0 {
 		best := j.primary[0]
 		for _, m := range j.primary {
@@ -825,14 +826,14 @@ func (j *judge) decide() Verdict {
 			}
 		}
 		if best.Strength != Weak || j.banner {
-			suspect = StateSeized
+			suspect = event.StateSeized
 			suspectReasons = append(suspectReasons, "suspected seizure: "+best.Reason()+"; "+why+" ("+RuleNeedsCorroborate+")")
 			suspectReasons = append(suspectReasons, reasonsOf(j.corr)...)
 		} else {
 			j.info = append(j.info, best.Reason()+" ("+why+")")
 		}
 	} else if j.banner {
-		suspect = StateSeized
+		suspect = event.StateSeized
 		suspectReasons = append(suspectReasons, "suspected seizure: seizure banner without a law-enforcement name server (a banner alone can be spoofed)")
 		suspectReasons = append(suspectReasons, reasonsOf(j.corr)...)
 	}
@@ -848,8 +849,8 @@ func (j *judge) decide() Verdict {
 		}
 	}
 	if len(j.rereg) > 0 {
-		est[StateReregistered] = j.rereg
-	} else if j.prev.State == StateReregistered && j.reg != nil && j.reg.Found {
+		est[event.StateReregistered] = j.rereg
+	} else if j.prev.State == event.StateReregistered && j.reg != nil && j.reg.Found {
 		est[stickyRereg] = []string{"re-registered earlier; same registration since"}
 	}
 	if len(j.lapsed) > 0 && suspect == "" {
@@ -868,27 +869,27 @@ func (j *judge) decide() Verdict {
 	case cand != "":
 		reasons = append(reasons, est[cand]...)
 	case j.nsKnown && len(j.ns) > 0:
-		cand = StateActive
+		cand = event.StateActive
 		reasons = append(reasons, fmt.Sprintf("%s %s", j.nsSource, joinList(j.ns)))
 	case j.reg != nil && j.reg.Found && j.nxdomain:
-		cand = StateActive
+		cand = event.StateActive
 		reasons = append(reasons, fmt.Sprintf("registered at the %s, but not in the DNS: %s", j.regSource, j.nxSource))
 	case j.reg != nil && j.reg.Found:
-		cand = StateActive
+		cand = event.StateActive
 		reasons = append(reasons, fmt.Sprintf("registered at the %s", j.regSource))
 	default:
-		cand = StateUnknown
+		cand = event.StateUnknown
 		if j.nxdomain {
 			reasons = append(reasons, j.nxSource+"; without registry evidence the cause (hold, redemption, deletion) is not known")
 		}
 	}
 	if cand == stickyRereg {
-		cand = StateReregistered
+		cand = event.StateReregistered
 	}
 
 	// Suspicions of states that would have outranked the winner.
 	if suspect == "" {
-		for _, st := range []string{StatePendingDelete, StateRedemption, StateSinkholed, StateSuspended, StateExpired, StateParked} {
+		for _, st := range []string{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked} {
 			if _, ok := est[st]; ok || rank[st] <= rank[cand] {
 				continue
 			}
@@ -906,7 +907,7 @@ func (j *judge) decide() Verdict {
 	}
 	// Everything else that matched, so the reasons tell the whole story.
 	var also []string
-	for _, st := range []string{StateDeleted, StatePendingDelete, StateRedemption, StateSeized, StateSinkholed, StateReregistered, StateSuspended, StateExpired, StateParked} {
+	for _, st := range []string{event.StateDeleted, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
 		if st == cand {
 			continue
 		}
@@ -922,7 +923,7 @@ func (j *judge) decide() Verdict {
 			}
 		}
 	}
-	if cand != StateSeized && suspect != StateSeized {
+	if cand != event.StateSeized && suspect != event.StateSeized {
 		for _, m := range j.corr {
 			r := m.Reason()
 			switch m.kind {
@@ -950,7 +951,7 @@ func (j *judge) decide() Verdict {
 	// unless what is at hand proves one that outranks it. Even a new
 	// registration waits for the DNS (a sinkhole operator may hold it); the
 	// diff of the registry snapshot raises its own "reregistered" event.
-	if prev := j.prev.State; prev != StateUnknown && prev != v.State && j.missingFor(prev) && rank[v.State] < rank[prev] {
+	if prev := j.prev.State; prev != event.StateUnknown && prev != v.State && j.missingFor(prev) && rank[v.State] < rank[prev] {
 		kept := Verdict{State: prev, Kept: true, Suspect: v.Suspect, Matches: v.Matches}
 		missing := strings.Join(j.notes, "; ")
 		if missing == "" {
@@ -974,17 +975,17 @@ func (j *judge) decide() Verdict {
 // missingFor reports whether the evidence a state rests on is missing.
 func (j *judge) missingFor(state string) bool {
 	switch state {
-	case StateSeized:
+	case event.StateSeized:
 		return !j.nsKnown
-	case StateParked:
+	case event.StateParked:
 		return !j.nsKnown || j.ev.HTTP == nil
-	case StateSinkholed:
+	case event.StateSinkholed:
 		return !j.nsKnown || j.ev.DNS == nil
-	case StateSuspended, StateExpired, StateRedemption, StatePendingDelete, StateReregistered:
+	case event.StateSuspended, event.StateExpired, event.StateRedemption, event.StatePendingDelete, event.StateReregistered:
 		return j.reg == nil
-	case StateDeleted:
+	case event.StateDeleted:
 		return j.reg == nil || !j.nsKnown
-	case StateActive:
+	case event.StateActive:
 		// Active rests on a delegation or a registration; a registry that
 		// no longer finds the name proves nothing without the DNS.
 		return !j.nsKnown && (j.reg == nil || !j.reg.Found)
@@ -996,36 +997,36 @@ func (j *judge) missingFor(state string) bool {
 func (j *judge) severity(state, suspect string) string {
 	prev := j.prev.State
 	wasTakenDown := j.prev.TakenDown || takedownStates[prev]
-	sev := SevInfo
+	sev := event.SevInfo
 	switch state {
-	case StateReregistered:
-		sev = SevWarning
+	case event.StateReregistered:
+		sev = event.SevWarning
 		if wasTakenDown {
-			sev = SevCritical
+			sev = event.SevCritical
 		}
-	case StateSeized, StateSinkholed, StateSuspended, StatePendingDelete, StateDeleted:
-		sev = SevWarning
-	case StateExpired, StateRedemption, StateParked:
-		sev = SevNotice
-		if prev == StateSeized || prev == StateSinkholed {
-			sev = SevWarning // the takedown is about to stop holding
+	case event.StateSeized, event.StateSinkholed, event.StateSuspended, event.StatePendingDelete, event.StateDeleted:
+		sev = event.SevWarning
+	case event.StateExpired, event.StateRedemption, event.StateParked:
+		sev = event.SevNotice
+		if prev == event.StateSeized || prev == event.StateSinkholed {
+			sev = event.SevWarning // the takedown is about to stop holding
 		}
-	case StateActive:
+	case event.StateActive:
 		switch prev {
-		case StateSeized, StateSinkholed:
-			sev = SevCritical // the takedown stopped holding
-		case StateSuspended, StateRedemption, StatePendingDelete, StateDeleted:
-			sev = SevWarning // back in the DNS
+		case event.StateSeized, event.StateSinkholed:
+			sev = event.SevCritical // the takedown stopped holding
+		case event.StateSuspended, event.StateRedemption, event.StatePendingDelete, event.StateDeleted:
+			sev = event.SevWarning // back in the DNS
 		}
 	}
 	// A suspected seizure is worth a look; a suspected sinkhole or expiry
 	// rests on stale addresses or one status and only shows in the reasons.
 	switch suspect {
 	case "hijacked":
-		sev = SevCritical
-	case StateSeized:
-		if sev == SevInfo || sev == SevNotice {
-			sev = SevWarning
+		sev = event.SevCritical
+	case event.StateSeized:
+		if sev == event.SevInfo || sev == event.SevNotice {
+			sev = event.SevWarning
 		}
 	}
 	return sev
@@ -1035,7 +1036,7 @@ func (j *judge) matches() []Match {
 	var out []Match
 	out = append(out, j.primary...)
 	out = append(out, j.corr...)
-	for _, st := range []string{StateSinkholed, StateSuspended, StateExpired, StateRedemption, StatePendingDelete, StateParked} {
+	for _, st := range []string{event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateRedemption, event.StatePendingDelete, event.StateParked} {
 		out = append(out, j.hits[st]...)
 	}
 	out = append(out, j.lapsed...)

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
-// EventLookalikeRegistered is the event kind Hunt writes for a look-alike
+// event.LookalikeRegistered is the event kind Hunt writes for a look-alike
 // seen registered for the first time.
-const EventLookalikeRegistered = "lookalike_registered"
 
 // SourcePermutation is the lookalikes.source of rows Hunt writes.
 const SourcePermutation = "permutation"
@@ -131,8 +131,8 @@ func Hunt(ctx context.Context, st store.Store, brand string, opts HuntOptions, c
 			if err != nil {
 				return err
 			}
-			if _, err := tx.AddEvent(store.Event{Domain: name, At: now, Kind: EventLookalikeRegistered,
-				Severity: store.SevWarning, New: store.RegYes, Detail: detail}); err != nil {
+			if _, err := tx.AddEvent(store.Event{Domain: name, At: now, Kind: event.LookalikeRegistered,
+				Severity: event.SevWarning, New: store.RegYes, Detail: detail}); err != nil {
 				return err
 			}
 			res.New = append(res.New, name)

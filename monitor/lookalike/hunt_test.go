@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -51,7 +52,7 @@ func openStore(t *testing.T) *sqlite.SQLite {
 
 func events(t *testing.T, st store.Store) []store.Event {
 	t.Helper()
-	evs, err := st.Events(context.Background(), store.EventQuery{Kinds: []string{EventLookalikeRegistered}})
+	evs, err := st.Events(context.Background(), store.EventQuery{Kinds: []string{event.LookalikeRegistered}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestHunt(t *testing.T) {
 		if err := json.Unmarshal(ev.Detail, &d); err != nil {
 			t.Fatal(err)
 		}
-		if ev.Severity != store.SevWarning || d.Brand != "paypal.com" || d.Fuzzer == "" || d.Unicode == "" || !ev.At.Equal(day1) {
+		if ev.Severity != event.SevWarning || d.Brand != "paypal.com" || d.Fuzzer == "" || d.Unicode == "" || !ev.At.Equal(day1) {
 			t.Errorf("event %+v detail %+v", ev, d)
 		}
 		if ev.Domain == "xn--pypal-4ve.com" && d.Unicode != "pаypal.com" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkRouteEvent(b *testing.B) {
 	watch(b, st, "thefoxcloud.com", "dprk")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		addEvent(b, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: fmt.Sprint(i)})
+		addEvent(b, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: fmt.Sprint(i)})
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
@@ -43,7 +44,7 @@ func BenchmarkFlushMail(b *testing.B) {
 		Options{Logger: quietLogger()})
 	watch(b, st, "thefoxcloud.com")
 	for i := 0; i < b.N; i++ {
-		addEvent(b, st, store.Event{Domain: "thefoxcloud.com", Kind: KindNS, New: fmt.Sprintf("ns%d.example.net", i)})
+		addEvent(b, st, store.Event{Domain: "thefoxcloud.com", Kind: event.NSChanged, New: fmt.Sprintf("ns%d.example.net", i)})
 	}
 	b.ResetTimer()
 	s, err := n.Flush(context.Background())
@@ -65,7 +66,7 @@ func BenchmarkFlushDigest(b *testing.B) {
 		watch(b, st, "example.com")
 		err := st.Update(context.Background(), func(tx store.Tx) error {
 			for j := range 500 {
-				if _, err := tx.AddEvent(store.Event{Domain: fmt.Sprintf("examp%de.com", j), Kind: KindLookalike,
+				if _, err := tx.AddEvent(store.Event{Domain: fmt.Sprintf("examp%de.com", j), Kind: event.LookalikeRegistered,
 					Detail: []byte(`{"brand":"example.com"}`)}); err != nil {
 					return err
 				}
@@ -94,7 +95,7 @@ func BenchmarkFlushWebhook(b *testing.B) {
 		Options{Logger: quietLogger()})
 	watch(b, st, "thefoxcloud.com")
 	for i := 0; i < b.N; i++ {
-		addEvent(b, st, store.Event{Domain: "thefoxcloud.com", Kind: KindNS, New: fmt.Sprint(i)})
+		addEvent(b, st, store.Event{Domain: "thefoxcloud.com", Kind: event.NSChanged, New: fmt.Sprint(i)})
 	}
 	b.ResetTimer()
 	s, err := n.Flush(context.Background())

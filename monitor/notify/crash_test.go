@@ -13,6 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -48,7 +49,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	st.SetRouter(n.Router())
 	watch(t, st, "thefoxcloud.com")
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized", Severity: store.SevWarning})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized", Severity: event.SevWarning})
 	fmt.Println("WRITTEN")
 	if mode == "send" {
 		n.Flush(ctx)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -116,7 +117,7 @@ func addLookalike(t testing.TB, st store.Store, brand, name string) int64 {
 		}
 		detail, _ := json.Marshal(map[string]any{"brand": brand, "fuzzer": "replacement"})
 		var err error
-		id, err = tx.AddEvent(store.Event{Domain: name, Kind: KindLookalike, Severity: store.SevWarning, Detail: detail})
+		id, err = tx.AddEvent(store.Event{Domain: name, Kind: event.LookalikeRegistered, Severity: event.SevWarning, Detail: detail})
 		return err
 	})
 	if err != nil {

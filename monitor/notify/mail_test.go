@@ -17,6 +17,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -99,8 +100,8 @@ func TestMailContentAndHeaders(t *testing.T) {
 		"reasons":            []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns", "rdap status server hold"},
 		"registry_domain_id": "2336799_DOMAIN_COM-VRSN",
 	})
-	evID := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Field: "state", Old: "seized", New: "reregistered",
-		Severity: store.SevCritical, Detail: detail, At: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)})
+	evID := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Field: "state", Old: "seized", New: "reregistered",
+		Severity: event.SevCritical, Detail: detail, At: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)})
 
 	s := flush(t, n)
 	if s.Sent != 1 || s.Messages != 1 {
@@ -167,7 +168,7 @@ func TestMailEscapesHostileValues(t *testing.T) {
 		"title":     `"><a href="javascript:alert(1)">click</a>`,
 	})
 	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: "registrar_changed", Probe: "whois", Field: "registrar",
-		Old: "NameCheap, Inc.", New: hostile, Severity: store.SevWarning, Detail: detail})
+		Old: "NameCheap, Inc.", New: hostile, Severity: event.SevWarning, Detail: detail})
 	flush(t, n)
 	p := parseMail(t, wait(t, srv, 1)[0].Data)
 	for _, bad := range []string{"<script", "<img", "<b>owned", `href="javascript:`, "onerror=alert(1)>"} {
@@ -194,8 +195,8 @@ func TestMailHeaderInjectionNeutralised(t *testing.T) {
 	inject := "Evil\r\nBcc: victim@example.net\r\nX-Injected: yes\r\n\r\n<html>body takeover"
 	domainInject := "evil.example\r\nX-Domain-Injected: yes"
 	addEvent(t, st, store.Event{Domain: domainInject, Kind: "registrar_changed", Field: "registrar\nX-Field: 1",
-		New: inject, Severity: store.SevWarning})
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized\r\nX-State: 1 " + strings.Repeat("A", 5000)})
+		New: inject, Severity: event.SevWarning})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized\r\nX-State: 1 " + strings.Repeat("A", 5000)})
 	flush(t, n)
 	msgs := wait(t, srv, 2)
 	for _, m := range msgs {
@@ -230,7 +231,7 @@ func TestMailSTARTTLSWithAuth(t *testing.T) {
 	opts := fastOpts(&clock{})
 	opts.RootCAs = srv.CertPool()
 	n := newNotifier(t, cfg, st, opts)
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	if s := flush(t, n); s.Sent != 1 {
 		t.Fatalf("flush %+v; outbox %+v", s, outbox(t, st, ""))
 	}
@@ -244,7 +245,7 @@ func TestMailSTARTTLSWithAuth(t *testing.T) {
 	cfg.SMTP.Password = "wrong"
 	st2 := openStore(t, t.TempDir())
 	n2 := newNotifier(t, cfg, st2, opts)
-	addEvent(t, st2, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st2, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	if s := flush(t, n2); s.Retried != 1 {
 		t.Fatalf("wrong password: %+v", s)
 	}
@@ -256,7 +257,7 @@ func TestMailSTARTTLSWithAuth(t *testing.T) {
 	st3 := openStore(t, t.TempDir())
 	opts3 := fastOpts(&clock{})
 	n3 := newNotifier(t, cfg, st3, opts3)
-	addEvent(t, st3, store.Event{Domain: "thefoxcloud.com", Kind: KindState})
+	addEvent(t, st3, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged})
 	if s := flush(t, n3); s.Retried != 1 {
 		t.Fatalf("untrusted certificate: %+v", s)
 	}
@@ -279,7 +280,7 @@ func TestMailImplicitTLSWithCAFile(t *testing.T) {
 	cfg := mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org"}})
 	cfg.SMTP.TLS, cfg.SMTP.CAFile = "implicit", ca
 	n := newNotifier(t, cfg, st, fastOpts(&clock{}))
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	if s := flush(t, n); s.Sent != 1 {
 		t.Fatalf("flush %+v; outbox %+v", s, outbox(t, st, ""))
 	}
@@ -295,8 +296,8 @@ func TestDigestGroupsIntoOneMail(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	clk := &clock{}
 	n := newNotifier(t, mailCfg(srv,
-		config.Channel{Name: "brand", Email: []string{"brand@example.org", "cti@example.org"}, Events: []string{KindLookalike}, Digest: "1h"},
-		config.Channel{Name: "now", Email: []string{"soc@example.org"}, Events: []string{KindState}},
+		config.Channel{Name: "brand", Email: []string{"brand@example.org", "cti@example.org"}, Events: []string{event.LookalikeRegistered}, Digest: "1h"},
+		config.Channel{Name: "now", Email: []string{"soc@example.org"}, Events: []string{event.StateChanged}},
 	), st, fastOpts(clk))
 	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "example.com", Unicode: "example.com", Kind: store.KindBrand}}); err != nil {
 		t.Fatal(err)
@@ -305,7 +306,7 @@ func TestDigestGroupsIntoOneMail(t *testing.T) {
 		addLookalike(t, st, "example.com", fmt.Sprintf("examp%de.com", i))
 	}
 	watch(t, st, "thefoxcloud.com")
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 
 	// Before the window ends only the immediate alert goes.
 	if s := flush(t, n); s.Messages != 1 || s.Sent != 1 {
@@ -363,7 +364,7 @@ func TestSMTPOutageThenRecoveryExactlyOnce(t *testing.T) {
 	srv.Down()
 	const events = 5
 	for i := range events {
-		addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindNS, New: fmt.Sprintf("ns%d.example.net", i)})
+		addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.NSChanged, New: fmt.Sprintf("ns%d.example.net", i)})
 	}
 	var lastNext time.Time
 	var lastGap time.Duration
@@ -427,7 +428,7 @@ func TestSMTPPermanentRejectionFailsAtOnce(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org"}}), st, fastOpts(&clock{}))
 	srv.Fail(554, "message refused by policy", 1)
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	if s := flush(t, n); s.Failed != 1 {
 		t.Fatalf("flush %+v, want the row failed", s)
 	}
@@ -445,7 +446,7 @@ func TestMaxAttemptsMarksFailed(t *testing.T) {
 	opts.MaxAttempts = 3
 	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org"}}), st, opts)
 	srv.Fail(421, "busy", -1)
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	for i := 1; i <= 3; i++ {
 		s := flush(t, n)
 		if (i < 3 && s.Retried != 1) || (i == 3 && s.Failed != 1) {

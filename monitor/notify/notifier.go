@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -129,7 +130,7 @@ func New(cfg config.Alerts, st store.Store, opts Options) (*Notifier, error) {
 	}
 	for _, c := range chs {
 		for k := range c.kinds {
-			if !knownKinds[k] {
+			if !event.Known(k) {
 				// Not an error: the daemon may add kinds this version does
 				// not know. But a typo would silence a channel.
 				n.log.Warn("alert channel names an event kind this version does not know", "channel", c.name, "kind", k)
@@ -516,7 +517,7 @@ func (n *Notifier) Test(ctx context.Context, name string) ([]TestResult, error) 
 		return nil, errors.New("no alert channels: set alerts.smtp.addr or alerts.channels")
 	}
 	now := n.opts.Now()
-	ev := store.Event{Domain: "example.org", At: now, Kind: KindTest, Severity: store.SevInfo,
+	ev := store.Event{Domain: "example.org", At: now, Kind: event.Test, Severity: event.SevInfo,
 		Detail: []byte(`{"note":"sent by takedown alerts test"}`)}
 	var out []TestResult
 	for _, c := range chs {
@@ -544,7 +545,7 @@ func (n *Notifier) Test(ctx context.Context, name string) ([]TestResult, error) 
 func topSeverity(vs []view) string {
 	top := ""
 	for _, v := range vs {
-		if top == "" || store.SeverityRank(v.Severity) > store.SeverityRank(top) {
+		if top == "" || event.Rank(v.Severity) > event.Rank(top) {
 			top = v.Severity
 		}
 	}

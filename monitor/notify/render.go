@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/net/idna"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -176,29 +177,29 @@ func (v view) Headline() string {
 	short := func(s string) string { return cleanLine(s, maxShortValue) }
 	d := v.Domain
 	switch v.Kind {
-	case KindState:
+	case event.StateChanged:
 		return fmt.Sprintf("%s: %s → %s", d, short(orDash(v.Old)), short(orDash(v.New)))
-	case KindLookalike:
+	case event.LookalikeRegistered:
 		if v.Brand != "" {
 			return fmt.Sprintf("new look-alike of %s: %s", v.Brand, d)
 		}
 		return "new look-alike: " + d
-	case KindNS:
+	case event.NSChanged:
 		return d + ": name servers changed"
-	case KindCertChanged:
+	case event.CertChanged:
 		return d + ": certificate changed"
-	case KindCertIssued:
+	case event.CertIssued:
 		return d + ": new certificate issued"
-	case KindExpiring:
+	case event.ExpiringSoon:
 		if v.New != "" {
 			return fmt.Sprintf("%s: expires %s", d, short(v.New))
 		}
 		return d + ": expires soon"
-	case KindUnreachable:
+	case event.Unreachable:
 		return d + ": unreachable"
-	case KindReachable:
+	case event.Reachable:
 		return d + ": reachable again"
-	case KindTest:
+	case event.Test:
 		return "test message"
 	}
 	what := strings.ReplaceAll(v.Kind, "_", " ")
@@ -235,13 +236,13 @@ func summary(vs []view) string {
 			kinds = append(kinds, v.Kind)
 		}
 		counts[v.Kind]++
-		if v.Kind == KindLookalike {
+		if v.Kind == event.LookalikeRegistered {
 			brands[v.Brand] = true
 		}
 	}
 	phrase := func(kind string, n int) string {
 		switch kind {
-		case KindLookalike:
+		case event.LookalikeRegistered:
 			s := fmt.Sprintf("%d new look-alikes", n)
 			if n == 1 {
 				s = "1 new look-alike"
@@ -254,7 +255,7 @@ func summary(vs []view) string {
 				}
 			}
 			return s
-		case KindState:
+		case event.StateChanged:
 			if n == 1 {
 				return "1 state change"
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -66,7 +67,7 @@ func FuzzCleanLine(f *testing.F) {
 // A homograph shows its ASCII form first, with the Unicode beside it, so
 // the mail does not itself present the imitation as the real name.
 func TestHomographShownAsASCII(t *testing.T) {
-	v := newView(store.Event{Domain: "xn--exmple-cua.com", Kind: KindLookalike, Detail: []byte(`{"brand":"example.com"}`)}, "https://t.example")
+	v := newView(store.Event{Domain: "xn--exmple-cua.com", Kind: event.LookalikeRegistered, Detail: []byte(`{"brand":"example.com"}`)}, "https://t.example")
 	if v.Name() != "xn--exmple-cua.com (exämple.com)" {
 		t.Errorf("name %q", v.Name())
 	}
@@ -82,7 +83,7 @@ func TestSummaries(t *testing.T) {
 	ev := func(kind, dom string) view {
 		return newView(store.Event{Domain: dom, Kind: kind, Detail: []byte(`{"brand":"example.com"}`)}, "")
 	}
-	vs := []view{ev(KindLookalike, "a.com"), ev(KindLookalike, "b.com"), ev(KindState, "c.com")}
+	vs := []view{ev(event.LookalikeRegistered, "a.com"), ev(event.LookalikeRegistered, "b.com"), ev(event.StateChanged, "c.com")}
 	if got := summary(vs); got != "3 events: 2 new look-alikes of example.com, 1 state change" {
 		t.Errorf("summary %q", got)
 	}
@@ -103,7 +104,7 @@ func TestRunDeliversOnKickAndStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
 	start := time.Now()
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	wait(t, srv, 1)
 	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("delivered after %s", el)

@@ -9,36 +9,20 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
 // Event kinds the daemon writes that alerts know by name. Others pass
 // through rules with "*" and render generically.
 const (
-	KindLookalike    = "lookalike_registered"
-	KindState        = "state_changed"
-	KindNS           = "ns_changed"
-	KindCertChanged  = "cert_changed"
-	KindCertIssued   = "cert_issued"
-	KindExpiring     = "expiring_soon"
-	KindUnreachable  = "unreachable"
-	KindReachable    = "reachable"
-	KindTest         = "test"
 	defaultChannel   = "default"
 	defaultLookalike = "default-lookalikes"
 )
 
-var knownKinds = map[string]bool{KindLookalike: true, KindState: true, KindNS: true, KindCertChanged: true,
-	KindCertIssued: true, KindExpiring: true, KindUnreachable: true, KindReachable: true,
-	// the monitor's field-change kinds (monitor/diff) and suspicions
-	"dns_changed": true, "status_changed": true, "registrar_changed": true, "registrant_changed": true,
-	"reregistered": true, "expiry_changed": true, "registration_changed": true, "http_changed": true,
-	"field_changed": true, "suspected_seized": true, "suspected_hijacked": true, "suspected_sinkholed": true,
-	"zone_added": true, "zone_removed": true}
-
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.
-var DefaultEvents = []string{KindLookalike, KindState}
+var DefaultEvents = []string{event.LookalikeRegistered, event.StateChanged}
 
 // defaultLookalikeDigest groups the look-alikes one brand scan finds into
 // one mail on the built-in channels.
@@ -72,13 +56,13 @@ func (c *channel) recipients() []string {
 }
 
 func (c *channel) matches(ev store.Event) bool {
-	if ev.Kind == KindTest {
+	if ev.Kind == event.Test {
 		return false // tests are sent directly, never routed
 	}
 	if c.kinds != nil && !c.kinds[ev.Kind] {
 		return false
 	}
-	if store.SeverityRank(ev.Severity) < c.minRank {
+	if event.Rank(ev.Severity) < c.minRank {
 		return false
 	}
 	if c.tags != nil && !slices.ContainsFunc(ev.Tags, func(t string) bool { return c.tags[t] }) {
@@ -110,8 +94,8 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 		// No channel configured: state changes at once, look-alikes in a
 		// short digest, both to the From address.
 		return []*channel{
-			{name: defaultChannel, emails: []string{from}, kinds: map[string]bool{KindState: true}, implicit: true},
-			{name: defaultLookalike, emails: []string{from}, kinds: map[string]bool{KindLookalike: true},
+			{name: defaultChannel, emails: []string{from}, kinds: map[string]bool{event.StateChanged: true}, implicit: true},
+			{name: defaultLookalike, emails: []string{from}, kinds: map[string]bool{event.LookalikeRegistered: true},
 				digest: defaultLookalikeDigest, implicit: true},
 		}, nil
 	}
@@ -123,7 +107,7 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 			return nil, fmt.Errorf("%s: missing or duplicate name", at)
 		}
 		seen[cc.Name] = true
-		c := &channel{name: cc.Name, minRank: store.SeverityRank(cc.MinSeverity)}
+		c := &channel{name: cc.Name, minRank: event.Rank(cc.MinSeverity)}
 		switch {
 		case len(cc.Email) > 0 && cc.Webhook != "":
 			return nil, fmt.Errorf("%s: both email and webhook; make two channels", at)
@@ -162,7 +146,7 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 			}
 		}
 		switch cc.MinSeverity {
-		case "", store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical:
+		case "", event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
 		default:
 			return nil, fmt.Errorf("%s: min_severity %q: want info, notice, warning or critical", at, cc.MinSeverity)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -20,7 +21,7 @@ func TestRouterRules(t *testing.T) {
 			{Name: "soc", Email: []string{"soc@example.org", "SOC Lead <lead@example.org>"}},
 			{Name: "critical", Email: []string{"pager@example.org"}, Events: []string{"*"}, MinSeverity: "critical"},
 			{Name: "dprk-team", Webhook: "https://hooks.example.org/x", Events: []string{"*"}, Tags: []string{"dprk"}},
-			{Name: "acme-digest", Email: []string{"brand@example.org"}, Events: []string{KindLookalike}, Tags: []string{"acme"}, Digest: "6h"},
+			{Name: "acme-digest", Email: []string{"brand@example.org"}, Events: []string{event.LookalikeRegistered}, Tags: []string{"acme"}, Digest: "6h"},
 		},
 	}
 	n := newNotifier(t, cfg, st, fastOpts(clk))
@@ -50,7 +51,7 @@ func TestRouterRules(t *testing.T) {
 	}
 
 	// A state change of a dprk domain: soc (both recipients) and the team's webhook.
-	ev := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized", Severity: store.SevWarning})
+	ev := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized", Severity: event.SevWarning})
 	got := rowsOf(ev)
 	for _, want := range []row{{"soc", "soc@example.org"}, {"soc", "lead@example.org"}, {"dprk-team", "https://hooks.example.org/…"}} {
 		if !has(got, want) {
@@ -62,11 +63,11 @@ func TestRouterRules(t *testing.T) {
 	}
 
 	// An ns change of an untagged domain at info: nobody (soc wants only the defaults).
-	if got := rowsOf(addEvent(t, st, store.Event{Domain: "other.org", Kind: KindNS, Severity: store.SevInfo})); len(got) != 0 {
+	if got := rowsOf(addEvent(t, st, store.Event{Domain: "other.org", Kind: event.NSChanged, Severity: event.SevInfo})); len(got) != 0 {
 		t.Errorf("ns_changed of other.org: rows %v, want none", got)
 	}
 	// The same at critical: the critical channel takes every kind.
-	got = rowsOf(addEvent(t, st, store.Event{Domain: "other.org", Kind: KindNS, Severity: store.SevCritical}))
+	got = rowsOf(addEvent(t, st, store.Event{Domain: "other.org", Kind: event.NSChanged, Severity: event.SevCritical}))
 	if len(got) != 1 || got[0] != (row{"critical", "pager@example.org"}) {
 		t.Errorf("critical ns_changed: rows %v, want only the critical channel", got)
 	}
@@ -107,8 +108,8 @@ func TestDefaultChannels(t *testing.T) {
 	}
 	watch(t, st, "thefoxcloud.com")
 	watch(t, st, "example.com")
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindCertChanged})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.CertChanged})
 	addLookalike(t, st, "example.com", "examp1e.com")
 	rows := outbox(t, st, "")
 	if len(rows) != 2 {
@@ -127,7 +128,7 @@ func TestDefaultChannels(t *testing.T) {
 	st2 := openStore(t, t.TempDir())
 	n2 := newNotifier(t, config.Alerts{}, st2, fastOpts(&clock{}))
 	watch(t, st2, "thefoxcloud.com")
-	addEvent(t, st2, store.Event{Domain: "thefoxcloud.com", Kind: KindState})
+	addEvent(t, st2, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged})
 	if rows := outbox(t, st2, ""); len(rows) != 0 || len(n2.Channels()) != 0 {
 		t.Errorf("no alerts configured, yet rows %v", rows)
 	}

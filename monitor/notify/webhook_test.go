@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -86,8 +87,8 @@ func TestWebhookSignedPayload(t *testing.T) {
 	n := newNotifier(t, hookCfg(hs.URL+"/hook", secret), st, fastOpts(clk))
 	watch(t, st, "thefoxcloud.com", "dprk")
 	detail := `{"reasons":["delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"],"registrar":"<b>Evil</b> & co"}`
-	evID := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Field: "state", Old: "seized", New: "reregistered",
-		Severity: store.SevCritical, Detail: []byte(detail)})
+	evID := addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Field: "state", Old: "seized", New: "reregistered",
+		Severity: event.SevCritical, Detail: []byte(detail)})
 	if s := flush(t, n); s.Sent != 1 {
 		t.Fatalf("flush %+v; outbox %+v", s, outbox(t, st, ""))
 	}
@@ -150,7 +151,7 @@ func TestWebhookSignedPayload(t *testing.T) {
 		t.Fatalf("payload %s", r.body)
 	}
 	e := p.Events[0]
-	if e.ID != evID || e.Old != "seized" || e.New != "reregistered" || e.Domain != "thefoxcloud.com" || e.Kind != KindState || e.Severity != "critical" ||
+	if e.ID != evID || e.Old != "seized" || e.New != "reregistered" || e.Domain != "thefoxcloud.com" || e.Kind != event.StateChanged || e.Severity != "critical" ||
 		len(e.Reasons) != 1 || len(e.Tags) != 1 || e.Tags[0] != "dprk" ||
 		e.URL != "https://takedown.example.org/domains/thefoxcloud.com" {
 		t.Errorf("event %+v", e)
@@ -197,7 +198,7 @@ func TestWebhook5xxRetried(t *testing.T) {
 	// The path is the secret of an incoming webhook: it must not reach the
 	// outbox, where `alerts list` and the web UI show rows.
 	n := newNotifier(t, hookCfg(hs.URL+"/services/T000/B000/XXXXSECRET", "k"), st, fastOpts(clk))
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState, Old: "active", New: "seized"})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"})
 	for i := 1; i <= 3; i++ {
 		if s := flush(t, n); s.Retried != 1 {
 			t.Fatalf("attempt %d: %+v", i, s)
@@ -237,7 +238,7 @@ func TestWebhookPermanent4xxFailsAtOnce(t *testing.T) {
 			st := openStore(t, t.TempDir())
 			clk := &clock{}
 			n := newNotifier(t, hookCfg(hs.URL, "k"), st, fastOpts(clk))
-			addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState})
+			addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged})
 			if s := flush(t, n); s.Failed != 1 {
 				t.Fatalf("flush %+v", s)
 			}
@@ -260,7 +261,7 @@ func TestWebhook429HonoursRetryAfter(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	clk := &clock{}
 	n := newNotifier(t, hookCfg(hs.URL, ""), st, fastOpts(clk))
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged})
 	if s := flush(t, n); s.Retried != 1 {
 		t.Fatalf("flush %+v", s)
 	}
@@ -286,7 +287,7 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 	opts := fastOpts(clk)
 	opts.WebhookTimeout = 200 * time.Millisecond
 	n := newNotifier(t, hookCfg(hs.URL+"/hook?token=SECRET", ""), st, opts)
-	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: KindState})
+	addEvent(t, st, store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged})
 	start := time.Now()
 	if s := flush(t, n); s.Retried != 1 {
 		t.Fatalf("flush %+v", s)
@@ -310,7 +311,7 @@ func TestWebhookDigest(t *testing.T) {
 	hs := newHookServer(t)
 	st := openStore(t, t.TempDir())
 	clk := &clock{}
-	n := newNotifier(t, hookCfg(hs.URL, "k", func(c *config.Channel) { c.Digest = "30m"; c.Events = []string{KindLookalike} }), st, fastOpts(clk))
+	n := newNotifier(t, hookCfg(hs.URL, "k", func(c *config.Channel) { c.Digest = "30m"; c.Events = []string{event.LookalikeRegistered} }), st, fastOpts(clk))
 	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "example.com", Unicode: "example.com", Kind: store.KindBrand}}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -281,7 +282,7 @@ func (t *sqlTx) AddEvent(ev store.Event) (int64, error) {
 		ev.At = time.Now()
 	}
 	if ev.Severity == "" {
-		ev.Severity = store.SevInfo
+		ev.Severity = event.SevInfo
 	}
 	detail := string(ev.Detail)
 	if detail == "" {
@@ -348,36 +349,34 @@ func (t *sqlTx) tags(domainID int64, name string) ([]string, error) {
 	return out, rows.Err()
 }
 
-func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []string, severity string) (int64, error) {
-	var name, cur string
+func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []string) (string, bool, error) {
+	var cur string
 	var since sql.NullString
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT name, state, state_since FROM domains WHERE id = ?`, domainID).Scan(&name, &cur, &since); err != nil {
-		return 0, fmt.Errorf("set state of domain %d: %w", domainID, err)
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT state, state_since FROM domains WHERE id = ?`, domainID).Scan(&cur, &since); err != nil {
+		return "", false, fmt.Errorf("set state of domain %d: %w", domainID, err)
 	}
 	rs := jsonStrings(reasons)
 	if cur == state {
 		_, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET state_reasons = ? WHERE id = ?`, rs, domainID)
-		return 0, err
+		return cur, false, err
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET state = ?, state_since = ?, state_reasons = ? WHERE id = ?`,
 		state, fmtTime(at), rs, domainID); err != nil {
-		return 0, fmt.Errorf("set state of %s: %w", name, err)
+		return "", false, fmt.Errorf("set state of domain %d: %w", domainID, err)
 	}
-	detail := fmt.Sprintf(`{"reasons":%s}`, rs)
-	if !since.Valid {
-		// The first verdict of a newly watched domain: a baseline.
-		detail = fmt.Sprintf(`{"reasons":%s,"first":true}`, rs)
-	}
-	evID, err := t.AddEvent(store.Event{DomainID: domainID, Domain: name, At: at, Kind: "state_changed", Field: "state",
-		Old: cur, New: state, Severity: severity, Detail: []byte(detail)})
-	if err != nil {
-		return 0, err
+	return cur, !since.Valid, nil
+}
+
+func (t *sqlTx) AddTransition(tr store.Transition) error {
+	var ev any
+	if tr.EventID != 0 {
+		ev = tr.EventID
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO state_transitions (domain_id, at, from_state, to_state, reasons, event_id)
-		VALUES (?, ?, ?, ?, ?, ?)`, domainID, fmtTime(at), cur, state, rs, evID); err != nil {
-		return 0, fmt.Errorf("record transition of %s: %w", name, err)
+		VALUES (?, ?, ?, ?, ?, ?)`, tr.DomainID, fmtTime(tr.At), tr.From, tr.To, jsonStrings(tr.Reasons), ev); err != nil {
+		return fmt.Errorf("record transition of domain %d: %w", tr.DomainID, err)
 	}
-	return evID, nil
+	return nil
 }
 
 func (t *sqlTx) SetSuspect(domainID int64, suspect string) (bool, error) {

@@ -1,13 +1,14 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -184,7 +185,7 @@ func TestEventAndOutboxShareATransaction(t *testing.T) {
 	}
 	d, _ := s.Domain(ctx, "example.com")
 	err = s.Update(ctx, func(tx store.Tx) error {
-		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"}, store.SevCritical)
+		_, err := monitor.RecordVerdict(tx, d, time.Now(), "seized", []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"}, event.SevCritical)
 		return err
 	})
 	if err != nil {
@@ -208,8 +209,8 @@ func TestEventAndOutboxShareATransaction(t *testing.T) {
 	}
 	// The same state again refreshes reasons only.
 	s.Update(ctx, func(tx store.Tx) error {
-		id, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r2"}, store.SevCritical)
-		if id != 0 {
+		ev, err := monitor.RecordVerdict(tx, d, time.Now(), "seized", []string{"r2"}, event.SevCritical)
+		if ev != nil {
 			t.Error("unchanged state wrote an event")
 		}
 		return err
@@ -284,7 +285,7 @@ func TestRemoveKeepsHistoryAndAddResumes(t *testing.T) {
 	d, _ := s.Domain(ctx, "a.com")
 	s.Update(ctx, func(tx store.Tx) error {
 		tx.ObserveSnapshot(d.ID, "dns", time.Now(), []byte(`{"a":[]}`))
-		_, err := tx.SetState(d.ID, time.Now(), "seized", []string{"r"}, store.SevWarning)
+		_, err := monitor.RecordVerdict(tx, d, time.Now(), "seized", []string{"r"}, event.SevWarning)
 		return err
 	})
 	removed, err := s.RemoveDomains(ctx, []string{"a.com", "nope.com"})
@@ -310,25 +311,5 @@ func TestRemoveKeepsHistoryAndAddResumes(t *testing.T) {
 	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}})
 	if d, _ := s.Domain(ctx, "a.com"); !d.Enabled || d.State != "seized" {
 		t.Errorf("re-added: %+v", d)
-	}
-}
-
-func TestFirstVerdictMarksOnlyTheFirst(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}})
-	d, _ := s.Domain(ctx, "a.com")
-	for _, st := range []string{"active", "deleted", "unknown", "active"} {
-		s.Update(ctx, func(tx store.Tx) error { _, err := tx.SetState(d.ID, time.Now(), st, nil, store.SevInfo); return err })
-	}
-	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []string{"state_changed"}})
-	var first []string
-	for _, ev := range evs {
-		if bytes.Contains(ev.Detail, []byte(`"first":true`)) {
-			first = append(first, ev.Old+"→"+ev.New)
-		}
-	}
-	if len(evs) != 4 || len(first) != 1 || first[0] != "unknown→active" {
-		t.Fatalf("%d state events, first verdicts %v", len(evs), first)
 	}
 }

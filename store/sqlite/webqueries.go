@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -34,8 +35,8 @@ func eventFilter(q store.EventQuery) (string, []any) {
 	}
 	if q.MinSev != "" {
 		var sevs []any
-		for _, sv := range []string{store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical} {
-			if store.SeverityRank(sv) >= store.SeverityRank(q.MinSev) {
+		for _, sv := range []string{event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical} {
+			if event.Rank(sv) >= event.Rank(q.MinSev) {
 				sevs = append(sevs, sv)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -19,7 +20,7 @@ func TestCountEventsMatchesEvents(t *testing.T) {
 	}
 	t0 := time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)
 	kinds := []string{"dns_changed", "state_changed", "http_changed"}
-	sevs := []string{store.SevInfo, store.SevNotice, store.SevWarning, store.SevCritical}
+	sevs := []string{event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical}
 	err := st.Update(ctx, func(tx store.Tx) error {
 		for i := range 60 {
 			d := "example.org"
@@ -41,7 +42,7 @@ func TestCountEventsMatchesEvents(t *testing.T) {
 		{Domain: "example.org"},
 		{Kinds: []string{"dns_changed", "http_changed"}},
 		{Since: t0.Add(10 * time.Hour), Until: t0.Add(40 * time.Hour)},
-		{MinSev: store.SevWarning},
+		{MinSev: event.SevWarning},
 		{BeforeID: 20, Domain: "example.net"},
 		{Domain: "nothing.example"},
 	} {

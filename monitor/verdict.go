@@ -1,0 +1,51 @@
+package monitor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/store"
+)
+
+// RecordVerdict stores a domain's verdict inside tx. A new state is one
+// state_changed event (its detail carries the reasons, and "first": true
+// when it is the domain's first verdict, a baseline rather than news) and
+// one transition pointing at it; an unchanged state only refreshes the
+// reasons. It returns the event written, or nil.
+func RecordVerdict(tx store.Tx, d *store.Domain, at time.Time, state string, reasons []string, severity string) (*store.Event, error) {
+	prev, first, err := tx.SetState(d.ID, at, state, reasons)
+	if err != nil {
+		return nil, err
+	}
+	if prev == state {
+		return nil, nil
+	}
+	if reasons == nil {
+		reasons = []string{}
+	}
+	detail, err := json.Marshal(struct {
+		Reasons []string `json:"reasons"`
+		First   bool     `json:"first,omitempty"`
+	}{reasons, first})
+	if err != nil {
+		return nil, fmt.Errorf("verdict of %s: %w", d.Name, err)
+	}
+	ev := store.Event{DomainID: d.ID, Domain: d.Name, At: at, Kind: event.StateChanged, Field: "state",
+		Old: prev, New: state, Severity: severity, Detail: detail}
+	if ev.ID, err = tx.AddEvent(ev); err != nil {
+		return nil, err
+	}
+	if err := tx.AddTransition(store.Transition{DomainID: d.ID, At: at, From: prev, To: state, Reasons: reasons, EventID: ev.ID}); err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+// FirstVerdict reports a state_changed event that is a domain's first
+// verdict (a baseline after it was added), not a change of the world.
+func FirstVerdict(ev store.Event) bool {
+	return ev.Kind == event.StateChanged && bytes.Contains(ev.Detail, []byte(`"first":true`))
+}

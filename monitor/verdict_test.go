@@ -1,0 +1,45 @@
+package monitor
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
+)
+
+func TestFirstVerdictMarksOnlyTheFirst(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}})
+	d, _ := s.Domain(ctx, "a.com")
+	for _, st := range []string{"active", "deleted", "unknown", "active"} {
+		s.Update(ctx, func(tx store.Tx) error {
+			_, err := RecordVerdict(tx, d, time.Now(), st, nil, event.SevInfo)
+			return err
+		})
+	}
+	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []string{"state_changed"}})
+	var first []string
+	for _, ev := range evs {
+		if FirstVerdict(ev) {
+			first = append(first, ev.Old+"→"+ev.New)
+		}
+	}
+	if len(evs) != 4 || len(first) != 1 || first[0] != "unknown→active" {
+		t.Fatalf("%d state events, first verdicts %v", len(evs), first)
+	}
+}
+
+func openTestStore(t *testing.T) *sqlite.SQLite {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
