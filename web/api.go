@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -56,16 +57,6 @@ func apiLimits(q url.Values) (limit, offset int) {
 
 // raw embeds stored JSON; anything that is not valid JSON goes out as a
 // string rather than breaking the response.
-func raw(b []byte) json.RawMessage {
-	if len(b) == 0 {
-		return nil
-	}
-	if !json.Valid(b) {
-		s, _ := json.Marshal(string(b))
-		return s
-	}
-	return b
-}
 
 type apiSnapshot struct {
 	ID        int64           `json:"id"`
@@ -77,26 +68,12 @@ type apiSnapshot struct {
 }
 
 func toAPISnapshot(s store.Snapshot) apiSnapshot {
-	return apiSnapshot{ID: s.ID, Probe: s.Probe, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Hash: s.Hash, Data: raw(s.Data)}
+	return apiSnapshot{ID: s.ID, Probe: s.Probe, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Hash: s.Hash, Data: event.RawJSON(s.Data)}
 }
 
-type apiEvent struct {
-	ID       int64           `json:"id"`
-	Domain   string          `json:"domain"`
-	At       time.Time       `json:"at"`
-	Kind     string          `json:"kind"`
-	Probe    string          `json:"probe,omitempty"`
-	Field    string          `json:"field,omitempty"`
-	Old      string          `json:"old,omitempty"`
-	New      string          `json:"new,omitempty"`
-	Severity string          `json:"severity"`
-	Detail   json.RawMessage `json:"detail,omitempty"`
-}
+type apiEvent = event.Wire
 
-func toAPIEvent(e store.Event) apiEvent {
-	return apiEvent{ID: e.ID, Domain: e.Domain, At: e.At, Kind: e.Kind, Probe: e.Probe, Field: e.Field,
-		Old: e.Old, New: e.New, Severity: e.Severity, Detail: raw(e.Detail)}
-}
+func toAPIEvent(e store.Event) apiEvent { return e.Wire() }
 
 func toAPIEvents(evs []store.Event) []apiEvent {
 	out := make([]apiEvent, len(evs))
@@ -106,28 +83,9 @@ func toAPIEvents(evs []store.Event) []apiEvent {
 	return out
 }
 
-type apiLookalike struct {
-	Brand          string          `json:"brand"`
-	Name           string          `json:"name"`
-	Unicode        string          `json:"unicode"`
-	Fuzzer         string          `json:"fuzzer"`
-	Source         string          `json:"source"`
-	Score          float64         `json:"score"`
-	FirstSeen      time.Time       `json:"first_seen"`
-	LastChecked    time.Time       `json:"last_checked,omitzero"`
-	Registered     string          `json:"registered"`
-	RegisteredSeen time.Time       `json:"registered_seen,omitzero"`
-	Created        time.Time       `json:"created,omitzero"`
-	DNS            json.RawMessage `json:"dns,omitempty"`
-	Status         string          `json:"status"`
-	StatusAt       time.Time       `json:"status_at,omitzero"`
-}
+type apiLookalike = event.Lookalike
 
-func toAPILookalike(l store.Lookalike) apiLookalike {
-	return apiLookalike{Brand: l.Brand, Name: l.Name, Unicode: l.Unicode, Fuzzer: l.Fuzzer, Source: l.Source,
-		Score: l.Score, FirstSeen: l.FirstSeen, LastChecked: l.LastChecked, Registered: l.Registered,
-		RegisteredSeen: l.RegisteredSeen, Created: l.Created, DNS: raw(l.DNS), Status: l.Status, StatusAt: l.StatusAt}
-}
+func toAPILookalike(l store.Lookalike) apiLookalike { return l.Wire() }
 
 type apiOutboxItem struct {
 	store.OutboxItem

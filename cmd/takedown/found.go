@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -48,9 +49,13 @@ func newFoundCmd(a *app) *cobra.Command {
 				if ls == nil {
 					ls = []store.Lookalike{}
 				}
+				wire := make([]event.Lookalike, len(ls))
+				for i, l := range ls {
+					wire[i] = l.Wire()
+				}
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(ls)
+				return enc.Encode(wire)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tBRAND\tFUZZER\tREGISTERED\tSTATUS\tFIRST SEEN\tSOURCE")

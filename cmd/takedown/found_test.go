@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -40,13 +41,13 @@ func seedLookalikes(t *testing.T) string {
 	return db
 }
 
-func foundJSON(t *testing.T, db string, args ...string) []store.Lookalike {
+func foundJSON(t *testing.T, db string, args ...string) []event.Lookalike {
 	t.Helper()
 	code, out, errs := runLookalikeCLI(t, append(append([]string{"found", "--json"}, args...), "--db", db)...)
 	if code != 0 {
 		t.Fatalf("found %v: exit %d: %s", args, code, errs)
 	}
-	var ls []store.Lookalike
+	var ls []event.Lookalike
 	if err := json.Unmarshal([]byte(out), &ls); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -56,9 +57,13 @@ with old → new values. --since takes RFC 3339 ("2026-01-02T15:04:05Z"), a date
 				evs = []store.Event{}
 			}
 			if asJSON {
+				wire := make([]event.Wire, len(evs))
+				for i, ev := range evs {
+					wire[i] = ev.Wire()
+				}
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(evs)
+				return enc.Encode(wire)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSEVERITY\tEVENT\tCHANGE")

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/takedownhq/takedown/monitor/event"
 )
 
 // PayloadVersion is the webhook body's version; it changes only when a field
@@ -44,23 +46,8 @@ type Payload struct {
 	Events   []PayloadEvent `json:"events"`
 }
 
-// PayloadEvent is one event in a Payload.
-type PayloadEvent struct {
-	ID       int64           `json:"id"`
-	Domain   string          `json:"domain"`
-	Unicode  string          `json:"unicode,omitempty"`
-	At       time.Time       `json:"at"`
-	Kind     string          `json:"kind"`
-	Probe    string          `json:"probe,omitempty"`
-	Field    string          `json:"field,omitempty"`
-	Old      string          `json:"old,omitempty"`
-	New      string          `json:"new,omitempty"`
-	Severity string          `json:"severity"`
-	Reasons  []string        `json:"reasons,omitempty"`
-	Tags     []string        `json:"tags,omitempty"`
-	Detail   json.RawMessage `json:"detail,omitempty"`
-	URL      string          `json:"url,omitempty"`
-}
+// PayloadEvent is one event in a Payload: the one wire shape of an event.
+type PayloadEvent = event.Wire
 
 func payloadOf(m message, now time.Time) Payload {
 	p := Payload{Version: PayloadVersion, Type: "event", Delivery: m.key, Channel: m.channel, SentAt: now.UTC(),

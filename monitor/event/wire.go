@@ -1,0 +1,60 @@
+package event
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Wire is the one JSON shape of an event: `history --json`, the API's
+// /events and the webhook payload all print it (the API leaves the fields
+// a webhook adds for its reader, unicode, reasons, tags and url, empty).
+// Detail is a JSON object, never base64.
+type Wire struct {
+	ID       int64           `json:"id"`
+	Domain   string          `json:"domain"`
+	Unicode  string          `json:"unicode,omitempty"`
+	At       time.Time       `json:"at"`
+	Kind     Kind            `json:"kind"`
+	Probe    Probe           `json:"probe,omitempty"`
+	Field    string          `json:"field,omitempty"`
+	Old      string          `json:"old,omitempty"`
+	New      string          `json:"new,omitempty"`
+	Severity Severity        `json:"severity"`
+	Reasons  []string        `json:"reasons,omitempty"`
+	Tags     []string        `json:"tags,omitempty"`
+	Detail   json.RawMessage `json:"detail,omitempty"`
+	URL      string          `json:"url,omitempty"`
+}
+
+// Lookalike is the one JSON shape of a look-alike: `found --json` and the
+// API's /lookalikes print it. DNS is the JSON summary of its answers.
+type Lookalike struct {
+	Brand          string          `json:"brand"`
+	Name           string          `json:"name"`
+	Unicode        string          `json:"unicode"`
+	Fuzzer         string          `json:"fuzzer"`
+	Source         string          `json:"source"`
+	Score          float64         `json:"score"`
+	FirstSeen      time.Time       `json:"first_seen"`
+	LastChecked    time.Time       `json:"last_checked,omitzero"`
+	Registered     string          `json:"registered"`
+	RegisteredSeen time.Time       `json:"registered_seen,omitzero"`
+	Created        time.Time       `json:"created,omitzero"`
+	DNS            json.RawMessage `json:"dns,omitempty"`
+	Status         string          `json:"status"`
+	StatusAt       time.Time       `json:"status_at,omitzero"`
+}
+
+// RawJSON turns stored JSON bytes into an embeddable value: nil when
+// empty, and a JSON string when the bytes are not valid JSON, so a damaged
+// row can never break the document around it.
+func RawJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if !json.Valid(b) {
+		s, _ := json.Marshal(string(b))
+		return s
+	}
+	return b
+}
