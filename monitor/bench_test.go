@@ -16,6 +16,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -81,12 +82,12 @@ func BenchmarkFullCycle(b *testing.B) {
 		if _, err := st.AddDomains(context.Background(), add); err != nil {
 			b.Fatal(err)
 		}
-		ps, err := monitor.NewProbers(netCfg)
+		ps, err := daemon.NewProbers(netCfg)
 		if err != nil {
 			b.Fatal(err)
 		}
 		list, _ := ps.List()
-		m := monitor.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
 			Workers: 64, ProbeTimeout: 20 * time.Second})
 		size0 := dbBytes(db, st)
 		b.StartTimer()

@@ -14,6 +14,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
@@ -67,14 +68,14 @@ func (w *world) open(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	ps, err := monitor.NewProbers(w.cfg)
+	ps, err := daemon.NewProbers(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ps.Close() })
 	list, _ := ps.List()
 	w.st = st
-	w.m = monitor.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	w.m = monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
 		Workers: 4, ProbeTimeout: 5 * time.Second})
 }
 
@@ -342,14 +343,14 @@ func decodeNet(s string) config.Network {
 
 func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 	w := newWorld(t)
-	ps, _ := monitor.NewProbers(w.cfg)
+	ps, _ := daemon.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
 	every := map[string]string{}
 	for _, k := range event.Probes {
 		every[k] = "@every 1s"
 	}
-	m := monitor.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	m := monitor.New(w.st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
 		Workers: 4, Schedules: every, Spread: true, Poll: 100 * time.Millisecond, ProbeTimeout: 5 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -450,10 +451,10 @@ func TestOwnRateLimitDefersNotFails(t *testing.T) {
 	w := newWorld(t)
 	w.cfg.WhoisRate = 4 // one RDAP server for six domains: most must wait
 	st := w.st
-	ps, _ := monitor.NewProbers(w.cfg)
+	ps, _ := daemon.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
-	m := monitor.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
 		Workers: 6, ProbeTimeout: 300 * time.Millisecond})
 	for range 3 {
 		if err := m.RunOnce(context.Background(), nil); err != nil {
@@ -503,5 +504,67 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 	}
 	if rdapRun().Equal(before) {
 		t.Error("the delegation moved and RDAP was not asked")
+	}
+}
+
+// TestCheckAgreesWithDaemon plays the takedown story and, before each of
+// the daemon's cycles, asks every domain as `takedown check` does (its own
+// probers, WHOIS everywhere, nothing written): the verdict and its reasons
+// must be the ones the daemon then records from the same network.
+func TestCheckAgreesWithDaemon(t *testing.T) {
+	w := newWorld(t)
+	ps, err := daemon.NewProbers(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	ps.WhoisEverywhere = true
+	list, _ := ps.List()
+	checker := monitor.New(w.st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		ProbeTimeout: 5 * time.Second})
+	ctx := context.Background()
+	compare := func(step string) {
+		t.Helper()
+		want := map[string]*monitor.Assessment{}
+		for _, s := range sites {
+			a, err := checker.Assess(ctx, s, nil)
+			if err != nil {
+				t.Fatalf("%s: check %s: %v", step, s, err)
+			}
+			want[s] = a
+		}
+		w.cycle(t)
+		for _, s := range sites {
+			d := w.state(t, s)
+			got := want[s].Verdict
+			if got.State != d.State || strings.Join(got.Reasons, "\n") != strings.Join(d.StateReasons, "\n") {
+				t.Errorf("%s: %s: check says %s %q, the daemon recorded %s %q", step, s, got.State, got.Reasons, d.State, d.StateReasons)
+			}
+		}
+	}
+	story := []struct {
+		name string
+		act  func()
+	}{
+		{"baseline", func() {}},
+		{"seize", func() { w.net.Seize("thefoxcloud.com") }},
+		{"suspend", func() { w.net.Suspend("cloudfoxhub.com") }},
+		{"expire", func() { w.net.Expire("mycloudfox.com") }},
+		{"redeem", func() { w.net.Redeem("mycloudfox.com") }},
+		{"pending delete", func() { w.net.PendingDelete("mycloudfox.com") }},
+		{"drop", func() { w.net.Drop("mycloudfox.com") }},
+		{"reregister", func() {
+			w.net.Reregister(simnet.Site{Domain: "mycloudfox.com", Registrar: "Dynadot Inc", RegistrarIANAID: 472})
+		}},
+	}
+	for _, s := range story {
+		s.act()
+		compare(s.name)
+	}
+	// A name never watched is judged as new, without a store.
+	fresh := monitor.New(nil, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{})
+	a, err := fresh.Assess(ctx, "thefoxcloud.com", nil)
+	if err != nil || a.Verdict.State != event.StateSeized {
+		t.Fatalf("unwatched seized domain: %+v, %v", a, err)
 	}
 }

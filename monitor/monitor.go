@@ -6,13 +6,9 @@ package monitor
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"regexp"
-	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -22,10 +18,12 @@ import (
 
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/metrics"
-	"github.com/takedownhq/takedown/monitor/netguard"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
+
+// ErrNotApplicable is returned by a probe that has nothing to observe for
+// a domain (WHOIS where the registry speaks RDAP): no observation, no error.
+var ErrNotApplicable = errors.New("probe not applicable")
 
 // Prober observes one aspect of a domain. Probe returns a value that
 // marshals to normalized JSON (equal states give equal bytes), or an error
@@ -89,8 +87,9 @@ type Monitor struct {
 type Judge interface {
 	// Changes turns a snapshot change into events (without IDs).
 	Changes(domain string, probe string, prev, cur []byte, at time.Time) []store.Event
-	// Verdict judges a domain from its latest snapshots by probe kind.
-	Verdict(tx store.Tx, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (Verdict, error)
+	// Verdict judges a domain from its latest snapshots by probe kind,
+	// reading its past from h.
+	Verdict(h History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (Verdict, error)
 }
 
 // Verdict is a lifecycle state with the evidence that supports it.
@@ -101,6 +100,10 @@ type Verdict struct {
 	// Suspect is a state the evidence points at without establishing it
 	// (a seizure name server nobody corroborates).
 	Suspect string
+	// Expires is when the registration the verdict read lapses (zero when
+	// unknown or not registered); ExpiresFrom names the probe it came from.
+	Expires     time.Time
+	ExpiresFrom string
 }
 
 // New builds a Monitor over a store with the given probers.
@@ -135,212 +138,6 @@ func New(st store.Store, probers []Prober, judge Judge, opt Options) *Monitor {
 
 // Kinds lists the probe kinds this monitor runs.
 func (m *Monitor) Kinds() []string { return append([]string(nil), m.kinds...) }
-
-// CheckResult is what one check of one domain found.
-type CheckResult struct {
-	Domain  string
-	Changed []string          // probe kinds whose snapshot changed
-	Failed  map[string]string // probe kind -> error
-	Events  []store.Event
-	State   string
-	// Deferred are probe kinds this process's own rate limit held back:
-	// nothing was asked, so nothing was recorded; run them again later.
-	Deferred []string
-}
-
-// Check runs the given probe kinds (all when empty) for one domain and
-// records the outcome in one transaction. If ctx ends while probes run,
-// nothing is written: a shutdown drops the check rather than storing
-// cancellations as failures.
-func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*CheckResult, error) {
-	d, err := m.st.Domain(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if !d.Enabled {
-		return &CheckResult{Domain: d.Name, Failed: map[string]string{}, State: d.State}, nil
-	}
-	if len(kinds) == 0 {
-		kinds = m.kinds
-	}
-	results, err := m.probe(ctx, d.Name, kinds)
-	if err != nil {
-		return nil, err
-	}
-	// A state change needs evidence: when the name servers or the answer
-	// moved, the other probes run now too, so the verdict rests on one
-	// consistent view (a dropped name resolving again is judged with its
-	// new registration, not hours later when RDAP is due).
-	if m.review(ctx, d.ID, results) {
-		var rest []string
-		for _, k := range m.kinds {
-			if !slices.Contains(kinds, k) {
-				rest = append(rest, k)
-			}
-		}
-		if len(rest) > 0 {
-			more, err := m.probe(ctx, d.Name, rest)
-			if err != nil {
-				return nil, err
-			}
-			results = append(results, more...)
-		}
-	}
-	at := m.opt.Now()
-	res := &CheckResult{Domain: d.Name, Failed: map[string]string{}}
-	err = m.st.Update(ctx, func(tx store.Tx) error {
-		// Another check of this domain may have committed since it was read.
-		d, err := tx.Domain(d.Name)
-		if err != nil {
-			return err
-		}
-		res.Changed, res.Events, res.Deferred = nil, nil, nil
-		add := func(ev store.Event) error {
-			ev.DomainID, ev.Domain = d.ID, d.Name
-			if ev.At.IsZero() {
-				ev.At = at
-			}
-			id, err := tx.AddEvent(ev)
-			if err != nil {
-				return err
-			}
-			ev.ID = id
-			res.Events = append(res.Events, ev)
-			return nil
-		}
-		failed := map[string]bool{}
-		latest := map[string]*store.Snapshot{}
-		for _, o := range results {
-			switch {
-			case notApplicable(o.kind, o.err):
-				continue
-			case errors.Is(o.err, ratelimit.ErrDeferred):
-				res.Deferred = append(res.Deferred, o.kind)
-				continue
-			case o.err != nil:
-				failed[o.kind] = true
-				msg := errText(o.err)
-				res.Failed[o.kind] = msg
-				st, err := tx.ObserveError(d.ID, o.kind, at, msg)
-				if err != nil {
-					return err
-				}
-				if st.ConsecutiveFailures >= m.opt.UnreachableAfter && !st.Unreachable {
-					st.Unreachable = true
-					if err := tx.SetProbeStatus(st); err != nil {
-						return err
-					}
-					if err := add(store.Event{Kind: event.Unreachable, Probe: o.kind, Severity: event.SevWarning,
-						New: fmt.Sprintf("%d consecutive failures: %s", st.ConsecutiveFailures, msg)}); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			cur, prev, changed, err := tx.ObserveSnapshot(d.ID, o.kind, at, o.data)
-			if err != nil {
-				return err
-			}
-			latest[o.kind] = cur
-			st, err := tx.ProbeStatus(d.ID, o.kind)
-			if err != nil {
-				return err
-			}
-			wasUnreachable := st.Unreachable
-			st.LastRun, st.LastOK, st.ConsecutiveFailures, st.LastError, st.Unreachable = at, at, 0, "", false
-			if err := tx.SetProbeStatus(st); err != nil {
-				return err
-			}
-			if wasUnreachable {
-				if err := add(store.Event{Kind: event.Reachable, Probe: o.kind, Severity: event.SevInfo, New: "answering again"}); err != nil {
-					return err
-				}
-			}
-			if changed {
-				res.Changed = append(res.Changed, o.kind)
-				if prev != nil && m.judge != nil {
-					for _, ev := range m.judge.Changes(d.Name, o.kind, prev.Data, cur.Data, at) {
-						if err := add(ev); err != nil {
-							return err
-						}
-					}
-				}
-			}
-		}
-		if err := tx.MarkChecked(d.ID, at); err != nil {
-			return err
-		}
-		if m.judge == nil {
-			return nil
-		}
-		for k := range m.probers {
-			if latest[k] != nil {
-				continue
-			}
-			sn, err := tx.LatestSnapshot(d.ID, k)
-			if err != nil {
-				return err
-			}
-			if sn != nil {
-				latest[k] = sn
-			}
-		}
-		v, err := m.judge.Verdict(tx, d, latest, failed, at)
-		if err != nil {
-			return fmt.Errorf("verdict %s: %w", d.Name, err)
-		}
-		res.State = v.State
-		if v.State == "" {
-			return nil
-		}
-		if err := m.expiring(tx, d, latest, v, at, add); err != nil {
-			return err
-		}
-		// A suspicion (a seizure name server nobody corroborates) changes no
-		// state but is worth one event when it first appears.
-		newSuspect, err := tx.SetSuspect(d.ID, v.Suspect)
-		if err != nil {
-			return err
-		}
-		if newSuspect && v.Suspect != "" {
-			if err := add(store.Event{Kind: event.Suspected(v.Suspect), Field: "state", Old: d.State, New: v.State,
-				Severity: v.Severity, Detail: reasonsJSON(v.Reasons)}); err != nil {
-				return err
-			}
-		}
-		ev, err := RecordVerdict(tx, d, at, v.State, v.Reasons, v.Severity)
-		if err != nil {
-			return err
-		}
-		if ev != nil {
-			res.Events = append(res.Events, *ev)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record check of %s: %w", d.Name, err)
-	}
-	for _, o := range results {
-		switch {
-		case notApplicable(o.kind, o.err), errors.Is(o.err, ratelimit.ErrDeferred):
-		case errors.Is(o.err, context.DeadlineExceeded):
-			metrics.ObserveCheck(o.kind, metrics.OutcomeTimeout, o.took)
-		case o.err != nil:
-			metrics.ObserveCheck(o.kind, metrics.OutcomeError, o.took)
-		case slices.Contains(res.Changed, o.kind):
-			metrics.ObserveCheck(o.kind, metrics.OutcomeChanged, o.took)
-		default:
-			metrics.ObserveCheck(o.kind, metrics.OutcomeOK, o.took)
-		}
-	}
-	for _, ev := range res.Events {
-		metrics.ObserveEvent(ev.Kind)
-		if m.opt.OnEvent != nil {
-			m.opt.OnEvent(ev)
-		}
-	}
-	return res, nil
-}
 
 // RunOnce checks every enabled domain with every probe once, with at most
 // Workers checks at a time. progress, when set, is called after each domain.
@@ -628,156 +425,4 @@ func (m *Monitor) pollNew(ctx context.Context) {
 			m.q.push(now, d.ID, d.Name, m.kinds)
 		}
 	}
-}
-
-func reasonsJSON(reasons []string) []byte {
-	if reasons == nil {
-		reasons = []string{}
-	}
-	b, _ := json.Marshal(map[string][]string{"reasons": reasons})
-	return b
-}
-
-type outcome struct {
-	kind string
-	data []byte
-	err  error
-	took time.Duration
-}
-
-// probe runs the kinds' probes of one domain concurrently, each under its
-// own timeout. It fails only when ctx ends: a shutdown drops the check.
-func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]outcome, error) {
-	results := make([]outcome, len(kinds))
-	var wg sync.WaitGroup
-	for i, k := range kinds {
-		p, ok := m.probers[k]
-		if !ok {
-			return nil, fmt.Errorf("check %s: no %s probe", name, k)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
-			defer cancel()
-			start := time.Now()
-			v, err := p.Probe(pctx, name)
-			results[i] = outcome{kind: k, err: err, took: time.Since(start)}
-			if err == nil {
-				results[i].data, results[i].err = json.Marshal(v)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return results, nil
-}
-
-// review compares DNS and page results with the latest stored snapshots
-// before anything is written. It reports whether the name servers or the
-// answer moved (the delegation's or the zone's NS set or rcode), which
-// calls for the other probes now. It also turns an https timeout that an
-// http answer papered over into a failure, when the page used to come over
-// https: a timeout is no evidence that the site moved to http.
-func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome) bool {
-	moved := false
-	for i, o := range results {
-		if o.err != nil {
-			continue
-		}
-		switch o.kind {
-		case event.ProbeDNS, event.ProbeDelegation:
-			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
-			if err != nil || sn == nil || sn.Hash == store.Hash(o.data) {
-				continue
-			}
-			var a, b struct {
-				NS    []string `json:"ns"`
-				Rcode string   `json:"rcode"`
-			}
-			if json.Unmarshal(sn.Data, &a) != nil || json.Unmarshal(o.data, &b) != nil ||
-				a.Rcode != b.Rcode || !slices.Equal(a.NS, b.NS) {
-				moved = true
-			}
-		case event.ProbeHTTP:
-			var now struct {
-				Scheme     string `json:"scheme"`
-				HTTPSError string `json:"https_error"`
-			}
-			if json.Unmarshal(o.data, &now) != nil || now.Scheme != "http" || now.HTTPSError != "timeout" {
-				continue
-			}
-			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
-			if err != nil || sn == nil {
-				continue
-			}
-			var before struct {
-				Scheme string `json:"scheme"`
-			}
-			if json.Unmarshal(sn.Data, &before) == nil && before.Scheme == "https" {
-				results[i].err = errors.New("https timed out (http answered; the page is not recorded as moved to http)")
-			}
-		}
-	}
-	return moved
-}
-
-// portRE matches the ports of addresses in error texts: the local ports
-// change on every query, which would keep equal failures from coalescing.
-var portRE = regexp.MustCompile(`(\d+\.\d+\.\d+\.\d+|\]):\d+`)
-
-// errText is a failure as stored: stable across equal failures (no
-// ephemeral ports) and bounded, since probe errors can quote the network.
-func errText(err error) string {
-	s := portRE.ReplaceAllString(err.Error(), "$1:*")
-	return netguard.Clean(s, 512)
-}
-
-// NotApplicable reports a probe outcome that observes nothing (see
-// notApplicable); `check` skips them as the daemon does.
-func NotApplicable(kind string, err error) bool { return notApplicable(kind, err) }
-
-// notApplicable is an outcome that observes nothing: WHOIS where the
-// registry speaks RDAP, or a certificate or page of a name that does not
-// resolve (the DNS probe records that; it is no outage of the web server).
-func notApplicable(kind string, err error) bool {
-	if errors.Is(err, ErrNotApplicable) {
-		return true
-	}
-	if kind != event.ProbeCert && kind != event.ProbeHTTP {
-		return false
-	}
-	var de *net.DNSError
-	return errors.As(err, &de) && de.IsNotFound
-}
-
-// ExpiringWindow is how far ahead an expiry raises expiring_soon.
-const ExpiringWindow = 30 * 24 * time.Hour
-
-// expiring raises expiring_soon once per expiry date that comes within
-// ExpiringWindow. A seized or sinkholed domain about to lapse is a warning:
-// when a takedown's registration lapses, anyone can buy the name back.
-func (m *Monitor) expiring(tx store.Tx, d *store.Domain, latest map[string]*store.Snapshot, v Verdict, at time.Time, add func(store.Event) error) error {
-	reg := Evidence(d.Name, latest, nil, at).Registry
-	if reg == nil || !reg.Found || reg.Expires.IsZero() {
-		return nil
-	}
-	left := reg.Expires.Sub(at)
-	if left <= 0 || left > ExpiringWindow {
-		return nil
-	}
-	date := reg.Expires.UTC().Format(time.DateOnly)
-	seen, err := tx.HasEvent(d.ID, event.ExpiringSoon, date)
-	if err != nil || seen {
-		return err
-	}
-	sev := event.SevNotice
-	switch v.State {
-	case "seized", "sinkholed", "suspended":
-		sev = event.SevWarning
-	}
-	return add(store.Event{Kind: event.ExpiringSoon, Probe: reg.Source, Field: "expires", New: date, Severity: sev,
-		Detail: reasonsJSON([]string{fmt.Sprintf("registration expires in %d days while %s", int(left.Hours()/24)+1, v.State)})})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
@@ -67,7 +68,7 @@ func newStoryWorld(t *testing.T) *storyWorld {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := monitor.NewProbers(w.cfg)
+	ps, err := daemon.NewProbers(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func newStoryWorld(t *testing.T) *storyWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.m = monitor.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	w.m = monitor.New(w.st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
 		Workers: 4, ProbeTimeout: 5 * time.Second})
 	return w
 }

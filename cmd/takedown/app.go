@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
 
@@ -126,6 +127,15 @@ func (a *app) loadConfig() error {
 }
 
 // store opens the database on first use.
+// existingStore opens the configured database when it exists, and returns
+// nil otherwise: commands that only read (check) must not create one.
+func (a *app) existingStore(ctx context.Context) (store.Store, error) {
+	if _, err := os.Stat(a.cfg.DB); err != nil {
+		return nil, nil
+	}
+	return a.store(ctx)
+}
+
 func (a *app) store(ctx context.Context) (*sqlite.SQLite, error) {
 	if a.st != nil {
 		return a.st, nil

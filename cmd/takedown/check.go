@@ -1,21 +1,20 @@
 package main
 
 import (
-	"context"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/monitor/domain"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
-	"github.com/takedownhq/takedown/store"
 )
 
 func init() { register(newCheckCmd) }
@@ -72,7 +71,7 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return err
 			}
-			ps, err := monitor.NewProbers(a.cfg.Network)
+			ps, err := daemon.NewProbers(a.cfg.Network)
 			if err != nil {
 				return err
 			}
@@ -83,21 +82,41 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return usageError{err}
 			}
+			// A watched domain is judged with its stored history, as the
+			// daemon would judge it; check never writes.
+			st, err := a.existingStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: ind}, monitor.Options{
+				ProbeTimeout: a.cfg.Monitor.ProbeTimeout})
 			results := make([]checkResult, len(names))
 			var wg sync.WaitGroup
 			sem := make(chan struct{}, 8)
+			var firstErr error
+			var mu sync.Mutex
 			for i, name := range names {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					results[i] = checkOne(cmd.Context(), a, ind, list, name)
+					as, err := m.Assess(cmd.Context(), name, probes)
+					if err != nil {
+						mu.Lock()
+						firstErr = cmp.Or(firstErr, fmt.Errorf("check %s: %w", name, err))
+						mu.Unlock()
+						return
+					}
+					results[i] = checkResultOf(as)
 				}()
 			}
 			wg.Wait()
 			if err := cmd.Context().Err(); err != nil {
 				return err
+			}
+			if firstErr != nil {
+				return firstErr
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.out)
@@ -128,52 +147,16 @@ func loadIndicators(a *app, flag string) (*lifecycle.Indicators, error) {
 	return ind, nil
 }
 
-func checkOne(ctx context.Context, a *app, ind *lifecycle.Indicators, probes []monitor.Prober, name string) checkResult {
-	r := checkResult{Domain: name, Errors: map[string]string{}}
-	latest := map[string]*store.Snapshot{}
-	failed := map[string]bool{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, p := range probes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			timeout := a.cfg.Monitor.ProbeTimeout
-			if timeout <= 0 {
-				timeout = 30 * time.Second
-			}
-			pctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			v, err := p.Probe(pctx, name)
-			var data []byte
-			if err == nil {
-				data, err = json.Marshal(v)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case monitor.NotApplicable(p.Kind(), err):
-			case err != nil:
-				r.Errors[p.Kind()] = err.Error()
-				failed[p.Kind()] = true
-			default:
-				latest[p.Kind()] = &store.Snapshot{Probe: p.Kind(), Data: data}
-			}
-		}()
-	}
-	wg.Wait()
-	set := func(dst *json.RawMessage, kind string) {
-		if sn := latest[kind]; sn != nil {
-			*dst = sn.Data
+// checkResultOf is the --json contract of one assessment.
+func checkResultOf(as *monitor.Assessment) checkResult {
+	r := checkResult{Domain: as.Domain, Errors: as.Errors}
+	for kind, dst := range map[string]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
+		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP} {
+		if data := as.Data[kind]; data != nil {
+			*dst = data
 		}
 	}
-	set(&r.DNS, event.ProbeDNS)
-	set(&r.Delegation, event.ProbeDelegation)
-	set(&r.WHOIS, event.ProbeWHOIS)
-	set(&r.RDAP, event.ProbeRDAP)
-	set(&r.Cert, event.ProbeCert)
-	set(&r.HTTP, event.ProbeHTTP)
-	v := ind.Judge(monitor.Evidence(name, latest, failed, time.Now()), lifecycle.Previous{})
+	v := as.Verdict
 	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons}
 	if r.Verdict.Reasons == nil {
 		r.Verdict.Reasons = []string{}

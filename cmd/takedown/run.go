@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/takedownhq/takedown/feeds"
-	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/web"
 )
@@ -47,7 +47,7 @@ API beside the daemon.`,
 			if err != nil {
 				return err
 			}
-			d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
+			d, err := daemon.New(ctx, daemon.Config{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
 				Feeds: &feeds.Runner{Store: st, Log: a.log}})
 			if errors.Is(err, feeds.ErrInvalid) {
 				return usageError{err}

@@ -18,6 +18,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/netguard"
@@ -137,7 +138,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
-	d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
+	d, err := daemon.New(ctx, daemon.Config{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
 		OnEvent: func(ev store.Event) {
 			mu.Lock()

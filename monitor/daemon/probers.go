@@ -1,12 +1,12 @@
-package monitor
+package daemon
 
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 
+	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
@@ -15,10 +15,6 @@ import (
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
-
-// ErrNotApplicable is returned by a probe that has nothing to observe for
-// a domain (WHOIS where the registry speaks RDAP): no observation, no error.
-var ErrNotApplicable = errors.New("probe not applicable")
 
 // Probers holds one prober of each kind built from the network
 // configuration; they share the per-server rate limits.
@@ -88,13 +84,13 @@ func rootsWith(path string) (*x509.CertPool, error) {
 func (p *Probers) Close() error { return p.DNS.Close() }
 
 // List returns the probers of the given kinds (all when empty).
-func (p *Probers) List(kinds ...string) ([]Prober, error) {
+func (p *Probers) List(kinds ...string) ([]monitor.Prober, error) {
 	if len(kinds) == 0 {
 		kinds = event.Probes
 	}
-	var out []Prober
+	var out []monitor.Prober
 	for _, k := range kinds {
-		var pr Prober
+		var pr monitor.Prober
 		switch k {
 		case event.ProbeDNS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.DNS.Probe(ctx, d) }}
@@ -103,14 +99,14 @@ func (p *Probers) List(kinds ...string) ([]Prober, error) {
 		case event.ProbeRDAP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
 				if !p.RDAP.Covers(ctx, d) {
-					return nil, ErrNotApplicable
+					return nil, monitor.ErrNotApplicable
 				}
 				return p.RDAP.Probe(ctx, d)
 			}}
 		case event.ProbeWHOIS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
 				if !p.WhoisEverywhere && p.RDAP.Covers(ctx, d) {
-					return nil, ErrNotApplicable
+					return nil, monitor.ErrNotApplicable
 				}
 				return p.WHOIS.Probe(ctx, d)
 			}}

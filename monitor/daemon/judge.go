@@ -1,4 +1,4 @@
-package monitor
+package daemon
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/diff"
 	"github.com/takedownhq/takedown/monitor/domain"
 	"github.com/takedownhq/takedown/monitor/event"
@@ -23,7 +24,7 @@ type LifecycleJudge struct {
 	Indicators *lifecycle.Indicators
 }
 
-var _ Judge = LifecycleJudge{}
+var _ monitor.Judge = LifecycleJudge{}
 
 // Changes diffs two snapshots of a probe into events. One change of the
 // world is one event where the fields move together: a registry record
@@ -218,12 +219,12 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 }
 
 // Verdict judges a domain inside the check's transaction.
-func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (Verdict, error) {
+func (j LifecycleJudge) Verdict(h monitor.History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (monitor.Verdict, error) {
 	ev := Evidence(d.Name, latest, failed, at)
 	prev := lifecycle.Previous{State: d.State, Reasons: d.StateReasons}
-	trs, err := tx.Transitions(d.ID)
+	trs, err := h.Transitions(d.ID)
 	if err != nil {
-		return Verdict{}, err
+		return monitor.Verdict{}, err
 	}
 	for _, tr := range trs {
 		switch tr.To {
@@ -234,12 +235,18 @@ func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]
 	// The registration before the latest one, from the same protocol: ROIDs
 	// and dates are only comparable between answers of one kind.
 	if ev.Registry != nil {
-		snaps, err := tx.Snapshots(d.ID, ev.Registry.Source, 2)
+		snaps, err := h.Snapshots(d.ID, ev.Registry.Source, 2)
 		if err != nil {
-			return Verdict{}, err
+			return monitor.Verdict{}, err
 		}
-		if len(snaps) == 2 {
-			prev.Registry = registration(ev.Registry.Source, snaps[1].Data)
+		// The daemon reads inside the transaction that stored the current
+		// answer, `check` beside it: the previous registration is the
+		// newest stored one that is not the current answer.
+		for _, sn := range snaps {
+			if cur := latest[ev.Registry.Source]; cur == nil || sn.Hash != cur.Hash {
+				prev.Registry = registration(ev.Registry.Source, sn.Data)
+				break
+			}
 		}
 	}
 	// The states of the seizure and sinkhole name servers' own domains,
@@ -250,7 +257,7 @@ func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]
 			if err != nil {
 				continue
 			}
-			if nd, err := tx.Domain(n.ASCII); err == nil {
+			if nd, err := h.Domain(n.ASCII); err == nil {
 				if ev.NSDomainStates == nil {
 					ev.NSDomainStates = map[string]string{}
 				}
@@ -259,7 +266,10 @@ func (j LifecycleJudge) Verdict(tx store.Tx, d *store.Domain, latest map[string]
 		}
 	}
 	v := j.Indicators.Judge(ev, prev)
-	out := Verdict{State: v.State, Reasons: v.Reasons, Severity: v.Severity, Suspect: v.Suspect}
+	out := monitor.Verdict{State: v.State, Reasons: v.Reasons, Severity: v.Severity, Suspect: v.Suspect}
+	if r := ev.Registry; r != nil && r.Found {
+		out.Expires, out.ExpiresFrom = r.Expires, r.Source
+	}
 	if out.Severity == "" {
 		out.Severity = event.SevInfo
 	}

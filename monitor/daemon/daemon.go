@@ -1,4 +1,4 @@
-package monitor
+package daemon
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
@@ -18,15 +19,15 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-// DaemonConfig is what `takedown run` (and the demo) hands the daemon.
-type DaemonConfig struct {
+// Config is what `takedown run` (and the demo) hands the daemon.
+type Config struct {
 	Config     *config.Config
 	Store      store.Store
 	Indicators *lifecycle.Indicators
 	// OnEvent sees every event the daemon writes, after it committed.
 	OnEvent func(store.Event)
 	// Jobs are extra scheduled tasks.
-	Jobs []Job
+	Jobs []monitor.Job
 	// Feeds runs the configured feeds on their schedules; nil: no feeds.
 	Feeds *feeds.Runner
 	// Notify tunes the alert sender (tests shorten its backoff).
@@ -38,7 +39,7 @@ type DaemonConfig struct {
 type Daemon struct {
 	cfg      *config.Config
 	st       store.Store
-	Monitor  *Monitor
+	Monitor  *monitor.Monitor
 	Probers  *Probers
 	Notifier *notify.Notifier
 	checker  lookalike.Checker
@@ -49,11 +50,11 @@ type Daemon struct {
 	feedJobs map[string]bool // feeds scheduled so far
 }
 
-// NewDaemon builds the daemon: probers from the network configuration,
+// New builds the daemon: probers from the network configuration,
 // the lifecycle judge, the alert router installed on the store, and the
 // scheduled jobs. It also adds the seizure and sinkhole infrastructure
 // domains to the watchlist unless configured off.
-func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
+func New(ctx context.Context, dc Config) (*Daemon, error) {
 	cfg := dc.Config
 	if dc.Log == nil {
 		dc.Log = slog.Default()
@@ -79,7 +80,7 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		// The first verdict of a newly watched domain that is simply
 		// active is a baseline, not news: importing a thousand domains
 		// must not send a thousand mails.
-		if FirstVerdict(ev) && ev.New == event.StateActive {
+		if monitor.FirstVerdict(ev) && ev.New == event.StateActive {
 			return nil
 		}
 		return route(ev)
@@ -92,7 +93,7 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		return nil, err
 	}
 	s := cfg.Schedules
-	jobs := append([]Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}, dc.Jobs...)
+	jobs := append([]monitor.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}, dc.Jobs...)
 	if d.feeds != nil {
 		for _, f := range cfg.Feeds {
 			if _, err := feeds.Declare(ctx, dc.Store, feeds.Spec{Name: f.Name, Kind: f.Kind, URL: f.URL, Schedule: f.Schedule}); err != nil {
@@ -106,9 +107,9 @@ func NewDaemon(ctx context.Context, dc DaemonConfig) (*Daemon, error) {
 		}
 		jobs = append(jobs, fj...)
 		// Feeds added while the daemon runs are scheduled within a minute.
-		jobs = append(jobs, Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds})
+		jobs = append(jobs, monitor.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds})
 	}
-	d.Monitor = New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, Options{
+	d.Monitor = monitor.New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, monitor.Options{
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
 		Schedules: map[string]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
@@ -220,15 +221,15 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 }
 
 // newFeedJobs returns jobs for feeds not scheduled yet.
-func (d *Daemon) newFeedJobs(ctx context.Context) ([]Job, error) {
+func (d *Daemon) newFeedJobs(ctx context.Context) ([]monitor.Job, error) {
 	ss, err := d.feeds.Schedules(ctx)
-	var jobs []Job
+	var jobs []monitor.Job
 	for _, s := range ss {
 		if d.feedJobs[s.Name] {
 			continue
 		}
 		d.feedJobs[s.Name] = true
-		jobs = append(jobs, Job{Name: "feed " + s.Name, Spec: s.Spec, Run: s.Run})
+		jobs = append(jobs, monitor.Job{Name: "feed " + s.Name, Spec: s.Spec, Run: s.Run})
 	}
 	return jobs, err
 }

@@ -1,0 +1,553 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/store"
+)
+
+// A check is three stages, the same for the daemon and for `takedown
+// check`: probe (every kind asked at once, each under its own timeout),
+// review (the answers compared with what is stored, which may call for the
+// other probes now), then record (one transaction: snapshots, failures,
+// change events, the verdict) or, for `check`, assess (the verdict from
+// the same evidence, written nowhere).
+
+// CheckResult is what one check of one domain found.
+type CheckResult struct {
+	Domain  string
+	Changed []string          // probe kinds whose snapshot changed
+	Failed  map[string]string // probe kind -> error
+	Events  []store.Event
+	State   string
+	// Deferred are probe kinds this process's own rate limit held back:
+	// nothing was asked, so nothing was recorded; run them again later.
+	Deferred []string
+}
+
+// History is what a verdict may read of a domain's past: the store's
+// transaction when the daemon records a check, the store itself when
+// `check` only looks, nothing for a name that was never watched. store.Tx
+// satisfies it.
+type History interface {
+	Domain(name string) (*store.Domain, error)
+	LatestSnapshot(domainID int64, probe string) (*store.Snapshot, error)
+	Snapshots(domainID int64, probe string, limit int) ([]store.Snapshot, error)
+	Transitions(domainID int64) ([]store.Transition, error)
+}
+
+// Check runs the given probe kinds (all when empty) for one domain and
+// records the outcome in one transaction. If ctx ends while probes run,
+// nothing is written: a shutdown drops the check rather than storing
+// cancellations as failures.
+func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*CheckResult, error) {
+	d, err := m.st.Domain(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Enabled {
+		return &CheckResult{Domain: d.Name, Failed: map[string]string{}, State: d.State}, nil
+	}
+	results, err := m.observe(ctx, d, kinds)
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.record(ctx, d.Name, results)
+	if err != nil {
+		return nil, fmt.Errorf("record check of %s: %w", d.Name, err)
+	}
+	m.report(results, res)
+	return res, nil
+}
+
+// Assessment is what `takedown check` shows: each probe's normalized
+// snapshot or error, and the verdict the daemon would reach from them.
+type Assessment struct {
+	Domain  string
+	Data    map[string][]byte // probe kind -> snapshot JSON
+	Errors  map[string]string // probe kind -> error
+	Verdict Verdict
+}
+
+// Assess runs the probe and review stages for one name and judges it as
+// Check would, writing nothing. A watched name is judged with its stored
+// history (previous state, registrations, transitions), so `check` and the
+// daemon agree; any other name is judged as new.
+func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Assessment, error) {
+	d := &store.Domain{Name: name, State: event.StateUnknown}
+	var h History = noHistory{}
+	if m.st != nil {
+		switch sd, err := m.st.Domain(ctx, name); {
+		case err == nil:
+			d, h = sd, storeHistory{ctx: ctx, st: m.st}
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	results, err := m.observe(ctx, d, kinds)
+	if err != nil {
+		return nil, err
+	}
+	a := &Assessment{Domain: name, Data: map[string][]byte{}, Errors: map[string]string{}}
+	latest, failed := map[string]*store.Snapshot{}, map[string]bool{}
+	for _, o := range results {
+		switch {
+		case notApplicable(o.kind, o.err):
+		case errors.Is(o.err, ratelimit.ErrDeferred):
+			a.Errors[o.kind] = o.err.Error()
+		case o.err != nil:
+			a.Errors[o.kind], failed[o.kind] = o.err.Error(), true
+		default:
+			a.Data[o.kind] = o.data
+			latest[o.kind] = &store.Snapshot{DomainID: d.ID, Probe: o.kind, Hash: store.Hash(o.data), Data: o.data}
+		}
+	}
+	if m.judge == nil {
+		return a, nil
+	}
+	if err := m.fillLatest(h, d.ID, latest); err != nil {
+		return nil, err
+	}
+	v, err := m.judge.Verdict(h, d, latest, failed, m.opt.Now())
+	if err != nil {
+		return nil, fmt.Errorf("verdict %s: %w", name, err)
+	}
+	a.Verdict = v
+	return a, nil
+}
+
+// observe is the probe and review stages: it runs the kinds' probes and,
+// when the review finds the name servers or the answer moved, the other
+// probes now too, so the verdict rests on one consistent view (a dropped
+// name resolving again is judged with its new registration, not hours
+// later when RDAP is due).
+func (m *Monitor) observe(ctx context.Context, d *store.Domain, kinds []string) ([]outcome, error) {
+	if len(kinds) == 0 {
+		kinds = m.kinds
+	}
+	results, err := m.probe(ctx, d.Name, kinds)
+	if err != nil {
+		return nil, err
+	}
+	if !m.review(ctx, d.ID, results) {
+		return results, nil
+	}
+	var rest []string
+	for _, k := range m.kinds {
+		if !slices.Contains(kinds, k) {
+			rest = append(rest, k)
+		}
+	}
+	if len(rest) == 0 {
+		return results, nil
+	}
+	more, err := m.probe(ctx, d.Name, rest)
+	if err != nil {
+		return nil, err
+	}
+	return append(results, more...), nil
+}
+
+// record is the record stage: one transaction writes every outcome, the
+// change events, the check time and the verdict.
+func (m *Monitor) record(ctx context.Context, name string, results []outcome) (*CheckResult, error) {
+	at := m.opt.Now()
+	var res *CheckResult
+	err := m.st.Update(ctx, func(tx store.Tx) error {
+		// Another check of this domain may have committed since it was read.
+		d, err := tx.Domain(name)
+		if err != nil {
+			return err
+		}
+		// Update may run fn again: start from nothing each time.
+		res = &CheckResult{Domain: d.Name, Failed: map[string]string{}}
+		r := &recorder{m: m, tx: tx, d: d, at: at, res: res,
+			latest: map[string]*store.Snapshot{}, failed: map[string]bool{}}
+		for _, o := range results {
+			if err := r.outcome(o); err != nil {
+				return err
+			}
+		}
+		if err := tx.MarkChecked(d.ID, at); err != nil {
+			return err
+		}
+		if m.judge == nil {
+			return nil
+		}
+		return r.verdict()
+	})
+	return res, err
+}
+
+// recorder writes one check inside its transaction.
+type recorder struct {
+	m      *Monitor
+	tx     store.Tx
+	d      *store.Domain
+	at     time.Time
+	res    *CheckResult
+	latest map[string]*store.Snapshot
+	failed map[string]bool
+}
+
+// add writes an event of the domain and keeps it for the result.
+func (r *recorder) add(ev store.Event) error {
+	ev.DomainID, ev.Domain = r.d.ID, r.d.Name
+	if ev.At.IsZero() {
+		ev.At = r.at
+	}
+	id, err := r.tx.AddEvent(ev)
+	if err != nil {
+		return err
+	}
+	ev.ID = id
+	r.res.Events = append(r.res.Events, ev)
+	return nil
+}
+
+// outcome records one probe's outcome: nothing for one that observes
+// nothing or was deferred, a failure, or a snapshot.
+func (r *recorder) outcome(o outcome) error {
+	switch {
+	case notApplicable(o.kind, o.err):
+		return nil
+	case errors.Is(o.err, ratelimit.ErrDeferred):
+		r.res.Deferred = append(r.res.Deferred, o.kind)
+		return nil
+	case o.err != nil:
+		return r.failure(o)
+	}
+	return r.snapshot(o)
+}
+
+// failure records a failed probe; the streak that reaches UnreachableAfter
+// raises one unreachable event. A failure is never read as a change.
+func (r *recorder) failure(o outcome) error {
+	r.failed[o.kind] = true
+	msg := errText(o.err)
+	r.res.Failed[o.kind] = msg
+	st, err := r.tx.ObserveError(r.d.ID, o.kind, r.at, msg)
+	if err != nil {
+		return err
+	}
+	if st.ConsecutiveFailures < r.m.opt.UnreachableAfter || st.Unreachable {
+		return nil
+	}
+	st.Unreachable = true
+	if err := r.tx.SetProbeStatus(st); err != nil {
+		return err
+	}
+	return r.add(store.Event{Kind: event.Unreachable, Probe: o.kind, Severity: event.SevWarning,
+		New: fmt.Sprintf("%d consecutive failures: %s", st.ConsecutiveFailures, msg)})
+}
+
+// snapshot records an observation: a new snapshot and its change events
+// when it differs from the last, otherwise only its last-seen time.
+func (r *recorder) snapshot(o outcome) error {
+	cur, prev, changed, err := r.tx.ObserveSnapshot(r.d.ID, o.kind, r.at, o.data)
+	if err != nil {
+		return err
+	}
+	r.latest[o.kind] = cur
+	st, err := r.tx.ProbeStatus(r.d.ID, o.kind)
+	if err != nil {
+		return err
+	}
+	wasUnreachable := st.Unreachable
+	st.LastRun, st.LastOK, st.ConsecutiveFailures, st.LastError, st.Unreachable = r.at, r.at, 0, "", false
+	if err := r.tx.SetProbeStatus(st); err != nil {
+		return err
+	}
+	if wasUnreachable {
+		if err := r.add(store.Event{Kind: event.Reachable, Probe: o.kind, Severity: event.SevInfo, New: "answering again"}); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return nil
+	}
+	r.res.Changed = append(r.res.Changed, o.kind)
+	if prev == nil || r.m.judge == nil {
+		return nil
+	}
+	for _, ev := range r.m.judge.Changes(r.d.Name, o.kind, prev.Data, cur.Data, r.at) {
+		if err := r.add(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verdict judges the domain from its latest snapshots and records the
+// verdict, a new suspicion and an approaching expiry.
+func (r *recorder) verdict() error {
+	if err := r.m.fillLatest(r.tx, r.d.ID, r.latest); err != nil {
+		return err
+	}
+	v, err := r.m.judge.Verdict(r.tx, r.d, r.latest, r.failed, r.at)
+	if err != nil {
+		return fmt.Errorf("verdict %s: %w", r.d.Name, err)
+	}
+	r.res.State = v.State
+	if v.State == "" {
+		return nil
+	}
+	if err := r.m.expiring(r.tx, r.d, v, r.at, r.add); err != nil {
+		return err
+	}
+	// A suspicion (a seizure name server nobody corroborates) changes no
+	// state but is worth one event when it first appears.
+	newSuspect, err := r.tx.SetSuspect(r.d.ID, v.Suspect)
+	if err != nil {
+		return err
+	}
+	if newSuspect && v.Suspect != "" {
+		if err := r.add(store.Event{Kind: event.Suspected(v.Suspect), Field: "state", Old: r.d.State, New: v.State,
+			Severity: v.Severity, Detail: reasonsJSON(v.Reasons)}); err != nil {
+			return err
+		}
+	}
+	ev, err := RecordVerdict(r.tx, r.d, r.at, v.State, v.Reasons, v.Severity)
+	if err != nil || ev == nil {
+		return err
+	}
+	r.res.Events = append(r.res.Events, *ev)
+	return nil
+}
+
+// fillLatest adds, for every kind this monitor runs and the check did not
+// observe, the latest stored snapshot: the verdict reads the whole domain.
+func (m *Monitor) fillLatest(h History, domainID int64, latest map[string]*store.Snapshot) error {
+	if domainID == 0 {
+		return nil
+	}
+	for _, k := range m.kinds {
+		if latest[k] != nil {
+			continue
+		}
+		sn, err := h.LatestSnapshot(domainID, k)
+		if err != nil {
+			return err
+		}
+		if sn != nil {
+			latest[k] = sn
+		}
+	}
+	return nil
+}
+
+// report feeds the metrics and the OnEvent hook after a check committed.
+func (m *Monitor) report(results []outcome, res *CheckResult) {
+	for _, o := range results {
+		switch {
+		case notApplicable(o.kind, o.err), errors.Is(o.err, ratelimit.ErrDeferred):
+		case errors.Is(o.err, context.DeadlineExceeded):
+			metrics.ObserveCheck(o.kind, metrics.OutcomeTimeout, o.took)
+		case o.err != nil:
+			metrics.ObserveCheck(o.kind, metrics.OutcomeError, o.took)
+		case slices.Contains(res.Changed, o.kind):
+			metrics.ObserveCheck(o.kind, metrics.OutcomeChanged, o.took)
+		default:
+			metrics.ObserveCheck(o.kind, metrics.OutcomeOK, o.took)
+		}
+	}
+	for _, ev := range res.Events {
+		metrics.ObserveEvent(ev.Kind)
+		if m.opt.OnEvent != nil {
+			m.opt.OnEvent(ev)
+		}
+	}
+}
+
+// noHistory is the past of a name that was never watched.
+type noHistory struct{}
+
+func (noHistory) Domain(string) (*store.Domain, error) { return nil, store.ErrNotFound }
+func (noHistory) LatestSnapshot(int64, string) (*store.Snapshot, error) {
+	return nil, nil
+}
+func (noHistory) Snapshots(int64, string, int) ([]store.Snapshot, error) { return nil, nil }
+func (noHistory) Transitions(int64) ([]store.Transition, error)          { return nil, nil }
+
+// storeHistory reads a watched domain's past from the store, outside any
+// transaction (`check` writes nothing).
+type storeHistory struct {
+	ctx context.Context
+	st  store.Store
+}
+
+func (h storeHistory) Domain(name string) (*store.Domain, error) { return h.st.Domain(h.ctx, name) }
+func (h storeHistory) LatestSnapshot(id int64, probe string) (*store.Snapshot, error) {
+	return h.st.LatestSnapshot(h.ctx, id, probe)
+}
+func (h storeHistory) Snapshots(id int64, probe string, limit int) ([]store.Snapshot, error) {
+	return h.st.Snapshots(h.ctx, id, probe, limit)
+}
+func (h storeHistory) Transitions(id int64) ([]store.Transition, error) {
+	return h.st.Transitions(h.ctx, id)
+}
+
+func reasonsJSON(reasons []string) []byte {
+	if reasons == nil {
+		reasons = []string{}
+	}
+	b, _ := json.Marshal(map[string][]string{"reasons": reasons})
+	return b
+}
+
+type outcome struct {
+	kind string
+	data []byte
+	err  error
+	took time.Duration
+}
+
+// probe runs the kinds' probes of one domain concurrently, each under its
+// own timeout. It fails only when ctx ends: a shutdown drops the check.
+func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]outcome, error) {
+	results := make([]outcome, len(kinds))
+	var wg sync.WaitGroup
+	for i, k := range kinds {
+		p, ok := m.probers[k]
+		if !ok {
+			return nil, fmt.Errorf("check %s: no %s probe", name, k)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
+			defer cancel()
+			start := time.Now()
+			v, err := p.Probe(pctx, name)
+			results[i] = outcome{kind: k, err: err, took: time.Since(start)}
+			if err == nil {
+				results[i].data, results[i].err = json.Marshal(v)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// review compares DNS and page results with the latest stored snapshots
+// before anything is written. It reports whether the name servers or the
+// answer moved (the delegation's or the zone's NS set or rcode), which
+// calls for the other probes now. It also turns an https timeout that an
+// http answer papered over into a failure, when the page used to come over
+// https: a timeout is no evidence that the site moved to http.
+func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome) bool {
+	if m.st == nil || domainID == 0 {
+		return false // nothing stored to compare with
+	}
+	moved := false
+	for i, o := range results {
+		if o.err != nil {
+			continue
+		}
+		switch o.kind {
+		case event.ProbeDNS, event.ProbeDelegation:
+			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+			if err != nil || sn == nil || sn.Hash == store.Hash(o.data) {
+				continue
+			}
+			var a, b struct {
+				NS    []string `json:"ns"`
+				Rcode string   `json:"rcode"`
+			}
+			if json.Unmarshal(sn.Data, &a) != nil || json.Unmarshal(o.data, &b) != nil ||
+				a.Rcode != b.Rcode || !slices.Equal(a.NS, b.NS) {
+				moved = true
+			}
+		case event.ProbeHTTP:
+			var now struct {
+				Scheme     string `json:"scheme"`
+				HTTPSError string `json:"https_error"`
+			}
+			if json.Unmarshal(o.data, &now) != nil || now.Scheme != "http" || now.HTTPSError != "timeout" {
+				continue
+			}
+			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+			if err != nil || sn == nil {
+				continue
+			}
+			var before struct {
+				Scheme string `json:"scheme"`
+			}
+			if json.Unmarshal(sn.Data, &before) == nil && before.Scheme == "https" {
+				results[i].err = errors.New("https timed out (http answered; the page is not recorded as moved to http)")
+			}
+		}
+	}
+	return moved
+}
+
+// portRE matches the ports of addresses in error texts: the local ports
+// change on every query, which would keep equal failures from coalescing.
+var portRE = regexp.MustCompile(`(\d+\.\d+\.\d+\.\d+|\]):\d+`)
+
+// errText is a failure as stored: stable across equal failures (no
+// ephemeral ports) and bounded, since probe errors can quote the network.
+func errText(err error) string {
+	s := portRE.ReplaceAllString(err.Error(), "$1:*")
+	return netguard.Clean(s, 512)
+}
+
+// NotApplicable reports a probe outcome that observes nothing (see
+// notApplicable); `check` skips them as the daemon does.
+func NotApplicable(kind string, err error) bool { return notApplicable(kind, err) }
+
+// notApplicable is an outcome that observes nothing: WHOIS where the
+// registry speaks RDAP, or a certificate or page of a name that does not
+// resolve (the DNS probe records that; it is no outage of the web server).
+func notApplicable(kind string, err error) bool {
+	if errors.Is(err, ErrNotApplicable) {
+		return true
+	}
+	if kind != event.ProbeCert && kind != event.ProbeHTTP {
+		return false
+	}
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
+}
+
+// ExpiringWindow is how far ahead an expiry raises expiring_soon.
+const ExpiringWindow = 30 * 24 * time.Hour
+
+// expiring raises expiring_soon once per expiry date that comes within
+// ExpiringWindow. A seized or sinkholed domain about to lapse is a warning:
+// when a takedown's registration lapses, anyone can buy the name back.
+func (m *Monitor) expiring(tx store.Tx, d *store.Domain, v Verdict, at time.Time, add func(store.Event) error) error {
+	if v.Expires.IsZero() {
+		return nil
+	}
+	left := v.Expires.Sub(at)
+	if left <= 0 || left > ExpiringWindow {
+		return nil
+	}
+	date := v.Expires.UTC().Format(time.DateOnly)
+	seen, err := tx.HasEvent(d.ID, event.ExpiringSoon, date)
+	if err != nil || seen {
+		return err
+	}
+	sev := event.SevNotice
+	if event.TakenDown(v.State) {
+		sev = event.SevWarning
+	}
+	return add(store.Event{Kind: event.ExpiringSoon, Probe: v.ExpiresFrom, Field: "expires", New: date, Severity: sev,
+		Detail: reasonsJSON([]string{fmt.Sprintf("registration expires in %d days while %s", int(left.Hours()/24)+1, v.State)})})
+}
