@@ -123,7 +123,7 @@ func BenchmarkNRD(b *testing.B) {
 	b.Run("run/zip", func(b *testing.B) {
 		ctx := context.Background()
 		f := addFeed(b, st, "bench", KindNRD, zipPath, "")
-		r := &Runner{Store: st, Log: quietLogger(), Matcher: func(context.Context) (*Matcher, error) { return m, nil }}
+		r := &Runner{Store: st, Dir: b.TempDir(), Log: quietLogger(), Matcher: func(context.Context) (*Matcher, error) { return m, nil }}
 		cpu0 := cpuTime()
 		var total int64
 		for b.Loop() {
@@ -152,7 +152,7 @@ func BenchmarkCT(b *testing.B) {
 		b.Fatal(err)
 	}
 	f := addFeed(b, st, "bench", KindCT, fx.log.URL(), CTCursor(0))
-	r := &Runner{Store: st, Log: quietLogger(), Matcher: func(context.Context) (*Matcher, error) { return m, nil },
+	r := &Runner{Store: st, Dir: b.TempDir(), Log: quietLogger(), Matcher: func(context.Context) (*Matcher, error) { return m, nil },
 		CT: CTOptions{Rate: 100_000}}
 	ctx := context.Background()
 	cpu0 := cpuTime()

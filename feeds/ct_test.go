@@ -189,7 +189,7 @@ func checkCT(t *testing.T, st store.Store, fx *ctFixture, feed string) {
 }
 
 func ctRunner(st store.Store, t testing.TB) *Runner {
-	return &Runner{Store: st, Log: testLogger(t), CT: CTOptions{Parallel: 4, Rate: 2000, MaxBackoff: 200 * time.Millisecond}}
+	return &Runner{Store: st, Dir: t.TempDir(), Log: testLogger(t), CT: CTOptions{Parallel: 4, Rate: 2000, MaxBackoff: 200 * time.Millisecond}}
 }
 
 // TestCTFollowLog: a log of 3,000 entries with precertificates, look-alikes
@@ -398,7 +398,7 @@ func TestCTChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	r := &Runner{Store: st, Log: quietLogger(), CT: CTOptions{Parallel: 2, Rate: 20}}
+	r := &Runner{Store: st, Dir: t.TempDir(), Log: quietLogger(), CT: CTOptions{Parallel: 2, Rate: 20}}
 	s, err := r.RunNamed(context.Background(), "kill")
 	fmt.Println("child finished:", s.Entries, err)
 }

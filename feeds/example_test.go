@@ -34,7 +34,7 @@ func ExampleRunner() {
 	files.Put("/nrd/latest.txt", simnet.NRDText([]string{"gardenparty.com", "thefoxcloud-careers.com", "bluefox.net"}))
 	st.AddFeed(ctx, store.Feed{Name: "nrd", Kind: feeds.KindNRD, URL: files.URL("/nrd/latest.txt")})
 
-	r := &feeds.Runner{Store: st, Log: slog.New(slog.DiscardHandler)}
+	r := &feeds.Runner{Store: st, Dir: filepath.Join(dir, "feeds"), Log: slog.New(slog.DiscardHandler)}
 	s, err := r.RunNamed(ctx, "nrd")
 	if err != nil {
 		panic(err)

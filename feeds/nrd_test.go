@@ -59,7 +59,7 @@ func TestNRDPrecision(t *testing.T) {
 	}
 	ff.Put("/nrd/latest.zip", zipped)
 	f := addFeed(t, st, "nrd", KindNRD, ff.URL("/nrd/latest.zip"), "")
-	r := &Runner{Store: st, Log: testLogger(t)}
+	r := &Runner{Store: st, Dir: t.TempDir(), Log: testLogger(t)}
 	stats, err := r.Run(ctx, f)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestNRDDatedAcrossDays(t *testing.T) {
 	ff := startFiles(t)
 	ff.Put("/nrd/2026-03-01.txt", simnet.NRDText([]string{"gardenparty.com", "thefoxcloud.net", "mycloudfox.net", "thefoxcloud.com"}))
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	r := &Runner{Store: st, Log: testLogger(t), Now: func() time.Time { return now }}
+	r := &Runner{Store: st, Dir: t.TempDir(), Log: testLogger(t), Now: func() time.Time { return now }}
 	f := addFeed(t, st, "daily", KindNRD, ff.URL("/nrd/{date}.txt"), "")
 	run := func() Stats {
 		t.Helper()
@@ -256,7 +256,7 @@ func TestNRDMalformed(t *testing.T) {
 	full := simnet.Gzip(simnet.NRDText(names))
 	ff.Put("/nrd.txt.gz", full[:len(full)/2])
 	f := addFeed(t, st, "gz", KindNRD, ff.URL("/nrd.txt.gz"), "")
-	r := &Runner{Store: st, Log: testLogger(t)}
+	r := &Runner{Store: st, Dir: t.TempDir(), Log: testLogger(t)}
 	s, err := r.Run(ctx, f)
 	if err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Fatalf("truncated gzip: err %v", err)

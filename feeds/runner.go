@@ -72,8 +72,8 @@ type Runner struct {
 	// connect, TLS and response-header timeouts (10s, 10s, 60s).
 	HTTPClient *http.Client
 	// Dir keeps zone snapshots (sorted delegated names) and downloads.
-	// Default: "DB.feeds" beside a SQLite store, else a directory under the
-	// system's temporary directory.
+	// Required: the caller knows where its state lives (`takedown` keeps
+	// it beside the database).
 	Dir string
 	// NRD, CT and Zone tune those sources.
 	NRD  NRDOptions
@@ -266,11 +266,7 @@ func (r *Runner) httpClient() *http.Client {
 func (r *Runner) dir() (string, error) {
 	d := r.Dir
 	if d == "" {
-		if p, ok := r.Store.(interface{ Path() string }); ok && p.Path() != "" {
-			d = p.Path() + ".feeds"
-		} else {
-			d = os.TempDir() + "/takedown-feeds"
-		}
+		return "", errors.New("feed state directory: Runner.Dir is not set")
 	}
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return "", fmt.Errorf("feed state directory: %w", err)

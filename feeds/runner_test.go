@@ -20,7 +20,7 @@ func TestSchedules(t *testing.T) {
 	if err := st.AddFeed(ctx, store.Feed{Name: "c", Kind: KindZone, URL: "/tmp/z", Schedule: "bogus"}); err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Store: st}
+	r := &Runner{Store: st, Dir: t.TempDir()}
 	ss, err := r.Schedules(ctx)
 	if err == nil || !strings.Contains(err.Error(), `feed c: schedule "bogus"`) {
 		t.Errorf("bad schedule: err %v", err)
@@ -41,7 +41,7 @@ func TestRunnerBusyAndWatchlistChanges(t *testing.T) {
 	fx.fill(t, 6, 100, nil, 0)
 	fx.log.SetDelay(50 * time.Millisecond)
 	addFeed(t, st, "slow", KindCT, fx.log.URL(), CTCursor(0))
-	r := &Runner{Store: st, Log: testLogger(t), CT: CTOptions{Parallel: 1, Rate: 1000}}
+	r := &Runner{Store: st, Dir: t.TempDir(), Log: testLogger(t), CT: CTOptions{Parallel: 1, Rate: 1000}}
 	done := make(chan error)
 	go func() {
 		_, err := r.RunNamed(ctx, "slow")

@@ -385,7 +385,7 @@ func (noHistory) Transitions(int64) ([]store.Transition, error)          { retur
 // transaction (`check` writes nothing).
 type storeHistory struct {
 	ctx context.Context
-	st  store.Store
+	st  store.CheckStore
 }
 
 func (h storeHistory) Domain(name string) (*store.Domain, error) { return h.st.Domain(h.ctx, name) }

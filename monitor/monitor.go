@@ -67,7 +67,7 @@ type Job struct {
 
 // Monitor is the daemon. Create it with New.
 type Monitor struct {
-	st      store.Store
+	st      store.CheckStore
 	probers map[string]Prober
 	kinds   []string
 	opt     Options
@@ -107,7 +107,7 @@ type Verdict struct {
 }
 
 // New builds a Monitor over a store with the given probers.
-func New(st store.Store, probers []Prober, judge Judge, opt Options) *Monitor {
+func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monitor {
 	if opt.Workers <= 0 {
 		opt.Workers = 32
 	}

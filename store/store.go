@@ -245,10 +245,31 @@ type Feed struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Store is takedown's storage. All methods are safe for concurrent use.
-// Getters of one item return ErrNotFound when it is absent; "latest" getters
-// return nil, nil when there is nothing yet.
+// Store is takedown's storage: every narrow interface below, which is what
+// each consumer asks for. All methods are safe for concurrent use. Getters
+// of one item return ErrNotFound when it is absent; "latest" getters return
+// nil, nil when there is nothing yet.
 type Store interface {
+	Watchlist
+	History
+	Lookalikes
+	Outbox
+	Feeds
+	WebQueries
+	Writer
+	Close() error
+}
+
+// Writer is the one way to write history.
+type Writer interface {
+	// Update runs fn in one write transaction; an error from fn rolls it back.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// SetRouter installs the router that AddEvent consults. Nil: no outbox rows.
+	SetRouter(r Router)
+}
+
+// Watchlist is the watched domains.
+type Watchlist interface {
 	// AddDomains adds entries in one transaction: all or none. An entry whose
 	// name is already watched merges its tags (union), and replaces the note
 	// and kind when given. Idempotent.
@@ -266,7 +287,11 @@ type Store interface {
 	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
 	// CountByState counts watched (enabled) domains per lifecycle state.
 	CountByState(ctx context.Context) (map[string]int, error)
+}
 
+// History is the read side of snapshots, probe health, events and
+// transitions.
+type History interface {
 	// LatestSnapshot returns nil, nil if the probe never succeeded.
 	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
 	// Snapshots lists a probe's snapshots of a domain, newest first; probe ""
@@ -281,30 +306,53 @@ type Store interface {
 	Events(ctx context.Context, q EventQuery) ([]Event, error)
 	Event(ctx context.Context, id int64) (*Event, error)
 	Transitions(ctx context.Context, domainID int64) ([]Transition, error)
+}
 
+// Lookalikes is the read and triage side of found look-alikes.
+type Lookalikes interface {
 	Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike, int, error)
 	// SetLookalikeStatus triages every row of name (or only brand's, when
 	// brand is not empty). Returns ErrNotFound if no row matched.
 	SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error)
+}
 
+// Outbox is the read side of the alert outbox.
+type Outbox interface {
 	Outbox(ctx context.Context, q OutboxQuery) ([]OutboxItem, error)
 	// DueOutbox returns pending rows whose next try is not after now, oldest first.
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
 	// OutboxDepth counts rows per status.
 	OutboxDepth(ctx context.Context) (map[string]int, error)
+}
 
+// Feeds are the configured feeds.
+type Feeds interface {
 	Feeds(ctx context.Context) ([]Feed, error)
 	Feed(ctx context.Context, name string) (*Feed, error)
 	AddFeed(ctx context.Context, f Feed) error
 	// RemoveFeed deletes a feed; ErrNotFound if there is none. What the
 	// feed found stays.
 	RemoveFeed(ctx context.Context, name string) error
+}
 
-	// Update runs fn in one write transaction; an error from fn rolls it back.
+// CheckStore is what the monitor needs to schedule and record checks.
+type CheckStore interface {
+	Domain(ctx context.Context, name string) (*Domain, error)
+	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
+	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
+	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
+	Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error)
+	Transitions(ctx context.Context, domainID int64) ([]Transition, error)
 	Update(ctx context.Context, fn func(tx Tx) error) error
-	// SetRouter installs the router that AddEvent consults. Nil: no outbox rows.
-	SetRouter(r Router)
-	Close() error
+}
+
+// AlertStore is what the alert sender needs: due deliveries, the events
+// and domains they render, and the transaction that marks them.
+type AlertStore interface {
+	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
+	Event(ctx context.Context, id int64) (*Event, error)
+	Domain(ctx context.Context, name string) (*Domain, error)
+	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
 // ProbeStatusOf is a ProbeStatus with its domain name.

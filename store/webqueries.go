@@ -3,10 +3,8 @@ package store
 import "context"
 
 // WebQueries are the reads the web UI and API need beyond Store: totals for
-// pagination and the values that fill filter menus. SQLite implements it;
-// the web package asks for it with a type assertion and falls back to less
-// (no totals, free-text filters) on a Store without it, so adding it did not
-// widen the Store interface.
+// pagination and the values that fill filter menus. Every driver
+// implements it (see WebStore).
 type WebQueries interface {
 	// CountEvents counts what Events(q) would list, ignoring Limit/Offset.
 	CountEvents(ctx context.Context, q EventQuery) (int, error)

@@ -241,11 +241,9 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	total := -1
-	if s.wq != nil {
-		if total, err = s.wq.CountEvents(ctx, eq); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
+	if total, err = s.st.CountEvents(ctx, eq); err != nil {
+		s.storeFail(w, r, err)
+		return
 	}
 	if d == nil && total == 0 && eq.Offset == 0 && len(eq.Kinds) == 0 {
 		s.fail(w, r, http.StatusNotFound, "domain "+name+" is not watched and has no history")
@@ -285,17 +283,15 @@ func (s *Server) apiSnapshots(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	total := -1
-	if s.wq != nil {
-		counts, err := s.wq.SnapshotCounts(ctx, d.ID)
-		if err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
-		total = 0
-		for p, n := range counts {
-			if probe == "" || p == probe {
-				total += n
-			}
+	counts, err := s.st.SnapshotCounts(ctx, d.ID)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	total = 0
+	for p, n := range counts {
+		if probe == "" || p == probe {
+			total += n
 		}
 	}
 	out := []apiSnapshot{}
@@ -391,11 +387,9 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	total := -1
-	if s.wq != nil {
-		if total, err = s.wq.CountEvents(r.Context(), eq); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
+	if total, err = s.st.CountEvents(r.Context(), eq); err != nil {
+		s.storeFail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, newListPage(r, toAPIEvents(evs), eq.Limit, eq.Offset, total))
 }

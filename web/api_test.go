@@ -735,23 +735,3 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("served openapi.yaml: %d", r.status)
 	}
 }
-
-// A Store without WebQueries still serves every apiPage; lists say nothing
-// about totals and offer "next" when a apiPage comes back full.
-func TestStoreWithoutWebQueries(t *testing.T) {
-	st := openStore(t)
-	seedSeizure(t, st)
-	hs := serveStore(t, struct{ store.Store }{st}, Options{})
-	c := client(t)
-	for _, u := range []string{"/", "/domains", "/domains/thefoxcloud.com", "/domains/thefoxcloud.com/diff?probe=dns",
-		"/lookalikes", "/events", "/alerts"} {
-		if r := get(t, c, hs.URL+u); r.status != http.StatusOK {
-			t.Errorf("%s: %d", u, r.status)
-		}
-	}
-	var p apiPage
-	getJSON(t, c, hs.URL+"/api/v1/events?limit=5", &p)
-	if p.Total != nil || p.Next != "/api/v1/events?limit=5&offset=5" {
-		t.Errorf("events without counts: total %v next %q", p.Total, p.Next)
-	}
-}

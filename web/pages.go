@@ -120,11 +120,9 @@ func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var tags []store.Count
-	if s.wq != nil {
-		if tags, err = s.wq.TagCounts(ctx); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
+	if tags, err = s.st.TagCounts(ctx); err != nil {
+		s.storeFail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "domains", "Domains", "domains", map[string]any{
 		"Domains": ds, "Query": q, "Filter": dq, "Tags": tags,
@@ -225,15 +223,13 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request) {
 	}
 	total := -1
 	var kinds []store.Count
-	if s.wq != nil {
-		if total, err = s.wq.CountEvents(ctx, eq); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
-		if kinds, err = s.wq.EventKinds(ctx, name); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
+	if total, err = s.st.CountEvents(ctx, eq); err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	if kinds, err = s.st.EventKinds(ctx, name); err != nil {
+		s.storeFail(w, r, err)
+		return
 	}
 	if d == nil && len(evs) == 0 && kind == "" {
 		s.fail(w, r, http.StatusNotFound, "domain "+name+" is not watched and has no history")
@@ -273,10 +269,8 @@ func (s *Server) observations(ctx context.Context, d *store.Domain) ([]observati
 		return nil, err
 	}
 	counts := map[string]int{}
-	if s.wq != nil {
-		if counts, err = s.wq.SnapshotCounts(ctx, d.ID); err != nil {
-			return nil, err
-		}
+	if counts, err = s.st.SnapshotCounts(ctx, d.ID); err != nil {
+		return nil, err
 	}
 	probes := slices.Clone(probeOrder)
 	extra := func(p string) {
@@ -299,9 +293,6 @@ func (s *Server) observations(ctx context.Context, d *store.Domain) ([]observati
 		}
 		if o.Snapshot != nil {
 			o.Fields = Flatten(p, o.Snapshot.Data)
-			if s.wq == nil {
-				o.Count = 1
-			}
 		}
 		for i := range sts {
 			if sts[i].Probe == p {
@@ -335,11 +326,9 @@ const maxDiffSnapshots = 500
 func (s *Server) resolveDiff(ctx context.Context, d *store.Domain, q url.Values) (*diffData, int, error) {
 	dd := &diffData{Name: d.Name, Probe: q.Get("probe"), All: q.Get("all") != ""}
 	counts := map[string]int{}
-	if s.wq != nil {
-		var err error
-		if counts, err = s.wq.SnapshotCounts(ctx, d.ID); err != nil {
-			return nil, http.StatusInternalServerError, err
-		}
+	var err error
+	if counts, err = s.st.SnapshotCounts(ctx, d.ID); err != nil {
+		return nil, http.StatusInternalServerError, err
 	}
 	for _, p := range probeOrder {
 		if counts[p] > 0 {
@@ -534,11 +523,9 @@ func (s *Server) lookalikesPage(w http.ResponseWriter, r *http.Request) {
 		tabs = append(tabs, stateCount{st, n})
 	}
 	var facets store.LookalikeFacets
-	if s.wq != nil {
-		if facets, err = s.wq.LookalikeFacets(ctx); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
+	if facets, err = s.st.LookalikeFacets(ctx); err != nil {
+		s.storeFail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "lookalikes", "Look-alikes", "lookalikes", map[string]any{
 		"Lookalikes": ls, "Query": q, "Filter": lq, "Tabs": tabs, "Facets": facets,
@@ -600,15 +587,13 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	total := -1
 	var kinds []store.Count
-	if s.wq != nil {
-		if total, err = s.wq.CountEvents(ctx, eq); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
-		if kinds, err = s.wq.EventKinds(ctx, ""); err != nil {
-			s.storeFail(w, r, err)
-			return
-		}
+	if total, err = s.st.CountEvents(ctx, eq); err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
+	if kinds, err = s.st.EventKinds(ctx, ""); err != nil {
+		s.storeFail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "events", "Events", "events", map[string]any{
 		"Timeline": byDay(s.eventViews(evs)), "Query": q, "Filter": eq, "Kinds": kinds,
@@ -628,10 +613,8 @@ func (s *Server) outboxItems(ctx context.Context, oq store.OutboxQuery) ([]outbo
 		return nil, 0, err
 	}
 	total := -1
-	if s.wq != nil {
-		if total, err = s.wq.CountOutbox(ctx, oq); err != nil {
-			return nil, 0, err
-		}
+	if total, err = s.st.CountOutbox(ctx, oq); err != nil {
+		return nil, 0, err
 	}
 	out := make([]outboxView, 0, len(items))
 	for _, it := range items {

@@ -77,7 +77,6 @@ type Options struct {
 // Server is the web UI and API. It is an http.Handler.
 type Server struct {
 	st      store.Store
-	wq      store.WebQueries // nil when the store has no extra queries
 	opts    Options
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -118,7 +117,6 @@ func New(st store.Store, opts Options) (*Server, error) {
 		opts.Version = "dev"
 	}
 	s := &Server{st: st, opts: opts, log: opts.Logger.With("component", "web"), mux: http.NewServeMux()}
-	s.wq, _ = st.(store.WebQueries)
 	s.csrfKey = make([]byte, 32)
 	if _, err := rand.Read(s.csrfKey); err != nil {
 		return nil, fmt.Errorf("web: csrf key: %w", err)

@@ -154,3 +154,7 @@ func (a *app) close() {
 		a.st = nil
 	}
 }
+
+// feedsDir is where feeds keep zone snapshots and downloads: beside the
+// database file.
+func (a *app) feedsDir() string { return a.cfg.DB + ".feeds" }

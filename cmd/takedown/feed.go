@@ -95,7 +95,7 @@ func newFeedRun(a *app) *cobra.Command {
 					return usagef("feed %q: no such feed (see takedown feed list)", name)
 				}
 			}
-			r := &feeds.Runner{Store: st, Log: a.log}
+			r := &feeds.Runner{Store: st, Dir: a.feedsDir(), Log: a.log}
 			var all []feeds.Stats
 			var failed error
 			for _, name := range args {

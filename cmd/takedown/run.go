@@ -48,7 +48,7 @@ API beside the daemon.`,
 				return err
 			}
 			d, err := daemon.New(ctx, daemon.Config{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
-				Feeds: &feeds.Runner{Store: st, Log: a.log}})
+				Feeds: &feeds.Runner{Store: st, Dir: a.feedsDir(), Log: a.log}})
 			if errors.Is(err, feeds.ErrInvalid) {
 				return usageError{err}
 			}

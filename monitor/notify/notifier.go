@@ -61,7 +61,7 @@ type Options struct {
 // daemon. Safe for concurrent use; passes (Flush) never overlap.
 type Notifier struct {
 	cfg      config.Alerts
-	st       store.Store
+	st       store.AlertStore
 	opts     Options
 	log      *slog.Logger
 	channels []*channel
@@ -75,7 +75,7 @@ type Notifier struct {
 // New compiles the alert rules. With no channel and no SMTP address the
 // Notifier has no channels: Router routes nothing and Flush only ages out
 // rows left by an earlier configuration.
-func New(cfg config.Alerts, st store.Store, opts Options) (*Notifier, error) {
+func New(cfg config.Alerts, st store.AlertStore, opts Options) (*Notifier, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
