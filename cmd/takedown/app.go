@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // app holds what every command shares: streams, the effective
@@ -26,7 +25,7 @@ type app struct {
 	whois      []string
 	cfg        *config.Config
 	log        *slog.Logger
-	st         *sqlite.SQLite
+	st         appStore
 	// override for tests: environment lookup
 	lookupEnv func(string) (string, bool)
 }
@@ -52,7 +51,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
 	f.StringVar(&a.configFile, "config", "", "YAML configuration file (also TAKEDOWN_CONFIG)")
-	f.String("db", def.DB, "SQLite database file (also TAKEDOWN_DB)")
+	f.String("db", def.DB, "SQLite database file, or a postgres:// URL (also TAKEDOWN_DB)")
 	f.String("resolver", "", "recursive DNS resolver HOST:PORT (default: the system's)")
 	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
 	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
@@ -126,11 +125,11 @@ func (a *app) loadConfig() error {
 }
 
 // store opens the database on first use.
-func (a *app) store(ctx context.Context) (*sqlite.SQLite, error) {
+func (a *app) store(ctx context.Context) (appStore, error) {
 	if a.st != nil {
 		return a.st, nil
 	}
-	st, err := sqlite.Open(ctx, a.cfg.DB)
+	st, err := openStore(ctx, a.cfg.DB)
 	if err != nil {
 		return nil, err
 	}
