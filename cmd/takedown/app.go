@@ -13,7 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/store"
-	"github.com/takedownhq/takedown/store/sqlite"
+	"github.com/takedownhq/takedown/store/postgres"
 )
 
 // app holds what every command shares: streams, the effective
@@ -27,7 +27,7 @@ type app struct {
 	whois      []string
 	cfg        *config.Config
 	log        *slog.Logger
-	st         *sqlite.SQLite
+	st         appStore
 	// override for tests: environment lookup
 	lookupEnv func(string) (string, bool)
 }
@@ -53,7 +53,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
 	f.StringVar(&a.configFile, "config", "", "YAML configuration file (also TAKEDOWN_CONFIG)")
-	f.String("db", def.DB, "SQLite database file (also TAKEDOWN_DB)")
+	f.String("db", def.DB, "SQLite database file, or a postgres:// URL (also TAKEDOWN_DB)")
 	f.String("resolver", "", "recursive DNS resolver HOST:PORT (default: the system's)")
 	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
 	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
@@ -127,20 +127,11 @@ func (a *app) loadConfig() error {
 }
 
 // store opens the database on first use.
-// existingStore opens the configured database when it exists, and returns
-// nil otherwise: commands that only read (check) must not create one.
-func (a *app) existingStore(ctx context.Context) (store.Store, error) {
-	if _, err := os.Stat(a.cfg.DB); err != nil {
-		return nil, nil
-	}
-	return a.store(ctx)
-}
-
-func (a *app) store(ctx context.Context) (*sqlite.SQLite, error) {
+func (a *app) store(ctx context.Context) (appStore, error) {
 	if a.st != nil {
 		return a.st, nil
 	}
-	st, err := sqlite.Open(ctx, a.cfg.DB)
+	st, err := openStore(ctx, a.cfg.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -158,3 +149,15 @@ func (a *app) close() {
 // feedsDir is where feeds keep zone snapshots and downloads: beside the
 // database file.
 func (a *app) feedsDir() string { return a.cfg.DB + ".feeds" }
+
+// existingStore opens the configured database when it exists, and returns
+// nil otherwise: commands that only read (check) must not create one. A
+// PostgreSQL database always exists.
+func (a *app) existingStore(ctx context.Context) (store.Store, error) {
+	if !postgres.IsURL(a.cfg.DB) {
+		if _, err := os.Stat(a.cfg.DB); err != nil {
+			return nil, nil
+		}
+	}
+	return a.store(ctx)
+}

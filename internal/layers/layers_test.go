@@ -30,8 +30,9 @@ var layers = [][]string{
 	{"monitor/daemon"},
 	// the analysts' UI and API
 	{"web"},
-	// the simulated internet and the demo played on it
-	{"internal/simnet", "internal/demo"},
+	// test worlds: the simulated internet, the demo played on it, a
+	// throwaway PostgreSQL (only tests and the demo may import these)
+	{"internal/simnet", "internal/demo", "internal/pgtest"},
 	// the binary
 	{"cmd/"},
 }

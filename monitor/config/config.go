@@ -20,7 +20,8 @@ import (
 
 // Config is the effective configuration. Field comments give the default.
 type Config struct {
-	// DB is the SQLite file. Default ./takedown.db.
+	// DB is the SQLite file, or a postgres:// URL for PostgreSQL.
+	// Default ./takedown.db.
 	DB        string    `yaml:"db"`
 	Network   Network   `yaml:"network"`
 	Schedules Schedules `yaml:"schedules"`

@@ -1,7 +1,6 @@
-package sqlite
+package storetest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -12,51 +11,59 @@ import (
 
 // The count must agree with the listing for every filter, or the web UI's
 // page links lie.
-func TestCountEventsMatchesEvents(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "example.org"}, {Name: "example.net"}}); err != nil {
-		t.Fatal(err)
-	}
+func countEventsMatchesEvents(t *testing.T, st Store) {
+	mustAdd(t, st, store.NewDomain{Name: "example.org"}, store.NewDomain{Name: "example.net"})
 	t0 := time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)
 	kinds := []string{"dns_changed", "state_changed", "http_changed"}
 	sevs := []string{event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical}
-	err := st.Update(ctx, func(tx store.Tx) error {
+	var ids []int64
+	update(t, st, func(tx store.Tx) error {
 		for i := range 60 {
 			d := "example.org"
 			if i%4 == 0 {
 				d = "example.net"
 			}
-			if _, err := tx.AddEvent(store.Event{Domain: d, At: t0.Add(time.Duration(i) * time.Hour),
-				Kind: kinds[i%len(kinds)], Severity: sevs[i%len(sevs)]}); err != nil {
+			id, err := tx.AddEvent(store.Event{Domain: d, At: t0.Add(time.Duration(i) * time.Hour),
+				Kind: kinds[i%len(kinds)], Severity: sevs[i%len(sevs)]})
+			if err != nil {
 				return err
 			}
+			ids = append(ids, id)
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, q := range []store.EventQuery{
-		{},
-		{Domain: "example.org"},
-		{Kinds: []string{"dns_changed", "http_changed"}},
-		{Since: t0.Add(10 * time.Hour), Until: t0.Add(40 * time.Hour)},
-		{MinSev: event.SevWarning},
-		{BeforeID: 20, Domain: "example.net"},
-		{Domain: "nothing.example"},
+	for _, tc := range []struct {
+		name string
+		q    store.EventQuery
+		want int
+	}{
+		{"all", store.EventQuery{}, 60},
+		{"domain", store.EventQuery{Domain: "example.org"}, 45},
+		{"kinds", store.EventQuery{Kinds: []string{"dns_changed", "http_changed"}}, 40},
+		{"window", store.EventQuery{Since: t0.Add(10 * time.Hour), Until: t0.Add(40 * time.Hour)}, 30},
+		{"severity", store.EventQuery{MinSev: event.SevWarning}, 30},
+		{"before", store.EventQuery{BeforeID: ids[20], Domain: "example.net"}, 5},
+		{"nothing", store.EventQuery{Domain: "nothing.example"}, 0},
 	} {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			evs, err := st.Events(ctx, q)
+		t.Run(tc.name, func(t *testing.T) {
+			evs, err := st.Events(ctx, tc.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, err := st.CountEvents(ctx, q)
+			n, err := st.CountEvents(ctx, tc.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n != len(evs) {
-				t.Errorf("CountEvents(%+v) = %d, Events lists %d", q, n, len(evs))
+			if n != len(evs) || n != tc.want {
+				t.Errorf("CountEvents(%+v) = %d, Events lists %d, want %d", tc.q, n, len(evs), tc.want)
+			}
+			// Limits cut the listing, never the count.
+			tc.q.Limit, tc.q.Offset = 3, 1
+			if page, _ := st.Events(ctx, tc.q); len(page) != min(3, max(tc.want-1, 0)) {
+				t.Errorf("page of %+v has %d events", tc.q, len(page))
+			}
+			if m, _ := st.CountEvents(ctx, tc.q); m != n {
+				t.Errorf("CountEvents with a limit = %d, want %d", m, n)
 			}
 		})
 	}
@@ -71,14 +78,16 @@ func TestCountEventsMatchesEvents(t *testing.T) {
 	if n, _ := st.CountEvents(ctx, store.EventQuery{Domain: "example.org"}); total != n || len(ks) != 3 {
 		t.Errorf("EventKinds(example.org) = %v, want 3 kinds summing to %d", ks, n)
 	}
+	if all, _ := st.EventKinds(ctx, ""); fmt.Sprint(all) != "[{dns_changed 20} {http_changed 20} {state_changed 20}]" {
+		t.Errorf("EventKinds() = %v", all)
+	}
 }
 
-func TestFacets(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "example.org", Tags: []string{"b", "a"}}, {Name: "example.net", Tags: []string{"a"}}}); err != nil {
-		t.Fatal(err)
+func facets(t *testing.T, st Store) {
+	if tags, err := st.TagCounts(ctx); err != nil || tags == nil || len(tags) != 0 {
+		t.Errorf("TagCounts of an empty store = %#v, %v", tags, err)
 	}
+	mustAdd(t, st, store.NewDomain{Name: "example.org", Tags: []string{"b", "a"}}, store.NewDomain{Name: "example.net", Tags: []string{"a"}})
 	tags, err := st.TagCounts(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -87,16 +96,18 @@ func TestFacets(t *testing.T) {
 		t.Errorf("TagCounts = %v", tags)
 	}
 	var dom *store.Domain
-	err = st.Update(ctx, func(tx store.Tx) error {
+	update(t, st, func(tx store.Tx) error {
 		for _, l := range []store.Lookalike{
 			{Brand: "example.org", Name: "examp1e.org", Fuzzer: "homoglyph", Source: "permutation"},
 			{Brand: "example.org", Name: "example.com", Fuzzer: "tld-swap", Source: "permutation"},
 			{Brand: "example.net", Name: "exampie.net", Fuzzer: "homoglyph", Source: "feed:nrd"},
+			{Brand: "example.net", Name: "Example.net"}, // no fuzzer: not a facet value
 		} {
 			if _, _, err := tx.UpsertLookalike(l); err != nil {
 				return err
 			}
 		}
+		var err error
 		dom, err = tx.Domain("example.org")
 		if err != nil {
 			return err
@@ -117,14 +128,11 @@ func TestFacets(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	f, err := st.LookalikeFacets(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(f); got != "{[{example.net 1} {example.org 2}] [{homoglyph 2} {tld-swap 1}] [{feed:nrd 1} {permutation 2}] [{new 3}]}" {
+	if got := fmt.Sprint(f); got != "{[{example.net 2} {example.org 2}] [{homoglyph 2} {tld-swap 1}] [{feed:nrd 1} {permutation 2}] [{new 4}]}" {
 		t.Errorf("LookalikeFacets = %s", got)
 	}
 	sc, err := st.SnapshotCounts(ctx, dom.ID)

@@ -1,0 +1,192 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/takedownhq/takedown/store"
+)
+
+const lookalikeCols = `id, brand, name, unicode, fuzzer, source, score, first_seen, last_checked, registered,
+	registered_seen, created, dns, status, status_at`
+
+func scanLookalike(sc pgx.Row) (store.Lookalike, error) {
+	var l store.Lookalike
+	var first, checked, regSeen, created, statusAt pgtype.Timestamptz
+	var dns string
+	err := sc.Scan(&l.ID, &l.Brand, &l.Name, &l.Unicode, &l.Fuzzer, &l.Source, &l.Score, &first, &checked,
+		&l.Registered, &regSeen, &created, &dns, &l.Status, &statusAt)
+	l.FirstSeen, l.LastChecked, l.RegisteredSeen = tm(first), tm(checked), tm(regSeen)
+	l.Created, l.StatusAt = tm(created), tm(statusAt)
+	if dns != "" && dns != "{}" {
+		l.DNS = []byte(dns)
+	}
+	return l, err
+}
+
+func (t *pgTx) UpsertLookalike(l store.Lookalike) (store.Lookalike, bool, error) {
+	if l.Brand == "" || l.Name == "" {
+		return l, false, errors.New("upsert look-alike: brand and name are required")
+	}
+	now := us(time.Now())
+	if l.FirstSeen.IsZero() {
+		l.FirstSeen = now
+	}
+	l.FirstSeen, l.LastChecked, l.Created = us(l.FirstSeen), usZero(l.LastChecked), usZero(l.Created)
+	if l.Registered == "" {
+		l.Registered = store.RegUnknown
+	}
+	if l.Unicode == "" {
+		l.Unicode = l.Name
+	}
+	dns := string(l.DNS)
+	if dns == "" {
+		dns = "{}"
+	}
+	old, err := scanLookalike(t.tx.QueryRow(t.ctx, `SELECT `+lookalikeCols+` FROM lookalikes WHERE brand = $1 AND name = $2`, l.Brand, l.Name))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		var regSeen time.Time
+		if l.Registered == store.RegYes {
+			regSeen = cmpTime(l.LastChecked, now)
+		}
+		err := t.tx.QueryRow(t.ctx, `INSERT INTO lookalikes (brand, name, unicode, fuzzer, source, score, first_seen,
+			last_checked, registered, registered_seen, created, dns, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new') RETURNING id`,
+			l.Brand, l.Name, l.Unicode, l.Fuzzer, l.Source, l.Score, l.FirstSeen, null(l.LastChecked),
+			l.Registered, null(regSeen), null(l.Created), dns).Scan(&l.ID)
+		if err != nil {
+			return l, false, fmt.Errorf("insert look-alike %s of %s: %w", l.Name, l.Brand, err)
+		}
+		l.Status = store.StatusNew
+		l.RegisteredSeen = regSeen
+		return l, l.Registered == store.RegYes, nil
+	case err != nil:
+		return l, false, fmt.Errorf("read look-alike %s: %w", l.Name, err)
+	}
+	// Existing row: keep what triage and history own (first_seen, status,
+	// registered_seen). An unknown answer never overwrites a known one: a
+	// timeout says nothing about registration.
+	newly := l.Registered == store.RegYes && old.RegisteredSeen.IsZero()
+	merged := old
+	if l.Registered != store.RegUnknown {
+		merged.Registered = l.Registered
+	}
+	if newly {
+		merged.RegisteredSeen = cmpTime(l.LastChecked, now)
+	}
+	if !l.LastChecked.IsZero() {
+		merged.LastChecked = l.LastChecked
+	}
+	if !l.Created.IsZero() {
+		merged.Created = l.Created
+	}
+	if l.DNS != nil {
+		merged.DNS = l.DNS
+		dns = string(l.DNS)
+	} else {
+		dns = string(old.DNS)
+		if dns == "" {
+			dns = "{}"
+		}
+	}
+	if l.Score > merged.Score {
+		merged.Score = l.Score
+	}
+	if merged.Fuzzer == "" {
+		merged.Fuzzer = l.Fuzzer
+	}
+	if merged.Source == "" {
+		merged.Source = l.Source
+	}
+	_, err = t.tx.Exec(t.ctx, `UPDATE lookalikes SET fuzzer = $1, source = $2, score = $3, last_checked = $4, registered = $5,
+		registered_seen = $6, created = $7, dns = $8 WHERE id = $9`, merged.Fuzzer, merged.Source, merged.Score,
+		null(merged.LastChecked), merged.Registered, null(merged.RegisteredSeen), null(merged.Created), dns, old.ID)
+	if err != nil {
+		return old, false, fmt.Errorf("update look-alike %s: %w", l.Name, err)
+	}
+	return merged, newly, nil
+}
+
+// usZero is us, keeping the zero time zero.
+func usZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return us(t)
+}
+
+func cmpTime(t, def time.Time) time.Time {
+	if t.IsZero() {
+		return def
+	}
+	return t
+}
+
+func lookalikeFilter(q store.LookalikeQuery) (string, args) {
+	var conds []string
+	var a args
+	for _, f := range []struct{ col, v string }{{"brand", q.Brand}, {"status", q.Status}, {"fuzzer", q.Fuzzer},
+		{"source", q.Source}, {"registered", q.Registered}} {
+		if f.v != "" {
+			// col comes from the fixed list above, never from a request.
+			conds = append(conds, f.col+` = `+a.add(f.v))
+		}
+	}
+	if !q.Since.IsZero() {
+		conds = append(conds, `first_seen >= `+a.add(q.Since))
+	}
+	if q.Search != "" {
+		pat := a.add(likePattern(q.Search))
+		conds = append(conds, `(name ILIKE `+pat+` OR unicode ILIKE `+pat+`)`)
+	}
+	return where(conds), a
+}
+
+func (p *Postgres) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]store.Lookalike, int, error) {
+	cond, a := lookalikeFilter(q)
+	var total int
+	if err := p.pool.QueryRow(ctx, `SELECT count(*) FROM lookalikes`+cond, a...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count look-alikes: %w", err)
+	}
+	rows, err := p.pool.Query(ctx, `SELECT `+lookalikeCols+` FROM lookalikes`+cond+
+		` ORDER BY COALESCE(registered_seen, first_seen) DESC, id DESC`+limitClause(q.Limit, q.Offset), a...)
+	out, err := collect(rows, err, "look-alikes", func(r pgx.Rows) (store.Lookalike, error) { return scanLookalike(r) })
+	return out, total, err
+}
+
+func (p *Postgres) SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error) {
+	switch status {
+	case store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
+	default:
+		return 0, fmt.Errorf("look-alike status %q: want new, acknowledged or dismissed", status)
+	}
+	var n int64
+	err := p.Update(ctx, func(tx store.Tx) error {
+		t := tx.(*pgTx)
+		q := `UPDATE lookalikes SET status = $1, status_at = $2 WHERE name = $3`
+		a := []any{status, time.Now(), name}
+		if brand != "" {
+			q += ` AND brand = $4`
+			a = append(a, brand)
+		}
+		tag, err := t.tx.Exec(t.ctx, q, a...)
+		if err != nil {
+			return fmt.Errorf("triage %s: %w", name, err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("look-alike %s: %w", name, store.ErrNotFound)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,243 @@
+// Package postgres is the Store on a PostgreSQL database, for deployments
+// past one machine. It behaves as store/sqlite does (storetest checks it):
+// the same schema in PostgreSQL's types, the same orderings, the same
+// answers for absent rows.
+//
+// Writes are serialized: Update takes a transaction-level advisory lock, so
+// every write transaction sees the effects of the one before it, as with
+// SQLite's single writer, across connections and processes. Reads run
+// beside them on the pool.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/takedownhq/takedown/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Postgres is the Store on a PostgreSQL database.
+type Postgres struct {
+	pool   *pgxpool.Pool
+	router atomic.Pointer[store.Router]
+}
+
+var (
+	_ store.Store      = (*Postgres)(nil)
+	_ store.WebQueries = (*Postgres)(nil)
+)
+
+// writeLock is the advisory lock key every write transaction holds ("takedown").
+const writeLock int64 = 0x74616b65646f776e
+
+// IsURL reports whether db names a PostgreSQL database rather than a file.
+func IsURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Open connects to the database at url (postgres://user@host:port/db?...)
+// and brings its schema up to date; concurrent Opens migrate once.
+func Open(ctx context.Context, url string) (*Postgres, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgconn masks the password in the URL it quotes.
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	where := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", where, err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open store %s: %w", where, err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open store %s: %w", where, err)
+	}
+	return &Postgres{pool: pool}, nil
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	// Another daemon migrating: look again every second, for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool) // goose speaks database/sql; closing it leaves the pool open
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion reports the applied migration version.
+func (p *Postgres) SchemaVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := p.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	return v, err
+}
+
+func (p *Postgres) Close() error {
+	p.pool.Close()
+	return nil
+}
+
+func (p *Postgres) SetRouter(r store.Router) {
+	if r == nil {
+		p.router.Store(nil)
+		return
+	}
+	p.router.Store(&r)
+}
+
+// Update runs fn in one transaction holding the write lock. A statement that
+// fails aborts the transaction, so Update fails even if fn ignored the error.
+func (p *Postgres) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	rollback := func() { tx.Rollback(context.WithoutCancel(ctx)) }
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
+		rollback()
+		return fmt.Errorf("begin: write lock: %w", err)
+	}
+	if err := fn(&pgTx{ctx: ctx, tx: tx, p: p}); err != nil {
+		rollback()
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what the pool and a transaction share, so reads are written
+// once and used both inside and outside transactions.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+type pgTx struct {
+	ctx context.Context
+	tx  pgx.Tx
+	p   *Postgres
+}
+
+// us is t as the database keeps it: UTC, whole microseconds.
+func us(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// null is t for a nullable column: NULL when zero.
+func null(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// tm reads a nullable time column; NULL is the zero time.
+func tm(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+func jsonStrings(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func parseStrings(s string) []string {
+	var v []string
+	if json.Unmarshal([]byte(s), &v) != nil || v == nil {
+		return []string{}
+	}
+	return v
+}
+
+// args collects query arguments and hands out their placeholders.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+func limitClause(limit, offset int) string {
+	if limit <= 0 {
+		if offset > 0 {
+			return fmt.Sprintf(" OFFSET %d", offset)
+		}
+		return ""
+	}
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+}
+
+// likePattern is the ILIKE pattern of a substring search. The search is
+// lowered and ILIKE folds ASCII case, as SQLite's LIKE does.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+// collect scans every row with scan.
+func collect[T any](rows pgx.Rows, err error, what string, scan func(pgx.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
