@@ -155,6 +155,11 @@ type CheckResult struct {
 	// Deferred are probe kinds this process's own rate limit held back:
 	// nothing was asked, so nothing was recorded; run them again later.
 	Deferred []string
+	// Answered counts the probes that got an answer.
+	Answered int
+	// Servers are the failures as the probes reported them, ports kept,
+	// so an operator sees which server did not answer.
+	Servers map[string]string
 }
 
 // Check runs the given probe kinds (all when empty) for one domain and
@@ -196,14 +201,14 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		}
 	}
 	at := m.opt.Now()
-	res := &CheckResult{Domain: d.Name, Failed: map[string]string{}}
+	res := &CheckResult{Domain: d.Name, Failed: map[string]string{}, Servers: map[string]string{}}
 	err = m.st.Update(ctx, func(tx store.Tx) error {
 		// Another check of this domain may have committed since it was read.
 		d, err := tx.Domain(d.Name)
 		if err != nil {
 			return err
 		}
-		res.Changed, res.Events, res.Deferred = nil, nil, nil
+		res.Changed, res.Events, res.Deferred, res.Answered = nil, nil, nil, 0
 		add := func(ev store.Event) error {
 			ev.DomainID, ev.Domain = d.ID, d.Name
 			if ev.At.IsZero() {
@@ -223,13 +228,14 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 			switch {
 			case notApplicable(o.kind, o.err):
 				continue
-			case errors.Is(o.err, ratelimit.ErrDeferred):
+			case errors.Is(o.err, ratelimit.ErrDeferred) && !backoffFails(ctx, o.err):
 				res.Deferred = append(res.Deferred, o.kind)
 				continue
 			case o.err != nil:
 				failed[o.kind] = true
 				msg := errText(o.err)
 				res.Failed[o.kind] = msg
+				res.Servers[o.kind] = netguard.Clean(o.err.Error(), 512)
 				st, err := tx.ObserveError(d.ID, o.kind, at, msg)
 				if err != nil {
 					return err
@@ -251,6 +257,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 				return err
 			}
 			latest[o.kind] = cur
+			res.Answered++
 			st, err := tx.ProbeStatus(d.ID, o.kind)
 			if err != nil {
 				return err
@@ -355,72 +362,10 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	return res, nil
 }
 
-// RunOnce checks every enabled domain with every probe once, with at most
-// Workers checks at a time. progress, when set, is called after each domain.
+// RunOnce is RunOnceReport without the report.
 func (m *Monitor) RunOnce(ctx context.Context, progress func(done, total int)) error {
-	enabled := true
-	ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
-	if err != nil {
-		return err
-	}
-	type task struct {
-		name  string
-		kinds []string
-	}
-	todo := make([]task, len(ds))
-	for i, d := range ds {
-		todo[i] = task{name: d.Name}
-	}
-	var done, failed atomic.Int64
-	// Probes the local rate limit held back go round again until every
-	// probe of every domain ran once.
-	for len(todo) > 0 {
-		work := make(chan task)
-		var mu sync.Mutex
-		var again []task
-		var wg sync.WaitGroup
-		for range min(m.opt.Workers, len(todo)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for t := range work {
-					res, err := m.Check(ctx, t.name, t.kinds)
-					if err != nil && ctx.Err() == nil {
-						failed.Add(1)
-						m.log.Error("check failed", "domain", t.name, "err", err)
-					}
-					if res != nil && len(res.Deferred) > 0 {
-						mu.Lock()
-						again = append(again, task{t.name, res.Deferred})
-						mu.Unlock()
-						continue
-					}
-					n := done.Add(1)
-					if progress != nil {
-						progress(int(n), len(ds))
-					}
-				}
-			}()
-		}
-	feed:
-		for _, t := range todo {
-			select {
-			case work <- t:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		close(work)
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		todo = again
-	}
-	if n := failed.Load(); n > 0 {
-		return fmt.Errorf("%d of %d checks could not be recorded", n, len(ds))
-	}
-	return nil
+	_, err := m.RunOnceReport(ctx, progress)
+	return err
 }
 
 // Run is the daemon loop: it schedules every probe kind by its cron spec,

@@ -83,12 +83,13 @@ API beside the daemon.`,
 						bar.Set(done)
 					}
 				}
-				if err := d.Once(ctx, progress); err != nil {
-					return err
+				rep, err := d.Once(ctx, progress)
+				if rep != nil {
+					counts, _ := st.CountByState(ctx)
+					fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
+					fmt.Fprint(a.out, rep.Summary())
 				}
-				counts, _ := st.CountByState(ctx)
-				fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
-				return nil
+				return err
 			}
 			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
 			return d.Run(ctx)

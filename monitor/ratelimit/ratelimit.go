@@ -119,7 +119,7 @@ func (l *Limiter) Wait(ctx context.Context, server string) error {
 		l.mu.Unlock()
 
 		if d := until.Sub(l.opt.Now()); d > 0 {
-			if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
+			if dl, ok := ctx.Deadline(); (ok && dl.Before(until)) || failFast(ctx) {
 				return fmt.Errorf("%s: %w: %w for %s more (last: %s)", server, ErrDeferred, ErrBackoff, d.Round(time.Millisecond), lastErr)
 			}
 			t := time.NewTimer(d)
