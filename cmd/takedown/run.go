@@ -48,7 +48,7 @@ API beside the daemon.`,
 				return err
 			}
 			d, err := monitor.NewDaemon(ctx, monitor.DaemonConfig{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
-				Feeds: &feeds.Runner{Store: st, Log: a.log}})
+				Feeds: a.feedRunner(st)})
 			if errors.Is(err, feeds.ErrInvalid) {
 				return usageError{err}
 			}

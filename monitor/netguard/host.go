@@ -156,3 +156,19 @@ func (g *Guard) renameServer(host string, err error) error {
 	}
 	return &cp
 }
+
+// Resolve looks host up through the guard's resolver and returns its
+// addresses the guard allows; it fails, wrapping ErrBlocked, when every
+// address is refused. An IP literal is judged as is.
+func (g *Guard) Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	ips, err := g.lookup(ctx, "tcp", host)
+	if err != nil {
+		return nil, err
+	}
+	if len(ips) == 1 {
+		if err := g.Check(ips[0]); err != nil {
+			return nil, err
+		}
+	}
+	return ips, nil
+}
