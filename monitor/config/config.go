@@ -323,6 +323,9 @@ func (c *Config) AddWhoisServer(kv string) error {
 	if !ok || tld == "" || addr == "" {
 		return fmt.Errorf("whois server %q: want TLD=HOST:PORT", kv)
 	}
+	if err := validWhois(tld, addr); err != nil {
+		return fmt.Errorf("whois server %q: %w", kv, err)
+	}
 	if c.Network.WhoisServers == nil {
 		c.Network.WhoisServers = map[string]string{}
 	}
@@ -365,6 +368,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Alerts.validate()...)
+	errs = append(errs, c.validateBounds()...)
 	return errors.Join(errs...)
 }
 
