@@ -69,7 +69,12 @@ func (s *Server) addDomains(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("brand") != "" {
 		kind = store.KindBrand
 	}
-	note := clip(strings.TrimSpace(r.PostFormValue("note")), 1000)
+	note, err := feeds.CleanNote(r.PostFormValue("note"))
+	if err != nil {
+		s.setFlash(w, "error", "nothing added: "+err.Error())
+		s.back(w, r, "/domains")
+		return
+	}
 	var bad []string
 	var ds []store.NewDomain
 	for _, f := range fields {
