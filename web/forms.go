@@ -181,7 +181,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"), "/")
-	if !s.tokenEqual(r.PostFormValue("token")) {
+	ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.tokenEqual(r.PostFormValue("token")) })
+	if err != nil {
+		s.tooMany(w, r, wait)
+		return
+	}
+	if !ok {
 		s.log.Warn("failed login", "remote", r.RemoteAddr)
 		// A pause makes guessing slow without keeping state per client.
 		select {

@@ -56,6 +56,9 @@ API beside the daemon.`,
 				return err
 			}
 			defer d.Close()
+			if err := a.applyWebFlags(cmd); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("listen") || a.cfg.Monitor.Listen != "" {
 				if listen == "" {
 					listen = a.cfg.Monitor.Listen
@@ -98,21 +101,19 @@ API beside the daemon.`,
 	cmd.Flags().BoolVar(&once, "once", false, "run one full cycle and exit")
 	cmd.Flags().StringVar(&listen, "listen", "", "also serve the web UI and API on this address")
 	cmd.Flags().StringVar(&indicators, "indicators", "", "takedown indicator YAML replacing the embedded one")
+	addWebFlags(cmd)
 	return cmd
 }
 
 // startWeb serves the web UI until stop is called or ctx ends.
 func (a *app) startWeb(ctx context.Context, st store.Store, addr string) (stop func(), bound string, err error) {
-	srv, err := web.New(st, web.Options{Token: a.cfg.Web.Token, Logger: a.log})
+	srv, err := web.New(st, a.webOptions())
 	if err != nil {
-		return nil, "", err
+		return nil, "", webError(err)
 	}
 	ln, err := srv.Listen(addr)
-	if errors.Is(err, web.ErrTokenRequired) {
-		return nil, "", usageError{err}
-	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", webError(err)
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

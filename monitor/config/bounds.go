@@ -27,6 +27,8 @@ const (
 	MaxChannels         = 100
 	MaxChannelList      = 100 // recipients, events or tags of one channel
 	MaxFeeds            = 1000
+	MaxAllowedHosts     = 100
+	MinTokenLen         = 16 // web.token; web.MinTokenLen is the same rule
 )
 
 // validateBounds checks numeric options against their bounds and the
@@ -109,6 +111,17 @@ func (c *Config) validateBounds() []error {
 			bad("%s: digest %s: want at most %s", at, ch.Digest, MaxDigest)
 		}
 	}
+	if t := c.Web.Token; t != "" && len(t) < MinTokenLen {
+		bad("web.token: %d characters: want at least %d", len(t), MinTokenLen)
+	}
+	if len(c.Web.AllowedHosts) > MaxAllowedHosts {
+		bad("web.allowed_hosts: %d: want at most %d", len(c.Web.AllowedHosts), MaxAllowedHosts)
+	}
+	for i, h := range c.Web.AllowedHosts {
+		if err := validHostName(h); err != nil {
+			bad("web.allowed_hosts[%d] %q: %v", i, h, err)
+		}
+	}
 	if len(c.Feeds) > MaxFeeds {
 		bad("feeds: %d: want at most %d", len(c.Feeds), MaxFeeds)
 	}
@@ -159,6 +172,22 @@ func validWhois(tld, addr string) error {
 	}
 	if err := ValidHostPort(addr); err != nil {
 		return fmt.Errorf("%s=%s: %v", tld, addr, err)
+	}
+	return nil
+}
+
+// validHostName checks a bare host name or IP address (no port, no scheme).
+func validHostName(h string) error {
+	if h == "" || len(h) > 253 {
+		return fmt.Errorf("want a host name")
+	}
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return nil
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return fmt.Errorf("want a host name without port or scheme")
+		}
 	}
 	return nil
 }
