@@ -22,6 +22,10 @@ type Spec struct {
 	// Start, for a ct feed, is the first entry to read; nil: the log's
 	// head (or the cursor already stored).
 	Start *int64
+	// Check, when set, vets each location before it is stored (the URL
+	// given, and each log of a log list): CheckLocation with the SSRF
+	// guard. Its error is returned wrapping ErrInvalid.
+	Check func(ctx context.Context, loc string) error
 }
 
 // Declared is one feed Declare stored.
@@ -60,6 +64,11 @@ func Declare(ctx context.Context, st store.Store, s Spec) ([]Declared, error) {
 		}
 		cursor = CTCursor(*s.Start)
 	}
+	if s.Check != nil {
+		if err := s.Check(ctx, s.URL); err != nil {
+			return nil, invalid("%v", err)
+		}
+	}
 	type one struct{ name, url string }
 	adds := []one{{s.Name, s.URL}}
 	if s.Kind == KindCT && (!IsURL(s.URL) || strings.HasSuffix(strings.ToLower(strings.SplitN(s.URL, "?", 2)[0]), ".json")) {
@@ -69,6 +78,11 @@ func Declare(ctx context.Context, st store.Store, s Spec) ([]Declared, error) {
 		}
 		adds = adds[:0]
 		for _, l := range logs {
+			if s.Check != nil {
+				if err := s.Check(ctx, l.URL); err != nil {
+					return nil, invalid("log %s: %v", l.Slug, err)
+				}
+			}
 			adds = append(adds, one{s.Name + "-" + l.Slug, l.URL})
 		}
 	} else if s.Kind == KindCT {

@@ -139,6 +139,7 @@ func (r *Runner) nrdFile(ctx context.Context, f *store.Feed, m *Matcher, loc str
 	}
 	defer rc.Close()
 	b := &batch{}
+	var refused int64
 	source := map[string]any{"file": loc}
 	if date != "" {
 		source["date"] = date
@@ -151,9 +152,13 @@ func (r *Runner) nrdFile(ctx context.Context, f *store.Feed, m *Matcher, loc str
 		// name aliases the reader's buffer: matchName copies what it keeps.
 		b.matchName(m, name, source)
 	}, func(line int64, why string) {
+		refused++
 		st.bad(fmt.Sprintf("%s line %d: %s", loc, line, why))
 	})
 	st.Names += b.names
+	if readErr == nil && b.names == 0 && refused > 0 {
+		return fmt.Errorf("%s: %w: none of its lines is a domain name (%d refused)", loc, ErrNotNameList, refused)
+	}
 	if readErr != nil {
 		// Matches read before the damage are real; commit them, but keep
 		// the cursor so the file is read again when it is whole.
@@ -266,11 +271,13 @@ func cleanName(b []byte) ([]byte, string) {
 		case c >= 0x80:
 			// Unicode names are matched as they are (the slow path).
 		default:
-			return nil, fmt.Sprintf("%q is not a domain name", clip(string(b), 80))
+			// The line is not quoted: the file may be anything (a path
+			// pointing at /etc/passwd), and its lines are not ours to print.
+			return nil, fmt.Sprintf("not a domain name (byte %#02x at column %d)", c, i+1)
 		}
 	}
 	if !dot {
-		return nil, fmt.Sprintf("%q has no dot", clip(string(b), 80))
+		return nil, "not a domain name (no dot)"
 	}
 	return b, ""
 }

@@ -261,7 +261,7 @@ func TestNRDMalformed(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Fatalf("truncated gzip: err %v", err)
 	}
-	if s.Skipped != 2 || len(s.Bad) != 2 || !strings.Contains(s.Bad[0], "line 12: \"bad\"") || !strings.Contains(s.Bad[1], "line 13: longer") {
+	if s.Skipped != 2 || len(s.Bad) != 2 || !strings.Contains(s.Bad[0], "line 12: not a domain name") || !strings.Contains(s.Bad[1], "line 13: longer") {
 		t.Errorf("truncated run: %+v", s)
 	}
 	first := lookalikesOf(t, st, "feed:gz")

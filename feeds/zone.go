@@ -121,6 +121,10 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 		os.Remove(filepath.Join(dir, snap))
 		return st, fmt.Errorf("%s: %d bad records (more than %d): not diffed", f.URL, info.bad, o.MaxBadLines)
 	}
+	if info.origin == "" && info.names == 0 {
+		os.Remove(filepath.Join(dir, snap))
+		return st, fmt.Errorf("%s: %w: no SOA and no delegation (%d bad records)", f.URL, ErrNotNameList, info.bad)
+	}
 	st.Files = 1
 	next := zoneCursor{validators: l.v, Origin: info.origin, Serial: info.serial, Names: info.names, Snapshot: snap}
 	b := &batch{}
@@ -474,7 +478,7 @@ func ParseZone(r io.Reader, file string, fn func(dns.RR) error, bad func(ZoneLin
 					rel = k - prefix
 				}
 			}
-			bad(ZoneLineError{File: file, Line: first + from + rel - 1, Err: clip(msg, 200)})
+			bad(ZoneLineError{File: file, Line: first + from + rel - 1, Err: clip(withheld(msg), 200)})
 			from += rel
 		}
 		return nil

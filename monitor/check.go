@@ -35,6 +35,11 @@ type CheckResult struct {
 	// Deferred are probe kinds this process's own rate limit held back:
 	// nothing was asked, so nothing was recorded; run them again later.
 	Deferred []string
+	// Answered counts the probes that got an answer.
+	Answered int
+	// Servers are the failures as the probes reported them, ports kept,
+	// so an operator sees which server did not answer.
+	Servers map[string]string
 }
 
 // History is what a verdict may read of a domain's past: the store's
@@ -172,8 +177,8 @@ func (m *Monitor) record(ctx context.Context, name string, results []outcome) (*
 			return err
 		}
 		// Update may run fn again: start from nothing each time.
-		res = &CheckResult{Domain: d.Name, Failed: map[string]string{}}
-		r := &recorder{m: m, tx: tx, d: d, at: at, res: res,
+		res = &CheckResult{Domain: d.Name, Failed: map[string]string{}, Servers: map[string]string{}}
+		r := &recorder{ctx: ctx, m: m, tx: tx, d: d, at: at, res: res,
 			latest: map[string]*store.Snapshot{}, failed: map[string]bool{}}
 		for _, o := range results {
 			if err := r.outcome(o); err != nil {
@@ -193,6 +198,7 @@ func (m *Monitor) record(ctx context.Context, name string, results []outcome) (*
 
 // recorder writes one check inside its transaction.
 type recorder struct {
+	ctx    context.Context
 	m      *Monitor
 	tx     store.Tx
 	d      *store.Domain
@@ -223,7 +229,7 @@ func (r *recorder) outcome(o outcome) error {
 	switch {
 	case notApplicable(o.kind, o.err):
 		return nil
-	case errors.Is(o.err, ratelimit.ErrDeferred):
+	case errors.Is(o.err, ratelimit.ErrDeferred) && !backoffFails(r.ctx, o.err):
 		r.res.Deferred = append(r.res.Deferred, o.kind)
 		return nil
 	case o.err != nil:
@@ -238,6 +244,7 @@ func (r *recorder) failure(o outcome) error {
 	r.failed[o.kind] = true
 	msg := errText(o.err)
 	r.res.Failed[o.kind] = msg
+	r.res.Servers[o.kind] = netguard.Clean(o.err.Error(), 512)
 	st, err := r.tx.ObserveError(r.d.ID, o.kind, r.at, msg)
 	if err != nil {
 		return err
@@ -261,6 +268,7 @@ func (r *recorder) snapshot(o outcome) error {
 		return err
 	}
 	r.latest[o.kind] = cur
+	r.res.Answered++
 	st, err := r.tx.ProbeStatus(r.d.ID, o.kind)
 	if err != nil {
 		return err

@@ -449,13 +449,16 @@ func TestHTTPSTimeoutIsNoMoveToHTTP(t *testing.T) {
 
 func TestOwnRateLimitDefersNotFails(t *testing.T) {
 	w := newWorld(t)
-	w.cfg.WhoisRate = 4 // one RDAP server for six domains: most must wait
+	// One RDAP server for six domains at 2 a second: most must wait longer
+	// than a probe may (1s), so the limiter defers them; a real answer has
+	// the whole second, so a loaded machine does not time one out.
+	w.cfg.WhoisRate = 2
 	st := w.st
 	ps, _ := daemon.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
 	m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
-		Workers: 6, ProbeTimeout: 300 * time.Millisecond})
+		Workers: 6, ProbeTimeout: time.Second})
 	for range 3 {
 		if err := m.RunOnce(context.Background(), nil); err != nil {
 			t.Fatal(err)

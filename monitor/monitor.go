@@ -139,72 +139,10 @@ func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monit
 // Kinds lists the probe kinds this monitor runs.
 func (m *Monitor) Kinds() []string { return append([]string(nil), m.kinds...) }
 
-// RunOnce checks every enabled domain with every probe once, with at most
-// Workers checks at a time. progress, when set, is called after each domain.
+// RunOnce is RunOnceReport without the report.
 func (m *Monitor) RunOnce(ctx context.Context, progress func(done, total int)) error {
-	enabled := true
-	ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
-	if err != nil {
-		return err
-	}
-	type task struct {
-		name  string
-		kinds []string
-	}
-	todo := make([]task, len(ds))
-	for i, d := range ds {
-		todo[i] = task{name: d.Name}
-	}
-	var done, failed atomic.Int64
-	// Probes the local rate limit held back go round again until every
-	// probe of every domain ran once.
-	for len(todo) > 0 {
-		work := make(chan task)
-		var mu sync.Mutex
-		var again []task
-		var wg sync.WaitGroup
-		for range min(m.opt.Workers, len(todo)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for t := range work {
-					res, err := m.Check(ctx, t.name, t.kinds)
-					if err != nil && ctx.Err() == nil {
-						failed.Add(1)
-						m.log.Error("check failed", "domain", t.name, "err", err)
-					}
-					if res != nil && len(res.Deferred) > 0 {
-						mu.Lock()
-						again = append(again, task{t.name, res.Deferred})
-						mu.Unlock()
-						continue
-					}
-					n := done.Add(1)
-					if progress != nil {
-						progress(int(n), len(ds))
-					}
-				}
-			}()
-		}
-	feed:
-		for _, t := range todo {
-			select {
-			case work <- t:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		close(work)
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		todo = again
-	}
-	if n := failed.Load(); n > 0 {
-		return fmt.Errorf("%d of %d checks could not be recorded", n, len(ds))
-	}
-	return nil
+	_, err := m.RunOnceReport(ctx, progress)
+	return err
 }
 
 // Run is the daemon loop: it schedules every probe kind by its cron spec,

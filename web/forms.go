@@ -69,7 +69,12 @@ func (s *Server) addDomains(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("brand") != "" {
 		kind = store.KindBrand
 	}
-	note := clip(strings.TrimSpace(r.PostFormValue("note")), 1000)
+	note, err := watchlist.CleanNote(r.PostFormValue("note"))
+	if err != nil {
+		s.setFlash(w, "error", "nothing added: "+err.Error())
+		s.back(w, r, "/domains")
+		return
+	}
 	var bad []string
 	var ds []store.NewDomain
 	for _, f := range fields {
@@ -176,7 +181,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"), "/")
-	if !s.tokenEqual(r.PostFormValue("token")) {
+	ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.tokenEqual(r.PostFormValue("token")) })
+	if err != nil {
+		s.tooMany(w, r, wait)
+		return
+	}
+	if !ok {
 		s.log.Warn("failed login", "remote", r.RemoteAddr)
 		// A pause makes guessing slow without keeping state per client.
 		select {

@@ -78,9 +78,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if public(r.URL.Path) || s.bearerOK(r) || s.sessionOK(r) {
+		if public(r.URL.Path) || s.sessionOK(r) {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.bearerOK(r) })
+			if err != nil {
+				s.tooMany(w, r, wait)
+				return
+			}
+			if ok {
+				next.ServeHTTP(w, r)
+				return
+			}
 		}
 		if isAPI(r.URL.Path) || r.URL.Path == "/metrics" || r.Method != http.MethodGet {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="takedown"`)

@@ -91,6 +91,8 @@ type Server struct {
 	static     http.Handler
 	staticVer  string
 	routes     []string
+	// fails counts wrong tokens per client address (authlimit.go).
+	fails *failLimiter
 }
 
 // New builds the server over st.
@@ -116,7 +118,11 @@ func New(st store.Store, opts Options) (*Server, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	s := &Server{st: st, opts: opts, log: opts.Logger.With("component", "web"), mux: http.NewServeMux()}
+	if opts.Token != "" && len(opts.Token) < MinTokenLen {
+		return nil, ErrTokenTooShort
+	}
+	s := &Server{st: st, opts: opts, log: opts.Logger.With("component", "web"), mux: http.NewServeMux(),
+		fails: newFailLimiter(opts.Now)}
 	s.csrfKey = make([]byte, 32)
 	if _, err := rand.Read(s.csrfKey); err != nil {
 		return nil, fmt.Errorf("web: csrf key: %w", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
 )
@@ -114,6 +115,9 @@ func (a *app) loadConfig() error {
 		}
 	}
 	if err := cfg.Validate(); err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	if err := notify.Validate(cfg.Alerts); err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
 	var level slog.Level

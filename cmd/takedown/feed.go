@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +44,9 @@ func newFeedAdd(a *app) *cobra.Command {
         one is diffed against the one before.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec := feeds.Spec{Name: args[0], Kind: kind, URL: loc, Schedule: schedule}
+			g := a.feedGuard()
+			spec := feeds.Spec{Name: args[0], Kind: kind, URL: loc, Schedule: schedule,
+				Check: func(ctx context.Context, loc string) error { return feeds.CheckLocation(ctx, g, loc) }}
 			if start != "" {
 				n, err := strconv.ParseInt(start, 10, 64)
 				if err != nil {
@@ -95,7 +98,7 @@ func newFeedRun(a *app) *cobra.Command {
 					return usagef("feed %q: no such feed (see takedown feed list)", name)
 				}
 			}
-			r := &feeds.Runner{Store: st, Dir: a.feedsDir(), Log: a.log}
+			r := a.feedRunner(st)
 			var all []feeds.Stats
 			var failed error
 			for _, name := range args {

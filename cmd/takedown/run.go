@@ -48,7 +48,7 @@ API beside the daemon.`,
 				return err
 			}
 			d, err := daemon.New(ctx, daemon.Config{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
-				Feeds: &feeds.Runner{Store: st, Dir: a.feedsDir(), Log: a.log}})
+				Feeds: a.feedRunner(st)})
 			if errors.Is(err, feeds.ErrInvalid) {
 				return usageError{err}
 			}
@@ -56,6 +56,9 @@ API beside the daemon.`,
 				return err
 			}
 			defer d.Close()
+			if err := a.applyWebFlags(cmd); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("listen") || a.cfg.Monitor.Listen != "" {
 				if listen == "" {
 					listen = a.cfg.Monitor.Listen
@@ -83,12 +86,13 @@ API beside the daemon.`,
 						bar.Set(done)
 					}
 				}
-				if err := d.Once(ctx, progress); err != nil {
-					return err
+				rep, err := d.Once(ctx, progress)
+				if rep != nil {
+					counts, _ := st.CountByState(ctx)
+					fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
+					fmt.Fprint(a.out, rep.Summary())
 				}
-				counts, _ := st.CountByState(ctx)
-				fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
-				return nil
+				return err
 			}
 			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
 			return d.Run(ctx)
@@ -97,21 +101,19 @@ API beside the daemon.`,
 	cmd.Flags().BoolVar(&once, "once", false, "run one full cycle and exit")
 	cmd.Flags().StringVar(&listen, "listen", "", "also serve the web UI and API on this address")
 	cmd.Flags().StringVar(&indicators, "indicators", "", "takedown indicator YAML replacing the embedded one")
+	addWebFlags(cmd)
 	return cmd
 }
 
 // startWeb serves the web UI until stop is called or ctx ends.
 func (a *app) startWeb(ctx context.Context, st store.Store, addr string) (stop func(), bound string, err error) {
-	srv, err := web.New(st, web.Options{Token: a.cfg.Web.Token, Logger: a.log})
+	srv, err := web.New(st, a.webOptions())
 	if err != nil {
-		return nil, "", err
+		return nil, "", webError(err)
 	}
 	ln, err := srv.Listen(addr)
-	if errors.Is(err, web.ErrTokenRequired) {
-		return nil, "", usageError{err}
-	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", webError(err)
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -25,6 +24,9 @@ TAKEDOWN_TOKEN): API clients send "Authorization: Bearer TOKEN", browsers
 log in with it once. Ctrl-C stops the server after requests in flight.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.applyWebFlags(cmd); err != nil {
+				return err
+			}
 			addr := a.cfg.Web.Listen
 			if cmd.Flags().Changed("listen") {
 				addr = listen
@@ -33,16 +35,13 @@ log in with it once. Ctrl-C stops the server after requests in flight.`,
 			if err != nil {
 				return err
 			}
-			srv, err := web.New(st, web.Options{Token: a.cfg.Web.Token, Logger: a.log})
+			srv, err := web.New(st, a.webOptions())
 			if err != nil {
-				return err
+				return webError(err)
 			}
 			ln, err := srv.Listen(addr)
-			if errors.Is(err, web.ErrTokenRequired) {
-				return usageError{err}
-			}
 			if err != nil {
-				return err
+				return webError(err)
 			}
 			auth := "no token: loopback clients only"
 			if a.cfg.Web.Token != "" {
@@ -53,5 +52,6 @@ log in with it once. Ctrl-C stops the server after requests in flight.`,
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on; other than loopback needs a token")
+	addWebFlags(cmd)
 	return cmd
 }

@@ -41,6 +41,9 @@ func newWatchAdd(a *app) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			if note, err = watchlist.CleanNote(note); err != nil {
+				return usageError{fmt.Errorf("--note: %w", err)}
+			}
 			kind := ""
 			if brand {
 				kind = store.KindBrand

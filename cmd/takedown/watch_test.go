@@ -168,7 +168,7 @@ func TestWatchRm(t *testing.T) {
 func TestConfigPrecedence(t *testing.T) {
 	c := newCLI(t)
 	cfg := filepath.Join(t.TempDir(), "takedown.yaml")
-	os.WriteFile(cfg, []byte("network:\n  resolver: 10.0.0.1:53\n  cert_port: 8443\nweb:\n  token: s3cret\n"), 0o644)
+	os.WriteFile(cfg, []byte("network:\n  resolver: 10.0.0.1:53\n  cert_port: 8443\nweb:\n  token: s3cret-and-long-enough\n"), 0o644)
 	c.env["TAKEDOWN_RESOLVER"] = "10.0.0.2:53"
 	out := c.ok("--config", cfg, "--cert-port", "9443", "config", "show")
 	for _, want := range []string{"resolver: 10.0.0.2:53", "cert_port: 9443", "token: '********'"} {

@@ -116,8 +116,16 @@ func On(b *bool) bool { return b == nil || *b }
 type Web struct {
 	// Listen is the address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
-	// Token is required on any address other than loopback (also TAKEDOWN_TOKEN).
+	// Token is required on any address other than loopback (also
+	// TAKEDOWN_TOKEN); at least 16 characters.
 	Token string `yaml:"token"`
+	// SecureCookies marks the session cookies Secure: set it behind a TLS
+	// proxy (also TAKEDOWN_SECURE_COOKIES, --secure-cookies). Default false.
+	SecureCookies bool `yaml:"secure_cookies"`
+	// AllowedHosts are extra Host names served without a token besides
+	// localhost and loopback addresses, for a loopback reverse proxy (also
+	// TAKEDOWN_ALLOWED_HOSTS, comma-separated; --allowed-host). Default none.
+	AllowedHosts []string `yaml:"allowed_hosts,omitempty"`
 }
 
 // Feed is a source of candidate names: a newly-registered-domain list, a
@@ -307,6 +315,21 @@ func (c *Config) Env(lookup func(string) (string, bool)) error {
 		}
 		c.Network.AllowPrivate = b
 	}
+	if v, ok := lookup("TAKEDOWN_SECURE_COOKIES"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("TAKEDOWN_SECURE_COOKIES=%q: not a boolean", v)
+		}
+		c.Web.SecureCookies = b
+	}
+	if v, ok := lookup("TAKEDOWN_ALLOWED_HOSTS"); ok && v != "" {
+		c.Web.AllowedHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.Web.AllowedHosts = append(c.Web.AllowedHosts, h)
+			}
+		}
+	}
 	if v, ok := lookup("TAKEDOWN_WHOIS_SERVERS"); ok && v != "" {
 		for _, kv := range strings.Split(v, ",") {
 			if err := c.AddWhoisServer(strings.TrimSpace(kv)); err != nil {
@@ -323,6 +346,9 @@ func (c *Config) AddWhoisServer(kv string) error {
 	tld = strings.Trim(strings.ToLower(strings.TrimSpace(tld)), ".")
 	if !ok || tld == "" || addr == "" {
 		return fmt.Errorf("whois server %q: want TLD=HOST:PORT", kv)
+	}
+	if err := validWhois(tld, addr); err != nil {
+		return fmt.Errorf("whois server %q: %w", kv, err)
 	}
 	if c.Network.WhoisServers == nil {
 		c.Network.WhoisServers = map[string]string{}
@@ -366,6 +392,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Alerts.validate()...)
+	errs = append(errs, c.validateBounds()...)
 	return errors.Join(errs...)
 }
 

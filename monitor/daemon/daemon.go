@@ -157,18 +157,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // Once runs one full cycle: every probe of every domain, then brand
-// hunting, then one delivery pass of the alerts.
-func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) error {
+// hunting, then one delivery pass of the alerts. The report says which
+// probes failed (nil when ctx ended).
+func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) (*monitor.OnceReport, error) {
 	start := time.Now()
-	errCheck := d.Monitor.RunOnce(ctx, progress)
+	rep, errCheck := d.Monitor.RunOnceReport(ctx, progress)
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	errHunt := d.HuntAll(ctx)
 	errFeeds := d.RunFeeds(ctx)
 	metrics.ObserveCycle(time.Since(start), time.Now())
 	_, errMail := d.Notifier.Flush(ctx)
-	return errors.Join(errCheck, errHunt, errFeeds, errMail)
+	return rep, errors.Join(errCheck, errHunt, errFeeds, errMail)
 }
 
 // HuntAll hunts look-alikes of every brand and, unless configured off, of

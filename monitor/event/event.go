@@ -154,5 +154,11 @@ var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, Regis
 // Suspected is the event kind of a suspicion of state s.
 func Suspected(s State) Kind { return "suspected_" + s }
 
-// Known reports an event kind the daemon writes.
-func Known(k Kind) bool { return slices.Contains(Kinds, k) }
+// Known reports an event kind the daemon writes: one of Kinds, or the
+// suspicion of a state.
+func Known(k Kind) bool {
+	if s, ok := strings.CutPrefix(k, "suspected_"); ok {
+		return slices.Contains(States, s) || s == StateHijacked
+	}
+	return slices.Contains(Kinds, k)
+}

@@ -69,6 +69,9 @@ var rules = mustRules([][3]string{
 	{"169.254.0.0/16", "link-local", ""},
 	{"192.0.0.0/24", "IETF protocol assignment", ""},
 	{"198.18.0.0/15", "benchmarking space", ""},
+	{"192.0.2.0/24", "documentation space (TEST-NET-1)", ""},
+	{"198.51.100.0/24", "documentation space (TEST-NET-2)", ""},
+	{"203.0.113.0/24", "documentation space (TEST-NET-3)", ""},
 	{"224.0.0.0/4", "multicast", "always"},
 	{"240.0.0.0/4", "reserved", "always"}, // includes 255.255.255.255
 	{"::/128", "unspecified", "always"},
@@ -76,6 +79,8 @@ var rules = mustRules([][3]string{
 	{"fc00::/7", "private (ULA)", ""},
 	{"fe80::/10", "link-local", ""},
 	{"fec0::/10", "site-local", ""},
+	{"64:ff9b:1::/48", "local-use NAT64 (RFC 8215)", ""},
+	{"2001:db8::/32", "documentation space", ""},
 	{"ff00::/8", "multicast", "always"},
 })
 
@@ -100,18 +105,32 @@ func Check(ip netip.Addr, allowPrivate bool) error {
 	return nil
 }
 
-var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	compat4   = netip.MustParsePrefix("::/96") // IPv4-compatible (deprecated, RFC 4291)
+	sixToFour = netip.MustParsePrefix("2002::/16")
+	loopback6 = netip.MustParseAddr("::1")
+)
 
 // embeddedV4 returns the IPv4 address an IPv6 address stands for, where the
-// IPv6 form only wraps it (mapped, or the well-known NAT64 prefix), so
-// ::ffff:127.0.0.1 is judged as 127.0.0.1.
+// IPv6 form only wraps it (mapped, IPv4-compatible, 6to4, or the well-known
+// NAT64 prefix), so ::ffff:127.0.0.1, ::7f00:1 and 2002:7f00:1:: are judged
+// as 127.0.0.1.
 func embeddedV4(ip netip.Addr) netip.Addr {
 	if ip.Is4In6() {
 		return ip.Unmap()
 	}
-	if ip.Is6() && nat64.Contains(ip) {
-		b := ip.As16()
+	if !ip.Is6() {
+		return ip
+	}
+	b := ip.As16()
+	switch {
+	case nat64.Contains(ip):
 		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	case compat4.Contains(ip) && ip != loopback6 && !ip.IsUnspecified():
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]})
 	}
 	return ip
 }
@@ -122,17 +141,24 @@ type Guard struct {
 	allowPrivate bool
 	timeout      time.Duration
 	resolver     *net.Resolver
+	resolverAddr string     // "" for the system's
+	self         *hostAddrs // this host's own interface addresses
 }
 
 // New builds a Guard from the network settings: Resolver (host:port, empty
 // for the system's), AllowPrivate and Timeout (per connection attempt;
 // default 5s).
-func New(n config.Network) *Guard {
+func New(n config.Network, opts ...Option) *Guard {
 	t := n.Timeout
 	if t <= 0 {
 		t = 5 * time.Second
 	}
-	return &Guard{allowPrivate: n.AllowPrivate, timeout: t, resolver: Resolver(n.Resolver)}
+	g := &Guard{allowPrivate: n.AllowPrivate, timeout: t, resolver: Resolver(n.Resolver), resolverAddr: n.Resolver,
+		self: newHostAddrs(systemAddrs)}
+	for _, o := range opts {
+		o(g)
+	}
+	return g
 }
 
 // Resolver returns a resolver that sends every query to addr (host:port),
@@ -165,19 +191,48 @@ func (g *Guard) Dialer() *net.Dialer {
 }
 
 // DialContext dials like net.Dialer.DialContext, refusing blocked addresses.
+// It resolves names itself through the configured resolver, so a failed
+// lookup names the resolver actually asked (Go's resolver names the server
+// in /etc/resolv.conf even when its queries go elsewhere).
 func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	default:
 		return nil, fmt.Errorf("netguard: network %q not allowed", network)
 	}
-	return g.Dialer().DialContext(ctx, network, addr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("netguard: dial %q: %w", addr, err)
+	}
+	ips, err := g.lookup(ctx, network, host)
+	if err != nil {
+		return nil, err
+	}
+	d := g.Dialer()
+	var errs []error
+	for i, ip := range ips {
+		if i == maxAddrs {
+			break
+		}
+		c, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, errors.Join(errs...)
 }
+
+// maxAddrs bounds the addresses of one name a dial tries.
+const maxAddrs = 8
 
 func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("netguard: dial %q: %w", address, ErrBlocked)
 	}
-	return Check(ap.Addr(), g.allowPrivate)
+	return g.Check(ap.Addr())
 }

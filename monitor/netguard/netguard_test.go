@@ -19,7 +19,15 @@ func TestCheck(t *testing.T) {
 		blockedAllow bool // with AllowPrivate
 	}{
 		{"93.184.215.14", false, false},
-		{"192.0.2.1", false, false},
+		{"192.0.2.1", true, false},
+		{"198.51.100.7", true, false},
+		{"203.0.113.9", true, false},
+		{"::7f00:1", true, false},           // IPv4-compatible 127.0.0.1
+		{"2002:7f00:1::", true, false},      // 6to4 of 127.0.0.1
+		{"2002:a9fe:a9fe::1", true, false},  // 6to4 of the metadata address
+		{"2002:5db8:d70e::1", false, false}, // 6to4 of a public address
+		{"64:ff9b:1::a00:1", true, false},   // local-use NAT64
+		{"::ffff:192.0.2.1", true, false},
 		{"2606:4700::1111", false, false},
 		{"127.0.0.1", true, false},
 		{"127.8.9.10", true, false},
@@ -137,12 +145,12 @@ func TestDialRebinding(t *testing.T) {
 	addr := listen(t)
 	_, port, _ := net.SplitHostPort(addr)
 	d := startDNS(t, nil)
-	d.Rebind("rebind.example", "192.0.2.7", "127.0.0.1")
+	d.Rebind("rebind.example", "93.184.215.14", "127.0.0.1")
 	g := New(config.Network{Resolver: d.Addr(), Timeout: 2 * time.Second})
 	ctx := context.Background()
 
 	ips, err := Resolver(d.Addr()).LookupHost(ctx, "rebind.example")
-	if err != nil || len(ips) != 1 || ips[0] != "192.0.2.7" {
+	if err != nil || len(ips) != 1 || ips[0] != "93.184.215.14" {
 		t.Fatalf("first lookup = %v, %v; want the harmless address", ips, err)
 	}
 	for _, ip := range ips {

@@ -119,7 +119,7 @@ func (l *Limiter) Wait(ctx context.Context, server string) error {
 		l.mu.Unlock()
 
 		if d := until.Sub(l.opt.Now()); d > 0 {
-			if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
+			if dl, ok := ctx.Deadline(); (ok && dl.Before(until)) || failFast(ctx) {
 				return fmt.Errorf("%s: %w: %w for %s more (last: %s)", server, ErrDeferred, ErrBackoff, d.Round(time.Millisecond), lastErr)
 			}
 			t := time.NewTimer(d)
@@ -131,7 +131,17 @@ func (l *Limiter) Wait(ctx context.Context, server string) error {
 			}
 			continue // a new penalty may have landed meanwhile
 		}
-		if err := lim.Wait(ctx); err != nil {
+		// A token that comes just before the deadline leaves the query no
+		// time: it would time out, and the timeout would put the server in
+		// backoff for a slowness of our own making. Wait at most half the
+		// time left; later than that, defer.
+		wctx := ctx
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithDeadline(ctx, l.opt.Now().Add(dl.Sub(l.opt.Now())/2))
+			defer cancel()
+		}
+		if err := lim.Wait(wctx); err != nil {
 			if ctx.Err() == nil {
 				// x/time/rate refuses a wait that would outlast the deadline.
 				return fmt.Errorf("%s: %w: %v", server, ErrDeferred, err)

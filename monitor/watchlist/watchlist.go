@@ -130,6 +130,11 @@ func (c *collector) add(line int, value string, tags []string, note, kind string
 		c.bad = append(c.bad, LineError{Line: line, Value: strings.Join(tags, ","), Reason: err.Error()})
 		return
 	}
+	note, err = CleanNote(note)
+	if err != nil {
+		c.bad = append(c.bad, LineError{Line: line, Value: value, Reason: err.Error()})
+		return
+	}
 	c.entries = append(c.entries, Entry{Line: line, Name: n, Tags: clean, Note: note, Kind: kind})
 }
 
@@ -175,7 +180,11 @@ func parseCSV(data []byte) ([]Entry, error) {
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := col[h]; dup && (h == "domain" || h == "tags" || h == "note" || h == "kind") {
+			return nil, fmt.Errorf("csv header %q: column %q named twice", strings.Join(header, ","), h)
+		}
+		col[h] = i
 	}
 	di, ok := col["domain"]
 	if !ok {
@@ -269,6 +278,10 @@ func parseJSON(data []byte) ([]Entry, error) {
 			return nil, fmt.Errorf("json line %d: unexpected end of input, want ]", lineAt(int64(len(data))))
 		}
 		return nil, fmt.Errorf("json line %d: %w", lineAt(dec.InputOffset()), err)
+	}
+	// Nothing may follow the array: `["a.com"] garbage` is not a list.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("json line %d: data after the closing ]", lineAt(dec.InputOffset()))
 	}
 	return c.result()
 }

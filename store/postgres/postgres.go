@@ -29,6 +29,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/schema"
 )
 
 //go:embed migrations/*.sql
@@ -92,6 +93,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
+	}
+	if err := schema.RefuseNewer(ctx, p); err != nil {
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)

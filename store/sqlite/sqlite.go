@@ -15,6 +15,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/schema"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -104,6 +105,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
+	}
+	if err := schema.RefuseNewer(ctx, p); err != nil {
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)

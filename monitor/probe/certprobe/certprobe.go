@@ -123,17 +123,7 @@ func (p *Prober) Probe(ctx context.Context, domain string) (*Snapshot, error) {
 	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	d := tls.Dialer{
-		NetDialer: p.guard.Dialer(),
-		Config: &tls.Config{
-			ServerName: domain,
-			// Verification is done below, after the handshake, so a bad
-			// certificate is recorded rather than ending the connection.
-			InsecureSkipVerify: true,
-			MinVersion:         tls.VersionTLS10,
-		},
-	}
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(domain, p.port))
+	conn, err := p.dialTLS(ctx, domain)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("no handshake within %s: %w", p.timeout, err)
@@ -141,8 +131,7 @@ func (p *Prober) Probe(ctx context.Context, domain string) (*Snapshot, error) {
 		return nil, fmt.Errorf("certprobe %s: %w: %w", domain, ErrProbeFailed, err)
 	}
 	defer conn.Close()
-	tc := conn.(*tls.Conn)
-	state := tc.ConnectionState()
+	state := conn.ConnectionState()
 	if len(state.PeerCertificates) == 0 {
 		return nil, fmt.Errorf("certprobe %s: %w: server sent no certificate", domain, ErrProbeFailed)
 	}
@@ -251,4 +240,25 @@ func KeyType(c *x509.Certificate) string {
 		return "Ed25519"
 	}
 	return c.PublicKeyAlgorithm.String()
+}
+
+// dialTLS connects through the guard (which resolves through the
+// configured resolver and names it in lookup errors) and shakes hands.
+func (p *Prober) dialTLS(ctx context.Context, domain string) (*tls.Conn, error) {
+	raw, err := p.guard.DialContext(ctx, "tcp", net.JoinHostPort(domain, p.port))
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Client(raw, &tls.Config{
+		ServerName: domain,
+		// Verification is done below, after the handshake, so a bad
+		// certificate is recorded rather than ending the connection.
+		InsecureSkipVerify: true,
+		MinVersion:         tls.VersionTLS10,
+	})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return tc, nil
 }

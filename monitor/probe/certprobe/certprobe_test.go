@@ -278,3 +278,18 @@ func BenchmarkProbe(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "probes/s")
 }
+
+// TestProbeErrorNamesConfiguredResolver: with the configured resolver dead,
+// the error names it rather than the server in /etc/resolv.conf.
+func TestProbeErrorNamesConfiguredResolver(t *testing.T) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := c.LocalAddr().String()
+	c.Close()
+	_, err = New(config.Network{Resolver: dead, Timeout: time.Second}).Probe(context.Background(), "gone.example")
+	if err == nil || !strings.Contains(err.Error(), "lookup gone.example on "+dead) {
+		t.Fatalf("err = %v, want it to name resolver %s", err, dead)
+	}
+}

@@ -62,6 +62,7 @@ const (
 	StopLoop   = "loop"   // the next URL was already visited
 	StopLimit  = "limit"  // more than MaxRedirects
 	StopScheme = "scheme" // the next URL is not http or https
+	StopPort   = "port"   // the next URL is on a port other than the web ports in use
 )
 
 // Redirect is one hop followed.
@@ -81,7 +82,7 @@ type Snapshot struct {
 	Title     string     `json:"title"`
 	Redirects []Redirect `json:"redirects"`
 	// RedirectStop is empty when the chain ended in a non-redirect, else
-	// StopLoop, StopLimit or StopScheme; Status is then the last 3xx.
+	// StopLoop, StopLimit, StopScheme or StopPort; Status is then the last 3xx.
 	RedirectStop string `json:"redirect_stop,omitempty"`
 	// TextHash is the SHA-256 of the whole visible text (of the body bytes
 	// for non-text content types); Text its first MaxText bytes.
@@ -164,6 +165,17 @@ func orDefault(v, d int) int {
 		return d
 	}
 	return v
+}
+
+// webPort reports whether a redirect may go to port: only the web ports in
+// use (80 and 443, or the configured ones), so a hostile page cannot send
+// the probe to another service on an address it may reach.
+func (p *Prober) webPort(port string) bool {
+	switch port {
+	case "", "80", "443", p.httpPort, p.httpsPort:
+		return true
+	}
+	return false
 }
 
 // dial maps the standard ports to the configured ones, then dials through
@@ -251,6 +263,8 @@ func (p *Prober) fetch(ctx context.Context, start string) (*Snapshot, error) {
 			switch {
 			case req.URL.Scheme != "http" && req.URL.Scheme != "https":
 				s.RedirectStop = StopScheme
+			case !p.webPort(req.URL.Port()):
+				s.RedirectStop = StopPort
 			case visited[req.URL.String()]:
 				s.RedirectStop = StopLoop
 			case len(via) > MaxRedirects:

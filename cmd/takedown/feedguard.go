@@ -1,0 +1,16 @@
+package main
+
+import (
+	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/store"
+)
+
+// feedGuard is the SSRF guard feed URLs go through: the probes' guard, with
+// the configured resolver and --allow-private.
+func (a *app) feedGuard() *netguard.Guard { return netguard.New(a.cfg.Network) }
+
+// feedRunner is a feeds.Runner whose downloads go through the guard.
+func (a *app) feedRunner(st store.Store) *feeds.Runner {
+	return &feeds.Runner{Store: st, Dir: a.feedsDir(), Log: a.log, HTTPClient: feeds.GuardedHTTPClient(a.feedGuard())}
+}

@@ -1,0 +1,34 @@
+package notify
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/monitor/event"
+)
+
+// Validate checks the alert configuration as New would, without a store:
+// addresses, webhook URLs, event kinds. `config show` and every command
+// that loads the configuration call it, so a bad value is refused at once
+// rather than at the first event.
+func Validate(cfg config.Alerts) error {
+	for i, ch := range cfg.Channels {
+		for _, k := range ch.Events {
+			k = strings.TrimSpace(k)
+			if k != "*" && !event.Known(k) {
+				return fmt.Errorf("alerts.channels[%d] (%s): event kind %q: unknown (want \"*\" or one of %s)", i, ch.Name, k, kindList())
+			}
+		}
+	}
+	_, err := compileChannels(cfg)
+	return err
+}
+
+func kindList() string {
+	ks := slices.Clone(event.Kinds)
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}
