@@ -137,11 +137,7 @@ func checkOne(ctx context.Context, a *app, ind *lifecycle.Indicators, probes []m
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			timeout := a.cfg.Monitor.ProbeTimeout
-			if timeout <= 0 {
-				timeout = 30 * time.Second
-			}
-			pctx, cancel := context.WithTimeout(ctx, timeout)
+			pctx, cancel := context.WithTimeout(ctx, a.cfg.Monitor.ProbeTimeout)
 			defer cancel()
 			v, err := p.Probe(pctx, name)
 			var data []byte

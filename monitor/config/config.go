@@ -260,7 +260,7 @@ func Default() *Config {
 			Lookalikes: "@daily",
 			Spread:     &t,
 		},
-		Monitor:  Monitor{Workers: 32, UnreachableAfter: 3},
+		Monitor:  Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -355,6 +355,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Monitor.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
+	}
+	if c.Monitor.UnreachableAfter <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.unreachable_after: %d must be positive", c.Monitor.UnreachableAfter))
+	}
+	// Default is the only source of defaults, so a zero here was written:
+	// no probe finishes in no time, and the watchlist needs a pause.
+	if c.Monitor.Poll <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.poll: %s must be positive", c.Monitor.Poll))
+	}
+	if c.Monitor.ProbeTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.probe_timeout: %s must be positive", c.Monitor.ProbeTimeout))
 	}
 	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
 		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes}} {
