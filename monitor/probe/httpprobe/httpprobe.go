@@ -37,9 +37,9 @@ import (
 
 	"golang.org/x/net/html/charset"
 
-	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 )
 
 // ErrProbeFailed is wrapped by every error Probe returns: no page was

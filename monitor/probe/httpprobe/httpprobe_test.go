@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 )
 
 type fixture struct {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
 
 // The daemon's wiring, pointed at simnet: one limiter shared by every
