@@ -10,17 +10,12 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/takedownhq/takedown/monitor/config"
 )
 
-// ScheduleParser parses feed schedules as the daemon does: five fields
-// (or six with seconds) and descriptors such as @daily and @every 5m.
-var ScheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month |
-	cron.Dow | cron.Descriptor)
-
-// ValidateSchedule checks a cron spec.
+// ValidateSchedule checks a cron spec as the daemon will read it.
 func ValidateSchedule(spec string) error {
-	if _, err := ScheduleParser.Parse(spec); err != nil {
+	if _, err := config.ScheduleParser().Parse(spec); err != nil {
 		return fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	return nil

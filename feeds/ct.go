@@ -119,19 +119,67 @@ type ctEntry struct {
 	err     error
 }
 
+// runCT reads a CT feed from its cursor up to the log's tree size at the
+// start of the run (or MaxEntries further) and stores what matches, batch
+// by batch.
 func (r *Runner) runCT(ctx context.Context, f store.Feed, m *Matcher, log *slog.Logger) (Stats, error) {
-	o := r.CT.withDefaults()
 	var st Stats
 	base, key, err := ParseLogURL(f.URL)
 	if err != nil {
 		return st, err
 	}
+	cur, err := parseCTCursor(f.Cursor)
+	if err != nil {
+		return st, err
+	}
+	lg, err := r.openCTLog(base, key, log)
+	if err != nil {
+		return st, err
+	}
+	size, err := lg.treeSize(ctx)
+	if err != nil {
+		return st, err
+	}
+	if cur.Next < 0 {
+		// A new feed follows what is logged from now on: real logs hold
+		// billions of entries. CTCursor(0) reads a log from its start.
+		f.Cursor = string(mustJSON(ctCursor{Next: size, TreeSize: size}))
+		log.Info("following the log from its head", "tree_size", size)
+		err := r.commit(ctx, &f, &batch{}, &st)
+		return st, err
+	}
+	if size < cur.Next {
+		return st, fmt.Errorf("log %s: tree size %d is below the cursor %d: the log shrank or is another log", base, size, cur.Next)
+	}
+	end := size
+	if lg.o.MaxEntries > 0 && cur.Next+lg.o.MaxEntries < end {
+		end = cur.Next + lg.o.MaxEntries
+	}
+	if cur.Next == end {
+		f.Cursor = string(mustJSON(ctCursor{Next: cur.Next, TreeSize: size}))
+		st.Cursor = f.Cursor
+		return st, nil
+	}
+	run := &ctRun{r: r, lg: lg, url: base, f: f, m: m, size: size}
+	err = run.read(ctx, cur.Next, end)
+	return run.st, err
+}
+
+// parseCTCursor reads a feed's cursor; without one, Next is -1.
+func parseCTCursor(s string) (ctCursor, error) {
 	cur := ctCursor{Next: -1}
-	if f.Cursor != "" {
-		if err := json.Unmarshal([]byte(f.Cursor), &cur); err != nil || cur.Next < 0 {
-			return st, fmt.Errorf("cursor %q: want {\"next\": N}", f.Cursor)
+	if s != "" {
+		if err := json.Unmarshal([]byte(s), &cur); err != nil || cur.Next < 0 {
+			return cur, fmt.Errorf("cursor %q: want {\"next\": N}", s)
 		}
 	}
+	return cur, nil
+}
+
+// openCTLog makes the client of one log. Its transport bounds response
+// bodies, since a log (or whatever answers at its URL) may send without end.
+func (r *Runner) openCTLog(base string, key []byte, log *slog.Logger) (*ctLog, error) {
+	o := r.CT.withDefaults()
 	hc := r.httpClient()
 	tr := hc.Transport
 	if tr == nil {
@@ -140,107 +188,128 @@ func (r *Runner) runCT(ctx context.Context, f store.Feed, m *Matcher, log *slog.
 	lc, err := client.New(base, &http.Client{Transport: &ctTransport{base: tr, max: o.MaxResponse}, CheckRedirect: hc.CheckRedirect},
 		jsonclient.Options{PublicKeyDER: key, UserAgent: userAgent})
 	if err != nil {
-		return st, fmt.Errorf("log %s: %w", base, err)
+		return nil, fmt.Errorf("log %s: %w", base, err)
 	}
 	lg := &ctLog{lc: lc, o: o, lim: rate.NewLimiter(rate.Limit(o.Rate), o.Parallel), log: log}
 	lg.batch.Store(int64(o.BatchSize))
+	return lg, nil
+}
+
+// treeSize asks the log for its signed tree head.
+func (lg *ctLog) treeSize(ctx context.Context) (int64, error) {
 	var sth *ct.SignedTreeHead
 	if err := lg.call(ctx, "get-sth", func(ctx context.Context) (err error) {
-		sth, err = lc.GetSTH(ctx)
+		sth, err = lg.lc.GetSTH(ctx)
 		return err
 	}); err != nil {
-		return st, err
+		return 0, err
 	}
-	size := int64(sth.TreeSize)
-	if cur.Next < 0 {
-		// A new feed follows what is logged from now on: real logs hold
-		// billions of entries. CTCursor(0) reads a log from its start.
-		f.Cursor = string(mustJSON(ctCursor{Next: size, TreeSize: size}))
-		log.Info("following the log from its head", "tree_size", size)
-		return st, r.commit(ctx, &f, &batch{}, &st)
-	}
-	if size < cur.Next {
-		return st, fmt.Errorf("log %s: tree size %d is below the cursor %d: the log shrank or is another log", base, size, cur.Next)
-	}
-	end := size
-	if o.MaxEntries > 0 && cur.Next+o.MaxEntries < end {
-		end = cur.Next + o.MaxEntries
-	}
-	if cur.Next == end {
-		f.Cursor = string(mustJSON(ctCursor{Next: cur.Next, TreeSize: size}))
-		st.Cursor = f.Cursor
-		return st, nil
-	}
+	return int64(sth.TreeSize), nil
+}
 
-	// Fetch in parallel, commit in order: jobs enter order as they are
-	// made, so the committer takes their results in log order and the
-	// cursor only ever moves past entries that are stored.
-	type job struct {
-		start, end int64 // [start, end)
-		done       chan ctResult
-	}
-	ctx2, cancel := context.WithCancel(ctx)
+// ctRun is one run over a log's entries: the feed whose cursor it moves
+// and what it has counted so far.
+type ctRun struct {
+	r    *Runner
+	lg   *ctLog
+	url  string // the log's base URL, as the events name it
+	f    store.Feed
+	m    *Matcher
+	size int64 // the tree size read at the start, kept in every cursor
+	st   Stats
+}
+
+// ctJob is one get-entries range, [start, end), and its result once fetched.
+type ctJob struct {
+	start, end int64
+	done       chan ctResult
+}
+
+// read stores entries [from, end). It fetches in parallel and commits in
+// order: jobs enter order as they are made, so the committer takes their
+// results in log order and the cursor only ever moves past entries that
+// are stored.
+func (c *ctRun) read(ctx context.Context, from, end int64) error {
+	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan *job)
-	order := make(chan *job, 2*o.Parallel)
+	work := make(chan *ctJob)
+	order := make(chan *ctJob, 2*c.lg.o.Parallel)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(order)
-		defer close(work)
-		for s := cur.Next; s < end; {
-			e := min(s+lg.batch.Load(), end)
-			j := &job{start: s, end: e, done: make(chan ctResult, 1)}
-			select {
-			case order <- j:
-			case <-ctx2.Done():
-				return
-			}
-			select {
-			case work <- j:
-			case <-ctx2.Done():
-				return
-			}
-			s = e
-		}
-	}()
-	for range o.Parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				j.done <- lg.fetch(ctx2, j.start, j.end)
-			}
-		}()
+	wg.Go(func() { c.lg.plan(fetchCtx, from, end, order, work) })
+	for range c.lg.o.Parallel {
+		wg.Go(func() { c.lg.fetchJobs(fetchCtx, work) })
 	}
-	var runErr error
+	err := c.commitInOrder(ctx, fetchCtx, order)
+	// An error leaves jobs in flight: stop them before returning.
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// plan cuts [from, end) into jobs of the log's batch size at the time,
+// which shrinks once the log shows its cap. Each job enters order before
+// work, so the committer meets jobs in log order.
+func (lg *ctLog) plan(ctx context.Context, from, end int64, order, work chan<- *ctJob) {
+	defer close(order)
+	defer close(work)
+	for s := from; s < end; {
+		e := min(s+lg.batch.Load(), end)
+		j := &ctJob{start: s, end: e, done: make(chan ctResult, 1)}
+		select {
+		case order <- j:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case work <- j:
+		case <-ctx.Done():
+			return
+		}
+		s = e
+	}
+}
+
+// fetchJobs fetches the jobs from work until it closes.
+func (lg *ctLog) fetchJobs(ctx context.Context, work <-chan *ctJob) {
+	for j := range work {
+		j.done <- lg.fetch(ctx, j.start, j.end)
+	}
+}
+
+// commitInOrder commits each job's entries once fetched, in log order; the
+// first error ends the run.
+func (c *ctRun) commitInOrder(ctx, fetchCtx context.Context, order <-chan *ctJob) error {
 	for j := range order {
 		var res ctResult
 		select {
 		case res = <-j.done:
-		case <-ctx2.Done():
+		case <-fetchCtx.Done():
 			res.err = ctx.Err()
 		}
 		if res.err != nil {
-			runErr = res.err
-			break
+			return res.err
 		}
-		b := &batch{}
-		for i := range res.entries {
-			r.ctEntry(f.Name, base, m, &res.entries[i], b, &st, log)
+		if err := c.commitJob(ctx, j, res.entries); err != nil {
+			return err
 		}
-		f.Cursor = string(mustJSON(ctCursor{Next: j.end, TreeSize: size}))
-		if err := r.commit(ctx, &f, b, &st); err != nil {
-			runErr = err
-			break
-		}
-		st.Entries += j.end - j.start
-		st.Names += b.names
 	}
-	cancel()
-	wg.Wait()
-	return st, runErr
+	return nil
+}
+
+// commitJob matches one job's entries and stores the matches together with
+// the cursor past them.
+func (c *ctRun) commitJob(ctx context.Context, j *ctJob, entries []ctEntry) error {
+	b := &batch{}
+	for i := range entries {
+		c.r.ctEntry(c.f.Name, c.url, c.m, &entries[i], b, &c.st, c.lg.log)
+	}
+	c.f.Cursor = string(mustJSON(ctCursor{Next: j.end, TreeSize: c.size}))
+	if err := c.r.commit(ctx, &c.f, b, &c.st); err != nil {
+		return err
+	}
+	c.st.Entries += j.end - j.start
+	c.st.Names += b.names
+	return nil
 }
 
 // ctEntry matches one entry's names into b.

@@ -409,8 +409,10 @@ func TestParseRetryAfter(t *testing.T) {
 		"": 0, "3": 3 * time.Second, "-5": 0, "99999": time.Hour, "x": 0,
 		now.Add(90 * time.Second).Format(time.RFC1123): 90 * time.Second,
 	} {
-		if got := parseRetryAfter(strings.Replace(in, "UTC", "GMT", 1), now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := parseRetryAfter(strings.Replace(in, "UTC", "GMT", 1), now); got != want {
+				t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
+			}
+		})
 	}
 }

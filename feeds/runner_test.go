@@ -47,7 +47,13 @@ func TestRunnerBusyAndWatchlistChanges(t *testing.T) {
 		_, err := r.RunNamed(ctx, "slow")
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The first run holds the feed from before its first request to the
+	// log until after its last; the slow log keeps it going for seconds.
+	for deadline := time.Now().Add(10 * time.Second); fx.log.Stats().GetSTH == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first run never asked the log for its tree head")
+		}
+	}
 	if _, err := r.RunNamed(ctx, "slow"); !errors.Is(err, ErrBusy) {
 		t.Errorf("second run of a running feed: %v, want ErrBusy", err)
 	}

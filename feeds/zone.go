@@ -431,8 +431,7 @@ func ParseZone(r io.Reader, file string, fn func(dns.RR) error, bad func(ZoneLin
 	)
 	// parse feeds lines[from:] to a parser that starts with the state the
 	// directives before them set.
-	var parse func(from int) error
-	parse = func(from int) error {
+	parse := func(from int) error {
 		for from < len(lines) {
 			buf.Reset()
 			prefix := 0

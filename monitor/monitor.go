@@ -16,6 +16,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/store"
@@ -34,19 +35,19 @@ type Prober interface {
 	Probe(ctx context.Context, domain string) (any, error)
 }
 
-// Options tunes a Monitor. Zero values take the defaults noted.
+// Options tunes a Monitor. Zero values take config.Default()'s values.
 type Options struct {
-	// Workers bounds concurrent domain checks. Default 32.
+	// Workers bounds concurrent domain checks.
 	Workers int
-	// UnreachableAfter is the failure streak that raises an unreachable event. Default 3.
+	// UnreachableAfter is the failure streak that raises an unreachable event.
 	UnreachableAfter int
 	// Schedules maps a probe kind to a cron spec ("@every 15m", "0 3 * * *").
 	Schedules map[string]string
 	// Spread places each domain at a stable offset inside the interval.
 	Spread bool
-	// ProbeTimeout bounds one probe. Default 30s.
+	// ProbeTimeout bounds one probe.
 	ProbeTimeout time.Duration
-	// Poll is how often the watchlist is read for new domains. Default 10s.
+	// Poll is how often the watchlist is read for new domains.
 	Poll time.Duration
 	// Jobs are extra scheduled tasks (brand hunting, feeds), by cron spec.
 	Jobs []Job
@@ -108,17 +109,19 @@ type Verdict struct {
 
 // New builds a Monitor over a store with the given probers.
 func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monitor {
+	// Zero options take the documented defaults, which live in one place.
+	def := config.Default().Monitor
 	if opt.Workers <= 0 {
-		opt.Workers = 32
+		opt.Workers = def.Workers
 	}
 	if opt.UnreachableAfter <= 0 {
-		opt.UnreachableAfter = 3
+		opt.UnreachableAfter = def.UnreachableAfter
 	}
 	if opt.ProbeTimeout <= 0 {
-		opt.ProbeTimeout = 30 * time.Second
+		opt.ProbeTimeout = def.ProbeTimeout
 	}
 	if opt.Poll <= 0 {
-		opt.Poll = 10 * time.Second
+		opt.Poll = def.Poll
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -152,7 +155,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	if !m.started.CompareAndSwap(false, true) {
 		return errors.New("monitor already running")
 	}
-	parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	parser := config.ScheduleParser()
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithParser(parser))
 	intervals := map[string]time.Duration{}
 	for _, kind := range m.kinds {

@@ -149,9 +149,11 @@ func TestAPIFilters(t *testing.T) {
 		{"/api/v1/lookalikes?q=0x", "thef0xcloud.com"},
 		{"/api/v1/lookalikes?since=" + tSeized.Add(29*time.Hour).Format(time.RFC3339), "thefoxcloud.net thef0xcloud.com"},
 	} {
-		if got := strings.Join(names(tc.url), " "); got != tc.want {
-			t.Errorf("%s: %q, want %q", tc.url, got, tc.want)
-		}
+		t.Run(tc.url, func(t *testing.T) {
+			if got := strings.Join(names(tc.url), " "); got != tc.want {
+				t.Errorf("%s: %q, want %q", tc.url, got, tc.want)
+			}
+		})
 	}
 
 	for _, bad := range []string{"/api/v1/events?severity=loud", "/api/v1/events?since=yesterday",

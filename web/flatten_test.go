@@ -103,9 +103,11 @@ func TestVisible(t *testing.T) {
 		"bad\xffutf8":            "bad\uFFFDutf8",
 		"\u2066isolate\u2069 ok": "⟨U+2066⟩isolate⟨U+2069⟩ ok",
 	} {
-		if got := visible(in); got != want {
-			t.Errorf("visible(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := visible(in); got != want {
+				t.Errorf("visible(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 	f := Flatten("whois", []byte(`{"registrar":"Evil\u202eCorp"}`))
 	if f[0].Value != "Evil⟨U+202E⟩Corp" {

@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/store"
 )
@@ -258,7 +259,7 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 // the port could read the history and edit the watchlist.
 func (s *Server) Listen(addr string) (net.Listener, error) {
 	if addr == "" {
-		addr = "127.0.0.1:8080"
+		addr = config.Default().Web.Listen
 	}
 	if s.opts.Token == "" && !LoopbackAddr(addr) {
 		return nil, fmt.Errorf("web: listen %s: %w", addr, ErrTokenRequired)

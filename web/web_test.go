@@ -151,13 +151,15 @@ func TestPageErrors(t *testing.T) {
 		"/no/such/page":                                  http.StatusNotFound,
 		"/login":                                         http.StatusSeeOther, // no token: nothing to log in to
 	} {
-		r := get(t, c, hs.URL+path)
-		if r.status != want {
-			t.Errorf("%s: status %d, want %d", path, r.status, want)
-		}
-		if r.status >= 400 && !strings.Contains(r.body, "<h1>") {
-			t.Errorf("%s: error is not an HTML page: %.100s", path, r.body)
-		}
+		t.Run(path, func(t *testing.T) {
+			r := get(t, c, hs.URL+path)
+			if r.status != want {
+				t.Errorf("%s: status %d, want %d", path, r.status, want)
+			}
+			if r.status >= 400 && !strings.Contains(r.body, "<h1>") {
+				t.Errorf("%s: error is not an HTML page: %.100s", path, r.body)
+			}
+		})
 	}
 	// Another spelling of a watched name lands on its page.
 	r := get(t, c, hs.URL+"/domains/TheFoxCloud.com")

@@ -165,12 +165,14 @@ func TestAlertsConfigErrorsAreUsageErrors(t *testing.T) {
 		"severity": `{name: a, webhook: "https://h.example/x", min_severity: urgent}`,
 		"nosmtp":   `{name: a, email: ["a@example.org"]}`,
 	} {
-		p := filepath.Join(dir, name+".yaml")
-		os.WriteFile(p, []byte("alerts:\n  channels:\n    - "+yaml+"\n"), 0o600)
-		code, _, errs := runCLI(t, "--config", p, "alerts", "list")
-		if code != 2 || !strings.Contains(errs, "alerts.channels[0] (a)") {
-			t.Errorf("%s: exit %d, %s", name, code, errs)
-		}
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name+".yaml")
+			os.WriteFile(p, []byte("alerts:\n  channels:\n    - "+yaml+"\n"), 0o600)
+			code, _, errs := runCLI(t, "--config", p, "alerts", "list")
+			if code != 2 || !strings.Contains(errs, "alerts.channels[0] (a)") {
+				t.Errorf("%s: exit %d, %s", name, code, errs)
+			}
+		})
 	}
 	p := filepath.Join(dir, "addr.yaml")
 	os.WriteFile(p, []byte("alerts:\n  smtp: {addr: \"127.0.0.1:25\", from: \"not an address\"}\n"), 0o600)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/internal/demo"
+	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
 
@@ -44,7 +45,7 @@ exits with a summary when --exit is given.`,
 				slog.SetDefault(a.log)
 			}
 			path := demoDB
-			if a.flags.Changed("db") || a.cfg.DB != "takedown.db" {
+			if a.flags.Changed("db") || a.cfg.DB != config.Default().DB {
 				path = a.cfg.DB
 				if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 					return usagef("demo: %s exists; the demo writes a fresh database (remove it or choose another --db)", path)
@@ -62,7 +63,7 @@ exits with a summary when --exit is given.`,
 			fmt.Fprintf(a.out, "takedown demo: history in %s\n", path)
 			serve := func(ctx context.Context) (string, error) {
 				stop, addr, err := a.startWeb(ctx, st, listen)
-				if err != nil && listen == "127.0.0.1:8080" {
+				if err != nil && listen == config.Default().Web.Listen {
 					// The default port is taken: any free one will do.
 					stop, addr, err = a.startWeb(ctx, st, "127.0.0.1:0")
 				}
@@ -86,7 +87,7 @@ exits with a summary when --exit is given.`,
 		},
 	}
 	cmd.Flags().BoolVar(&exit, "exit", false, "exit after the story with a summary")
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the web UI")
+	cmd.Flags().StringVar(&listen, "listen", config.Default().Web.Listen, "address of the web UI")
 	cmd.Flags().DurationVar(&tick, "tick", 2*time.Second, "every probe's interval in the demo")
 	cmd.Flags().MarkHidden("tick")
 	return cmd

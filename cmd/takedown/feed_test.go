@@ -29,10 +29,12 @@ func TestFeedAddRejectsBadValues(t *testing.T) {
 		{[]string{"feed", "run", "nosuch"}, `"nosuch"`},
 		{[]string{"feed", "rm", "nosuch"}, `"nosuch"`},
 	} {
-		r := c.run(tc.args...)
-		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tc.args, r.code, r.stderr, tc.want)
-		}
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := c.run(tc.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tc.args, r.code, r.stderr, tc.want)
+			}
+		})
 	}
 	if out := c.ok("feed", "list"); strings.Count(out, "\n") != 1 {
 		t.Errorf("bad values added feeds:\n%s", out)

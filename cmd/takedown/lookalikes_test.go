@@ -136,10 +136,12 @@ func TestLookalikesBadInputExits2(t *testing.T) {
 		{[]string{"lookalikes"}, ""},
 	}
 	for _, tc := range tests {
-		code, _, errs := runLookalikeCLI(t, tc.args...)
-		if code != exitUsage || !strings.Contains(errs, tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tc.args, code, errs, tc.want)
-		}
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, errs := runLookalikeCLI(t, tc.args...)
+			if code != exitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tc.args, code, errs, tc.want)
+			}
+		})
 	}
 	// Good files work, comments and blank lines skipped.
 	os.WriteFile(dict, []byte("# words\nlogin\n\nsecure # trailing comment\n"), 0o644)

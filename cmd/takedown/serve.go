@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/web"
 )
 
@@ -51,7 +52,7 @@ log in with it once. Ctrl-C stops the server after requests in flight.`,
 			return srv.Serve(cmd.Context(), ln)
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on; other than loopback needs a token")
+	cmd.Flags().StringVar(&listen, "listen", config.Default().Web.Listen, "address to serve on; other than loopback needs a token")
 	addWebFlags(cmd)
 	return cmd
 }

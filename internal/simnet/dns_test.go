@@ -92,13 +92,15 @@ func TestDNSResolverWalksTheHierarchy(t *testing.T) {
 			{"ns1.fbi.seized.gov", dns.TypeA, []string{"ns1.fbi.seized.gov. A " + d.HostAddrs("ns1.fbi.seized.gov")[0].String()}},
 		}
 		for _, tc := range tests {
-			r := mustAsk(t, res, tc.name, tc.qtype)
-			if r.Rcode != dns.RcodeSuccess || !r.RecursionAvailable {
-				t.Errorf("nocache=%v %s %s: rcode %s ra %v", nocache, tc.name, dns.TypeToString[tc.qtype], dns.RcodeToString[r.Rcode], r.RecursionAvailable)
-			}
-			if got := rdata(r, r.Answer, tc.qtype); !slices.Equal(got, tc.want) {
-				t.Errorf("nocache=%v %s %s = %q, want %q", nocache, tc.name, dns.TypeToString[tc.qtype], got, tc.want)
-			}
+			t.Run(tc.name+"/"+dns.TypeToString[tc.qtype], func(t *testing.T) {
+				r := mustAsk(t, res, tc.name, tc.qtype)
+				if r.Rcode != dns.RcodeSuccess || !r.RecursionAvailable {
+					t.Errorf("nocache=%v %s %s: rcode %s ra %v", nocache, tc.name, dns.TypeToString[tc.qtype], dns.RcodeToString[r.Rcode], r.RecursionAvailable)
+				}
+				if got := rdata(r, r.Answer, tc.qtype); !slices.Equal(got, tc.want) {
+					t.Errorf("nocache=%v %s %s = %q, want %q", nocache, tc.name, dns.TypeToString[tc.qtype], got, tc.want)
+				}
+			})
 		}
 		r := mustAsk(t, res, "www.example.org", dns.TypeA)
 		if got := rdata(r, r.Answer, dns.TypeCNAME); !slices.Equal(got, []string{"www.example.org. CNAME example.org."}) {

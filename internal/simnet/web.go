@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -102,6 +103,7 @@ type Web struct {
 	closed          chan struct{}
 	closeOnce       sync.Once
 	wg              sync.WaitGroup
+	stalls          atomic.Int64 // CertStall handshakes begun
 }
 
 type certKey struct {
@@ -187,6 +189,10 @@ func (w *Web) CA() *CA { return w.ca }
 
 // RootPool is a pool with the simnet root, for the certificate probe.
 func (w *Web) RootPool() *x509.CertPool { return w.ca.RootPool() }
+
+// Stalls reports how many CertStall handshakes have begun, so a test can
+// wait for one to be held.
+func (w *Web) Stalls() int64 { return w.stalls.Load() }
 
 // RootPEM is the simnet root in PEM.
 func (w *Web) RootPEM() []byte { return w.ca.RootPEM() }
@@ -300,6 +306,7 @@ func (w *Web) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, erro
 	kind, custom := w.kinds[host], w.custom[host]
 	w.mu.RUnlock()
 	if custom == nil && kind == CertStall {
+		w.stalls.Add(1)
 		t := time.NewTimer(w.opts.StallMax)
 		defer t.Stop()
 		select {

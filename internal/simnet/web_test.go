@@ -143,7 +143,11 @@ func TestWebStallEndsOnClientTimeoutAndClose(t *testing.T) {
 	}
 	// Close must not wait for StallMax.
 	go func() { _, _ = webHandshake(t, w, "stall.example", 10*time.Second) }()
-	time.Sleep(100 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); w.Stalls() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second handshake never reached the stall")
+		}
+	}
 	start = time.Now()
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

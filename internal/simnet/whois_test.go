@@ -278,8 +278,10 @@ func TestRDAPStatusNames(t *testing.T) {
 		"serverHold": "server hold", "clientTransferProhibited": "client transfer prohibited",
 		"ok": "active", "linked": "associated", "pendingDelete": "pending delete", "autoRenewPeriod": "auto renew period",
 	} {
-		if got := RDAPStatus(epp); got != want {
-			t.Errorf("%s -> %q, want %q", epp, got, want)
-		}
+		t.Run(epp, func(t *testing.T) {
+			if got := RDAPStatus(epp); got != want {
+				t.Errorf("%s -> %q, want %q", epp, got, want)
+			}
+		})
 	}
 }

@@ -75,7 +75,16 @@ type Network struct {
 	DNSRate float64 `yaml:"dns_rate"`
 }
 
-// Schedules are robfig/cron specs per probe kind.
+// ScheduleParser reads every cron spec takedown accepts, probe schedules
+// and feed schedules alike: five fields (or six with seconds) and
+// descriptors such as @daily and @every 5m. The daemon's cron uses it too,
+// so a spec that validates is one that runs.
+func ScheduleParser() cron.Parser { return scheduleParser }
+
+var scheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month |
+	cron.Dow | cron.Descriptor)
+
+// Schedules are cron specs per probe kind, as ScheduleParser reads them.
 type Schedules struct {
 	DNS        string `yaml:"dns"`        // default @every 15m (also the delegation)
 	Cert       string `yaml:"cert"`       // default @every 6h
@@ -260,7 +269,7 @@ func Default() *Config {
 			Lookalikes: "@daily",
 			Spread:     &t,
 		},
-		Monitor:  Monitor{Workers: 32, UnreachableAfter: 3},
+		Monitor:  Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -374,10 +383,20 @@ func (c *Config) Validate() error {
 	if c.Monitor.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
 	}
-	parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	if c.Monitor.UnreachableAfter <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.unreachable_after: %d must be positive", c.Monitor.UnreachableAfter))
+	}
+	// Default is the only source of defaults, so a zero here was written:
+	// no probe finishes in no time, and the watchlist needs a pause.
+	if c.Monitor.Poll <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.poll: %s must be positive", c.Monitor.Poll))
+	}
+	if c.Monitor.ProbeTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("monitor.probe_timeout: %s must be positive", c.Monitor.ProbeTimeout))
+	}
 	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
 		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes}} {
-		if _, err := parser.Parse(sc.spec); err != nil {
+		if _, err := scheduleParser.Parse(sc.spec); err != nil {
 			errs = append(errs, fmt.Errorf("schedules.%s %q: %w", sc.name, sc.spec, err))
 		}
 	}

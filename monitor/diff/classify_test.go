@@ -46,9 +46,11 @@ func TestClassify(t *testing.T) {
 		{"lookalike", Change{Field: "x", Old: "a", New: "b"}, Class{event.FieldChanged, event.SevInfo}},
 		{event.ProbeDNS, Change{Field: "sha256", Old: "a", New: "b"}, Class{event.DNSChanged, event.SevInfo}},
 	} {
-		if got := Classify(c.probe, c.c); got != c.want {
-			t.Errorf("Classify(%s, %s) = %+v, want %+v", c.probe, c.c.Summary(), got, c.want)
-		}
+		t.Run(c.probe+"/"+c.c.Field, func(t *testing.T) {
+			if got := Classify(c.probe, c.c); got != c.want {
+				t.Errorf("Classify(%s, %s) = %+v, want %+v", c.probe, c.c.Summary(), got, c.want)
+			}
+		})
 	}
 }
 

@@ -198,9 +198,11 @@ func TestSummary(t *testing.T) {
 		{Change{Field: "title", Old: "Fox Cloud", New: "This domain has been seized"}, `title: "Fox Cloud" -> "This domain has been seized"`},
 		{Change{Field: "cname", List: true}, "cname: reordered"},
 	} {
-		if got := c.c.Summary(); got != c.want {
-			t.Errorf("Summary = %q, want %q", got, c.want)
-		}
+		t.Run(c.c.Field, func(t *testing.T) {
+			if got := c.c.Summary(); got != c.want {
+				t.Errorf("Summary = %q, want %q", got, c.want)
+			}
+		})
 	}
 }
 

@@ -121,10 +121,12 @@ func TestLabel(t *testing.T) {
 		"jinyang.asia":  {"jinyang", "asia"},
 		"foo.unknownzz": {"foo", "unknownzz"},
 	} {
-		l, s := Label(in)
-		if l != want[0] || s != want[1] {
-			t.Errorf("Label(%q) = %q, %q; want %q, %q", in, l, s, want[0], want[1])
-		}
+		t.Run(in, func(t *testing.T) {
+			l, s := Label(in)
+			if l != want[0] || s != want[1] {
+				t.Errorf("Label(%q) = %q, %q; want %q, %q", in, l, s, want[0], want[1])
+			}
+		})
 	}
 }
 

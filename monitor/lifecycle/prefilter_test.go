@@ -15,10 +15,12 @@ func TestRequiredLiteral(t *testing.T) {
 		`(?i)a|b`:                                                                        "",
 		`x*`:                                                                             "",
 	} {
-		m := newTextMatcher(regexp.MustCompile(expr))
-		if m.literal != want && !(want != "" && m.literal == toLowerASCII(want)) {
-			t.Errorf("%s: literal %q, want %q", expr, m.literal, want)
-		}
+		t.Run(expr, func(t *testing.T) {
+			m := newTextMatcher(regexp.MustCompile(expr))
+			if m.literal != want && !(want != "" && m.literal == toLowerASCII(want)) {
+				t.Errorf("%s: literal %q, want %q", expr, m.literal, want)
+			}
+		})
 	}
 }
 

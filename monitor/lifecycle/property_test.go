@@ -16,47 +16,49 @@ import (
 // failed probes.
 func TestMissingEvidenceNeverLowersTheState(t *testing.T) {
 	for _, c := range verdictCases(t) {
-		ind := c.ind
-		if ind == nil {
-			ind = Default()
-		}
-		ev := c.ev
-		if ev.Now.IsZero() {
-			ev.Now = now
-		}
-		v1 := ind.Judge(ev, c.prev)
-		prev := c.prev
-		prev.State, prev.Reasons = v1.State, v1.Reasons
+		t.Run(c.name, func(t *testing.T) {
+			ind := c.ind
+			if ind == nil {
+				ind = Default()
+			}
+			ev := c.ev
+			if ev.Now.IsZero() {
+				ev.Now = now
+			}
+			v1 := ind.Judge(ev, c.prev)
+			prev := c.prev
+			prev.State, prev.Reasons = v1.State, v1.Reasons
 
-		if again := ind.Judge(ev, prev); again.State != v1.State {
-			t.Errorf("%s: judged again with the verdict stored: %s, first %s\n  %s",
-				c.name, again.State, v1.State, strings.Join(again.Reasons, "\n  "))
-		}
-		for mask := 1; mask < 8; mask++ {
-			ev2 := ev
-			ev2.Failed = nil
-			var lost []string
-			if mask&1 != 0 {
-				ev2.Delegation, ev2.DNS = nil, nil
-				ev2.Failed = append(ev2.Failed, event.ProbeDelegation, event.ProbeDNS)
-				lost = append(lost, "dns")
+			if again := ind.Judge(ev, prev); again.State != v1.State {
+				t.Errorf("%s: judged again with the verdict stored: %s, first %s\n  %s",
+					c.name, again.State, v1.State, strings.Join(again.Reasons, "\n  "))
 			}
-			if mask&2 != 0 {
-				ev2.Registry = nil
-				ev2.Failed = append(ev2.Failed, event.ProbeRDAP)
-				lost = append(lost, "rdap")
+			for mask := 1; mask < 8; mask++ {
+				ev2 := ev
+				ev2.Failed = nil
+				var lost []string
+				if mask&1 != 0 {
+					ev2.Delegation, ev2.DNS = nil, nil
+					ev2.Failed = append(ev2.Failed, event.ProbeDelegation, event.ProbeDNS)
+					lost = append(lost, "dns")
+				}
+				if mask&2 != 0 {
+					ev2.Registry = nil
+					ev2.Failed = append(ev2.Failed, event.ProbeRDAP)
+					lost = append(lost, "rdap")
+				}
+				if mask&4 != 0 {
+					ev2.HTTP = nil
+					ev2.Failed = append(ev2.Failed, event.ProbeHTTP)
+					lost = append(lost, "http")
+				}
+				v2 := ind.Judge(ev2, prev)
+				if v2.State != v1.State && rank[v2.State] < rank[v1.State] {
+					t.Errorf("%s: %s failing moved %s down to %s\n  %s", c.name, strings.Join(lost, "+"), v1.State, v2.State,
+						strings.Join(v2.Reasons, "\n  "))
+				}
 			}
-			if mask&4 != 0 {
-				ev2.HTTP = nil
-				ev2.Failed = append(ev2.Failed, event.ProbeHTTP)
-				lost = append(lost, "http")
-			}
-			v2 := ind.Judge(ev2, prev)
-			if v2.State != v1.State && rank[v2.State] < rank[v1.State] {
-				t.Errorf("%s: %s failing moved %s down to %s\n  %s", c.name, strings.Join(lost, "+"), v1.State, v2.State,
-					strings.Join(v2.Reasons, "\n  "))
-			}
-		}
+		})
 	}
 }
 
@@ -132,8 +134,10 @@ func TestCleanReasonText(t *testing.T) {
 		"bad \xff utf8":          "bad \uFFFD utf8",
 		strings.Repeat("é", 100): strings.Repeat("é", 10) + "…",
 	} {
-		if got := clean(in, 20); got != want {
-			t.Errorf("clean(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := clean(in, 20); got != want {
+				t.Errorf("clean(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }

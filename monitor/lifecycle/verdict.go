@@ -781,43 +781,99 @@ func (j *judge) seizure() (bool, string) {
 	}
 }
 
+// decision is what decide gathers before it picks the state: the states the
+// evidence establishes, each with its reasons, and the one it only points at.
+type decision struct {
+	est            map[string][]string // established state -> its reasons
+	suspect        string
+	suspectReasons []string
+}
+
+// signatureStates are the states signature matches establish, most severe
+// first: the order in which a suspicion of one is named.
+var signatureStates = []string{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked}
+
+// decide turns what the readers gathered into the verdict: establish what
+// the evidence proves, let the highest rank win, tell the rest as reasons,
+// and keep the previous state when the evidence it rests on is missing.
 func (j *judge) decide() Verdict {
-	est := map[string][]string{} // established state -> its reasons
-	var suspect string
-	var suspectReasons []string
-
-	reasonsOf := func(ms []Match) []string {
-		out := make([]string, 0, len(ms))
-		for _, m := range ms {
-			out = append(out, m.Reason())
-		}
-		return out
-	}
-
-	// deleted: the registry does not know the name and the DNS agrees.
-	if j.reg != nil && !j.reg.Found {
-		switch {
-		case j.nxdomain:
-			est[event.StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
-		case j.nsKnown && len(j.ns) > 0:
-			j.info = append(j.info, fmt.Sprintf("%s does not find the name, yet the %s lists %s", j.regSource, j.nsSource, joinList(j.ns)))
-		default:
-			j.info = append(j.info, fmt.Sprintf("%s does not find the name; no DNS answer to confirm a deletion", j.regSource))
-		}
-	}
-	for _, st := range []string{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked} {
+	d := &decision{est: map[string][]string{}}
+	j.establishDeleted(d)
+	for _, st := range signatureStates {
 		if established(j.hits[st]) {
-			est[st] = reasonsOf(j.hits[st])
+			d.est[st] = reasonsOf(j.hits[st])
 		}
 	}
+	j.establishSeizure(d)
+	j.establishEarlier(d)
+	j.establishReregistered(d)
+	if len(j.lapsed) > 0 && d.suspect == "" {
+		// The takedown infrastructure is no longer its operator's:
+		// whoever holds it now answers for the names delegated to it.
+		d.suspect = "hijacked"
+	}
+	state, reasons := j.winner(d.est)
+	j.suspectOutranking(d, state)
+
+	v := Verdict{State: state, Suspect: d.suspect}
+	v.Reasons = append(v.Reasons, reasons...)
+	v.Reasons = append(v.Reasons, d.suspectReasons...)
+	v.Reasons = append(v.Reasons, reasonsOf(j.lapsed)...)
+	v.Reasons = append(v.Reasons, j.alsoMatched(d, state)...)
+	v.Reasons = append(v.Reasons, j.info...)
+	v.Reasons = append(v.Reasons, j.notes...)
+	v.Reasons = boundReasons(dedupe(v.Reasons, nil))
+	v.Matches = j.matches()
+	if j.keepsPrevious(v.State) {
+		return j.keptVerdict(v)
+	}
+	v.Severity = j.severity(v.State, v.Suspect)
+	if v.Reasons == nil {
+		v.Reasons = []string{}
+	}
+	return v
+}
+
+func reasonsOf(ms []Match) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Reason())
+	}
+	return out
+}
+
+// establishDeleted establishes a deletion when the registry does not know
+// the name and the DNS agrees; a registry alone may be wrong or lagging, so
+// without the DNS it is only an observation.
+func (j *judge) establishDeleted(d *decision) {
+	if j.reg == nil || j.reg.Found {
+		return
+	}
+	switch {
+	case j.nxdomain:
+		d.est[event.StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
+	case j.nsKnown && len(j.ns) > 0:
+		j.info = append(j.info, fmt.Sprintf("%s does not find the name, yet the %s lists %s", j.regSource, j.nsSource, joinList(j.ns)))
+	default:
+		j.info = append(j.info, fmt.Sprintf("%s does not find the name; no DNS answer to confirm a deletion", j.regSource))
+	}
+}
+
+// establishSeizure applies the seizure rule. A seizure corroborated earlier
+// holds while the name servers stay, since the corroborators (a new lock, a
+// banner) are one-off changes. An uncorroborated seizure name server is a
+// suspicion unless it is a hint alone, which is only an observation; a
+// banner without one is a suspicion, as banners can be spoofed.
+func (j *judge) establishSeizure(d *decision) {
 	seized, why := j.seizure()
-	if seized || (len(j.primary) > 0 && j.prev.State == event.StateSeized) {
+	switch {
+	case seized || (len(j.primary) > 0 && j.prev.State == event.StateSeized):
 		rs := reasonsOf(j.primary)
 		if !seized {
 			rs = append(rs, "seizure corroborated earlier; still delegated to its name servers")
 		}
-		est[event.StateSeized] = append(rs, reasonsOf(j.corr)...)
-	} else if len(j.primary) > 0 {
+		d.est[event.StateSeized] = append(rs, reasonsOf(j.corr)...)
+	case len(j.primary) > 0:
 		best := j.primary[0]
 		for _, m := range j.primary {
 			if m.Strength == Strong {
@@ -825,151 +881,165 @@ func (j *judge) decide() Verdict {
 				break
 			}
 		}
-		if best.Strength != Weak || j.banner {
-			suspect = event.StateSeized
-			suspectReasons = append(suspectReasons, "suspected seizure: "+best.Reason()+"; "+why+" ("+RuleNeedsCorroborate+")")
-			suspectReasons = append(suspectReasons, reasonsOf(j.corr)...)
-		} else {
+		if best.Strength == Weak && !j.banner {
 			j.info = append(j.info, best.Reason()+" ("+why+")")
+			return
 		}
-	} else if j.banner {
-		suspect = event.StateSeized
-		suspectReasons = append(suspectReasons, "suspected seizure: seizure banner without a law-enforcement name server (a banner alone can be spoofed)")
-		suspectReasons = append(suspectReasons, reasonsOf(j.corr)...)
+		d.suspect = event.StateSeized
+		d.suspectReasons = append(d.suspectReasons, "suspected seizure: "+best.Reason()+"; "+why+" ("+RuleNeedsCorroborate+")")
+		d.suspectReasons = append(d.suspectReasons, reasonsOf(j.corr)...)
+	case j.banner:
+		d.suspect = event.StateSeized
+		d.suspectReasons = append(d.suspectReasons, "suspected seizure: seizure banner without a law-enforcement name server (a banner alone can be spoofed)")
+		d.suspectReasons = append(d.suspectReasons, reasonsOf(j.corr)...)
 	}
-	// A state established earlier stays while any of its matches that is
-	// more than a hint remains: a banner not fetched this round must not
-	// undo a sinkhole, nor a parking page gone undo an expiry.
-	if _, ok := est[j.prev.State]; !ok {
-		for _, m := range j.hits[j.prev.State] {
-			if m.Strength != Weak {
-				est[j.prev.State] = append(reasonsOf(j.hits[j.prev.State]), j.prev.State+" established earlier; still matching")
-				break
-			}
-		}
-	}
-	if len(j.rereg) > 0 {
-		est[event.StateReregistered] = j.rereg
-	} else if j.prev.State == event.StateReregistered && j.reg != nil && j.reg.Found {
-		est[stickyRereg] = []string{"re-registered earlier; same registration since"}
-	}
-	if len(j.lapsed) > 0 && suspect == "" {
-		suspect = "hijacked"
-	}
+}
 
-	// The winner is the highest-ranked established state.
-	cand := ""
-	for st := range est {
-		if cand == "" || rank[st] > rank[cand] {
-			cand = st
+// establishEarlier keeps a state established earlier while any of its
+// matches that is more than a hint remains: a banner not fetched this round
+// must not undo a sinkhole, nor a parking page gone undo an expiry.
+func (j *judge) establishEarlier(d *decision) {
+	prev := j.prev.State
+	if _, ok := d.est[prev]; ok {
+		return
+	}
+	for _, m := range j.hits[prev] {
+		if m.Strength != Weak {
+			d.est[prev] = append(reasonsOf(j.hits[prev]), prev+" established earlier; still matching")
+			return
 		}
 	}
-	var reasons []string
+}
+
+// establishReregistered establishes a re-registration seen this round, or
+// keeps one seen earlier (at a lower rank) while the registration stays,
+// since drop-catchers park what they catch.
+func (j *judge) establishReregistered(d *decision) {
 	switch {
-	case cand != "":
-		reasons = append(reasons, est[cand]...)
-	case j.nsKnown && len(j.ns) > 0:
-		cand = event.StateActive
-		reasons = append(reasons, fmt.Sprintf("%s %s", j.nsSource, joinList(j.ns)))
-	case j.reg != nil && j.reg.Found && j.nxdomain:
-		cand = event.StateActive
-		reasons = append(reasons, fmt.Sprintf("registered at the %s, but not in the DNS: %s", j.regSource, j.nxSource))
-	case j.reg != nil && j.reg.Found:
-		cand = event.StateActive
-		reasons = append(reasons, fmt.Sprintf("registered at the %s", j.regSource))
-	default:
-		cand = event.StateUnknown
-		if j.nxdomain {
-			reasons = append(reasons, j.nxSource+"; without registry evidence the cause (hold, redemption, deletion) is not known")
-		}
+	case len(j.rereg) > 0:
+		d.est[event.StateReregistered] = j.rereg
+	case j.prev.State == event.StateReregistered && j.reg != nil && j.reg.Found:
+		d.est[stickyRereg] = []string{"re-registered earlier; same registration since"}
 	}
-	if cand == stickyRereg {
-		cand = event.StateReregistered
-	}
+}
 
-	// Suspicions of states that would have outranked the winner.
-	if suspect == "" {
-		for _, st := range []string{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked} {
-			if _, ok := est[st]; ok || rank[st] <= rank[cand] {
-				continue
-			}
-			for _, m := range j.hits[st] {
-				if m.Strength != Weak {
-					suspect = st
-					suspectReasons = append(suspectReasons, fmt.Sprintf("suspected %s: %s (not enough alone)", st, m.Reason()))
-					break
-				}
-			}
-			if suspect != "" {
-				break
-			}
+// winner returns the highest-ranked established state and its reasons.
+// With none established, a delegation or a registration makes the domain
+// active; without either its state is unknown.
+func (j *judge) winner(est map[string][]string) (string, []string) {
+	best := ""
+	for st := range est {
+		if best == "" || rank[st] > rank[best] {
+			best = st
 		}
 	}
-	// Everything else that matched, so the reasons tell the whole story.
-	var also []string
-	for _, st := range []string{event.StateDeleted, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
-		if st == cand {
+	switch {
+	case best == stickyRereg:
+		return event.StateReregistered, est[best]
+	case best != "":
+		return best, est[best]
+	case j.nsKnown && len(j.ns) > 0:
+		return event.StateActive, []string{fmt.Sprintf("%s %s", j.nsSource, joinList(j.ns))}
+	case j.reg != nil && j.reg.Found && j.nxdomain:
+		return event.StateActive, []string{fmt.Sprintf("registered at the %s, but not in the DNS: %s", j.regSource, j.nxSource)}
+	case j.reg != nil && j.reg.Found:
+		return event.StateActive, []string{fmt.Sprintf("registered at the %s", j.regSource)}
+	case j.nxdomain:
+		return event.StateUnknown, []string{j.nxSource + "; without registry evidence the cause (hold, redemption, deletion) is not known"}
+	}
+	return event.StateUnknown, nil
+}
+
+// suspectOutranking names, when nothing is suspected yet, the most severe
+// state that would have outranked the winner and has a match of more than
+// a hint that alone does not establish it.
+func (j *judge) suspectOutranking(d *decision, winner string) {
+	if d.suspect != "" {
+		return
+	}
+	for _, st := range signatureStates {
+		if _, ok := d.est[st]; ok || rank[st] <= rank[winner] {
 			continue
 		}
-		if rs, ok := est[st]; ok {
+		for _, m := range j.hits[st] {
+			if m.Strength != Weak {
+				d.suspect = st
+				d.suspectReasons = append(d.suspectReasons, fmt.Sprintf("suspected %s: %s (not enough alone)", st, m.Reason()))
+				return
+			}
+		}
+	}
+}
+
+// alsoMatched tells everything else that matched besides the winner and
+// the suspicion, so the reasons tell the whole story.
+func (j *judge) alsoMatched(d *decision, winner string) []string {
+	var also []string
+	for _, st := range []string{event.StateDeleted, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
+		if st == winner {
+			continue
+		}
+		if rs, ok := d.est[st]; ok {
 			for _, r := range rs {
 				also = append(also, "also "+st+": "+r)
 			}
 			continue
 		}
 		for _, m := range j.hits[st] {
-			if st != suspect {
+			if st != d.suspect {
 				also = append(also, m.Reason())
 			}
 		}
 	}
-	if cand != event.StateSeized && suspect != event.StateSeized {
-		for _, m := range j.corr {
-			r := m.Reason()
-			switch m.kind {
-			case "locks":
-				r += "; no law-enforcement name server, so a registry lock, not a seizure"
-			case "banner":
-				continue // reported as the suspicion
-			}
-			also = append(also, r)
-		}
+	if winner != event.StateSeized && d.suspect != event.StateSeized {
+		also = append(also, j.corroboratorsAlone()...)
 	}
-	v := Verdict{State: cand, Suspect: suspect}
-	v.Reasons = append(v.Reasons, reasons...)
-	v.Reasons = append(v.Reasons, suspectReasons...)
-	for _, m := range j.lapsed {
-		v.Reasons = append(v.Reasons, m.Reason())
-	}
-	v.Reasons = append(v.Reasons, also...)
-	v.Reasons = append(v.Reasons, j.info...)
-	v.Reasons = append(v.Reasons, j.notes...)
-	v.Reasons = boundReasons(dedupe(v.Reasons, nil))
-	v.Matches = j.matches()
+	return also
+}
 
-	// Missing evidence never moves the state down: keep the previous state
-	// unless what is at hand proves one that outranks it. Even a new
-	// registration waits for the DNS (a sinkhole operator may hold it); the
-	// diff of the registry snapshot raises its own "reregistered" event.
-	if prev := j.prev.State; prev != event.StateUnknown && prev != v.State && j.missingFor(prev) && rank[v.State] < rank[prev] {
-		kept := Verdict{State: prev, Kept: true, Suspect: v.Suspect, Matches: v.Matches}
-		missing := strings.Join(j.notes, "; ")
-		if missing == "" {
-			missing = "the evidence it rests on is missing"
+// corroboratorsAlone tells the seizure corroborators that corroborate
+// nothing, so that a lock is not read as a seizure.
+func (j *judge) corroboratorsAlone() []string {
+	var out []string
+	for _, m := range j.corr {
+		r := m.Reason()
+		switch m.kind {
+		case "locks":
+			r += "; no law-enforcement name server, so a registry lock, not a seizure"
+		case "banner":
+			continue // reported as the suspicion
 		}
-		kept.Reasons = append(kept.Reasons, fmt.Sprintf("kept %s: %s; the evidence at hand points to %s", prev, missing, v.State))
-		for _, r := range dedupe(j.prev.Reasons, kept.Reasons) {
-			kept.Reasons = append(kept.Reasons, clean(r, 1024))
-		}
-		kept.Reasons = boundReasons(kept.Reasons)
-		kept.Severity = j.severity(prev, kept.Suspect)
-		return kept
+		out = append(out, r)
 	}
-	v.Severity = j.severity(v.State, v.Suspect)
-	if v.Reasons == nil {
-		v.Reasons = []string{}
+	return out
+}
+
+// keepsPrevious reports whether the previous state stands although the
+// evidence points to state: missing evidence never moves the state down,
+// so the previous state holds unless what is at hand outranks it. Even a
+// new registration waits for the DNS (a sinkhole operator may hold it);
+// the diff of the registry snapshot raises its own "reregistered" event.
+func (j *judge) keepsPrevious(state string) bool {
+	prev := j.prev.State
+	return prev != event.StateUnknown && prev != state && j.missingFor(prev) && rank[state] < rank[prev]
+}
+
+// keptVerdict is the previous state kept in place of v, saying what is
+// missing and where the evidence at hand points.
+func (j *judge) keptVerdict(v Verdict) Verdict {
+	prev := j.prev.State
+	kept := Verdict{State: prev, Kept: true, Suspect: v.Suspect, Matches: v.Matches}
+	missing := strings.Join(j.notes, "; ")
+	if missing == "" {
+		missing = "the evidence it rests on is missing"
 	}
-	return v
+	kept.Reasons = append(kept.Reasons, fmt.Sprintf("kept %s: %s; the evidence at hand points to %s", prev, missing, v.State))
+	for _, r := range dedupe(j.prev.Reasons, kept.Reasons) {
+		kept.Reasons = append(kept.Reasons, clean(r, 1024))
+	}
+	kept.Reasons = boundReasons(kept.Reasons)
+	kept.Severity = j.severity(prev, kept.Suspect)
+	return kept
 }
 
 // missingFor reports whether the evidence a state rests on is missing.

@@ -96,21 +96,6 @@ func (s *keySet) add(k uint64) bool {
 	}
 }
 
-func (s *keySet) has(k uint64) bool {
-	if k == 0 {
-		k = 1
-	}
-	mask := uint64(len(s.slots) - 1)
-	for i := k & mask; ; i = (i + 1) & mask {
-		switch s.slots[i] {
-		case k:
-			return true
-		case 0:
-			return false
-		}
-	}
-}
-
 func (s *keySet) grow() {
 	old := s.slots
 	s.slots = make([]uint64, len(old)*2)

@@ -48,16 +48,18 @@ func TestIndexMatch(t *testing.T) {
 		{name: "bucher.com", brand: "xn--bcher-kva.com", kind: KindSkeleton},
 	}
 	for _, tc := range tests {
-		m, ok := ix.Match(tc.name)
-		if tc.wantNoMatch {
-			if ok {
-				t.Errorf("%s: unexpected match %+v", tc.name, m)
+		t.Run(tc.name, func(t *testing.T) {
+			m, ok := ix.Match(tc.name)
+			if tc.wantNoMatch {
+				if ok {
+					t.Errorf("%s: unexpected match %+v", tc.name, m)
+				}
+				return
 			}
-			continue
-		}
-		if !ok || m.Brand != tc.brand || m.Kind != tc.kind || (tc.fuzzer != "" && m.Fuzzer != tc.fuzzer) {
-			t.Errorf("%s: got %+v, %v; want brand %s kind %s fuzzer %s", tc.name, m, ok, tc.brand, tc.kind, tc.fuzzer)
-		}
+			if !ok || m.Brand != tc.brand || m.Kind != tc.kind || (tc.fuzzer != "" && m.Fuzzer != tc.fuzzer) {
+				t.Errorf("%s: got %+v, %v; want brand %s kind %s fuzzer %s", tc.name, m, ok, tc.brand, tc.kind, tc.fuzzer)
+			}
+		})
 	}
 }
 

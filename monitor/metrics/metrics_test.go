@@ -70,8 +70,10 @@ func TestLabel(t *testing.T) {
 		"DNS": "dns", "": "none", "rdap": "rdap", "a b": "other",
 		strings.Repeat("x", 41): "other", "feed:nrd": "feed:nrd",
 	} {
-		if got := label(in); got != want {
-			t.Errorf("label(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := label(in); got != want {
+				t.Errorf("label(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }

@@ -58,17 +58,19 @@ func TestCheck(t *testing.T) {
 		{"255.255.255.255", true, true},
 	}
 	for _, tc := range tests {
-		ip := netip.MustParseAddr(tc.addr)
-		err := Check(ip, false)
-		if (err != nil) != tc.blocked {
-			t.Errorf("Check(%s, false) = %v, want blocked=%v", tc.addr, err, tc.blocked)
-		}
-		if err != nil && !errors.Is(err, ErrBlocked) {
-			t.Errorf("Check(%s) error %v does not wrap ErrBlocked", tc.addr, err)
-		}
-		if err := Check(ip, true); (err != nil) != tc.blockedAllow {
-			t.Errorf("Check(%s, true) = %v, want blocked=%v", tc.addr, err, tc.blockedAllow)
-		}
+		t.Run(tc.addr, func(t *testing.T) {
+			ip := netip.MustParseAddr(tc.addr)
+			err := Check(ip, false)
+			if (err != nil) != tc.blocked {
+				t.Errorf("Check(%s, false) = %v, want blocked=%v", tc.addr, err, tc.blocked)
+			}
+			if err != nil && !errors.Is(err, ErrBlocked) {
+				t.Errorf("Check(%s) error %v does not wrap ErrBlocked", tc.addr, err)
+			}
+			if err := Check(ip, true); (err != nil) != tc.blockedAllow {
+				t.Errorf("Check(%s, true) = %v, want blocked=%v", tc.addr, err, tc.blockedAllow)
+			}
+		})
 	}
 	if err := Check(netip.MustParseAddr("169.254.169.254"), false); err == nil || !strings.Contains(err.Error(), "metadata") {
 		t.Errorf("metadata address refusal should say so: %v", err)
@@ -199,9 +201,11 @@ func TestClean(t *testing.T) {
 		{"", 10, ""},
 	}
 	for _, tc := range tests {
-		if got := Clean(tc.in, tc.max); got != tc.want {
-			t.Errorf("Clean(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			if got := Clean(tc.in, tc.max); got != tc.want {
+				t.Errorf("Clean(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+			}
+		})
 	}
 }
 

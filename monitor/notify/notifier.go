@@ -266,9 +266,46 @@ type group struct {
 	err       error // set when the group cannot even be built
 }
 
+// pass delivers one batch of due rows: it groups them into messages, loads
+// their events, records the groups that cannot go out, then sends mail and
+// posts webhooks.
 func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.Time) (Stats, error) {
-	var order []string
-	groups := map[string]*group{}
+	events := &eventCache{st: n.st, events: map[int64]*store.Event{}, tags: map[string][]string{}}
+	var done, mails, hooks []*group
+	for _, g := range n.groupRows(rows) {
+		if err := n.build(ctx, g, events); err != nil {
+			return Stats{}, err
+		}
+		switch {
+		case g.err != nil:
+			done = append(done, g)
+		case g.ch.isMail():
+			mails = append(mails, g)
+		default:
+			hooks = append(hooks, g)
+		}
+	}
+	var st Stats
+	for _, g := range done {
+		if err := n.record(ctx, g, g.err, now, &st); err != nil {
+			return st, err
+		}
+	}
+	if err := n.sendMails(ctx, mails, now, &st); err != nil {
+		return st, err
+	}
+	if err := n.postHooks(ctx, hooks, now, &st); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// groupRows gathers rows into the messages they go out as, in the order of
+// each message's first row: a row alone, or the rows of one digest window,
+// up to maxGroupEvents in a message.
+func (n *Notifier) groupRows(rows []store.OutboxItem) []*group {
+	var out []*group
+	byKey := map[string]*group{}
 	for _, r := range rows {
 		ch := n.byName[r.Channel]
 		k := fmt.Sprintf("row\x00%d", r.ID)
@@ -278,119 +315,131 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 			// across retries and the digest keeps its Message-ID.
 			k = fmt.Sprintf("digest\x00%s\x00%s\x00%d", r.Channel, r.Recipient, r.NextTry.UnixNano())
 		}
-		g := groups[k]
+		g := byKey[k]
 		if g == nil || len(g.rows) >= maxGroupEvents {
 			if g != nil {
 				k += fmt.Sprintf("\x00%d", r.ID)
 			}
 			g = &group{ch: ch, recipient: r.Recipient}
-			groups[k] = g
-			order = append(order, k)
+			byKey[k] = g
+			out = append(out, g)
 		}
 		g.rows = append(g.rows, r)
 	}
-	events := map[int64]*store.Event{}
-	tagsOf := map[string][]string{}
-	var mailGroups, hookGroups []*group
-	var done []*group
-	for _, k := range order {
-		g := groups[k]
-		g.key = groupKey(g.rows)
-		if g.ch == nil {
-			g.err = fmt.Errorf("channel %q is not configured", g.rows[0].Channel)
-			done = append(done, g)
+	return out
+}
+
+// build gives g its key and events. A group without a configured channel,
+// or with an event gone from the store, gets g.err: it can never be sent.
+// Any other store error ends the pass.
+func (n *Notifier) build(ctx context.Context, g *group, events *eventCache) error {
+	g.key = groupKey(g.rows)
+	if g.ch == nil {
+		g.err = fmt.Errorf("channel %q is not configured", g.rows[0].Channel)
+		return nil
+	}
+	for _, r := range g.rows {
+		ev, err := events.get(ctx, r.EventID)
+		if errors.Is(err, store.ErrNotFound) {
+			g.err = permanent(fmt.Errorf("event %d: %w", r.EventID, err))
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("alerts: event %d: %w", r.EventID, err)
+		}
+		g.events = append(g.events, ev)
+	}
+	return nil
+}
+
+// eventCache loads each event of a pass once: the rows of several channels
+// share an event, and events often share a domain.
+type eventCache struct {
+	st     store.AlertStore
+	events map[int64]*store.Event
+	tags   map[string][]string // by domain
+}
+
+func (c *eventCache) get(ctx context.Context, id int64) (*store.Event, error) {
+	if ev := c.events[id]; ev != nil {
+		return ev, nil
+	}
+	e, err := c.st.Event(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Tags are not stored with events; show the domain's current ones
+	// where it is watched.
+	tags, ok := c.tags[e.Domain]
+	if !ok {
+		if d, err := c.st.Domain(ctx, e.Domain); err == nil {
+			tags = d.Tags
+		}
+		c.tags[e.Domain] = tags
+	}
+	e.Tags = tags
+	c.events[id] = e
+	return e, nil
+}
+
+// sendMails sends the mail groups, as many to a connection as the mailer
+// allows. Each group is marked as soon as its own delivery is known, so a
+// crash later in the pass resends nothing sent.
+func (n *Notifier) sendMails(ctx context.Context, groups []*group, now time.Time, st *Stats) error {
+	if n.mailer == nil {
+		for _, g := range groups {
+			if err := n.record(ctx, g, errors.New("alerts.smtp.addr is not set"), now, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for start := 0; start < len(groups); start += n.mailer.perDialMsgs {
+		chunk := groups[start:min(start+n.mailer.perDialMsgs, len(groups))]
+		if err := n.sendMailChunk(ctx, chunk, now, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendMailChunk sends the groups of one connection. A group that does not
+// render fails for good and does not hold up the others.
+func (n *Notifier) sendMailChunk(ctx context.Context, chunk []*group, now time.Time, st *Stats) error {
+	var mails []outMail
+	var sent []*group
+	for _, g := range chunk {
+		msg, err := n.message(g)
+		if err != nil {
+			if err := n.record(ctx, g, permanent(err), now, st); err != nil {
+				return err
+			}
 			continue
 		}
-		for _, r := range g.rows {
-			ev := events[r.EventID]
-			if ev == nil {
-				e, err := n.st.Event(ctx, r.EventID)
-				if err != nil {
-					if errors.Is(err, store.ErrNotFound) {
-						g.err = permanent(fmt.Errorf("event %d: %w", r.EventID, err))
-						break
-					}
-					return Stats{}, fmt.Errorf("alerts: event %d: %w", r.EventID, err)
-				}
-				// Tags are not stored with events; show the domain's
-				// current ones where it is watched.
-				tags, ok := tagsOf[e.Domain]
-				if !ok {
-					if d, err := n.st.Domain(ctx, e.Domain); err == nil {
-						tags = d.Tags
-					}
-					tagsOf[e.Domain] = tags
-				}
-				e.Tags = tags
-				ev, events[r.EventID] = e, e
-			}
-			g.events = append(g.events, ev)
-		}
-		switch {
-		case g.err != nil:
-			done = append(done, g)
-		case g.ch.isMail():
-			mailGroups = append(mailGroups, g)
-		default:
-			hookGroups = append(hookGroups, g)
-		}
+		mails = append(mails, outMail{to: g.recipient, msg: msg})
+		sent = append(sent, g)
 	}
-	var st Stats
-	for _, g := range done {
-		if err := n.record(ctx, g, g.err, now, &st); err != nil {
-			return st, err
-		}
-	}
-	// Mails share connections; each group is marked as soon as its own
-	// delivery is known, so a crash later in the pass resends nothing sent.
-	if len(mailGroups) > 0 {
-		if n.mailer == nil {
-			for _, g := range mailGroups {
-				if err := n.record(ctx, g, errors.New("alerts.smtp.addr is not set"), now, &st); err != nil {
-					return st, err
-				}
-			}
-		} else {
-			for start := 0; start < len(mailGroups); start += n.mailer.perDialMsgs {
-				chunk := mailGroups[start:min(start+n.mailer.perDialMsgs, len(mailGroups))]
-				var mails []outMail
-				var sendGroups []*group
-				for _, g := range chunk {
-					msg, err := n.message(g)
-					if err != nil {
-						if err := n.record(ctx, g, permanent(err), now, &st); err != nil {
-							return st, err
-						}
-						continue
-					}
-					mails = append(mails, outMail{to: g.recipient, msg: msg})
-					sendGroups = append(sendGroups, g)
-				}
-				err := n.mailer.send(ctx, mails, now, func(i int, err error) error {
-					return n.record(ctx, sendGroups[i], err, now, &st)
-				})
-				if err != nil {
-					return st, err
-				}
-			}
-		}
-	}
-	for _, g := range hookGroups {
+	return n.mailer.send(ctx, mails, now, func(i int, err error) error {
+		return n.record(ctx, sent[i], err, now, st)
+	})
+}
+
+// postHooks posts each webhook group and records its outcome.
+func (n *Notifier) postHooks(ctx context.Context, groups []*group, now time.Time, st *Stats) error {
+	for _, g := range groups {
 		msg, err := n.message(g)
 		if err == nil {
 			err = n.hooks.post(ctx, g.ch.webhook, g.ch.secret, payloadOf(msg, now), now)
 		} else {
 			err = permanent(err)
 		}
-		if err := n.record(ctx, g, err, now, &st); err != nil {
-			return st, err
+		if err := n.record(ctx, g, err, now, st); err != nil {
+			return err
 		}
 	}
-	return st, nil
+	return nil
 }
 
-// groupKey is the idempotency key of a message: the row's own for one row,
-// a hash of the rows' keys for a digest, so a retried digest keeps it.
 func groupKey(rows []store.OutboxItem) string {
 	if len(rows) == 1 {
 		return rows[0].IdempotencyKey

@@ -26,13 +26,15 @@ func TestCleanLine(t *testing.T) {
 		{"trailing\r\n", "trailing"},
 		{strings.Repeat("x", 10), "xxxxx…"},
 	} {
-		max := 100
-		if strings.HasPrefix(tc.in, "xxx") {
-			max = 5
-		}
-		if got := cleanLine(tc.in, max); got != tc.want {
-			t.Errorf("cleanLine(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			max := 100
+			if strings.HasPrefix(tc.in, "xxx") {
+				max = 5
+			}
+			if got := cleanLine(tc.in, max); got != tc.want {
+				t.Errorf("cleanLine(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 	if got := cleanText("a\r\nb\nc\x07", 100); got != "a\nb\nc" {
 		t.Errorf("cleanText kept %q", got)

@@ -84,10 +84,12 @@ func TestParseWatchlistStructuralErrors(t *testing.T) {
 		{FormatJSON, "[\"x.com\",\n", "line 2"},
 		{"yaml", "x", "format"},
 	} {
-		_, err := Parse(strings.NewReader(tc.in), tc.format)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s %q: error %v, want it to mention %q", tc.format, tc.in, err, tc.want)
-		}
+		t.Run(tc.format, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tc.in), tc.format)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s %q: error %v, want it to mention %q", tc.format, tc.in, err, tc.want)
+			}
+		})
 	}
 }
 
@@ -96,9 +98,11 @@ func TestFormatOf(t *testing.T) {
 		{"x.csv", "", FormatCSV}, {"x.json", "", FormatJSON}, {"x.txt", "[", FormatTxt},
 		{"stdin", " [\"a.com\"]", FormatJSON}, {"stdin", "domain,tags\n", FormatCSV}, {"stdin", "a.com\n", FormatTxt},
 	} {
-		if got := FormatOf(tc.name, []byte(tc.head)); got != tc.want {
-			t.Errorf("FormatOf(%q, %q) = %s, want %s", tc.name, tc.head, got, tc.want)
-		}
+		t.Run(tc.name+"/"+tc.head, func(t *testing.T) {
+			if got := FormatOf(tc.name, []byte(tc.head)); got != tc.want {
+				t.Errorf("FormatOf(%q, %q) = %s, want %s", tc.name, tc.head, got, tc.want)
+			}
+		})
 	}
 }
 

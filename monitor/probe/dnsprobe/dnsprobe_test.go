@@ -223,20 +223,22 @@ func TestProbeFailures(t *testing.T) {
 		{"example.com", dns.TypeMX, ServFail},
 		{"gone.example.com", dns.TypeA, Refused},
 	} {
-		q, err := p.Query(context.Background(), c.name, c.qtype)
-		var got Outcome
-		var qe *QueryError
-		switch {
-		case err == nil:
-			got = q.Outcome
-		case errors.As(err, &qe):
-			got = qe.Outcome
-		default:
-			t.Fatalf("%s %s: %v", c.name, dns.TypeToString[c.qtype], err)
-		}
-		if got != c.outcome {
-			t.Errorf("%s %s: %s, want %s (%v)", c.name, dns.TypeToString[c.qtype], got, c.outcome, err)
-		}
+		t.Run(c.name+"/"+dns.TypeToString[c.qtype], func(t *testing.T) {
+			q, err := p.Query(context.Background(), c.name, c.qtype)
+			var got Outcome
+			var qe *QueryError
+			switch {
+			case err == nil:
+				got = q.Outcome
+			case errors.As(err, &qe):
+				got = qe.Outcome
+			default:
+				t.Fatalf("%s %s: %v", c.name, dns.TypeToString[c.qtype], err)
+			}
+			if got != c.outcome {
+				t.Errorf("%s %s: %s, want %s (%v)", c.name, dns.TypeToString[c.qtype], got, c.outcome, err)
+			}
+		})
 	}
 }
 

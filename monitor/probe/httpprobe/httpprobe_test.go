@@ -271,13 +271,15 @@ func TestProbeBadCertificateStillReadsPage(t *testing.T) {
 	f.web.SetPage("self.example", simnet.SeizedFBI2023Page())
 	f.web.SetPage("wrong.example", simnet.SeizedFBI2023Page())
 	for host, want := range map[string]string{"self.example": certprobe.VerifySelfSigned, "wrong.example": certprobe.VerifyWrongName} {
-		s, err := f.prober().Probe(context.Background(), host)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Scheme != "https" || s.CertError != want || s.Title != "This domain has been seized" {
-			t.Errorf("%s: scheme %q cert_error %q title %q", host, s.Scheme, s.CertError, s.Title)
-		}
+		t.Run(host, func(t *testing.T) {
+			s, err := f.prober().Probe(context.Background(), host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Scheme != "https" || s.CertError != want || s.Title != "This domain has been seized" {
+				t.Errorf("%s: scheme %q cert_error %q title %q", host, s.Scheme, s.CertError, s.Title)
+			}
+		})
 	}
 }
 

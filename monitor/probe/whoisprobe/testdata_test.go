@@ -179,15 +179,17 @@ func TestWHOISRealRegistryReplies(t *testing.T) {
 				got  time.Time
 				want *time.Time
 			}{{"created", rec.Created, want.Domain.Created}, {"updated", rec.Updated, want.Domain.Updated}, {"expires", rec.Expires, want.Domain.Expires}} {
-				var exp time.Time
-				if c.want != nil {
-					exp = normTime(*c.want)
-				}
-				if !c.got.Equal(exp) {
-					t.Errorf("%s %s, want %s", c.name, c.got, exp)
-				} else if !exp.IsZero() {
-					fields[c.name]++
-				}
+				t.Run(c.name, func(t *testing.T) {
+					var exp time.Time
+					if c.want != nil {
+						exp = normTime(*c.want)
+					}
+					if !c.got.Equal(exp) {
+						t.Errorf("%s %s, want %s", c.name, c.got, exp)
+					} else if !exp.IsZero() {
+						fields[c.name]++
+					}
+				})
 			}
 			if got, exp := canonSet(rec.Statuses, letters), canonSet(want.Domain.Status, letters); !slices.Equal(got, exp) {
 				t.Errorf("statuses %v, want %v", rec.Statuses, want.Domain.Status)
