@@ -268,8 +268,8 @@ func (s *Server) observations(ctx context.Context, d *store.Domain) ([]observati
 	if err != nil {
 		return nil, err
 	}
-	counts := map[string]int{}
-	if counts, err = s.st.SnapshotCounts(ctx, d.ID); err != nil {
+	counts, err := s.st.SnapshotCounts(ctx, d.ID)
+	if err != nil {
 		return nil, err
 	}
 	probes := slices.Clone(probeOrder)
@@ -325,9 +325,8 @@ const maxDiffSnapshots = 500
 
 func (s *Server) resolveDiff(ctx context.Context, d *store.Domain, q url.Values) (*diffData, int, error) {
 	dd := &diffData{Name: d.Name, Probe: q.Get("probe"), All: q.Get("all") != ""}
-	counts := map[string]int{}
-	var err error
-	if counts, err = s.st.SnapshotCounts(ctx, d.ID); err != nil {
+	counts, err := s.st.SnapshotCounts(ctx, d.ID)
+	if err != nil {
 		return nil, http.StatusInternalServerError, err
 	}
 	for _, p := range probeOrder {

@@ -242,7 +242,7 @@ func (c *Cluster) Stop() error {
 var (
 	mu       sync.Mutex
 	shared   *Cluster
-	startErr error = errors.New("pgtest: the cluster is started by pgtest.Main in TestMain")
+	errStart error = errors.New("pgtest: the cluster is started by pgtest.Main in TestMain")
 )
 
 // Main starts the shared cluster, runs the tests and stops it; its result is
@@ -253,14 +253,14 @@ func Main(m *testing.M) int {
 	switch {
 	case errors.Is(err, ErrNoPostgres):
 		mu.Lock()
-		startErr = err
+		errStart = err
 		mu.Unlock()
 	case err != nil:
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	default:
 		mu.Lock()
-		shared, startErr = c, nil
+		shared, errStart = c, nil
 		mu.Unlock()
 		defer c.Stop()
 	}
@@ -272,7 +272,7 @@ func Main(m *testing.M) int {
 func DB(t testing.TB) string {
 	t.Helper()
 	mu.Lock()
-	c, err := shared, startErr
+	c, err := shared, errStart
 	mu.Unlock()
 	if errors.Is(err, ErrNoPostgres) {
 		t.Skip(err)
