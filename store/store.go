@@ -2,10 +2,13 @@
 // observation of every probe, change events, lifecycle verdicts, look-alikes,
 // the alert outbox and feed cursors.
 //
-// Store is what the monitor, the feeds and the web UI use; SQLite is the one
-// implementation today (Open). Writes that must happen together go through
-// Update, whose Tx is the only way to write, so an event and its outbox rows
-// always commit in one transaction.
+// This package holds only the types and the interfaces; the drivers are
+// store/sqlite and store/postgres, and store/storetest is the conformance
+// suite both run. Each consumer asks for the narrow interface it needs
+// (CheckStore, AlertStore, ...); Store is all of them. Writes that must
+// happen together go through Update, whose Tx is the only way to write, so
+// an event and its outbox rows always commit in one transaction. Rules
+// (what a change of verdict means) belong to the monitor, not here.
 package store
 
 import (
