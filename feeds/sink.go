@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/domain"
@@ -68,6 +70,14 @@ func (b *batch) matchName(m *Matcher, host string, extra map[string]any) bool {
 	n, err := domain.Normalize(host)
 	if err != nil {
 		return false
+	}
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h != n.ASCII {
+		// The registrable domain is what is stored; keep the name as seen
+		// (paypal.com.secure-login.top for secure-login.top).
+		seen := make(map[string]any, len(extra)+1)
+		maps.Copy(seen, extra)
+		seen["host"] = strings.Clone(h)
+		extra = seen
 	}
 	b.hits = append(b.hits, hit{name: n.ASCII, unicode: n.Unicode, match: mt, extra: extra,
 		alert: m.Alert(mt), suspicion: m.Index.Suspicion(host)})
