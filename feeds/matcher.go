@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 
 	"github.com/takedownhq/takedown/monitor/event"
@@ -40,24 +41,34 @@ type MatcherOptions struct {
 	BrandsOnly bool
 	// Index tunes the look-alike matcher.
 	Index lookalike.IndexOptions
-	// MinScore drops weaker matches. Default 0.75. Feeds see every name
-	// registered, not the candidates of one brand, and the weakest rules
-	// (a digit run after the brand, an added letter, an edit no fuzzer
-	// names, all scored 0.7 or less) mostly meet dictionary words there.
+	// MinScore drops weaker matches before they are stored. Default 0:
+	// every fuzzer's match is kept with its score, addition and
+	// bitsquatting included (bankofamerica9.com, bancofamerica.com), so
+	// nothing a brand's owner might look for is thrown away.
 	MinScore float64
-	// Drop lists fuzzers whose matches feeds ignore. Default bitsquatting:
-	// one flipped bit turns binance into finance and fedex into fetex, and
-	// in a day's registrations such collisions outnumber the squats.
-	// Use []string{} to keep every fuzzer.
+	// AlertScore is the score from which a newly stored look-alike is
+	// announced (a lookalike_registered event). Default 0.75. Feeds see
+	// every name registered, not the candidates of one brand, and the
+	// weakest rules (a digit run after the brand, an added letter, one
+	// flipped bit, an edit no fuzzer names, all scored 0.75 or less) mostly
+	// meet dictionary words there: binance and finance, fedex and fetex.
+	// Matches below it are stored, not announced.
+	AlertScore float64
+	// Quiet lists fuzzers whose matches are stored but never announced.
+	// Default bitsquatting: one flipped bit turns binance into finance and
+	// fedex into fetex, and in a day's registrations such collisions
+	// outnumber the squats. Use []string{} to announce every fuzzer.
+	Quiet []string
+	// Drop lists fuzzers whose matches feeds ignore. Default none.
 	Drop []string
 }
 
 func (o MatcherOptions) withDefaults() MatcherOptions {
-	if o.MinScore == 0 {
-		o.MinScore = 0.75
+	if o.AlertScore == 0 {
+		o.AlertScore = 0.75
 	}
-	if o.Drop == nil {
-		o.Drop = []string{lookalike.Bitsquatting}
+	if o.Quiet == nil {
+		o.Quiet = []string{lookalike.Bitsquatting}
 	}
 	return o
 }
@@ -71,6 +82,8 @@ type Matcher struct {
 	watched  map[string]Watched
 	brands   []string
 	minScore float64
+	alert    float64
+	quiet    []string
 	drop     []string
 	print    uint64 // fingerprint of brands and options, to rebuild only on change
 }
@@ -79,7 +92,7 @@ type Matcher struct {
 // left out). Bad names are skipped; the index is built from the rest.
 func NewMatcher(domains []store.Domain, opts MatcherOptions) (*Matcher, error) {
 	opts = opts.withDefaults()
-	m := &Matcher{watched: make(map[string]Watched, len(domains)), minScore: opts.MinScore, drop: opts.Drop}
+	m := &Matcher{watched: make(map[string]Watched, len(domains)), minScore: opts.MinScore, alert: opts.AlertScore, quiet: opts.Quiet, drop: opts.Drop}
 	for _, d := range domains {
 		if !d.Enabled {
 			continue
@@ -115,6 +128,12 @@ func (m *Matcher) Match(name string) (lookalike.Match, bool) {
 	return mt, true
 }
 
+// Alert reports whether a match is to be announced: strong enough, and
+// not from a quiet fuzzer.
+func (m *Matcher) Alert(mt lookalike.Match) bool {
+	return mt.Score >= m.alert && !slices.Contains(m.quiet, mt.Fuzzer)
+}
+
 // Lookup returns the watchlist entry of a registrable ASCII name.
 func (m *Matcher) Lookup(name string) (Watched, bool) {
 	w, ok := m.watched[name]
@@ -140,8 +159,9 @@ func (m *Matcher) withWatched(domains []store.Domain) *Matcher {
 
 func fingerprint(brands []string, opts MatcherOptions) uint64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%v|%v|%v|%d|%v|%v|%d\x00", opts.BrandsOnly, opts.Index.Keywords, opts.Index.MinScore, opts.Index.MinEditLen,
-		opts.MinScore, opts.Drop, len(brands))
+	fmt.Fprintf(h, "%v|%v|%v|%d|%v|%v|%v|%d\x00", opts.BrandsOnly, opts.Index.Keywords, opts.Index.MinScore, opts.Index.MinEditLen,
+		opts.MinScore, opts.AlertScore, opts.Drop, len(brands))
+	fmt.Fprintf(h, "%v\x00", opts.Quiet)
 	for _, b := range brands {
 		h.Write([]byte(b))
 		h.Write([]byte{0})

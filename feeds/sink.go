@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/domain"
@@ -21,6 +23,9 @@ type hit struct {
 	unicode string
 	match   lookalike.Match
 	extra   map[string]any // where it was seen: log and index, file, zone
+	alert   bool           // announce it (Matcher.Alert)
+	// suspicion is the name's phishing_catcher-style keyword score.
+	suspicion int
 }
 
 // watchedEvent is an event about a watched domain, announced once per
@@ -51,6 +56,8 @@ type lookalikeDetail struct {
 	Kind    string         `json:"kind"`
 	Source  string         `json:"source"`
 	Seen    map[string]any `json:"seen,omitempty"`
+	// Suspicion is the keyword score of the name as seen (lookalike.Index.Suspicion).
+	Suspicion int `json:"suspicion,omitempty"`
 }
 
 // matchName runs a host name (any case, maybe with subdomains or a
@@ -65,7 +72,16 @@ func (b *batch) matchName(m *Matcher, host string, extra map[string]any) bool {
 	if err != nil {
 		return false
 	}
-	b.hits = append(b.hits, hit{name: n.ASCII, unicode: n.Unicode, match: mt, extra: extra})
+	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h != n.ASCII {
+		// The registrable domain is what is stored; keep the name as seen
+		// (paypal.com.secure-login.top for secure-login.top).
+		seen := make(map[string]any, len(extra)+1)
+		maps.Copy(seen, extra)
+		seen["host"] = strings.Clone(h)
+		extra = seen
+	}
+	b.hits = append(b.hits, hit{name: n.ASCII, unicode: n.Unicode, match: mt, extra: extra,
+		alert: m.Alert(mt), suspicion: m.Index.Suspicion(host)})
 	return true
 }
 
@@ -94,8 +110,11 @@ func (r *Runner) commit(ctx context.Context, f *store.Feed, b *batch, st *Stats)
 				known++
 				continue
 			}
+			if !h.alert {
+				continue // stored with its score, below the alert threshold
+			}
 			detail, err := json.Marshal(lookalikeDetail{Brand: stored.Brand, Fuzzer: stored.Fuzzer, Unicode: stored.Unicode,
-				Score: h.match.Score, Kind: h.match.Kind, Source: source, Seen: h.extra})
+				Score: h.match.Score, Kind: h.match.Kind, Source: source, Seen: h.extra, Suspicion: h.suspicion})
 			if err != nil {
 				return err
 			}

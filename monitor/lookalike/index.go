@@ -190,138 +190,200 @@ func (ix *Index) fold(dst []byte, rs []rune) []byte {
 // Match reports which brand name (an ASCII or Unicode domain, lower case,
 // as feeds deliver them after domain.Normalize) imitates, and how. The
 // brand's own name does not match. With several, the highest score wins.
+//
+// A name goes through named stages, each adding the matches it finds:
+// parse (registrable label as written and as read), otherSuffix (the
+// brand's label under another suffix), sameSkeleton (reads the same),
+// oneEditAway, keywords (the brand's label with keywords around it) and
+// brandLabels (the brand used as a label of a longer name:
+// paypal.com.secure-login.top, login-paypal.verify-account.xyz).
 func (ix *Index) Match(name string) (Match, bool) {
+	var runeBuf [64]rune
+	var skBuf [maxSkeleton]byte
+	var rawBuf [64]byte
+	q, res := ix.parse(name, runeBuf[:], skBuf[:0], rawBuf[:0])
+	switch res {
+	case parseNo:
+		return Match{}, false
+	case parseUnicode:
+		return ix.matchUnicode(name)
+	}
+	var b best
+	ix.matchOtherSuffix(&q, &b)
+	ix.matchSameSkeleton(&q, &b)
+	ix.matchOneEdit(&q, &b)
+	ix.matchKeywords(&q, &b)
+	ix.matchBrandLabels(&q, &b)
+	if b.Score == 0 || b.Score < ix.opts.MinScore {
+		return Match{}, false
+	}
+	return b.Match, true
+}
+
+// query is one name on its way through Match's stages. Its slices point
+// into buffers on Match's stack; parse returns it by value, because a
+// pointer stored through a pointer parameter would send them to the heap.
+type query struct {
+	name, label, suffix string // name without a trailing dot; its registrable label and suffix
+	rs                  []rune // the label in Unicode
+	sk                  []byte // the label as read (skeleton)
+	raw                 []byte // the label as written, when ASCII; else empty
+}
+
+// best is the highest-scoring match the stages found so far. It is kept
+// apart from query so that returning it does not take query's buffers
+// along to the heap.
+type best struct{ Match }
+
+func (b *best) consider(m Match) {
+	if m.Score > b.Score {
+		b.Match = m
+	}
+}
+
+type parseResult int
+
+const (
+	parseOK parseResult = iota
+	parseNo
+	parseUnicode // the name is in Unicode: take the slow path
+)
+
+// parse splits the name and spells its registrable label as written and
+// as read, without allocating for ASCII names.
+func (ix *Index) parse(name string, runeBuf []rune, skBuf, rawBuf []byte) (q query, _ parseResult) {
 	name = strings.TrimSuffix(name, ".")
 	label, suffix, ok := ix.split(name)
 	if !ok || len(label) > 63 {
-		return Match{}, false
+		return q, parseNo
 	}
-	var runeBuf [64]rune
-	var rs []rune
+	q.name, q.label, q.suffix = name, label, suffix
 	if strings.HasPrefix(label, "xn--") {
-		n := decodePunycode(label[4:], runeBuf[:])
+		n := decodePunycode(label[4:], runeBuf)
 		if n < 0 {
-			return Match{}, false
+			return q, parseNo
 		}
-		rs = runeBuf[:n]
+		q.rs = runeBuf[:n]
 	} else {
 		for i := 0; i < len(label); i++ {
 			c := label[i]
 			if c >= 0x80 {
-				return ix.matchUnicode(name)
+				return q, parseUnicode
 			}
 			if c >= 'A' && c <= 'Z' {
 				c += 'a' - 'A'
 			}
 			runeBuf[i] = rune(c)
 		}
-		rs = runeBuf[:len(label)]
+		q.rs = runeBuf[:len(label)]
 	}
-	var skBuf [maxSkeleton]byte
-	sk := ix.fold(skBuf[:0], rs)
-	if len(sk) > maxSkeleton {
-		return Match{}, false
+	q.sk = ix.fold(skBuf, q.rs)
+	if len(q.sk) > maxSkeleton {
+		return q, parseNo
 	}
-	var best Match
-	consider := func(m Match) {
-		if m.Score > best.Score {
-			best = m
+	q.raw = rawBuf
+	if isASCIIRunes(q.rs) {
+		for _, r := range q.rs {
+			q.raw = append(q.raw, byte(r))
 		}
 	}
+	return q, parseOK
+}
 
-	// The brand's label under another suffix.
-	for e := ix.exact.find(hashBytes(label)); e >= 0; e = ix.exact.next(e) {
-		b := &ix.brands[ix.exact.brand(e)]
-		if b.label == label && b.suffix != suffix {
-			consider(Match{Brand: b.name, Kind: KindPermutation, Fuzzer: TLDSwap, Score: FuzzerScore(TLDSwap)})
+// matchOtherSuffix: the brand's label under another suffix.
+func (ix *Index) matchOtherSuffix(q *query, b *best) {
+	for e := ix.exact.find(hashBytes(q.label)); e >= 0; e = ix.exact.next(e) {
+		br := &ix.brands[ix.exact.brand(e)]
+		if br.label == q.label && br.suffix != q.suffix {
+			b.consider(Match{Brand: br.name, Kind: KindPermutation, Fuzzer: TLDSwap, Score: FuzzerScore(TLDSwap)})
 		}
 	}
-	// Reads the same as the brand.
-	for e := ix.skeleton.find(hashBytes(sk)); e >= 0; e = ix.skeleton.next(e) {
-		b := &ix.brands[ix.skeleton.brand(e)]
-		if b.skeleton != string(sk) || b.label == label {
+}
+
+// matchSameSkeleton: reads the same as the brand.
+func (ix *Index) matchSameSkeleton(q *query, b *best) {
+	for e := ix.skeleton.find(hashBytes(q.sk)); e >= 0; e = ix.skeleton.next(e) {
+		br := &ix.brands[ix.skeleton.brand(e)]
+		if br.skeleton != string(q.sk) || br.label == q.label {
 			continue
 		}
-		m := Match{Brand: b.name, Kind: KindSkeleton, Fuzzer: Homoglyph, Score: 0.95}
-		if !isASCIIRunes(rs) {
+		m := Match{Brand: br.name, Kind: KindSkeleton, Fuzzer: Homoglyph, Score: 0.95}
+		if !isASCIIRunes(q.rs) {
 			m.Fuzzer = Confusable
-			if allCyrillic(rs) {
+			if allCyrillic(q.rs) {
 				m.Fuzzer = Cyrillic
 			}
 		}
-		consider(m)
+		b.consider(m)
 	}
-	// One edit away: on the label as written, then on what it reads as
-	// (paypa1l is one edit from paypal only as read; plarm one bit from
-	// plare only as written).
-	if best.Score < 0.95 {
-		var rawBuf [64]byte
-		raw := rawBuf[:0]
-		if isASCIIRunes(rs) {
-			for _, r := range rs {
-				raw = append(raw, byte(r))
-			}
-			ix.oneEditAway(&ix.rawDel, raw, rs, false, consider)
-		}
-		if best.Score == 0 && string(raw) != string(sk) {
-			ix.oneEditAway(&ix.deletion, sk, rs, true, consider)
-		}
+}
+
+// matchOneEdit: one edit away, on the label as written, then on what it
+// reads as (paypa1l is one edit from paypal only as read; plarm one bit
+// from plare only as written).
+func (ix *Index) matchOneEdit(q *query, b *best) {
+	if b.Score >= 0.95 {
+		return
 	}
-	// The brand with keywords around it: as written, and as read.
-	if best.Score < 0.85 {
-		found := func(id int32, text []byte, start, end int, skel bool) {
-			b := &ix.brands[id]
-			if start == 0 && end == len(text) {
-				return
-			}
-			left, right := text[:start], text[end:]
-			if len(left) == 0 && isSuffixToken(right, b.suffixToken) {
-				consider(Match{Brand: b.name, Kind: KindPermutation, Fuzzer: Various, Score: FuzzerScore(Various)})
-				return
-			}
-			kw, digits := ix.kwRaw, "0123456789"
-			switch {
-			case skel && b.short:
-				kw, digits = ix.kwShort, "0123456789o" // 0 reads as o in a skeleton
-			case skel:
-				kw, digits = ix.keywords, "0123456789o"
-			case b.short:
-				kw = ix.kwShortR
-			}
-			okL, wordL := onlyKeywords(kw, digits, left)
-			okR, wordR := onlyKeywords(kw, digits, right)
-			if !okL || !okR {
-				return
-			}
-			score := 0.85
-			switch {
-			case !wordL && !wordR && b.short:
-				return // "dog2" is not "dog" in disguise
-			case !wordL && !wordR:
-				score = 0.7 // digits and hyphens only: paypal-2024
-			case b.short:
-				score = 0.75
-			}
-			consider(Match{Brand: b.name, Kind: KindKeywords, Fuzzer: Combosquatting, Score: score})
-		}
-		raw := []byte(nil)
-		if isASCIIRunes(rs) {
-			var rawBuf [64]byte
-			raw = rawBuf[:len(rs)]
-			for i, r := range rs {
-				raw[i] = byte(r)
-			}
-			ix.acRaw.scan(raw, func(id int32, start, end int) { found(id, raw, start, end, false) })
-		}
-		if string(raw) != string(sk) {
-			// Digits fold to letters in a skeleton: 0 reads as o, 1 as l.
-			ix.ac.scan(sk, func(id int32, start, end int) { found(id, sk, start, end, true) })
-		}
+	if len(q.raw) > 0 {
+		ix.oneEditAway(&ix.rawDel, q.raw, q.rs, false, b.consider)
 	}
-	if best.Score == 0 || best.Score < ix.opts.MinScore {
-		return Match{}, false
+	if b.Score == 0 && string(q.raw) != string(q.sk) {
+		ix.oneEditAway(&ix.deletion, q.sk, q.rs, true, b.consider)
 	}
-	return best, true
+}
+
+// matchKeywords: the brand with keywords around it, as written and as read.
+func (ix *Index) matchKeywords(q *query, b *best) {
+	if b.Score >= 0.85 {
+		return
+	}
+	if len(q.raw) > 0 {
+		ix.acRaw.scan(q.raw, func(id int32, start, end int) { ix.keywordHit(b, id, q.raw, start, end, false) })
+	}
+	if string(q.raw) != string(q.sk) {
+		// Digits fold to letters in a skeleton: 0 reads as o, 1 as l.
+		ix.ac.scan(q.sk, func(id int32, start, end int) { ix.keywordHit(b, id, q.sk, start, end, true) })
+	}
+}
+
+// keywordHit judges brand id found at text[start:end]: its own suffix
+// glued on (various), or keywords, digits and hyphens around it
+// (combosquatting).
+func (ix *Index) keywordHit(b *best, id int32, text []byte, start, end int, skel bool) {
+	br := &ix.brands[id]
+	if start == 0 && end == len(text) {
+		return
+	}
+	left, right := text[:start], text[end:]
+	if len(left) == 0 && isSuffixToken(right, br.suffixToken) {
+		b.consider(Match{Brand: br.name, Kind: KindPermutation, Fuzzer: Various, Score: FuzzerScore(Various)})
+		return
+	}
+	kw, digits := ix.kwRaw, "0123456789"
+	switch {
+	case skel && br.short:
+		kw, digits = ix.kwShort, "0123456789o" // 0 reads as o in a skeleton
+	case skel:
+		kw, digits = ix.keywords, "0123456789o"
+	case br.short:
+		kw = ix.kwShortR
+	}
+	okL, wordL := onlyKeywords(kw, digits, left)
+	okR, wordR := onlyKeywords(kw, digits, right)
+	if !okL || !okR {
+		return
+	}
+	score := 0.85
+	switch {
+	case !wordL && !wordR && br.short:
+		return // "dog2" is not "dog" in disguise
+	case !wordL && !wordR:
+		score = 0.7 // digits and hyphens only: paypal-2024
+	case br.short:
+		score = 0.75
+	}
+	b.consider(Match{Brand: br.name, Kind: KindKeywords, Fuzzer: Combosquatting, Score: score})
 }
 
 // oneEditAway looks up text and each of its one-deletions among the
