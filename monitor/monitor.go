@@ -80,6 +80,10 @@ type Job struct {
 	Name string
 	Spec string
 	Run  func(ctx context.Context) error
+	// Local jobs run in every daemon on a shared queue (they tend this
+	// process, like scheduling feeds added meanwhile); the others run in
+	// one daemon per scheduled slot.
+	Local bool
 }
 
 // Monitor is the daemon. Create it with New.
@@ -329,7 +333,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 
 func (m *Monitor) addJob(ctx context.Context, c *cron.Cron, j Job) error {
 	run := j.Run
-	if m.opt.Queue != nil {
+	if m.opt.Queue != nil && !j.Local {
 		sched, err := cronParser.Parse(j.Spec)
 		if err != nil {
 			return fmt.Errorf("schedule job %s %q: %w", j.Name, j.Spec, err)
