@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -11,11 +12,11 @@ import (
 // with RDAP at one query a second per server, a few hundred domains of one
 // registry would hold every worker and starve the cheap probes. So a
 // caller may say how long it is willing to wait (Deferrable): when the
-// token is due later, Wait reserves it for the caller's key and returns a
-// DeferredError that tells when it is due. The caller gives its worker
-// back, runs again at that moment, and Wait hands it the reserved token:
-// each deferral costs one token and no more, however many probes are
-// deferred, and they come back spaced as the rate allows.
+// token is due later, Wait reserves it and returns a DeferredError that
+// tells when it is due. The caller gives its worker back and runs again at
+// that moment, when Wait hands it a reserved token: a deferral costs no
+// extra token, however many probes are deferred, and they come back
+// spaced as the rate allows.
 
 // DeferredError is ErrDeferred with the moment the query may go.
 type DeferredError struct {
@@ -55,8 +56,7 @@ type deferHint struct {
 
 // Deferrable marks ctx as a caller that waits at most maxWait for a token
 // and otherwise wants a DeferredError; key names the caller across its
-// retries (a domain and probe kind), so the token reserved for it is
-// handed to it when it comes back.
+// retries (a domain and probe kind).
 func Deferrable(ctx context.Context, key string, maxWait time.Duration) context.Context {
 	return context.WithValue(ctx, deferKey{}, deferHint{key: key, maxWait: max(maxWait, 0)})
 }
@@ -74,13 +74,20 @@ type Budget interface {
 	TakeRateSlot(ctx context.Context, server string, now time.Time, interval time.Duration) (time.Time, error)
 }
 
-// reserve returns when the caller's query may go: its ticket's time if it
-// holds one, else the next token of s (the cluster's, with a Budget, or
-// this process's), which it takes.
+// reserve returns when the caller's query may go: the earliest token
+// reserved for a deferred caller if it is due within maxWait, else the
+// next token of s (the cluster's, with a Budget, or this process's), which
+// it takes. Reserved tokens serve whichever caller of the server comes
+// first: a deferred check that another daemon ran leaves its token to
+// this daemon's next query, so deferring wastes no rate.
 func (l *Limiter) reserve(ctx context.Context, name string, s *server, h deferHint, now time.Time) time.Time {
 	l.mu.Lock()
-	if at, ok := s.tickets[h.key]; ok {
-		delete(s.tickets, h.key)
+	for len(s.tickets) > 0 && now.Sub(s.tickets[0]) > ticketTTL {
+		s.tickets = s.tickets[1:]
+	}
+	if len(s.tickets) > 0 && s.tickets[0].Sub(now) <= h.maxWait {
+		at := s.tickets[0]
+		s.tickets = s.tickets[1:]
 		l.mu.Unlock()
 		return at
 	}
@@ -98,21 +105,12 @@ func (l *Limiter) reserve(ctx context.Context, name string, s *server, h deferHi
 	return now.Add(s.lim.ReserveN(now, 1).DelayFrom(now))
 }
 
-// keep holds the token due at for the deferred caller h.
-func (l *Limiter) keep(s *server, h deferHint, at, now time.Time) {
+// keep holds the token due at for a deferred caller.
+func (l *Limiter) keep(s *server, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if s.tickets == nil {
-		s.tickets = map[string]time.Time{}
-	}
-	if len(s.tickets) > 0 && len(s.tickets)%256 == 0 {
-		for k, t := range s.tickets {
-			if now.Sub(t) > ticketTTL {
-				delete(s.tickets, k)
-			}
-		}
-	}
-	s.tickets[h.key] = at
+	i, _ := slices.BinarySearchFunc(s.tickets, at, func(a, b time.Time) int { return a.Compare(b) })
+	s.tickets = slices.Insert(s.tickets, i, at)
 }
 
 // waitDeferrable is Wait for a Deferrable caller.
@@ -135,12 +133,12 @@ func (l *Limiter) waitDeferrable(ctx context.Context, name string, h deferHint) 
 		at := l.reserve(ctx, name, s, h, now)
 		d := at.Sub(now)
 		if d > h.maxWait {
-			l.keep(s, h, at, now)
+			l.keep(s, at)
 			return &DeferredError{Server: name, Until: at}
 		}
 		if err := sleep(ctx, d); err != nil {
 			// The token is spent either way; keep it for the retry.
-			l.keep(s, h, at, now)
+			l.keep(s, at)
 			return fmt.Errorf("%s: wait for rate limit: %w", name, err)
 		}
 		return nil

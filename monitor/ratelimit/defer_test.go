@@ -41,10 +41,15 @@ func TestDeferrableTellsWhenAndKeepsTheToken(t *testing.T) {
 	if err := l.Wait(Deferrable(ctx, "d2/rdap", 100*time.Millisecond), "rdap.example"); err != nil {
 		t.Fatalf("caller 2 at its time: %v", err)
 	}
-	// A newcomer then still queues behind every reserved token.
-	_, ok := DeferredUntil(l.Wait(Deferrable(ctx, "new/rdap", 100*time.Millisecond), "rdap.example"))
-	if !ok {
-		t.Fatal("a newcomer jumped the deferred callers' tokens")
+	// Caller 1 never came back (another daemon ran it): its token serves
+	// the next caller; after that the tokens left are in the future, and
+	// a newcomer queues behind them.
+	if err := l.Wait(Deferrable(ctx, "new/rdap", 100*time.Millisecond), "rdap.example"); err != nil {
+		t.Fatalf("the token left by caller 1 was not used: %v", err)
+	}
+	at, ok := DeferredUntil(l.Wait(Deferrable(ctx, "new2/rdap", 100*time.Millisecond), "rdap.example"))
+	if !ok || !at.After(until[2]) {
+		t.Fatalf("a newcomer went at %v (%v), want after the last reserved token %v", at, ok, until[2])
 	}
 }
 

@@ -66,7 +66,7 @@ type server struct {
 	strikes int       // refusals in a row
 	until   time.Time // no query before this
 	lastErr string
-	tickets map[string]time.Time // tokens reserved for deferred callers, by key
+	tickets []time.Time // tokens reserved for deferred callers, earliest first
 }
 
 type referral struct {
