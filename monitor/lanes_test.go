@@ -48,8 +48,9 @@ func (p *countingProber) counts() map[string]int {
 
 // DNS checks keep their schedule while RDAP, at two queries a second on
 // one server, has far more due than it may ask: a probe waiting for its
-// token gives its worker back and is re-dued for the token's time, and the
-// shared queue runs DNS in its own lane.
+// token gives its worker back and is re-dued for the token's time (the
+// local queue keeps a domain's kinds of one slot in one job, so DNS waits
+// at most RateWait there); the shared queue also runs DNS in its own lane.
 func TestDNSStaysOnScheduleWhileRDAPIsLimited(t *testing.T) {
 	for _, shared := range []bool{false, true} {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {

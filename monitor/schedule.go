@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/takedownhq/takedown/monitor/event"
 )
 
 // offset is a domain's stable place inside an interval, so each schedule's
@@ -53,12 +51,7 @@ type queue struct {
 type slotKey struct {
 	domainID int64
 	due      int64
-	cheap    bool // the lane: see lanes
 }
-
-// cheap reports whether kind runs in the cheap lane (DNS): a job holds
-// kinds of one lane, so a DNS check never waits for an RDAP token.
-func cheap(kind string) bool { return kind == event.ProbeDNS || kind == event.ProbeDelegation }
 
 type pendingKey struct {
 	domainID int64
@@ -70,30 +63,16 @@ func newQueue() *queue {
 }
 
 // push schedules kinds of a domain at due; kinds already pending are
-// skipped. A job of the same lane due at the same instant for the same
-// domain absorbs the new kinds, so a domain's probes that share a slot run
-// together, the cheap ones apart from the others.
+// skipped. A job due at the same instant for the same domain absorbs the
+// new kinds, so a domain's probes that share a slot run together.
 func (q *queue) push(due time.Time, domainID int64, name string, kinds []string) int {
 	return q.pushRound(due, domainID, name, kinds, nil)
 }
 
-// pushRound is push that counts the jobs in r.
+// pushRound is push that counts the job in r.
 func (q *queue) pushRound(due time.Time, domainID int64, name string, kinds []string, r *round) int {
-	var fast, slow []string
-	for _, k := range kinds {
-		if cheap(k) {
-			fast = append(fast, k)
-		} else {
-			slow = append(slow, k)
-		}
-	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.pushLane(due, domainID, name, fast, r, true) + q.pushLane(due, domainID, name, slow, r, false)
-}
-
-// pushLane is pushRound for the kinds of one lane, under q.mu.
-func (q *queue) pushLane(due time.Time, domainID int64, name string, kinds []string, r *round, fast bool) int {
 	added := 0
 	var j *job
 	for _, k := range kinds {
@@ -104,7 +83,7 @@ func (q *queue) pushLane(due time.Time, domainID int64, name string, kinds []str
 		if j == nil {
 			// Probe kinds ticking within the same second share one job:
 			// their cron entries fire microseconds apart.
-			slot := slotKey{domainID, due.Truncate(time.Second).UnixNano(), fast}
+			slot := slotKey{domainID, due.Truncate(time.Second).UnixNano()}
 			if j = q.slots[slot]; j == nil {
 				j = &job{due: due, domainID: domainID, name: name}
 				heap.Push(&q.items, j)
@@ -141,7 +120,7 @@ func (q *queue) popDue(now time.Time) (*job, time.Duration) {
 		return nil, wait
 	}
 	heap.Pop(&q.items)
-	delete(q.slots, slotKey{top.domainID, top.due.Truncate(time.Second).UnixNano(), len(top.kinds) > 0 && cheap(top.kinds[0])})
+	delete(q.slots, slotKey{top.domainID, top.due.Truncate(time.Second).UnixNano()})
 	return top, 0
 }
 

@@ -37,8 +37,8 @@ func TestQueueOrdersDedupesAndMerges(t *testing.T) {
 	if n := q.push(t0.Add(5*time.Second), 1, "b.com", []string{"dns"}); n != 0 {
 		t.Fatal("a second pending dns check of b.com was queued")
 	}
-	// Same domain, same due, same lane: merged into one job.
-	q.push(t0.Add(2*time.Second), 1, "b.com", []string{"delegation"})
+	// Same domain, same due: merged into one job.
+	q.push(t0.Add(2*time.Second), 1, "b.com", []string{"cert"})
 	if q.len() != 2 {
 		t.Fatalf("queue holds %d jobs, want 2", q.len())
 	}
@@ -52,13 +52,6 @@ func TestQueueOrdersDedupesAndMerges(t *testing.T) {
 	j2, _ := q.popDue(t0.Add(10 * time.Second))
 	if j2.name != "b.com" || len(j2.kinds) != 2 {
 		t.Fatalf("second job %+v", j2)
-	}
-	// The expensive lane's kinds are a job of their own: an RDAP wait
-	// never holds a DNS check.
-	q.push(t0.Add(2*time.Second), 1, "b.com", []string{"cert", "dns"})
-	j3, _ := q.popDue(t0.Add(10 * time.Second))
-	if j3 == nil || len(j3.kinds) != 1 || j3.kinds[0] != "cert" {
-		t.Fatalf("cert job %+v", j3)
 	}
 	// Until done, b.com's dns stays pending; after done it can be queued again.
 	if q.push(t0, 1, "b.com", []string{"dns"}) != 0 {
