@@ -40,6 +40,9 @@ type CheckResult struct {
 	// Servers are the failures as the probes reported them, ports kept,
 	// so an operator sees which server did not answer.
 	Servers map[string]string
+	// DeferredUntil is, for deferred kinds whose limiter said so, when
+	// their rate token is due: the moment to run them again.
+	DeferredUntil map[string]time.Time
 }
 
 // History is what a verdict may read of a domain's past: the store's
@@ -72,6 +75,14 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	res, err := m.record(ctx, d.Name, results)
 	if err != nil {
 		return nil, fmt.Errorf("record check of %s: %w", d.Name, err)
+	}
+	for _, o := range results {
+		if at, ok := ratelimit.DeferredUntil(o.err); ok {
+			if res.DeferredUntil == nil {
+				res.DeferredUntil = map[string]time.Time{}
+			}
+			res.DeferredUntil[o.kind] = at
+		}
 	}
 	m.report(results, res)
 	return res, nil
@@ -435,7 +446,7 @@ func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]out
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pctx, cancel := context.WithTimeout(ctx, m.opt.ProbeTimeout)
+			pctx, cancel := context.WithTimeout(m.deferrable(ctx, name, k), m.opt.ProbeTimeout)
 			defer cancel()
 			start := time.Now()
 			v, err := p.Probe(pctx, name)

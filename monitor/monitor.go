@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,22 @@ type Options struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+
+	// Queue, when set, is the due queue Run shares with the other daemons
+	// on the database (see shared.go); nil: Run keeps its own queue.
+	Queue store.Queue
+	// Worker names this daemon's leases in Queue. Required with Queue.
+	Worker string
+	// LeaseTTL is how long a lease lives without renewal: a dead worker's
+	// checks and job runs come back to the others after it. Default 20s.
+	LeaseTTL time.Duration
+	// LeasePoll is how often an idle lane asks Queue for due checks.
+	// Default 500ms.
+	LeasePoll time.Duration
+	// RateWait is the longest a probe run by Run waits for a server's
+	// rate token; a later token gives the worker back and re-dues the
+	// probe for the token's time. Default 1s.
+	RateWait time.Duration
 }
 
 // Job is a scheduled task beside the probes.
@@ -64,6 +81,10 @@ type Job struct {
 	Name string
 	Spec string
 	Run  func(ctx context.Context) error
+	// Local jobs run in every daemon on a shared queue (they tend this
+	// process, like scheduling feeds added meanwhile); the others run in
+	// one daemon per scheduled slot.
+	Local bool
 }
 
 // Monitor is the daemon. Create it with New.
@@ -129,6 +150,19 @@ func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monit
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	if opt.LeaseTTL <= 0 {
+		opt.LeaseTTL = defaultLeaseTTL
+	}
+	if opt.LeasePoll <= 0 {
+		opt.LeasePoll = defaultLeasePoll
+	}
+	if opt.RateWait <= 0 {
+		opt.RateWait = defaultRateWait
+	}
+	if opt.Worker == "" {
+		host, _ := os.Hostname()
+		opt.Worker = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
 	m := &Monitor{st: st, probers: map[string]Prober{}, opt: opt, judge: judge,
 		log: opt.Log.With("component", "monitor"), q: newQueue()}
 	for _, p := range probers {
@@ -157,20 +191,15 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 	parser := config.ScheduleParser()
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithParser(parser))
-	intervals := map[string]time.Duration{}
-	for _, kind := range m.kinds {
-		spec := m.opt.Schedules[kind]
-		if spec == "" {
-			return fmt.Errorf("no schedule for probe %s", kind)
-		}
-		sched, err := parser.Parse(spec)
-		if err != nil {
-			return fmt.Errorf("schedule %s %q: %w", kind, spec, err)
-		}
-		now := m.opt.Now()
-		intervals[kind] = sched.Next(sched.Next(now)).Sub(sched.Next(now))
-		if _, err := c.AddFunc(spec, func() { m.tick(ctx, kind, intervals[kind]) }); err != nil {
-			return fmt.Errorf("schedule %s: %w", kind, err)
+	scheds, intervals, err := m.schedules(parser)
+	if err != nil {
+		return err
+	}
+	if m.opt.Queue == nil {
+		for _, kind := range m.kinds {
+			if _, err := c.AddFunc(m.opt.Schedules[kind], func() { m.tick(ctx, kind, intervals[kind]) }); err != nil {
+				return fmt.Errorf("schedule %s: %w", kind, err)
+			}
 		}
 	}
 	for _, j := range m.opt.Jobs {
@@ -181,6 +210,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 	m.cronMu.Lock()
 	m.cron, m.runCtx = c, ctx
 	m.cronMu.Unlock()
+	if m.opt.Queue != nil {
+		return m.runShared(ctx, c, scheds, intervals)
+	}
 	// Catch up at start: a probe never run, or not run within its interval,
 	// is due now (spread over a minute at most), so a restart does not wait a
 	// day for WHOIS.
@@ -197,7 +229,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				res, err := m.Check(ctx, j.name, j.kinds)
+				res, err := m.Check(withDeferral(ctx), j.name, j.kinds)
 				if err != nil && ctx.Err() == nil {
 					if errors.Is(err, store.ErrNotFound) {
 						m.log.Debug("domain removed before its check", "domain", j.name)
@@ -210,9 +242,17 @@ func (m *Monitor) Run(ctx context.Context) error {
 					metrics.ObserveCycle(now.Sub(r.start), now)
 				}
 				if res != nil && len(res.Deferred) > 0 {
-					// Held back by our own rate limit: try again shortly,
-					// at the domain's place in a minute.
-					m.q.push(m.opt.Now().Add(deferDelay+offset(j.name, deferDelay)), j.domainID, j.name, res.Deferred)
+					// Held back by our own rate limit: again when the
+					// token is due, or shortly, at the domain's place in a
+					// minute, when the limiter did not say.
+					now := m.opt.Now()
+					for _, k := range res.Deferred {
+						at := now.Add(deferDelay + offset(j.name, deferDelay))
+						if u, ok := res.DeferredUntil[k]; ok && u.After(now) {
+							at = u
+						}
+						m.q.push(at, j.domainID, j.name, []string{k})
+					}
 				}
 			}
 		}()
@@ -229,9 +269,17 @@ func (m *Monitor) Run(ctx context.Context) error {
 }
 
 func (m *Monitor) addJob(ctx context.Context, c *cron.Cron, j Job) error {
+	run := j.Run
+	if m.opt.Queue != nil && !j.Local {
+		sched, err := config.ScheduleParser().Parse(j.Spec)
+		if err != nil {
+			return fmt.Errorf("schedule job %s %q: %w", j.Name, j.Spec, err)
+		}
+		run = m.claimed(j, sched)
+	}
 	// cron's Stop waits for jobs that are running.
 	if _, err := c.AddFunc(j.Spec, func() {
-		if err := j.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := run(ctx); err != nil && ctx.Err() == nil {
 			m.log.Error("job failed", "job", j.Name, "err", err)
 		}
 	}); err != nil {

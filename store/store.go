@@ -260,6 +260,9 @@ type Store interface {
 	Feeds
 	WebQueries
 	Writer
+	Queue
+	OutboxLeaser
+	RateBudget
 	Close() error
 }
 
@@ -349,10 +352,11 @@ type CheckStore interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
-// AlertStore is what the alert sender needs: due deliveries, the events
-// and domains they render, and the transaction that marks them.
+// AlertStore is what the alert sender needs: due deliveries, leased so
+// that of several daemons one sends each, the events and domains they
+// render, and the transaction that marks them.
 type AlertStore interface {
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
+	OutboxLeaser
 	Event(ctx context.Context, id int64) (*Event, error)
 	Domain(ctx context.Context, name string) (*Domain, error)
 	Update(ctx context.Context, fn func(tx Tx) error) error

@@ -11,7 +11,8 @@ import (
 
 	"github.com/takedownhq/takedown/internal/demo"
 	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/store/sqlite"
+	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/postgres"
 )
 
 func init() { register(newDemoCmd) }
@@ -45,7 +46,9 @@ exits with a summary when --exit is given.`,
 				slog.SetDefault(a.log)
 			}
 			path := demoDB
-			if a.flags.Changed("db") || a.cfg.DB != config.Default().DB {
+			if postgres.IsURL(a.cfg.DB) {
+				path = a.cfg.DB
+			} else if a.flags.Changed("db") || a.cfg.DB != config.Default().DB {
 				path = a.cfg.DB
 				if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 					return usagef("demo: %s exists; the demo writes a fresh database (remove it or choose another --db)", path)
@@ -55,12 +58,22 @@ exits with a summary when --exit is given.`,
 					os.Remove(path + suffix)
 				}
 			}
-			st, err := sqlite.Open(ctx, path)
+			st, err := openStore(ctx, path)
 			if err != nil {
 				return err
 			}
 			a.st = st
-			fmt.Fprintf(a.out, "takedown demo: history in %s\n", path)
+			if _, n, err := st.Domains(ctx, store.DomainQuery{Limit: 1}); err != nil || n > 0 {
+				if err == nil {
+					err = usagef("demo: %s is not empty; the demo writes a fresh database", path)
+				}
+				return err
+			}
+			where := path
+			if postgres.IsURL(path) {
+				where = "the PostgreSQL database" // the URL may carry a password
+			}
+			fmt.Fprintf(a.out, "takedown demo: history in %s\n", where)
 			serve := func(ctx context.Context) (string, error) {
 				stop, addr, err := a.startWeb(ctx, st, listen)
 				if err != nil && listen == config.Default().Web.Listen {

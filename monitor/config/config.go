@@ -73,6 +73,10 @@ type Network struct {
 	WhoisRate float64 `yaml:"whois_rate"`
 	// DNSRate is the queries per second allowed per DNS server. Default 200.
 	DNSRate float64 `yaml:"dns_rate"`
+	// SharedRate makes WhoisRate a budget per server shared by every
+	// daemon on the database (kept in PostgreSQL) instead of each
+	// daemon's own. Default false.
+	SharedRate bool `yaml:"shared_rate"`
 }
 
 // ScheduleParser reads every cron spec takedown accepts, probe schedules
@@ -116,6 +120,24 @@ type Monitor struct {
 	Poll time.Duration `yaml:"poll"`
 	// ProbeTimeout bounds one probe of one domain. Default 30s.
 	ProbeTimeout time.Duration `yaml:"probe_timeout"`
+	// SharedQueue makes the daemon lease its checks, jobs and alerts from
+	// the database, so several daemons on one PostgreSQL share the work.
+	// Default: on with PostgreSQL, off with SQLite (see SharedQueueOn).
+	SharedQueue *bool `yaml:"shared_queue"`
+	// LeaseTTL is how long a daemon's lease lives without renewal: a dead
+	// daemon's work comes back to the others after it. Default 20s.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// Worker names this daemon in its leases. Default host name and PID.
+	Worker string `yaml:"worker"`
+}
+
+// SharedQueueOn reports whether the daemon leases its work from the
+// database: as configured, else whenever the database is PostgreSQL.
+func (c *Config) SharedQueueOn() bool {
+	if c.Monitor.SharedQueue != nil {
+		return *c.Monitor.SharedQueue
+	}
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
 }
 
 // On reports a default-true option.

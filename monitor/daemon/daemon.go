@@ -16,6 +16,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -62,13 +63,24 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	if dc.Indicators == nil {
 		dc.Indicators = lifecycle.Default()
 	}
-	ps, err := NewProbers(cfg.Network)
+	var budget ratelimit.Budget
+	if cfg.Network.SharedRate {
+		budget = dc.Store
+	}
+	ps, err := NewProbersShared(cfg.Network, budget)
 	if err != nil {
 		return nil, err
+	}
+	worker := cfg.Monitor.Worker
+	if worker == "" {
+		worker = notify.DefaultWorker()
 	}
 	nopts := dc.Notify
 	if nopts.Logger == nil {
 		nopts.Logger = dc.Log
+	}
+	if nopts.Worker == "" {
+		nopts.Worker = worker
 	}
 	n, err := notify.New(cfg.Alerts, dc.Store, nopts)
 	if err != nil {
@@ -107,9 +119,16 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		}
 		jobs = append(jobs, fj...)
 		// Feeds added while the daemon runs are scheduled within a minute.
-		jobs = append(jobs, monitor.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds})
+		jobs = append(jobs, monitor.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds, Local: true})
+	}
+	var queue store.Queue
+	if cfg.SharedQueueOn() {
+		queue = dc.Store
 	}
 	d.Monitor = monitor.New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, monitor.Options{
+		Queue:            queue,
+		Worker:           worker,
+		LeaseTTL:         cfg.Monitor.LeaseTTL,
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
 		Schedules: map[string]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,

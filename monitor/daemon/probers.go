@@ -32,8 +32,12 @@ type Probers struct {
 
 // NewProbers builds the probers. The registry limiter is shared by WHOIS
 // and RDAP; DNS gets its own per-server limiter at cfg.DNSRate.
-func NewProbers(n config.Network) (*Probers, error) {
-	regLim := ratelimit.PerSecond(n.WhoisRate)
+func NewProbers(n config.Network) (*Probers, error) { return NewProbersShared(n, nil) }
+
+// NewProbersShared is NewProbers whose registry rate is a budget shared
+// with other daemons (nil: this process's own).
+func NewProbersShared(n config.Network, budget ratelimit.Budget) (*Probers, error) {
+	regLim := ratelimit.New(ratelimit.Options{Rate: n.WhoisRate, Budget: budget})
 	dnsLim := ratelimit.PerSecond(n.DNSRate)
 	d, err := dnsprobe.New(dnsprobe.OptionsFromConfig(n, dnsLim))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Rand returns jitter in [0, 1). Default math/rand/v2.
 	Rand func() float64
+	// Worker names this sender to the other daemons on the database: due
+	// rows are leased to it before they are sent, so each is sent by one.
+	// Default the host name and process ID.
+	Worker string
+	// LeaseTTL is how long a leased row stays this sender's; a sender that
+	// died leaves its rows to the others after it. It must outlast a
+	// delivery. Default 2m.
+	LeaseTTL time.Duration
 
 	// afterDeliver runs after a delivery succeeds and before it is marked
 	// sent: tests crash the process there.
@@ -111,6 +120,12 @@ func New(cfg config.Alerts, st store.AlertStore, opts Options) (*Notifier, error
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
+	}
+	if opts.Worker == "" {
+		opts.Worker = DefaultWorker()
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 2 * time.Minute
 	}
 	chs, err := compileChannels(cfg)
 	if err != nil {
@@ -226,6 +241,16 @@ func (s *Stats) add(o Stats) {
 	s.Failed += o.Failed
 }
 
+// DefaultWorker names this process among the daemons on one database:
+// host name and process ID.
+func DefaultWorker() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		h = "host"
+	}
+	return fmt.Sprintf("%s-%d", h, os.Getpid())
+}
+
 // Flush makes one pass: it delivers every row that is due now and marks
 // each sent only after its delivery succeeded, or reschedules it with
 // backoff, or marks it failed. It returns when nothing is due.
@@ -237,7 +262,7 @@ func (n *Notifier) Flush(ctx context.Context) (Stats, error) {
 	// into the future), so this ends; the bound guards a clock gone wrong.
 	for range 1000 {
 		now := n.opts.Now()
-		rows, err := n.st.DueOutbox(ctx, now, n.opts.BatchSize)
+		rows, err := n.st.LeaseOutbox(ctx, n.opts.Worker, now, n.opts.BatchSize, n.opts.LeaseTTL)
 		if err != nil {
 			return total, fmt.Errorf("alerts: due outbox: %w", err)
 		}

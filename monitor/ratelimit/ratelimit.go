@@ -44,6 +44,11 @@ type Options struct {
 	ReferralTTL time.Duration
 	// Now is the clock; tests replace it. Default time.Now.
 	Now func() time.Time
+	// Budget, when set, spaces each server's queries at Rate across every
+	// process that shares it (the cluster-wide budget kept in PostgreSQL);
+	// when it cannot be reached, this process's own bucket spaces them.
+	// Default nil: the rate is this process's.
+	Budget Budget
 }
 
 // Limiter is a registry of per-server rate limits and penalties. It is safe
@@ -61,6 +66,7 @@ type server struct {
 	strikes int       // refusals in a row
 	until   time.Time // no query before this
 	lastErr string
+	tickets []time.Time // tokens reserved for deferred callers, earliest first
 }
 
 type referral struct {
@@ -110,8 +116,12 @@ func (l *Limiter) get(name string) *server {
 // Wait blocks until a query to server is allowed: first any penalty, then a
 // rate token. It returns early with an error wrapping ErrBackoff when the
 // penalty outlasts ctx's deadline, or ctx's error when ctx ends, so a worker
-// never sleeps past its own deadline.
+// never sleeps past its own deadline. A Deferrable ctx waits no longer than
+// it said and gets a *DeferredError telling when to come back instead.
 func (l *Limiter) Wait(ctx context.Context, server string) error {
+	if h, ok := ctx.Value(deferKey{}).(deferHint); ok {
+		return l.waitDeferrable(ctx, server, h)
+	}
 	for {
 		l.mu.Lock()
 		s := l.get(server)
@@ -130,6 +140,19 @@ func (l *Limiter) Wait(ctx context.Context, server string) error {
 			case <-t.C:
 			}
 			continue // a new penalty may have landed meanwhile
+		}
+		if l.opt.Budget != nil {
+			now := l.opt.Now()
+			at, err := l.opt.Budget.TakeRateSlot(ctx, server, now, time.Duration(float64(time.Second)/l.opt.Rate))
+			if err == nil {
+				if dl, ok := ctx.Deadline(); ok && dl.Before(at) {
+					return &DeferredError{Server: server, Until: at}
+				}
+				if err := sleep(ctx, at.Sub(now)); err != nil {
+					return fmt.Errorf("%s: wait for rate limit: %w", server, err)
+				}
+				return nil
+			}
 		}
 		// A token that comes just before the deadline leaves the query no
 		// time: it would time out, and the timeout would put the server in

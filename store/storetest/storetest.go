@@ -65,6 +65,11 @@ var cases = []testCase{
 	{"FeedCursor", feedCursor},
 	{"FeedsListAndRemove", feedsListAndRemove},
 	{"MarkSeen", markSeen},
+	// the shared queue
+	{"QueueLeasesEachCheckOnce", queueLeasesEachCheckOnce},
+	{"JobRunsOncePerSlot", jobRunsOncePerSlot},
+	{"OutboxLeaseReturnsDueRows", outboxLeaseReturnsDueRows},
+	{"RateSlotsAreSpaced", rateSlotsAreSpaced},
 	// web queries
 	{"CountEventsMatchesEvents", countEventsMatchesEvents},
 	{"Facets", facets},
