@@ -27,8 +27,13 @@ var migrations embed.FS
 type SQLite struct {
 	path   string
 	write  *sql.DB
-	read   *sql.DB
+	read   countDB
 	router atomic.Pointer[store.Router]
+	// stmts counts the statements sent (see Statements).
+	stmts atomic.Int64
+	// checkState and touch are the two statements of an unchanged check,
+	// prepared once (check.go).
+	checkState, touch *sql.Stmt
 }
 
 var _ store.Store = (*SQLite)(nil)
@@ -93,7 +98,13 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &SQLite{path: path, write: w, read: r}, nil
+	s := &SQLite{path: path, write: w}
+	s.read = countDB{DB: r, n: &s.stmts}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -122,8 +133,20 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int64, error) {
 func (s *SQLite) Path() string { return s.path }
 
 func (s *SQLite) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	for _, st := range []*sql.Stmt{s.checkState, s.touch} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
+
+// Statements counts the SQL statements this store has sent to SQLite
+// since it opened, reads and writes, transaction control (BEGIN, COMMIT,
+// ROLLBACK) and the statements of an import's batches aside. Tests assert
+// the cost of a check with it.
+func (s *SQLite) Statements() int64 { return s.stmts.Load() }
 
 func (s *SQLite) SetRouter(r store.Router) {
 	if r == nil {
@@ -139,7 +162,7 @@ func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &sqlTx{ctx: ctx, tx: tx, s: s}
+	t := &sqlTx{ctx: ctx, tx: countTx{Tx: tx, n: &s.stmts}, s: s}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
@@ -160,8 +183,49 @@ type querier interface {
 
 type sqlTx struct {
 	ctx context.Context
-	tx  *sql.Tx
+	tx  countTx
 	s   *SQLite
+}
+
+// countDB and countTx count the statements they send.
+type countDB struct {
+	*sql.DB
+	n *atomic.Int64
+}
+
+func (c countDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	return c.DB.QueryContext(ctx, query, args...)
+}
+
+func (c countDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	c.n.Add(1)
+	return c.DB.QueryRowContext(ctx, query, args...)
+}
+
+func (c countDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	return c.DB.ExecContext(ctx, query, args...)
+}
+
+type countTx struct {
+	*sql.Tx
+	n *atomic.Int64
+}
+
+func (c countTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	return c.Tx.QueryContext(ctx, query, args...)
+}
+
+func (c countTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	c.n.Add(1)
+	return c.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (c countTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	return c.Tx.ExecContext(ctx, query, args...)
 }
 
 func jsonStrings(v []string) string {
