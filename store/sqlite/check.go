@@ -17,15 +17,14 @@ import (
 // migrations/00004_unchanged_checks.sql, does the writes). Both are
 // prepared once, when the store opens.
 
-// checkStateQuery reads a domain with one row per probe status and the
-// head of that probe's latest snapshot.
-const checkStateQuery = `SELECT ` + domainCols + `, d.verdict_until,
-	p.probe, p.last_run, p.last_ok, p.consecutive_failures, p.last_error, p.unreachable,
+// checkStateQuery reads a domain (once: materialized) with one row per
+// probe status and the head of that probe's latest snapshot.
+const checkStateQuery = `WITH d AS MATERIALIZED (SELECT ` + domainCols + `, d.verdict_until FROM domains d WHERE d.name = ?)
+	SELECT d.*, p.probe, p.last_run, p.last_ok, p.consecutive_failures, p.last_error, p.unreachable,
 	s.id, s.hash, s.last_seen
-	FROM domains d
+	FROM d
 	LEFT JOIN probe_status p ON p.domain_id = d.id
-	LEFT JOIN snapshots s ON s.id = (SELECT MAX(x.id) FROM snapshots x WHERE x.domain_id = d.id AND x.probe = p.probe)
-	WHERE d.name = ?`
+	LEFT JOIN snapshots s ON s.id = (SELECT MAX(x.id) FROM snapshots x WHERE x.domain_id = d.id AND x.probe = p.probe)`
 
 const touchQuery = `INSERT INTO unchanged_checks (domain_id, at, probes) VALUES (?, ?, ?)`
 
