@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -15,7 +16,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/takedownhq/takedown/store"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -157,10 +159,12 @@ func (s *SQLite) SetRouter(r store.Router) {
 }
 
 // Update runs fn in one IMMEDIATE transaction on the writer connection.
+// When another process holds the write lock past the busy timeout, it
+// waits and tries again until ctx ends (begin).
 func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
 	t := &sqlTx{ctx: ctx, tx: countTx{Tx: tx, n: &s.stmts}, s: s}
 	if err := fn(t); err != nil {
@@ -171,6 +175,39 @@ func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// begin starts an IMMEDIATE transaction. SQLite answers SQLITE_BUSY when
+// another process (a large `watch import`, another daemon) held the write
+// lock for the whole busy timeout; a check must not drop its observation
+// for that, so begin waits, from 100 ms doubling to 5 s with jitter, and
+// tries again until ctx ends.
+func (s *SQLite) begin(ctx context.Context) (*sql.Tx, error) {
+	wait := 100 * time.Millisecond
+	for tries := 0; ; tries++ {
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err == nil || !busy(err) {
+			if err != nil {
+				return nil, fmt.Errorf("begin: %w", err)
+			}
+			return tx, nil
+		}
+		d := wait/2 + rand.N(wait)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("begin: %w (retried %d times): %w", err, tries, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// busy reports SQLITE_BUSY (and its extended codes).
+func busy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // querier is what *sql.DB and *sql.Tx share, so reads are written once and
