@@ -26,6 +26,14 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openTest(t) })
 }
 
+// The COPY path keeps every watchlist rule the per-entry path has: the
+// conformance suite again, with every list past two entries copied.
+func TestConformanceCopiedImports(t *testing.T) {
+	defer func(n int) { copyAbove = n }(copyAbove)
+	copyAbove = 2
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openTest(t) })
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.DB(t)

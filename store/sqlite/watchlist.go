@@ -157,7 +157,7 @@ var imports atomic.Int64
 // nothing; a failure before it leaves the watchlist as it was. The staging
 // table is dropped either way.
 func (s *SQLite) addLarge(ctx context.Context, ds []store.NewDomain) (store.AddResult, error) {
-	entries, err := mergeByName(ds)
+	entries, err := store.MergeByName(ds)
 	if err != nil {
 		return store.AddResult{}, err
 	}
@@ -265,41 +265,6 @@ func (s *SQLite) stage(ctx context.Context, stage string, entries []store.NewDom
 	}
 	commit = true
 	return nil
-}
-
-// mergeByName checks the entries as addDomains does and merges repeated
-// names the way adding them one after another would: the first entry's
-// Unicode form and source, the last note and kind given, every tag.
-// The result is sorted by name, the order the names index wants.
-func mergeByName(ds []store.NewDomain) ([]store.NewDomain, error) {
-	at := make(map[string]int, len(ds))
-	out := make([]store.NewDomain, 0, len(ds))
-	for _, d := range ds {
-		if d.Name == "" {
-			return nil, errors.New("add domain: empty name")
-		}
-		if d.Kind != "" && d.Kind != store.KindWatch && d.Kind != store.KindBrand {
-			return nil, fmt.Errorf("add domain %s: unknown kind %q", d.Name, d.Kind)
-		}
-		i, ok := at[d.Name]
-		if !ok {
-			e := d
-			e.Unicode = cmp(d.Unicode, d.Name)
-			e.Tags = slices.Clone(d.Tags)
-			at[d.Name] = len(out)
-			out = append(out, e)
-			continue
-		}
-		e := &out[i]
-		e.Note, e.Kind = cmp(d.Note, e.Note), cmp(d.Kind, e.Kind)
-		for _, tg := range d.Tags {
-			if !slices.Contains(e.Tags, tg) {
-				e.Tags = append(e.Tags, tg)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b store.NewDomain) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
 }
 
 func cmp(s, def string) string {
