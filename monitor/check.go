@@ -60,19 +60,27 @@ type History interface {
 // records the outcome in one transaction. If ctx ends while probes run,
 // nothing is written: a shutdown drops the check rather than storing
 // cancellations as failures.
+//
+// An unchanged check costs two statements: one reads the domain's check
+// state before the probes, one records the check (see unchanged). Any
+// other check is recorded the full way (record).
 func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*CheckResult, error) {
-	d, err := m.st.Domain(ctx, name)
+	cs, err := m.st.CheckState(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	d := &cs.Domain
 	if !d.Enabled {
 		return &CheckResult{Domain: d.Name, Failed: map[string]string{}, State: d.State}, nil
 	}
-	results, err := m.observe(ctx, d, kinds)
+	results, err := m.observe(ctx, d, cs.Latest, kinds)
 	if err != nil {
 		return nil, err
 	}
-	res, err := m.record(ctx, d.Name, results)
+	res, err := m.recordUnchanged(ctx, cs, results)
+	if res == nil && err == nil {
+		res, err = m.record(ctx, d.Name, results)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("record check of %s: %w", d.Name, err)
 	}
@@ -86,6 +94,107 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	}
 	m.report(results, res)
 	return res, nil
+}
+
+// recordUnchanged records a check in one statement when unchanged allows
+// it. It returns nil, nil when the check is to be recorded the full way:
+// it is not unchanged, or another check of the domain recorded since its
+// state was read.
+func (m *Monitor) recordUnchanged(ctx context.Context, cs *store.CheckState, results []outcome) (*CheckResult, error) {
+	at := m.opt.Now()
+	u, ok := m.unchanged(ctx, cs, results, at)
+	if !ok {
+		return nil, nil
+	}
+	err := m.st.Update(ctx, func(tx store.Tx) error { return tx.TouchUnchanged(u) })
+	if errors.Is(err, store.ErrStale) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &CheckResult{Domain: cs.Domain.Name, Failed: map[string]string{}, Servers: map[string]string{}}
+	if m.judge != nil {
+		res.State = cs.Domain.State
+	}
+	for _, o := range results {
+		switch {
+		case errors.Is(o.err, ratelimit.ErrDeferred):
+			res.Deferred = append(res.Deferred, o.kind)
+		case o.err == nil && !notApplicable(o.kind, o.err):
+			res.Answered++
+		}
+	}
+	return res, nil
+}
+
+// unchanged decides whether a check may be recorded without the full
+// record stage, and returns what to record then. It may when:
+//   - every outcome observed nothing, was deferred, or equals its probe's
+//     latest snapshot (a change is diffed into events);
+//   - every probe of the domain is healthy, not only those checked: a
+//     recovery raises "reachable", and a verdict judged while a probe
+//     failed must be judged again once it answers;
+//   - the stored verdict still holds (now is before CheckState's
+//     VerdictUntil): a verdict is a function of the latest snapshots, the
+//     failures, the domain's past, the time and, for a delegation to the
+//     takedown operators' own watched domains, their states. Unchanged
+//     evidence leaves only the time and those states to move it, so the
+//     verdict is judged again when a time it depends on passes (an expiry,
+//     an indicator's valid_until, the expiring_soon window: Verdict.Until
+//     and verdictUntil), at every check when it read other domains'
+//     states, and after RejudgeAfter in any case.
+//
+// A first check (no verdict yet) and Options.FullRecord take the full way.
+func (m *Monitor) unchanged(ctx context.Context, cs *store.CheckState, results []outcome, at time.Time) (store.Unchanged, bool) {
+	if m.opt.FullRecord || (m.judge != nil && !at.Before(cs.VerdictUntil)) {
+		return store.Unchanged{}, false
+	}
+	for _, st := range cs.Status {
+		if st.ConsecutiveFailures > 0 || st.Unreachable {
+			return store.Unchanged{}, false
+		}
+	}
+	u := store.Unchanged{DomainID: cs.Domain.ID, At: at}
+	for _, o := range results {
+		switch {
+		case notApplicable(o.kind, o.err):
+			continue
+		case errors.Is(o.err, ratelimit.ErrDeferred) && !backoffFails(ctx, o.err):
+			continue
+		case o.err != nil:
+			return store.Unchanged{}, false
+		}
+		head, ok := cs.Latest[o.kind]
+		st, sok := cs.Status[o.kind]
+		if !ok || !sok || head.Hash != store.Hash(o.data) {
+			return store.Unchanged{}, false
+		}
+		u.Probes = append(u.Probes, store.Seen{Probe: o.kind, SnapshotID: head.ID, LastRun: st.LastRun})
+	}
+	return u, true
+}
+
+// verdictUntil is when a verdict judged at at is to be judged again though
+// nothing changed: the judge's Until, the start of the expiring_soon
+// window and the expiry itself (expiring), at most RejudgeAfter ahead.
+// Zero: at the next check.
+func (m *Monitor) verdictUntil(v Verdict, at time.Time) time.Time {
+	if v.State == "" || v.Until.IsZero() {
+		return time.Time{}
+	}
+	until := at.Add(m.opt.RejudgeAfter)
+	if v.Until.Before(until) {
+		until = v.Until
+	}
+	if !v.Expires.IsZero() {
+		for _, b := range []time.Time{v.Expires.Add(-ExpiringWindow), v.Expires} {
+			if b.After(at) && b.Before(until) {
+				until = b
+			}
+		}
+	}
+	return until
 }
 
 // Assessment is what `takedown check` shows: each probe's normalized
@@ -112,7 +221,7 @@ func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Ass
 			return nil, err
 		}
 	}
-	results, err := m.observe(ctx, d, kinds)
+	results, err := m.observe(ctx, d, nil, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +257,9 @@ func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Ass
 // when the review finds the name servers or the answer moved, the other
 // probes now too, so the verdict rests on one consistent view (a dropped
 // name resolving again is judged with its new registration, not hours
-// later when RDAP is due).
-func (m *Monitor) observe(ctx context.Context, d *store.Domain, kinds []string) ([]outcome, error) {
+// later when RDAP is due). heads, when not nil, are the latest snapshots'
+// heads the review compares with before it reads any snapshot.
+func (m *Monitor) observe(ctx context.Context, d *store.Domain, heads map[string]store.SnapshotHead, kinds []string) ([]outcome, error) {
 	if len(kinds) == 0 {
 		kinds = m.kinds
 	}
@@ -157,7 +267,7 @@ func (m *Monitor) observe(ctx context.Context, d *store.Domain, kinds []string) 
 	if err != nil {
 		return nil, err
 	}
-	if !m.review(ctx, d.ID, results) {
+	if !m.review(ctx, d.ID, heads, results) {
 		return results, nil
 	}
 	var rest []string
@@ -320,6 +430,9 @@ func (r *recorder) verdict() error {
 		return fmt.Errorf("verdict %s: %w", r.d.Name, err)
 	}
 	r.res.State = v.State
+	if err := r.tx.SetVerdictUntil(r.d.ID, r.m.verdictUntil(v, r.at)); err != nil {
+		return err
+	}
 	if v.State == "" {
 		return nil
 	}
@@ -469,7 +582,7 @@ func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]out
 // calls for the other probes now. It also turns an https timeout that an
 // http answer papered over into a failure, when the page used to come over
 // https: a timeout is no evidence that the site moved to http.
-func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome) bool {
+func (m *Monitor) review(ctx context.Context, domainID int64, heads map[string]store.SnapshotHead, results []outcome) bool {
 	if m.st == nil || domainID == 0 {
 		return false // nothing stored to compare with
 	}
@@ -480,6 +593,9 @@ func (m *Monitor) review(ctx context.Context, domainID int64, results []outcome)
 		}
 		switch o.kind {
 		case event.ProbeDNS, event.ProbeDelegation:
+			if h, ok := heads[o.kind]; heads != nil && (!ok || h.Hash == store.Hash(o.data)) {
+				continue // unchanged, or nothing stored: no snapshot to read
+			}
 			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
 			if err != nil || sn == nil || sn.Hash == store.Hash(o.data) {
 				continue

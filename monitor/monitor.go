@@ -52,6 +52,13 @@ type Options struct {
 	Poll time.Duration
 	// Jobs are extra scheduled tasks (brand hunting, feeds), by cron spec.
 	Jobs []Job
+	// RejudgeAfter is how long a verdict stands for an unchanged check
+	// before it is judged again anyway; sooner when it may change by
+	// itself (an expiry passing: see Verdict.Until). Default 6h.
+	RejudgeAfter time.Duration
+	// FullRecord records every check the full way, judging it again even
+	// when nothing changed (benchmarks compare the two ways). Default off.
+	FullRecord bool
 	// OnEvent, when set, sees every event after its transaction committed
 	// (the demo prints them).
 	OnEvent func(store.Event)
@@ -126,6 +133,12 @@ type Verdict struct {
 	// unknown or not registered); ExpiresFrom names the probe it came from.
 	Expires     time.Time
 	ExpiresFrom string
+	// Until is how long the verdict holds for the same evidence: the first
+	// moment the same snapshots could be judged otherwise (a date in the
+	// registration or an indicator passing). Zero means it may change at
+	// any moment (it read other domains' states), so it is judged at every
+	// check. A judge that reads nothing but the evidence sets it far ahead.
+	Until time.Time
 }
 
 // New builds a Monitor over a store with the given probers.
@@ -143,6 +156,9 @@ func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monit
 	}
 	if opt.Poll <= 0 {
 		opt.Poll = def.Poll
+	}
+	if opt.RejudgeAfter <= 0 {
+		opt.RejudgeAfter = 6 * time.Hour
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now

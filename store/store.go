@@ -20,6 +20,11 @@ import (
 // ErrNotFound is returned by single-item getters when the item does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrStale is returned by Tx.TouchUnchanged when what the check read has
+// moved since (another check of the domain recorded meanwhile): nothing was
+// written, and the check is to be recorded the full way.
+var ErrStale = errors.New("check state moved since it was read")
+
 // Domain kinds.
 const (
 	KindWatch = "watch" // monitored for takedown state
@@ -111,6 +116,44 @@ type ProbeStatus struct {
 	ConsecutiveFailures int       `json:"consecutive_failures"`
 	LastError           string    `json:"last_error,omitempty"`
 	Unreachable         bool      `json:"unreachable"`
+}
+
+// CheckState is what recording a check of one domain needs to know
+// before it probes, read in one statement: the domain, the head of each
+// probe's latest snapshot and each probe's status.
+type CheckState struct {
+	Domain Domain
+	// Latest maps a probe kind to its latest snapshot (without its data);
+	// a kind that never succeeded is absent.
+	Latest map[string]SnapshotHead
+	// Status maps a probe kind to its status; a kind never run is absent.
+	Status map[string]ProbeStatus
+	// VerdictUntil is how long the stored verdict holds for unchanged
+	// evidence (see Tx.SetVerdictUntil); zero: judge at the next check.
+	VerdictUntil time.Time
+}
+
+// SnapshotHead is a snapshot without its data.
+type SnapshotHead struct {
+	ID       int64
+	Hash     string
+	LastSeen time.Time
+}
+
+// Unchanged is a check whose every answer equals its probe's latest
+// snapshot, with every probe healthy: what Tx.TouchUnchanged records.
+type Unchanged struct {
+	DomainID int64
+	At       time.Time
+	Probes   []Seen
+}
+
+// Seen is one probe of an unchanged check: the snapshot its answer
+// equalled and the status's last run, as CheckState read them.
+type Seen struct {
+	Probe      string
+	SnapshotID int64
+	LastRun    time.Time
 }
 
 // ProbeError is a coalesced run of equal probe failures.
@@ -298,6 +341,9 @@ type Watchlist interface {
 // History is the read side of snapshots, probe health, events and
 // transitions.
 type History interface {
+	// CheckState reads a domain's check state in one statement;
+	// ErrNotFound if the name is not watched.
+	CheckState(ctx context.Context, name string) (*CheckState, error)
 	// LatestSnapshot returns nil, nil if the probe never succeeded.
 	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
 	// Snapshots lists a probe's snapshots of a domain, newest first; probe ""
@@ -344,6 +390,9 @@ type Feeds interface {
 // CheckStore is what the monitor needs to schedule and record checks.
 type CheckStore interface {
 	Domain(ctx context.Context, name string) (*Domain, error)
+	// CheckState reads a domain's check state in one statement;
+	// ErrNotFound if the name is not watched.
+	CheckState(ctx context.Context, name string) (*CheckState, error)
 	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
 	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
 	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
@@ -388,6 +437,18 @@ type Tx interface {
 	SetProbeStatus(st ProbeStatus) error
 	ProbeStatus(domainID int64, probe string) (ProbeStatus, error)
 	MarkChecked(domainID int64, at time.Time) error
+	// TouchUnchanged records an unchanged, healthy check in one statement:
+	// each probe's latest snapshot's last_seen moves forward to u.At, its
+	// status's last run and last success become u.At, and so does the
+	// domain's last check (never backwards). It takes no write lock of its
+	// own: the statement checks that every probe's latest snapshot and
+	// last run are still those read and that it is still healthy, and
+	// returns ErrStale when one moved; the Update's fn returns that error,
+	// so nothing is written. Call it alone in its Update.
+	TouchUnchanged(u Unchanged) error
+	// SetVerdictUntil stores how long the domain's verdict holds for
+	// unchanged evidence; zero means judge again at the next check.
+	SetVerdictUntil(domainID int64, until time.Time) error
 
 	// HasEvent reports whether the domain already has an event of kind with
 	// this new value (events that must fire once per fact).

@@ -16,17 +16,28 @@ import (
 func init() { register(newSimnetCmd) }
 
 func newSimnetCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var preset string
+	var per [4]string // dns, rdap, whois, web
+	cmd := &cobra.Command{
 		Use:   "simnet",
 		Short: "Run the simulated internet alone and print the flags that point takedown at it",
 		Long: `Start simnet — DNS (root, registries, name servers, a resolver), WHOIS,
 RDAP, HTTPS/HTTP sites and an SMTP server, all on loopback — with the seed
 case's 17 domains registered and live, and print the flags that point every
-takedown command at it. Runs until Ctrl-C.`,
+takedown command at it. Runs until Ctrl-C.
+
+--latency realistic delays every answer as the internet would (DNS 20–80 ms
+per authoritative answer, RDAP 200–600 ms, WHOIS 100–400 ms, web 50–250 ms
+per handshake and per response); --dns-latency and the others set one
+service's delay, MIN-MAX or one duration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			n, err := simnet.StartNet(ctx, simnet.NetOptions{Logger: a.log, Infrastructure: lifecycle.Default().WatchDomains()})
+			lat, err := latencyFlags(preset, per)
+			if err != nil {
+				return usageError{err}
+			}
+			n, err := simnet.StartNet(ctx, simnet.NetOptions{Logger: a.log, Infrastructure: lifecycle.Default().WatchDomains(), Latency: lat})
 			if err != nil {
 				return err
 			}
@@ -67,6 +78,37 @@ Alerts: SMTP on %s (plain, no auth).
 			}
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&preset, "latency", "none", "answer delays: none or realistic")
+	f.StringVar(&per[0], "dns-latency", "", "delay of each authoritative DNS answer, MIN-MAX (overrides --latency)")
+	f.StringVar(&per[1], "rdap-latency", "", "delay of each RDAP response, MIN-MAX (overrides --latency)")
+	f.StringVar(&per[2], "whois-latency", "", "delay of each WHOIS answer, MIN-MAX (overrides --latency)")
+	f.StringVar(&per[3], "web-latency", "", "delay of each TLS handshake and HTTP response, MIN-MAX (overrides --latency)")
+	return cmd
+}
+
+// latencyFlags builds simnet's latency from the preset and the
+// per-service flags.
+func latencyFlags(preset string, per [4]string) (simnet.Latency, error) {
+	var l simnet.Latency
+	switch preset {
+	case "none", "":
+	case "realistic":
+		l = simnet.RealisticLatency
+	default:
+		return l, fmt.Errorf("--latency %q: want none or realistic", preset)
+	}
+	for i, d := range []*simnet.Delay{&l.DNS, &l.RDAP, &l.WHOIS, &l.Web} {
+		if per[i] == "" {
+			continue
+		}
+		v, err := simnet.ParseDelay(per[i])
+		if err != nil {
+			return l, err
+		}
+		*d = v
+	}
+	return l, nil
 }
 
 // seedDomains are the example watchlist's names.

@@ -129,8 +129,9 @@ type dnsNameFault struct {
 
 // DNS is a simulated DNS hierarchy on loopback. See the package doc.
 type DNS struct {
-	opts DNSOptions
-	log  *slog.Logger
+	opts    DNSOptions
+	log     *slog.Logger
+	latency delay // of authoritative answers
 
 	mu          sync.RWMutex
 	started     bool

@@ -1,6 +1,7 @@
 package simnet
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"strings"
@@ -22,6 +23,9 @@ func (d *DNS) serve(l *dnsListener, w dns.ResponseWriter, r *dns.Msg) {
 		if d.applyFault(f, w, r, udp) {
 			return
 		}
+	}
+	if l.role != dnsRoleResolver {
+		d.latency.wait(context.Background())
 	}
 	var m *dns.Msg
 	if l.role == dnsRoleResolver {

@@ -25,6 +25,8 @@ type NetOptions struct {
 	Now func() time.Time
 	// Logger receives start and stop lines. Default slog.Default().
 	Logger *slog.Logger
+	// Latency is how long the servers take to answer. Default: no delay.
+	Latency Latency
 	// Infrastructure are domains that exist from the start as ordinary
 	// sites: the seizure and sinkhole operators' own domains, which the
 	// daemon watches. seized.gov is always registered.
@@ -86,6 +88,7 @@ func StartNet(ctx context.Context, o NetOptions) (*Net, error) {
 	if n.SMTP, err = StartSMTP(SMTPOptions{}); err != nil {
 		return fail(fmt.Errorf("simnet smtp: %w", err))
 	}
+	n.SetLatency(o.Latency)
 	if err := n.addSeizureRegistry(); err != nil {
 		return fail(fmt.Errorf("simnet seized.gov: %w", err))
 	}

@@ -23,9 +23,10 @@ import (
 //	GET /dns.json               bootstrap: every TLD served -> BaseURL()
 //	GET /rdap/domain/NAME       the domain object, 404 when not registered
 type RDAP struct {
-	reg  *Registry
-	srv  *http.Server
-	addr string
+	reg     *Registry
+	srv     *http.Server
+	addr    string
+	latency delay
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -196,6 +197,7 @@ func (r *RDAP) faulty(next http.Handler) http.Handler {
 				}
 			}
 		default:
+			r.latency.wait(req.Context())
 			next.ServeHTTP(w, req)
 		}
 	})

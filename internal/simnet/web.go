@@ -87,6 +87,7 @@ type WebOptions struct {
 // Host header; both can be changed while the servers run. Safe for
 // concurrent use.
 type Web struct {
+	latency   delay // of each handshake and response
 	opts      WebOptions
 	ca        *CA
 	log       *slog.Logger
@@ -158,7 +159,11 @@ func (w *Web) Start(ctx context.Context) error {
 		w.httpsLn.Close()
 		return fmt.Errorf("simnet web: listen %s: %w", w.opts.HTTPListen, err)
 	}
-	tlsConf := &tls.Config{GetCertificate: w.getCertificate, MinVersion: tls.VersionTLS12}
+	getCert := func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		w.latency.wait(hello.Context())
+		return w.getCertificate(hello)
+	}
+	tlsConf := &tls.Config{GetCertificate: getCert, MinVersion: tls.VersionTLS12}
 	errLog := slog.NewLogLogger(w.log.Handler(), slog.LevelDebug)
 	w.httpsSrv = &http.Server{Handler: http.HandlerFunc(w.serve), ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}
 	w.httpSrv = &http.Server{Handler: http.HandlerFunc(w.serve), ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}

@@ -68,6 +68,7 @@ func (w *Web) page(host, path string) (Page, bool) {
 }
 
 func (w *Web) serve(rw http.ResponseWriter, r *http.Request) {
+	w.latency.wait(r.Context())
 	host := normHost(r.Host)
 	p, ok := w.page(host, r.URL.Path)
 	if !ok {

@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -63,8 +64,9 @@ var DefaultTLDs = []string{"com", "net", "org", "info", "asia", "cloud", "servic
 // Whois is the simulated port-43 world: an IANA-like referral server and one
 // registry server per TLD, all on 127.0.0.1 with their own ports.
 type Whois struct {
-	reg  *Registry
-	iana *WhoisServer
+	reg     *Registry
+	iana    *WhoisServer
+	latency delay // shared by every server
 
 	mu      sync.RWMutex
 	servers map[string]*WhoisServer // by TLD
@@ -77,7 +79,7 @@ func StartWhois(reg *Registry, tlds ...string) (*Whois, error) {
 		tlds = DefaultTLDs
 	}
 	w := &Whois{reg: reg, servers: map[string]*WhoisServer{}}
-	iana, err := newWhoisServer("iana", w.ianaReply)
+	iana, err := newWhoisServer("iana", w.ianaReply, &w.latency)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +103,7 @@ func (w *Whois) AddTLD(tld string) (*WhoisServer, error) {
 		return s, nil
 	}
 	op := operatorFor(tld)
-	s, err := newWhoisServer(tld, func(q string) string { return w.registryReply(tld, op, q) })
+	s, err := newWhoisServer(tld, func(q string) string { return w.registryReply(tld, op, q) }, &w.latency)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +199,9 @@ func (w *Whois) registryReply(tld string, op operator, q string) string {
 
 // WhoisServer is one simulated port-43 server on 127.0.0.1.
 type WhoisServer struct {
-	name   string
-	answer func(query string) string
+	name    string
+	answer  func(query string) string
+	latency *delay // nil: none
 
 	mu      sync.Mutex
 	ln      net.Listener
@@ -212,12 +215,12 @@ type WhoisServer struct {
 	wg      sync.WaitGroup
 }
 
-func newWhoisServer(name string, answer func(string) string) (*WhoisServer, error) {
+func newWhoisServer(name string, answer func(string) string, latency *delay) (*WhoisServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("simnet whois %s: %w", name, err)
 	}
-	s := &WhoisServer{name: name, answer: answer, ln: ln, addr: ln.Addr().String(),
+	s := &WhoisServer{name: name, answer: answer, latency: latency, ln: ln, addr: ln.Addr().String(),
 		raw: map[string]string{}, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.serve(ln)
@@ -333,6 +336,9 @@ func (s *WhoisServer) handle(c net.Conn) {
 		return
 	}
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if s.latency != nil {
+		s.latency.wait(context.Background())
+	}
 	line, err := bufio.NewReader(io.LimitReader(c, 1024)).ReadString('\n')
 	if err != nil && line == "" {
 		return

@@ -273,5 +273,37 @@ func (j LifecycleJudge) Verdict(h monitor.History, d *store.Domain, latest map[s
 	if out.Severity == "" {
 		out.Severity = event.SevInfo
 	}
+	out.Until = j.until(ev, at)
 	return out, nil
+}
+
+// timeless is how long a verdict that no date moves holds for the same
+// evidence; the monitor judges it again far sooner anyway
+// (monitor.Options.RejudgeAfter).
+const timeless = 100 * 365 * 24 * time.Hour
+
+// until is when the same evidence could be judged otherwise: lifecycle
+// compares the time with the registration's expiry (a day past it, a
+// clientHold is the registrar's expiry hold) and with the indicators'
+// valid_until dates. It is zero when the verdict read the states of other
+// watched domains (the takedown operators' own), which move by themselves.
+func (j LifecycleJudge) until(ev lifecycle.Evidence, at time.Time) time.Time {
+	if len(ev.NSDomainStates) > 0 {
+		return time.Time{}
+	}
+	until := at.Add(timeless)
+	earlier := func(t time.Time) {
+		if t.After(at) && t.Before(until) {
+			until = t
+		}
+	}
+	if r := ev.Registry; r != nil && !r.Expires.IsZero() {
+		earlier(r.Expires.Add(24 * time.Hour))
+	}
+	for _, s := range j.Indicators.Signatures {
+		if !s.ValidUntil.IsZero() {
+			earlier(s.ValidUntil)
+		}
+	}
+	return until
 }

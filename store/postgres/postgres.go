@@ -3,10 +3,12 @@
 // the same schema in PostgreSQL's types, the same orderings, the same
 // answers for absent rows.
 //
-// Writes are serialized: Update takes a transaction-level advisory lock, so
-// every write transaction sees the effects of the one before it, as with
-// SQLite's single writer, across connections and processes. Reads run
-// beside them on the pool.
+// Writes are serialized: Update takes a transaction-level advisory lock
+// with its first statement, so every write transaction sees the effects of
+// the one before it, as with SQLite's single writer, across connections and
+// processes. The one exception is Tx.TouchUnchanged, a single statement that
+// checks its own preconditions on the rows it writes. Reads run beside them
+// on the pool.
 package postgres
 
 import (
@@ -39,6 +41,7 @@ var migrations embed.FS
 type Postgres struct {
 	pool   *pgxpool.Pool
 	router atomic.Pointer[store.Router]
+	stmts  *counter
 }
 
 var (
@@ -63,6 +66,8 @@ func Open(ctx context.Context, url string) (*Postgres, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	where := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database
+	stmts := &counter{}
+	cfg.ConnConfig.Tracer = stmts
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", where, err)
@@ -75,8 +80,35 @@ func Open(ctx context.Context, url string) (*Postgres, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open store %s: %w", where, err)
 	}
-	return &Postgres{pool: pool}, nil
+	return &Postgres{pool: pool, stmts: stmts}, nil
 }
+
+// Statements counts the SQL statements this store has sent to PostgreSQL
+// since it opened (each statement of a batch counts), transaction control
+// (BEGIN, COMMIT, ROLLBACK) aside. Tests assert the cost of a check with it.
+func (p *Postgres) Statements() int64 { return p.stmts.n.Load() }
+
+// counter is the pgx tracer behind Statements.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	switch strings.ToLower(strings.TrimSpace(data.SQL)) {
+	case "begin", "commit", "rollback":
+	default:
+		c.n.Add(1)
+	}
+	return ctx
+}
+
+func (c *counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (c *counter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (c *counter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.n.Add(1) }
+
+func (c *counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	sub, err := fs.Sub(migrations, "migrations")
@@ -123,19 +155,16 @@ func (p *Postgres) SetRouter(r store.Router) {
 	p.router.Store(&r)
 }
 
-// Update runs fn in one transaction holding the write lock. A statement that
-// fails aborts the transaction, so Update fails even if fn ignored the error.
+// Update runs fn in one transaction holding the write lock from its first
+// statement. A statement that fails aborts the transaction, so Update fails
+// even if fn ignored the error.
 func (p *Postgres) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	rollback := func() { tx.Rollback(context.WithoutCancel(ctx)) }
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
-		rollback()
-		return fmt.Errorf("begin: write lock: %w", err)
-	}
-	if err := fn(&pgTx{ctx: ctx, tx: tx, p: p}); err != nil {
+	if err := fn(&pgTx{ctx: ctx, tx: &lockedTx{Tx: tx}, p: p}); err != nil {
 		rollback()
 		return err
 	}
@@ -155,9 +184,74 @@ type querier interface {
 
 type pgTx struct {
 	ctx context.Context
-	tx  pgx.Tx
+	tx  *lockedTx
 	p   *Postgres
 }
+
+// lockedTx is a transaction that takes the write lock before its first
+// statement; its embedded Tx sends statements without it.
+type lockedTx struct {
+	pgx.Tx
+	locked bool
+}
+
+func (l *lockedTx) lock(ctx context.Context) error {
+	if l.locked {
+		return nil
+	}
+	if _, err := l.Tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
+		return fmt.Errorf("write lock: %w", err)
+	}
+	l.locked = true
+	return nil
+}
+
+func (l *lockedTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := l.lock(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return l.Tx.Exec(ctx, sql, args...)
+}
+
+func (l *lockedTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := l.lock(ctx); err != nil {
+		return nil, err
+	}
+	return l.Tx.Query(ctx, sql, args...)
+}
+
+func (l *lockedTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := l.lock(ctx); err != nil {
+		return errRow{err}
+	}
+	return l.Tx.QueryRow(ctx, sql, args...)
+}
+
+func (l *lockedTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if err := l.lock(ctx); err != nil {
+		return errBatch{err}
+	}
+	return l.Tx.SendBatch(ctx, b)
+}
+
+func (l *lockedTx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
+	if err := l.lock(ctx); err != nil {
+		return 0, err
+	}
+	return l.Tx.CopyFrom(ctx, table, cols, src)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type errBatch struct{ err error }
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow(b) }
+func (b errBatch) Close() error                     { return b.err }
+func (b errBatch) Tx() pgx.Tx                       { return nil }
 
 // us is t as the database keeps it: UTC, whole microseconds.
 func us(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -26,6 +26,14 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openTest(t) })
 }
 
+// The COPY path keeps every watchlist rule the per-entry path has: the
+// conformance suite again, with every list past two entries copied.
+func TestConformanceCopiedImports(t *testing.T) {
+	defer func(n int) { copyAbove = n }(copyAbove)
+	copyAbove = 2
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openTest(t) })
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.DB(t)
@@ -34,8 +42,8 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1, err := s.SchemaVersion(ctx)
-	if err != nil || v1 != 4 {
-		t.Fatalf("schema version %d, %v; want 4, as SQLite's", v1, err)
+	if err != nil || v1 != 5 {
+		t.Fatalf("schema version %d, %v; want 5, as SQLite's", v1, err)
 	}
 	if _, err := s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -16,7 +17,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/schema"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -28,8 +30,13 @@ var migrations embed.FS
 type SQLite struct {
 	path   string
 	write  *sql.DB
-	read   *sql.DB
+	read   countDB
 	router atomic.Pointer[store.Router]
+	// stmts counts the statements sent (see Statements).
+	stmts atomic.Int64
+	// checkState and touch are the two statements of an unchanged check,
+	// prepared once (check.go).
+	checkState, touch *sql.Stmt
 }
 
 var _ store.Store = (*SQLite)(nil)
@@ -94,7 +101,13 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &SQLite{path: path, write: w, read: r}, nil
+	s := &SQLite{path: path, write: w}
+	s.read = countDB{DB: r, n: &s.stmts}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -126,8 +139,20 @@ func (s *SQLite) SchemaVersion(ctx context.Context) (int64, error) {
 func (s *SQLite) Path() string { return s.path }
 
 func (s *SQLite) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	for _, st := range []*sql.Stmt{s.checkState, s.touch} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
+
+// Statements counts the SQL statements this store has sent to SQLite
+// since it opened, reads and writes, transaction control (BEGIN, COMMIT,
+// ROLLBACK) and the statements of an import's batches aside. Tests assert
+// the cost of a check with it.
+func (s *SQLite) Statements() int64 { return s.stmts.Load() }
 
 func (s *SQLite) SetRouter(r store.Router) {
 	if r == nil {
@@ -138,12 +163,14 @@ func (s *SQLite) SetRouter(r store.Router) {
 }
 
 // Update runs fn in one IMMEDIATE transaction on the writer connection.
+// When another process holds the write lock past the busy timeout, it
+// waits and tries again until ctx ends (begin).
 func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
-	t := &sqlTx{ctx: ctx, tx: tx, s: s}
+	t := &sqlTx{ctx: ctx, tx: countTx{Tx: tx, n: &s.stmts}, s: s}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
@@ -152,6 +179,39 @@ func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// begin starts an IMMEDIATE transaction. SQLite answers SQLITE_BUSY when
+// another process (a large `watch import`, another daemon) held the write
+// lock for the whole busy timeout; a check must not drop its observation
+// for that, so begin waits, from 100 ms doubling to 5 s with jitter, and
+// tries again until ctx ends.
+func (s *SQLite) begin(ctx context.Context) (*sql.Tx, error) {
+	wait := 100 * time.Millisecond
+	for tries := 0; ; tries++ {
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err == nil || !busy(err) {
+			if err != nil {
+				return nil, fmt.Errorf("begin: %w", err)
+			}
+			return tx, nil
+		}
+		d := wait/2 + rand.N(wait)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("begin: %w (retried %d times): %w", err, tries, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// busy reports SQLITE_BUSY (and its extended codes).
+func busy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // querier is what *sql.DB and *sql.Tx share, so reads are written once and
@@ -164,8 +224,49 @@ type querier interface {
 
 type sqlTx struct {
 	ctx context.Context
-	tx  *sql.Tx
+	tx  countTx
 	s   *SQLite
+}
+
+// countDB and countTx count the statements they send.
+type countDB struct {
+	*sql.DB
+	n *atomic.Int64
+}
+
+func (c countDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	return c.DB.QueryContext(ctx, query, args...)
+}
+
+func (c countDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	c.n.Add(1)
+	return c.DB.QueryRowContext(ctx, query, args...)
+}
+
+func (c countDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	return c.DB.ExecContext(ctx, query, args...)
+}
+
+type countTx struct {
+	*sql.Tx
+	n *atomic.Int64
+}
+
+func (c countTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	return c.Tx.QueryContext(ctx, query, args...)
+}
+
+func (c countTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	c.n.Add(1)
+	return c.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (c countTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	return c.Tx.ExecContext(ctx, query, args...)
 }
 
 func jsonStrings(v []string) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/takedownhq/takedown/store"
@@ -58,7 +59,15 @@ func (s *SQLite) Domain(ctx context.Context, name string) (*store.Domain, error)
 
 func (t *sqlTx) Domain(name string) (*store.Domain, error) { return getDomain(t.ctx, t.tx, name) }
 
+// importBatch is how many entries AddDomains writes in one transaction; a
+// larger list goes through a staging table (addLarge). A variable so tests
+// can run the staging path on small lists.
+var importBatch = 5000
+
 func (s *SQLite) AddDomains(ctx context.Context, ds []store.NewDomain) (store.AddResult, error) {
+	if len(ds) > importBatch {
+		return s.addLarge(ctx, ds)
+	}
 	var res store.AddResult
 	err := s.Update(ctx, func(tx store.Tx) error {
 		r, err := tx.(*sqlTx).addDomains(ds)
@@ -134,6 +143,128 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// imports names the staging tables of concurrent imports.
+var imports atomic.Int64
+
+// addLarge adds a large list without holding the write lock for it: the
+// entries, checked and merged by name first, go to a staging table (a
+// TEMP table of the writer connection, so it is never shared and vanishes
+// with it) in batches of importBatch, each its own short transaction;
+// then one transaction applies them with a few set statements. Nothing
+// reaches the watchlist before that last step, so the import stays all or
+// nothing; a failure before it leaves the watchlist as it was. The staging
+// table is dropped either way.
+func (s *SQLite) addLarge(ctx context.Context, ds []store.NewDomain) (store.AddResult, error) {
+	entries, err := store.MergeByName(ds)
+	if err != nil {
+		return store.AddResult{}, err
+	}
+	stage := fmt.Sprintf("temp.import_%d", imports.Add(1))
+	if _, err := s.write.ExecContext(ctx, `CREATE TEMP TABLE `+strings.TrimPrefix(stage, "temp.")+` (
+		seq INTEGER PRIMARY KEY, name TEXT NOT NULL, unicode TEXT NOT NULL, kind TEXT NOT NULL,
+		note TEXT NOT NULL, source TEXT NOT NULL, tags TEXT NOT NULL)`); err != nil {
+		return store.AddResult{}, fmt.Errorf("import: staging table: %w", err)
+	}
+	defer s.write.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+stage)
+	for i := 0; i < len(entries); i += importBatch {
+		if err := s.stage(ctx, stage, entries[i:min(i+importBatch, len(entries))]); err != nil {
+			return store.AddResult{}, err
+		}
+	}
+	merged := map[string]bool{}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		t := tx.(*sqlTx)
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT s.name FROM `+stage+` s JOIN domains d ON d.name = s.name`)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return fmt.Errorf("import: %w", err)
+			}
+			merged[n] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		for _, q := range []struct{ what, sql string }{
+			{"merge", `UPDATE domains SET note = CASE WHEN s.note != '' THEN s.note ELSE domains.note END,
+				kind = CASE WHEN s.kind != '' THEN s.kind ELSE domains.kind END, enabled = 1
+				FROM ` + stage + ` s WHERE domains.name = s.name`},
+			{"add", `INSERT INTO domains (name, unicode, kind, note, source, added_at)
+				SELECT name, unicode, CASE WHEN kind = '' THEN 'watch' ELSE kind END, note, source, ?
+				FROM ` + stage + ` WHERE true ORDER BY seq ON CONFLICT (name) DO NOTHING`},
+			{"tag", `INSERT OR IGNORE INTO domain_tags (domain_id, tag)
+				SELECT d.id, j.value FROM ` + stage + ` s JOIN domains d ON d.name = s.name, json_each(s.tags) j
+				WHERE s.tags != '[]'`},
+		} {
+			var args []any
+			if q.what == "add" {
+				args = append(args, fmtTime(time.Now()))
+			}
+			if _, err := t.tx.ExecContext(t.ctx, q.sql, args...); err != nil {
+				return fmt.Errorf("import: %s: %w", q.what, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.AddResult{}, err
+	}
+	var res store.AddResult
+	seen := make(map[string]bool, len(entries))
+	for _, d := range ds {
+		if seen[d.Name] {
+			continue
+		}
+		seen[d.Name] = true
+		if merged[d.Name] {
+			res.Merged = append(res.Merged, d.Name)
+		} else {
+			res.Added = append(res.Added, d.Name)
+		}
+	}
+	return res, nil
+}
+
+// stage writes one batch of entries to the staging table, in a DEFERRED
+// transaction: one that writes only a TEMP table never takes the
+// database's write lock, so the batches do not keep other writers out.
+func (s *SQLite) stage(ctx context.Context, stage string, entries []store.NewDomain) error {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	commit := false
+	defer func() {
+		if !commit {
+			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
+	ins, err := conn.PrepareContext(ctx, `INSERT INTO `+stage+` (name, unicode, kind, note, source, tags) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer ins.Close()
+	for _, d := range entries {
+		if _, err := ins.ExecContext(ctx, d.Name, d.Unicode, d.Kind, d.Note, d.Source, jsonStrings(d.Tags)); err != nil {
+			return fmt.Errorf("import %s: %w", d.Name, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	commit = true
+	return nil
 }
 
 func cmp(s, def string) string {

@@ -17,10 +17,14 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-// Store is what a driver provides: the store and the web UI's queries.
+// Store is what a driver provides: the store, the web UI's queries and
+// the count of statements sent, which the suite holds costs to.
 type Store interface {
 	store.Store
 	store.WebQueries
+	// Statements counts the SQL statements sent since the store opened,
+	// transaction control aside.
+	Statements() int64
 }
 
 // Run runs every case as a subtest. open returns an empty store that the
@@ -50,6 +54,7 @@ var cases = []testCase{
 	{"ObserveErrorCoalescesWithinAStreak", observeErrorCoalescesWithinAStreak},
 	{"ProbeStatusRoundTrip", probeStatusRoundTrip},
 	{"MarkCheckedNeverMovesBack", markCheckedNeverMovesBack},
+	{"CheckStateAndTouchUnchanged", checkStateAndTouchUnchanged},
 	// events and verdicts
 	{"EventAndOutboxShareATransaction", eventAndOutboxShareATransaction},
 	{"FirstVerdictMarksOnlyTheFirst", firstVerdictMarksOnlyTheFirst},
