@@ -34,8 +34,8 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1, err := s.SchemaVersion(ctx)
-	if err != nil || v1 != 3 {
-		t.Fatalf("schema version %d, %v; want 3, as SQLite's", v1, err)
+	if err != nil || v1 != 4 {
+		t.Fatalf("schema version %d, %v; want 4, as SQLite's", v1, err)
 	}
 	if _, err := s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
 		t.Fatal(err)
