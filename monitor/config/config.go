@@ -61,6 +61,9 @@ type Network struct {
 	// HTTPSPort and HTTPPort are the web probe's ports. Default 443 and 80.
 	HTTPSPort int `yaml:"https_port"`
 	HTTPPort  int `yaml:"http_port"`
+	// MXPort is the SMTP port the look-alike watch asks a mail exchange
+	// on whether it takes any recipient. Default 25.
+	MXPort int `yaml:"mx_port"`
 	// CAFile adds PEM roots that the certificate and web probes trust
 	// besides the system's (labs, simnet).
 	CAFile string `yaml:"ca_file"`
@@ -265,6 +268,7 @@ func Default() *Config {
 			CertPort:      443,
 			HTTPSPort:     443,
 			HTTPPort:      80,
+			MXPort:        25,
 			Timeout:       5 * time.Second,
 			WhoisRate:     1,
 			DNSRate:       200,
