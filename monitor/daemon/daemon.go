@@ -101,8 +101,11 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		return nil, err
 	}
 	s := cfg.Schedules
-	jobs := append([]monitor.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll},
-		{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes}}, dc.Jobs...)
+	jobs := []monitor.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}
+	if s.LookalikeWatch != "" { // config.Default sets it; a Config built by hand may leave it off
+		jobs = append(jobs, monitor.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
+	}
+	jobs = append(jobs, dc.Jobs...)
 	if d.feeds != nil {
 		for _, f := range cfg.Feeds {
 			if _, err := feeds.Declare(ctx, dc.Store, feeds.Spec{Name: f.Name, Kind: f.Kind, URL: f.URL, Schedule: f.Schedule}); err != nil {

@@ -204,12 +204,11 @@ func (d *Daemon) latest(ctx context.Context, id int64, probe string, v any) bool
 
 // signalRecord is what one look-alike's signals record as snapshots.
 type signalRecord struct {
-	page   *pageSignal
-	shot   *shotSignal
-	png    []byte
-	mx     *mxprobe.Result
-	risk   risk.Risk
-	domain int64
+	page *pageSignal
+	shot *shotSignal
+	png  []byte
+	mx   *mxprobe.Result
+	risk risk.Risk
 }
 
 type pageSignal struct {
