@@ -45,8 +45,7 @@ type Lookalike struct {
 	StatusAt       time.Time       `json:"status_at,omitzero"`
 	// Risk is the look-alike watch's judgement; absent until it ran.
 	Risk *Risk `json:"risk,omitempty"`
-	// Screenshot: a screenshot of its page is stored (the API serves it
-	// at /api/v1/screenshots/{name}).
+	// Screenshot: a screenshot of its page is stored.
 	Screenshot bool `json:"screenshot,omitempty"`
 }
 
