@@ -8,6 +8,8 @@ require (
 	github.com/corona10/goimagehash v1.1.0
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
+	github.com/glaslos/ssdeep v0.4.0
+	github.com/glaslos/tlsh v0.3.0
 	github.com/google/certificate-transparency-go v1.4.0
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/likexian/whois v1.15.6

@@ -29,7 +29,19 @@ var ErrStale = errors.New("check state moved since it was read")
 const (
 	KindWatch = "watch" // monitored for takedown state
 	KindBrand = "brand" // monitored and hunted for look-alikes
+	// KindLookalike is a found look-alike watched on its own light
+	// schedule by the look-alike watch, not by the probe schedule. It is
+	// not part of the watchlist proper: a DomainQuery with Kind "" and
+	// LastRuns and CountByState leave it out; Domain(name) finds it, so
+	// its history reads like a watched domain's. Adding the name to the
+	// watchlist makes it a watched domain; the look-alike watch never
+	// turns a watched domain into a look-alike.
+	KindLookalike = "lookalike"
 )
+
+// MaxScreenshot bounds a stored screenshot's PNG, in bytes; PutScreenshot
+// refuses a larger one.
+const MaxScreenshot = 1 << 20
 
 // Look-alike triage statuses and registration answers.
 const (
@@ -82,7 +94,9 @@ type AddResult struct {
 	Merged []string // names already watched whose tags (and note, kind) were merged
 }
 
-// DomainQuery filters Domains. Zero values match everything.
+// DomainQuery filters Domains. Zero values match everything, except that
+// Kind "" matches the watchlist proper (watch and brand) and leaves out
+// KindLookalike rows, which only Kind: KindLookalike lists.
 type DomainQuery struct {
 	Search  string // substring of the ASCII or Unicode name
 	State   string
@@ -226,6 +240,31 @@ type Lookalike struct {
 	DNS            []byte    `json:"dns,omitempty"` // JSON summary
 	Status         string    `json:"status"`
 	StatusAt       time.Time `json:"status_at,omitzero"`
+	// Risk is the look-alike watch's latest judgement; its zero value
+	// (Level "") means not judged yet.
+	Risk LookalikeRisk
+	// Screenshot: a screenshot of its page is stored (see Screenshot).
+	Screenshot bool
+}
+
+// LookalikeRisk is a look-alike's risk level with its score, reasons and
+// when it was judged (monitor/lookalike/risk says what they mean).
+type LookalikeRisk struct {
+	Level   string
+	Score   int
+	Reasons []string
+	At      time.Time
+}
+
+// Screenshot is the latest screenshot of a domain's page: the seizure
+// banner of a watched domain, the page of a look-alike.
+type Screenshot struct {
+	DomainID int64
+	URL      string
+	TakenAt  time.Time
+	PNG      []byte // at most MaxScreenshot bytes
+	SHA256   string
+	AHash    string // perceptual (average) hash, hex
 }
 
 // LookalikeQuery filters Lookalikes. Results are newest first.
@@ -237,8 +276,11 @@ type LookalikeQuery struct {
 	Registered string
 	Since      time.Time
 	Search     string
-	Limit      int
-	Offset     int
+	// Sort "risk" orders by risk score (level first), riskiest first;
+	// default newest first.
+	Sort   string
+	Limit  int
+	Offset int
 }
 
 // OutboxItem is one delivery of one event to one recipient of one channel.
@@ -332,9 +374,11 @@ type Watchlist interface {
 	Domain(ctx context.Context, name string) (*Domain, error)
 	// Domains lists matching domains and the total count ignoring Limit/Offset.
 	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
-	// LastRuns maps each enabled domain's ID to its probes' last run times.
+	// LastRuns maps each enabled watchlist domain's ID (not look-alikes)
+	// to its probes' last run times.
 	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
-	// CountByState counts watched (enabled) domains per lifecycle state.
+	// CountByState counts watched (enabled, not look-alike) domains per
+	// lifecycle state.
 	CountByState(ctx context.Context) (map[string]int, error)
 }
 
@@ -366,6 +410,9 @@ type Lookalikes interface {
 	// SetLookalikeStatus triages every row of name (or only brand's, when
 	// brand is not empty). Returns ErrNotFound if no row matched.
 	SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error)
+	// Screenshot returns the latest screenshot of a domain (watched or
+	// look-alike, by name); ErrNotFound when there is none.
+	Screenshot(ctx context.Context, name string) (*Screenshot, error)
 }
 
 // Outbox is the read side of the alert outbox.
@@ -473,6 +520,13 @@ type Tx interface {
 	// and status; it returns the stored row and whether this call saw the
 	// name registered for the first time.
 	UpsertLookalike(l Lookalike) (stored Lookalike, newlyRegistered bool, err error)
+	// SetLookalikeRisk stores the risk of (brand, name) and returns the
+	// one it replaces (zero when never judged); ErrNotFound if the row
+	// does not exist.
+	SetLookalikeRisk(brand, name string, r LookalikeRisk) (prev LookalikeRisk, err error)
+	// PutScreenshot replaces a domain's screenshot; a PNG over
+	// MaxScreenshot bytes is refused. Idempotent.
+	PutScreenshot(s Screenshot) error
 
 	// Outbox transitions, for the notifier.
 	MarkSent(id int64, at time.Time) error

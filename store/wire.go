@@ -18,9 +18,18 @@ func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.Wire()) }
 
 // Wire is the look-alike in its one JSON shape.
 func (l Lookalike) Wire() event.Lookalike {
-	return event.Lookalike{Brand: l.Brand, Name: l.Name, Unicode: l.Unicode, Fuzzer: l.Fuzzer, Source: l.Source,
+	w := event.Lookalike{Brand: l.Brand, Name: l.Name, Unicode: l.Unicode, Fuzzer: l.Fuzzer, Source: l.Source,
 		Score: l.Score, FirstSeen: l.FirstSeen, LastChecked: l.LastChecked, Registered: l.Registered,
-		RegisteredSeen: l.RegisteredSeen, Created: l.Created, DNS: event.RawJSON(l.DNS), Status: l.Status, StatusAt: l.StatusAt}
+		RegisteredSeen: l.RegisteredSeen, Created: l.Created, DNS: event.RawJSON(l.DNS), Status: l.Status, StatusAt: l.StatusAt,
+		Screenshot: l.Screenshot}
+	if l.Risk.Level != "" {
+		reasons := l.Risk.Reasons
+		if reasons == nil {
+			reasons = []string{}
+		}
+		w.Risk = &event.Risk{Level: l.Risk.Level, Score: l.Risk.Score, Reasons: reasons, At: l.Risk.At}
+	}
+	return w
 }
 
 // MarshalJSON prints the wire shape (DNS as an object).

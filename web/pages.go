@@ -457,7 +457,7 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
 func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
 	lq := store.LookalikeQuery{
 		Brand: q.Get("brand"), Status: q.Get("status"), Fuzzer: q.Get("fuzzer"), Source: q.Get("source"),
-		Registered: q.Get("registered"), Search: strings.TrimSpace(q.Get("q")),
+		Registered: q.Get("registered"), Search: strings.TrimSpace(q.Get("q")), Sort: "risk",
 	}
 	if lq.Status == "all" {
 		lq.Status = ""

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,6 +42,7 @@ func newFoundCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			q.Sort = "risk" // riskiest first; never judged ones last, newest first
 			ls, _, err := st.Lookalikes(cmd.Context(), q)
 			if err != nil {
 				return err
@@ -58,10 +60,17 @@ func newFoundCmd(a *app) *cobra.Command {
 				return enc.Encode(wire)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tBRAND\tFUZZER\tREGISTERED\tSTATUS\tFIRST SEEN\tSOURCE")
+			fmt.Fprintln(tw, "NAME\tBRAND\tRISK\tFUZZER\tREGISTERED\tSTATUS\tFIRST SEEN\tSOURCE")
 			for _, l := range ls {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", showName(l.Name, l.Unicode), l.Brand, l.Fuzzer,
+				rk := "-"
+				if l.Risk.Level != "" {
+					rk = fmt.Sprintf("%s %d", l.Risk.Level, l.Risk.Score)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", showName(l.Name, l.Unicode), l.Brand, rk, l.Fuzzer,
 					l.Registered, l.Status, l.FirstSeen.Local().Format(time.DateTime), l.Source)
+				for _, r := range l.Risk.Reasons {
+					fmt.Fprintf(tw, "\t\t  %s\t\t\t\t\t\n", cleanLine(r))
+				}
 			}
 			return tw.Flush()
 		},
@@ -118,4 +127,15 @@ func newFoundTriage(a *app, verb, status, short string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&brand, "brand", "", "only the look-alike of this brand")
 	return cmd
+}
+
+// cleanLine keeps a reason printable on one terminal line: a page title
+// in a reason is the network's text, never escape sequences.
+func cleanLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
 }

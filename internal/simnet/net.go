@@ -158,6 +158,7 @@ func (n *Net) Network(base config.Network) config.Network {
 	base.CertPort = port(n.Web.HTTPSAddr())
 	base.HTTPSPort = port(n.Web.HTTPSAddr())
 	base.HTTPPort = port(n.Web.HTTPAddr())
+	base.MXPort = port(n.SMTP.Addr())
 	base.AllowPrivate = true
 	base.CAFile = n.CAFile
 	if base.WhoisRate < 1000 {

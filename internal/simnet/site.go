@@ -24,6 +24,9 @@ type Site struct {
 	Cert CertKind // default CertValid
 	// RegistryDomainID is the registry's handle; default a fresh one.
 	RegistryDomainID string
+	// Records are the zone's records ("@ A 127.0.0.1"); default the apex
+	// and www on 127.0.0.1 with a mail exchanger and SPF.
+	Records []string
 }
 
 // AddSite registers a domain at the registry, delegates it, gives it a
@@ -67,7 +70,11 @@ func (n *Net) AddSite(s Site) error {
 	if err := n.Registry.Set(reg); err != nil {
 		return fmt.Errorf("site %s: %w", s.Domain, err)
 	}
-	if err := n.DNS.Register(s.Domain, s.NS, siteRecords()...); err != nil {
+	records := s.Records
+	if records == nil {
+		records = siteRecords()
+	}
+	if err := n.DNS.Register(s.Domain, s.NS, records...); err != nil {
 		return fmt.Errorf("site %s: %w", s.Domain, err)
 	}
 	page := SitePage(strings.ToUpper(s.Domain[:1])+s.Domain[1:]+" — IT services", "Software development and cloud consulting for US businesses.")

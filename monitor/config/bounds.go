@@ -29,6 +29,7 @@ const (
 	MaxFeeds            = 1000
 	MaxAllowedHosts     = 100
 	MinTokenLen         = 16 // web.token; web.MinTokenLen is the same rule
+	MaxLookalikeWatch   = 1000
 )
 
 // validateBounds checks numeric options against their bounds and the
@@ -45,6 +46,9 @@ func (c *Config) validateBounds() []error {
 	}
 	if m.Poll != 0 && (m.Poll < MinPoll || m.Poll > MaxPoll) {
 		bad("monitor.poll: %s: want %s to %s", m.Poll, MinPoll, MaxPoll)
+	}
+	if m.LookalikeWatchMax < 0 || m.LookalikeWatchMax > MaxLookalikeWatch {
+		bad("monitor.lookalike_watch_max: %d: want 0 (off) to %d", m.LookalikeWatchMax, MaxLookalikeWatch)
 	}
 	if m.ProbeTimeout != 0 && (m.ProbeTimeout < time.Second || m.ProbeTimeout > MaxProbeTimeout) {
 		bad("monitor.probe_timeout: %s: want 1s to %s", m.ProbeTimeout, MaxProbeTimeout)

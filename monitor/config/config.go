@@ -61,6 +61,9 @@ type Network struct {
 	// HTTPSPort and HTTPPort are the web probe's ports. Default 443 and 80.
 	HTTPSPort int `yaml:"https_port"`
 	HTTPPort  int `yaml:"http_port"`
+	// MXPort is the SMTP port the look-alike watch asks a mail exchange
+	// on whether it takes any recipient. Default 25.
+	MXPort int `yaml:"mx_port"`
 	// CAFile adds PEM roots that the certificate and web probes trust
 	// besides the system's (labs, simnet).
 	CAFile string `yaml:"ca_file"`
@@ -96,7 +99,10 @@ type Schedules struct {
 	RDAP       string `yaml:"rdap"`       // default @daily (WHOIS where RDAP is absent)
 	WHOIS      string `yaml:"whois"`      // default @daily
 	Lookalikes string `yaml:"lookalikes"` // default @daily: brand hunting
-	Spread     *bool  `yaml:"spread"`     // default true: spread each domain over the interval
+	// LookalikeWatch re-checks found look-alikes (DNS, then page,
+	// certificate and signals when it resolves) and judges their risk.
+	LookalikeWatch string `yaml:"lookalike_watch"` // default @daily
+	Spread         *bool  `yaml:"spread"`          // default true: spread each domain over the interval
 }
 
 // Monitor tunes the daemon.
@@ -115,6 +121,12 @@ type Monitor struct {
 	// HuntSeized also hunts look-alikes of seized domains (the actor's
 	// next domain), beside brands. Default true.
 	HuntSeized *bool `yaml:"hunt_seized"`
+	// LookalikeWatchMax caps the look-alikes the look-alike watch checks
+	// per brand and round, riskiest first. Default 50, at most 1000.
+	LookalikeWatchMax int `yaml:"lookalike_watch_max"`
+	// Screenshots lets the look-alike watch screenshot pages with a
+	// headless Chromium when one is installed. Default true.
+	Screenshots *bool `yaml:"screenshots"`
 	// Poll is how often the watchlist is read for domains added while the
 	// daemon runs. Default 10s.
 	Poll time.Duration `yaml:"poll"`
@@ -278,20 +290,23 @@ func Default() *Config {
 			CertPort:      443,
 			HTTPSPort:     443,
 			HTTPPort:      80,
+			MXPort:        25,
 			Timeout:       5 * time.Second,
 			WhoisRate:     1,
 			DNSRate:       200,
 		},
 		Schedules: Schedules{
-			DNS:        "@every 15m",
-			Cert:       "@every 6h",
-			HTTP:       "@every 6h",
-			RDAP:       "@daily",
-			WHOIS:      "@daily",
-			Lookalikes: "@daily",
-			Spread:     &t,
+			DNS:            "@every 15m",
+			Cert:           "@every 6h",
+			HTTP:           "@every 6h",
+			RDAP:           "@daily",
+			WHOIS:          "@daily",
+			Lookalikes:     "@daily",
+			LookalikeWatch: "@daily",
+			Spread:         &t,
 		},
-		Monitor:  Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second},
+		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
+			LookalikeWatchMax: 50},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -417,7 +432,8 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("monitor.probe_timeout: %s must be positive", c.Monitor.ProbeTimeout))
 	}
 	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
-		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes}} {
+		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes},
+		{"lookalike_watch", c.Schedules.LookalikeWatch}} {
 		if _, err := scheduleParser.Parse(sc.spec); err != nil {
 			errs = append(errs, fmt.Errorf("schedules.%s %q: %w", sc.name, sc.spec, err))
 		}

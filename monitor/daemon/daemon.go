@@ -16,6 +16,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/monitor/probe/mxprobe"
 	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
@@ -47,7 +48,13 @@ type Daemon struct {
 	onEvent  func(store.Event)
 	log      *slog.Logger
 	huntMu   sync.Mutex
+	watchMu  sync.Mutex // one look-alike watch round at a time
 	feeds    *feeds.Runner
+	// indicators judge parking for the look-alike watch; mx asks mail
+	// exchanges; the browser starts on the first screenshot.
+	indicators *lifecycle.Indicators
+	mx         *mxprobe.Prober
+	shotState
 	feedJobs map[string]bool // feeds scheduled so far
 }
 
@@ -98,14 +105,19 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		return route(ev)
 	})
 	d := &Daemon{cfg: cfg, st: dc.Store, Probers: ps, Notifier: n, checker: lookalike.NewDNSChecker(cfg.Network),
-		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon"), feeds: dc.Feeds, feedJobs: map[string]bool{}}
+		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon"), feeds: dc.Feeds, feedJobs: map[string]bool{},
+		indicators: dc.Indicators, mx: mxprobe.New(cfg.Network, mxprobe.WithPort(cfg.Network.MXPort), mxprobe.WithTimeout(2*cfg.Network.Timeout))}
 	probers, err := ps.List()
 	if err != nil {
 		ps.Close()
 		return nil, err
 	}
 	s := cfg.Schedules
-	jobs := append([]monitor.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}, dc.Jobs...)
+	jobs := []monitor.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}
+	if s.LookalikeWatch != "" { // config.Default sets it; a Config built by hand may leave it off
+		jobs = append(jobs, monitor.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
+	}
+	jobs = append(jobs, dc.Jobs...)
 	if d.feeds != nil {
 		for _, f := range cfg.Feeds {
 			if _, err := feeds.Declare(ctx, dc.Store, feeds.Spec{Name: f.Name, Kind: f.Kind, URL: f.URL, Schedule: f.Schedule}); err != nil {
@@ -154,8 +166,11 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	return d, nil
 }
 
-// Close releases the probes' sockets.
-func (d *Daemon) Close() error { return d.Probers.Close() }
+// Close releases the probes' sockets and the browser, if one started.
+func (d *Daemon) Close() error {
+	d.closeShooter()
+	return d.Probers.Close()
+}
 
 // Run runs the monitor loop and the alert sender until ctx ends.
 func (d *Daemon) Run(ctx context.Context) error {
@@ -185,10 +200,11 @@ func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) (*mon
 		return nil, ctx.Err()
 	}
 	errHunt := d.HuntAll(ctx)
+	errWatch := d.WatchLookalikes(ctx)
 	errFeeds := d.RunFeeds(ctx)
 	metrics.ObserveCycle(time.Since(start), time.Now())
 	_, errMail := d.Notifier.Flush(ctx)
-	return rep, errors.Join(errCheck, errHunt, errFeeds, errMail)
+	return rep, errors.Join(errCheck, errHunt, errWatch, errFeeds, errMail)
 }
 
 // HuntAll hunts look-alikes of every brand and, unless configured off, of

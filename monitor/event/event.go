@@ -25,6 +25,22 @@ const (
 	ProbeHTTP       Probe = "http"
 )
 
+// Look-alike signal kinds: what the look-alike watch records beside the
+// light probes (dns, rdap, cert, http), each a snapshot so history and
+// diffs show it. They are not probes `check` or the schedule run.
+const (
+	// ProbePage: the page's similarity to the brand's (TLSH, ssdeep),
+	// its login form, the brand's name, its favicon.
+	ProbePage Probe = "page"
+	// ProbeScreenshot: the screenshot's perceptual hash and its
+	// similarity to the brand's.
+	ProbeScreenshot Probe = "screenshot"
+	// ProbeMX: whether its mail exchange takes mail for anyone.
+	ProbeMX Probe = "mx"
+	// ProbeRisk: the risk level, score and reasons judged from the rest.
+	ProbeRisk Probe = "risk"
+)
+
 // Probes are the probe kinds in the order `check` prints them.
 var Probes = []Probe{ProbeDNS, ProbeDelegation, ProbeWHOIS, ProbeRDAP, ProbeCert, ProbeHTTP}
 

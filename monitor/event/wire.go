@@ -43,6 +43,21 @@ type Lookalike struct {
 	DNS            json.RawMessage `json:"dns,omitempty"`
 	Status         string          `json:"status"`
 	StatusAt       time.Time       `json:"status_at,omitzero"`
+	// Risk is the look-alike watch's judgement; absent until it ran.
+	Risk *Risk `json:"risk,omitempty"`
+	// Screenshot: a screenshot of its page is stored.
+	Screenshot bool `json:"screenshot,omitempty"`
+}
+
+// Risk is a look-alike's risk level (none, registered, parked, live,
+// mail_capable, phishing_like: monitor/lookalike/risk), its score 0–100
+// (each level a band: the score orders look-alikes riskiest first) and
+// the reasons, each with its figures.
+type Risk struct {
+	Level   string    `json:"level"`
+	Score   int       `json:"score"`
+	Reasons []string  `json:"reasons"`
+	At      time.Time `json:"at,omitzero"`
 }
 
 // RawJSON turns stored JSON bytes into an embeddable value: nil when

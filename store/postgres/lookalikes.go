@@ -13,16 +13,21 @@ import (
 )
 
 const lookalikeCols = `id, brand, name, unicode, fuzzer, source, score, first_seen, last_checked, registered,
-	registered_seen, created, dns, status, status_at`
+	registered_seen, created, dns, status, status_at, risk_level, risk_score, risk_reasons, risk_at,
+	EXISTS (SELECT 1 FROM screenshots s JOIN domains d ON d.id = s.domain_id WHERE d.name = lookalikes.name)`
 
 func scanLookalike(sc pgx.Row) (store.Lookalike, error) {
 	var l store.Lookalike
-	var first, checked, regSeen, created, statusAt pgtype.Timestamptz
-	var dns string
+	var first, checked, regSeen, created, statusAt, riskAt pgtype.Timestamptz
+	var dns, reasons string
 	err := sc.Scan(&l.ID, &l.Brand, &l.Name, &l.Unicode, &l.Fuzzer, &l.Source, &l.Score, &first, &checked,
-		&l.Registered, &regSeen, &created, &dns, &l.Status, &statusAt)
+		&l.Registered, &regSeen, &created, &dns, &l.Status, &statusAt, &l.Risk.Level, &l.Risk.Score, &reasons, &riskAt,
+		&l.Screenshot)
 	l.FirstSeen, l.LastChecked, l.RegisteredSeen = tm(first), tm(checked), tm(regSeen)
-	l.Created, l.StatusAt = tm(created), tm(statusAt)
+	l.Created, l.StatusAt, l.Risk.At = tm(created), tm(statusAt), tm(riskAt)
+	if rs := parseStrings(reasons); len(rs) > 0 {
+		l.Risk.Reasons = rs
+	}
 	if dns != "" && dns != "{}" {
 		l.DNS = []byte(dns)
 	}
@@ -154,8 +159,12 @@ func (p *Postgres) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]st
 	if err := p.pool.QueryRow(ctx, `SELECT count(*) FROM lookalikes`+cond, a...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count look-alikes: %w", err)
 	}
+	order := `COALESCE(registered_seen, first_seen) DESC, id DESC`
+	if q.Sort == "risk" {
+		order = `risk_score DESC, ` + order
+	}
 	rows, err := p.pool.Query(ctx, `SELECT `+lookalikeCols+` FROM lookalikes`+cond+
-		` ORDER BY COALESCE(registered_seen, first_seen) DESC, id DESC`+limitClause(q.Limit, q.Offset), a...)
+		` ORDER BY `+order+limitClause(q.Limit, q.Offset), a...)
 	out, err := collect(rows, err, "look-alikes", func(r pgx.Rows) (store.Lookalike, error) { return scanLookalike(r) })
 	return out, total, err
 }
@@ -189,4 +198,64 @@ func (p *Postgres) SetLookalikeStatus(ctx context.Context, name, brand, status s
 		return 0, fmt.Errorf("look-alike %s: %w", name, store.ErrNotFound)
 	}
 	return int(n), nil
+}
+
+func (t *pgTx) SetLookalikeRisk(brand, name string, r store.LookalikeRisk) (store.LookalikeRisk, error) {
+	var prev store.LookalikeRisk
+	var reasons string
+	var at pgtype.Timestamptz
+	err := t.tx.QueryRow(t.ctx, `SELECT risk_level, risk_score, risk_reasons, risk_at FROM lookalikes WHERE brand = $1 AND name = $2 FOR UPDATE`,
+		brand, name).Scan(&prev.Level, &prev.Score, &reasons, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return prev, fmt.Errorf("risk of look-alike %s of %s: %w", name, brand, store.ErrNotFound)
+	}
+	if err != nil {
+		return prev, fmt.Errorf("risk of look-alike %s of %s: %w", name, brand, err)
+	}
+	prev.At = tm(at)
+	if rs := parseStrings(reasons); len(rs) > 0 {
+		prev.Reasons = rs
+	}
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	if _, err := t.tx.Exec(t.ctx, `UPDATE lookalikes SET risk_level = $1, risk_score = $2, risk_reasons = $3, risk_at = $4
+		WHERE brand = $5 AND name = $6`, r.Level, r.Score, jsonStrings(r.Reasons), us(r.At), brand, name); err != nil {
+		return prev, fmt.Errorf("store risk of look-alike %s of %s: %w", name, brand, err)
+	}
+	return prev, nil
+}
+
+func (t *pgTx) PutScreenshot(sc store.Screenshot) error {
+	if len(sc.PNG) == 0 || len(sc.PNG) > store.MaxScreenshot {
+		return fmt.Errorf("store screenshot of domain %d: %d bytes (want 1 to %d)", sc.DomainID, len(sc.PNG), store.MaxScreenshot)
+	}
+	if sc.SHA256 == "" {
+		sc.SHA256 = store.Hash(sc.PNG)
+	}
+	if sc.TakenAt.IsZero() {
+		sc.TakenAt = time.Now()
+	}
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO screenshots (domain_id, url, taken_at, png, sha256, ahash) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (domain_id) DO UPDATE SET url = excluded.url, taken_at = excluded.taken_at, png = excluded.png,
+		sha256 = excluded.sha256, ahash = excluded.ahash`, sc.DomainID, sc.URL, us(sc.TakenAt), sc.PNG, sc.SHA256, sc.AHash)
+	if err != nil {
+		return fmt.Errorf("store screenshot of domain %d: %w", sc.DomainID, err)
+	}
+	return nil
+}
+
+func (p *Postgres) Screenshot(ctx context.Context, name string) (*store.Screenshot, error) {
+	var sc store.Screenshot
+	var at pgtype.Timestamptz
+	err := p.pool.QueryRow(ctx, `SELECT s.domain_id, s.url, s.taken_at, s.png, s.sha256, s.ahash FROM screenshots s
+		JOIN domains d ON d.id = s.domain_id WHERE d.name = $1`, name).Scan(&sc.DomainID, &sc.URL, &at, &sc.PNG, &sc.SHA256, &sc.AHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("screenshot of %s: %w", name, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("screenshot of %s: %w", name, err)
+	}
+	sc.TakenAt = tm(at)
+	return &sc, nil
 }

@@ -85,7 +85,7 @@ func (t *pgTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand {
+		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -102,10 +102,12 @@ func (t *pgTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 				res.Added = append(res.Added, d.Name)
 			}
 		case errors.Is(err, pgx.ErrNoRows):
+			// As the SQLite driver: a look-alike entry never changes an
+			// existing row; any other makes a look-alike row watched.
 			if err := t.tx.QueryRow(t.ctx, `UPDATE domains SET
-				note = CASE WHEN $1 != '' THEN $1 ELSE note END,
-				kind = CASE WHEN $2 != '' THEN $2 ELSE kind END,
-				enabled = true
+				note = CASE WHEN $2 = 'lookalike' THEN note WHEN $1 != '' THEN $1 ELSE note END,
+				kind = CASE WHEN $2 = 'lookalike' THEN kind WHEN $2 != '' THEN $2 WHEN kind = 'lookalike' THEN 'watch' ELSE kind END,
+				enabled = CASE WHEN $2 = 'lookalike' THEN enabled ELSE true END
 				WHERE name = $3 RETURNING id`, d.Note, kind, d.Name).Scan(&id); err != nil {
 				return res, fmt.Errorf("merge domain %s: %w", d.Name, err)
 			}
@@ -266,6 +268,8 @@ func (p *Postgres) Domains(ctx context.Context, q store.DomainQuery) ([]store.Do
 	}
 	if q.Kind != "" {
 		conds = append(conds, `d.kind = `+a.add(q.Kind))
+	} else {
+		conds = append(conds, `d.kind != 'lookalike'`)
 	}
 	if q.Tag != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM domain_tags t WHERE t.domain_id = d.id AND t.tag = `+a.add(q.Tag)+`)`)
@@ -297,7 +301,7 @@ func (p *Postgres) Domains(ctx context.Context, q store.DomainQuery) ([]store.Do
 }
 
 func (p *Postgres) CountByState(ctx context.Context) (map[string]int, error) {
-	return p.countMap(ctx, "count by state", `SELECT state, count(*) FROM domains WHERE enabled GROUP BY state`)
+	return p.countMap(ctx, "count by state", `SELECT state, count(*) FROM domains WHERE enabled AND kind != 'lookalike' GROUP BY state`)
 }
 
 // countMap runs a "value, count" query into a map.
@@ -320,7 +324,7 @@ func (p *Postgres) LastRuns(ctx context.Context) (map[int64]map[string]time.Time
 		at    pgtype.Timestamptz
 	}
 	rows, err := p.pool.Query(ctx, `SELECT p.domain_id, p.probe, p.last_run FROM probe_status p
-		JOIN domains d ON d.id = p.domain_id WHERE d.enabled AND p.last_run IS NOT NULL`)
+		JOIN domains d ON d.id = p.domain_id WHERE d.enabled AND d.kind != 'lookalike' AND p.last_run IS NOT NULL`)
 	runs, err := collect(rows, err, "last runs", func(r pgx.Rows) (x run, err error) { return x, r.Scan(&x.id, &x.probe, &x.at) })
 	if err != nil {
 		return nil, err

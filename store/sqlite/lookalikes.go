@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,16 +13,21 @@ import (
 )
 
 const lookalikeCols = `id, brand, name, unicode, fuzzer, source, score, first_seen, last_checked, registered,
-	registered_seen, created, dns, status, status_at`
+	registered_seen, created, dns, status, status_at, risk_level, risk_score, risk_reasons, risk_at,
+	EXISTS (SELECT 1 FROM screenshots s JOIN domains d ON d.id = s.domain_id WHERE d.name = lookalikes.name)`
 
 func scanLookalike(sc interface{ Scan(...any) error }) (store.Lookalike, error) {
 	var l store.Lookalike
-	var first, checked, regSeen, created, statusAt sql.NullString
-	var dns string
+	var first, checked, regSeen, created, statusAt, riskAt sql.NullString
+	var dns, reasons string
 	err := sc.Scan(&l.ID, &l.Brand, &l.Name, &l.Unicode, &l.Fuzzer, &l.Source, &l.Score, &first, &checked,
-		&l.Registered, &regSeen, &created, &dns, &l.Status, &statusAt)
+		&l.Registered, &regSeen, &created, &dns, &l.Status, &statusAt, &l.Risk.Level, &l.Risk.Score, &reasons, &riskAt,
+		&l.Screenshot)
 	l.FirstSeen, l.LastChecked, l.RegisteredSeen = parseTime(first), parseTime(checked), parseTime(regSeen)
-	l.Created, l.StatusAt = parseTime(created), parseTime(statusAt)
+	l.Created, l.StatusAt, l.Risk.At = parseTime(created), parseTime(statusAt), parseTime(riskAt)
+	if reasons != "" && reasons != "[]" {
+		_ = json.Unmarshal([]byte(reasons), &l.Risk.Reasons) // a damaged list reads as none
+	}
 	if dns != "" && dns != "{}" {
 		l.DNS = []byte(dns)
 	}
@@ -158,8 +164,12 @@ func (s *SQLite) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]stor
 	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM lookalikes`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count look-alikes: %w", err)
 	}
+	order := `COALESCE(registered_seen, first_seen) DESC, id DESC`
+	if q.Sort == "risk" {
+		order = `risk_score DESC, ` + order
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT `+lookalikeCols+` FROM lookalikes`+cond+
-		` ORDER BY COALESCE(registered_seen, first_seen) DESC, id DESC`+limitClause(q.Limit, q.Offset), args...)
+		` ORDER BY `+order+limitClause(q.Limit, q.Offset), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("look-alikes: %w", err)
 	}
@@ -204,4 +214,75 @@ func (s *SQLite) SetLookalikeStatus(ctx context.Context, name, brand, status str
 		return 0, fmt.Errorf("look-alike %s: %w", name, store.ErrNotFound)
 	}
 	return int(n), nil
+}
+
+func (t *sqlTx) SetLookalikeRisk(brand, name string, r store.LookalikeRisk) (store.LookalikeRisk, error) {
+	var prev store.LookalikeRisk
+	var reasons string
+	var at sql.NullString
+	err := t.tx.QueryRowContext(t.ctx, `SELECT risk_level, risk_score, risk_reasons, risk_at FROM lookalikes WHERE brand = ? AND name = ?`,
+		brand, name).Scan(&prev.Level, &prev.Score, &reasons, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return prev, fmt.Errorf("risk of look-alike %s of %s: %w", name, brand, store.ErrNotFound)
+	}
+	if err != nil {
+		return prev, fmt.Errorf("risk of look-alike %s of %s: %w", name, brand, err)
+	}
+	prev.At = parseTime(at)
+	if reasons != "" && reasons != "[]" {
+		_ = json.Unmarshal([]byte(reasons), &prev.Reasons)
+	}
+	rj, err := json.Marshal(nonNil(r.Reasons))
+	if err != nil {
+		return prev, err
+	}
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE lookalikes SET risk_level = ?, risk_score = ?, risk_reasons = ?, risk_at = ?
+		WHERE brand = ? AND name = ?`, r.Level, r.Score, string(rj), fmtTime(r.At), brand, name); err != nil {
+		return prev, fmt.Errorf("store risk of look-alike %s of %s: %w", name, brand, err)
+	}
+	return prev, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (t *sqlTx) PutScreenshot(sc store.Screenshot) error {
+	if len(sc.PNG) == 0 || len(sc.PNG) > store.MaxScreenshot {
+		return fmt.Errorf("store screenshot of domain %d: %d bytes (want 1 to %d)", sc.DomainID, len(sc.PNG), store.MaxScreenshot)
+	}
+	if sc.SHA256 == "" {
+		sc.SHA256 = store.Hash(sc.PNG)
+	}
+	if sc.TakenAt.IsZero() {
+		sc.TakenAt = time.Now()
+	}
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO screenshots (domain_id, url, taken_at, png, sha256, ahash) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (domain_id) DO UPDATE SET url = excluded.url, taken_at = excluded.taken_at, png = excluded.png,
+		sha256 = excluded.sha256, ahash = excluded.ahash`, sc.DomainID, sc.URL, fmtTime(sc.TakenAt), sc.PNG, sc.SHA256, sc.AHash)
+	if err != nil {
+		return fmt.Errorf("store screenshot of domain %d: %w", sc.DomainID, err)
+	}
+	return nil
+}
+
+func (s *SQLite) Screenshot(ctx context.Context, name string) (*store.Screenshot, error) {
+	var sc store.Screenshot
+	var at sql.NullString
+	err := s.read.QueryRowContext(ctx, `SELECT s.domain_id, s.url, s.taken_at, s.png, s.sha256, s.ahash FROM screenshots s
+		JOIN domains d ON d.id = s.domain_id WHERE d.name = ?`, name).Scan(&sc.DomainID, &sc.URL, &at, &sc.PNG, &sc.SHA256, &sc.AHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("screenshot of %s: %w", name, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("screenshot of %s: %w", name, err)
+	}
+	sc.TakenAt = parseTime(at)
+	return &sc, nil
 }

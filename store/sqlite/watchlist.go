@@ -89,11 +89,14 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 		return res, err
 	}
 	defer ins.Close()
+	// A look-alike entry never changes an existing row (a watched domain
+	// stays watched, a removed one removed); any other entry makes a
+	// look-alike row a watched domain.
 	upd, err := t.tx.PrepareContext(t.ctx, `UPDATE domains SET
-		note = CASE WHEN ? != '' THEN ? ELSE note END,
-		kind = CASE WHEN ? != '' THEN ? ELSE kind END,
-		enabled = 1
-		WHERE name = ? RETURNING id`)
+		note = CASE WHEN ?1 = 'lookalike' THEN note WHEN ?2 != '' THEN ?2 ELSE note END,
+		kind = CASE WHEN ?1 = 'lookalike' THEN kind WHEN ?1 != '' THEN ?1 WHEN kind = 'lookalike' THEN 'watch' ELSE kind END,
+		enabled = CASE WHEN ?1 = 'lookalike' THEN enabled ELSE 1 END
+		WHERE name = ?3 RETURNING id`)
 	if err != nil {
 		return res, err
 	}
@@ -110,7 +113,7 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand {
+		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -128,7 +131,7 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 				res.Added = append(res.Added, d.Name)
 			}
 		} else {
-			if err := upd.QueryRowContext(t.ctx, d.Note, d.Note, kind, kind, d.Name).Scan(&id); err != nil {
+			if err := upd.QueryRowContext(t.ctx, kind, d.Note, d.Name).Scan(&id); err != nil {
 				return res, fmt.Errorf("merge domain %s: %w", d.Name, err)
 			}
 			if !seen[d.Name] && !slices.Contains(res.Added, d.Name) {
@@ -334,6 +337,8 @@ func (s *SQLite) Domains(ctx context.Context, q store.DomainQuery) ([]store.Doma
 	if q.Kind != "" {
 		where = append(where, `d.kind = ?`)
 		args = append(args, q.Kind)
+	} else {
+		where = append(where, `d.kind != 'lookalike'`)
 	}
 	if q.Tag != "" {
 		where = append(where, `EXISTS (SELECT 1 FROM domain_tags t WHERE t.domain_id = d.id AND t.tag = ?)`)
@@ -379,7 +384,7 @@ func (s *SQLite) Domains(ctx context.Context, q store.DomainQuery) ([]store.Doma
 }
 
 func (s *SQLite) CountByState(ctx context.Context) (map[string]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM domains WHERE enabled = 1 GROUP BY state`)
+	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM domains WHERE enabled = 1 AND kind != 'lookalike' GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count by state: %w", err)
 	}
@@ -410,7 +415,7 @@ func boolInt(b bool) int {
 
 func (s *SQLite) LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT p.domain_id, p.probe, p.last_run FROM probe_status p
-		JOIN domains d ON d.id = p.domain_id WHERE d.enabled = 1 AND p.last_run IS NOT NULL`)
+		JOIN domains d ON d.id = p.domain_id WHERE d.enabled = 1 AND d.kind != 'lookalike' AND p.last_run IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("last runs: %w", err)
 	}

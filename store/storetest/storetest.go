@@ -64,6 +64,8 @@ var cases = []testCase{
 	// look-alikes
 	{"UpsertLookalikeFlagsFirstRegistrationOnce", upsertLookalikeFlagsFirstRegistrationOnce},
 	{"LookalikesQuery", lookalikesQuery},
+	{"LookalikeRowsStayOffTheWatchlist", lookalikeRowsStayOffTheWatchlist},
+	{"LookalikeRiskAndScreenshot", lookalikeRiskAndScreenshot},
 	// outbox
 	{"OutboxLifecycle", outboxLifecycle},
 	// feeds

@@ -19,6 +19,7 @@
 package httpprobe
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -201,14 +202,22 @@ func (p *Prober) Probe(ctx context.Context, domain string) (*Snapshot, error) {
 	if domain == "" || strings.ContainsAny(domain, "/?#@ ") {
 		return nil, fmt.Errorf("httpprobe %q: %w: not a host name", domain, ErrProbeFailed)
 	}
-	s, herr := p.fetch(ctx, "https://"+domain+"/")
+	return p.probe(ctx, domain, nil)
+}
+
+// probe is Probe, keeping the body's first bytes in keep when not nil.
+func (p *Prober) probe(ctx context.Context, domain string, keep *bytes.Buffer) (*Snapshot, error) {
+	s, herr := p.fetch(ctx, "https://"+domain+"/", keep)
 	if herr == nil {
 		return s, nil
 	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("httpprobe %s: %w: %w", domain, ErrProbeFailed, herr)
 	}
-	s, err := p.fetch(ctx, "http://"+domain+"/")
+	if keep != nil {
+		keep.Reset()
+	}
+	s, err := p.fetch(ctx, "http://"+domain+"/", keep)
 	if err != nil {
 		return nil, fmt.Errorf("httpprobe %s: %w: https: %w; http: %w", domain, ErrProbeFailed, herr, err)
 	}
@@ -247,7 +256,7 @@ func errorClass(err error) string {
 var errTimeout = errors.New("timed out")
 
 // fetch gets one URL with its redirects, within the timeout.
-func (p *Prober) fetch(ctx context.Context, start string) (*Snapshot, error) {
+func (p *Prober) fetch(ctx context.Context, start string, keep *bytes.Buffer) (*Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	s := &Snapshot{Scheme: strings.SplitN(start, ":", 2)[0], Redirects: []Redirect{}, Assets: []string{}}
@@ -305,7 +314,11 @@ func (p *Prober) fetch(ctx context.Context, start string) (*Snapshot, error) {
 		s.CertError = certprobe.Verify(resp.TLS.PeerCertificates, resp.Request.URL.Hostname(), p.roots, p.now())
 	}
 	body := &boundedReader{r: resp.Body, left: MaxBody}
-	p.readBody(s, body, resp.Header.Get("Content-Type"))
+	var src io.Reader = body
+	if keep != nil {
+		src = io.TeeReader(body, keep) // bounded by MaxBody with the body
+	}
+	p.readBody(s, src, resp.Header.Get("Content-Type"))
 	// The transport sometimes ends a body cut by the deadline with a plain
 	// EOF, so the context is asked too: a body that did not finish in time
 	// is a failed probe, never a shorter page.
@@ -319,7 +332,7 @@ func (p *Prober) fetch(ctx context.Context, start string) (*Snapshot, error) {
 	return s, nil
 }
 
-func (p *Prober) readBody(s *Snapshot, body *boundedReader, contentType string) {
+func (p *Prober) readBody(s *Snapshot, body io.Reader, contentType string) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch {
 	case mt == "" || strings.Contains(mt, "html") || strings.HasSuffix(mt, "xml"):

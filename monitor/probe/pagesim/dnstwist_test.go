@@ -3,9 +3,11 @@ package pagesim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -91,7 +93,7 @@ func fmtScore(p *int) string {
 
 // TestSideBySideDnstwist runs dnstwist's own method (Python, the real
 // tlsh and ssdeep libraries) and ours on the same pages. Where the method
-// is the same (NormalizeDnstwist + our TLSH/ssdeep) the numbers must be
+// is the same (NormalizeDnstwist + the Go libraries) the numbers must be
 // the same; the log shows how Normalize changes them.
 func TestSideBySideDnstwist(t *testing.T) {
 	ref := runDnstwistMethod(t)
@@ -104,16 +106,17 @@ func TestSideBySideDnstwist(t *testing.T) {
 		if latin1(n) != r.Normalized {
 			t.Errorf("%s: NormalizeDnstwist differs from dnstwist's _normalize:\n go: %q\n py: %q", p, n, r.Normalized)
 		}
-		if got := Ssdeep(n); got != r.SsdeepDigest {
-			t.Errorf("%s: ssdeep digest %s, python ssdeep %s", p, got, r.SsdeepDigest)
+		fp := fingerprintNormalized(n)
+		if want := r.SsdeepDigest; fp.Ssdeep != want && !(fp.Ssdeep == "" && want == "3::") {
+			t.Errorf("%s: ssdeep digest %s, python ssdeep %s", p, fp.Ssdeep, want)
 		}
-		// Same method, our hashes: dnstwist's numbers exactly. (Debian's
-		// py-tlsh 3.4.4 wants 256 bytes where 4.x wants 50; compare only
-		// where it produced a digest.)
-		same, _ := Compare(fingerprintNormalized(NormalizeDnstwist(brand)), fingerprintNormalized(n))
+		// Same method, the libraries' hashes: dnstwist's numbers exactly.
+		// (Debian's py-tlsh 3.4.4 wants 256 bytes where 4.x wants 50;
+		// compare only where it produced a digest.)
+		same, _ := Compare(fingerprintNormalized(NormalizeDnstwist(brand)), fp)
 		if r.TLSHDigest != "" {
-			if d, err := TLSH(n); err != nil || d.String() != "T1"+r.TLSHDigest {
-				t.Errorf("%s: TLSH %v %v, python tlsh %s", p, d, err, r.TLSHDigest)
+			if fp.TLSH != "T1"+r.TLSHDigest {
+				t.Errorf("%s: TLSH %s, python tlsh %s", p, fp.TLSH, r.TLSHDigest)
 			}
 			if r.TLSH != nil && (same.TLSH == nil || *same.TLSH != *r.TLSH) {
 				t.Errorf("%s: TLSH score %s, dnstwist %s", p, fmtScore(same.TLSH), fmtScore(r.TLSH))
@@ -127,9 +130,11 @@ func TestSideBySideDnstwist(t *testing.T) {
 	}
 }
 
-func TestTLSHAndSsdeepMatchReferenceLibraries(t *testing.T) {
-	// Digests printed by python3-tlsh (3.4.4) and python3-ssdeep (2.14)
-	// for 30 repetitions of a short page and the same with world→wurld.
+// TestDigestsMatchReferenceLibraries pins the libraries' digests to the
+// ones python3-tlsh (3.4.4, printed as 4.x prints them) and python3-ssdeep
+// (2.14) give for 30 repetitions of a short page and the same with
+// world→wurld, and the scoring around them.
+func TestDigestsMatchReferenceLibraries(t *testing.T) {
 	var a bytes.Buffer
 	for i := range 30 {
 		a.WriteString("<html><body>hello world, this is a test page with some words in it number ")
@@ -137,29 +142,71 @@ func TestTLSHAndSsdeepMatchReferenceLibraries(t *testing.T) {
 		a.WriteString("</body></html>")
 	}
 	b := bytes.ReplaceAll(a.Bytes(), []byte("world"), []byte("wurld"))
-	da, _ := TLSH(a.Bytes())
-	db, _ := TLSH(b)
-	if got, want := da.String(), "T1A551025321510179EDAE1B510FE675403F08C5A9C321890D76E85865F372B2AB97FCDA"; got != want {
+	fa, fb := fingerprintNormalized(a.Bytes()), fingerprintNormalized(b)
+	if got, want := fa.TLSH, "T1A551025321510179EDAE1B510FE675403F08C5A9C321890D76E85865F372B2AB97FCDA"; got != want {
 		t.Errorf("TLSH(a) = %s, want %s", got, want)
 	}
-	if got, want := db.String(), "T1DB51235321510135EDAE1B100FE575803F0DC9B8D321890C72E85865E322B2AAD7FCDA"; got != want {
+	if got, want := fb.TLSH, "T1DB51235321510135EDAE1B100FE575803F0DC9B8D321890C72E85865E322B2AAD7FCDA"; got != want {
 		t.Errorf("TLSH(b) = %s, want %s", got, want)
 	}
-	if d := TLSHDiff(da, db); d != 33 {
-		t.Errorf("TLSHDiff = %d, want 33", d)
+	if d, err := tlshDiff(fa.TLSH, fb.TLSH); d != 33 || err != nil {
+		t.Errorf("tlshDiff = %d, %v, want 33", d, err)
 	}
-	if got, want := Ssdeep(a.Bytes()), "48:/jixAuCut8rqI5qrE123Axds/ehwTOjlQ:/jixAPut8rqI5qrE123Axds/ehwTSlQ"; got != want {
+	if d, err := tlshDiff(fa.TLSH, strings.TrimPrefix(fa.TLSH, "T1")); d != 0 || err != nil {
+		t.Errorf("tlshDiff against the py-tlsh 3.x form = %d, %v, want 0", d, err)
+	}
+	if got, want := fa.Ssdeep, "48:/jixAuCut8rqI5qrE123Axds/ehwTOjlQ:/jixAPut8rqI5qrE123Axds/ehwTSlQ"; got != want {
 		t.Errorf("Ssdeep(a) = %s, want %s", got, want)
 	}
-	rt, err := ParseTLSH(da.String())
-	if err != nil || rt != da {
-		t.Errorf("ParseTLSH round trip: %v %v", rt, err)
-	}
-	if s, _ := SsdeepCompare(Ssdeep(a.Bytes()), Ssdeep(a.Bytes())); s != 100 {
+	if s, _ := ssdeepCompare(fa.Ssdeep, fa.Ssdeep); s != 100 {
 		t.Errorf("self compare %d", s)
 	}
-	if _, err := TLSH([]byte("short")); err == nil {
-		t.Error("TLSH of 5 bytes: want ErrTLSHInput")
+	for _, tc := range []struct{ name, in string }{
+		{"short", "short"},
+		{"uniform", strings.Repeat("a", 500)},
+		{"two letters", strings.Repeat("ab", 300)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if d, err := tlshDigest([]byte(tc.in)); !errors.Is(err, ErrTLSHInput) {
+				t.Errorf("tlshDigest = %s, %v; want ErrTLSHInput, as py-tlsh answers TNULL", d, err)
+			}
+		})
+	}
+	for _, bad := range []string{"", "T1", "T1zz", "T1A551"} {
+		if _, err := tlshDiff(fa.TLSH, bad); !errors.Is(err, ErrDigest) {
+			t.Errorf("tlshDiff(%q): %v, want ErrDigest", bad, err)
+		}
+	}
+	for _, bad := range []string{"", "3:abc", "x:a:b", "0:a:b"} {
+		if _, err := ssdeepCompare(fa.Ssdeep, bad); !errors.Is(err, ErrDigest) {
+			t.Errorf("ssdeepCompare(%q): %v, want ErrDigest", bad, err)
+		}
+	}
+}
+
+// TestSsdeepCompareAsLibfuzzy pins what ssdeepCompare adds to the
+// library's scoring: the small-block cap and run elimination. The wanted
+// scores are python3-ssdeep 2.14's ssdeep.compare over the same digests.
+func TestSsdeepCompareAsLibfuzzy(t *testing.T) {
+	for _, tc := range []struct {
+		name, a, b string
+		want       int
+	}{
+		// Block size 3, 7-character signatures: the one substitution
+		// leaves no common 7-character substring.
+		{"small block capped", "3:abcdefg:", "3:abcdefh:", 0},
+		{"small block equal signatures capped", "3:abcdefgh:x", "3:abcdefgh:y", 8},
+		{"large block not capped", "48:abcdefghijklmnop:", "48:abcdefghijklmnoq:", 94},
+		{"runs of four shortened", "48:AAAAAAAabcdefghij:", "48:AAAabcdefghij:", 100},
+		{"incomparable block sizes", "48:abcdefghij:", "192:abcdefghij:", 0},
+		{"double block size", "96:abcdefghijkl:zz", "48:yy:abcdefghijkl", 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ssdeepCompare(tc.a, tc.b)
+			if err != nil || got != tc.want {
+				t.Errorf("ssdeepCompare(%s, %s) = %d, %v; want %d", tc.a, tc.b, got, err, tc.want)
+			}
+		})
 	}
 }
 
