@@ -28,10 +28,6 @@ const (
 	defaultLeaseTTL  = 20 * time.Second
 	defaultLeasePoll = 500 * time.Millisecond
 	defaultRateWait  = time.Second
-	// resync is how often the whole watchlist is checked against the
-	// queue (domains re-enabled, kinds added); new domains are found
-	// every Poll.
-	resync = 5 * time.Minute
 )
 
 // lanes splits the probe kinds so that cheap ones never wait behind
@@ -132,41 +128,28 @@ func (s *shared) first(kind, name string, last, now time.Time) time.Time {
 	return s.next(kind, name, last, now)
 }
 
-// sync queues the checks of domains that have none yet. With all false
-// only never-checked domains are read.
-func (s *shared) sync(ctx context.Context, all bool) error {
-	enabled := true
-	ds, _, err := s.m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled, NeverChecked: !all})
-	if err != nil || len(ds) == 0 {
-		return err
-	}
-	var runs map[int64]map[string]time.Time
-	if all {
-		if runs, err = s.m.st.LastRuns(ctx); err != nil {
-			return err
-		}
-	}
+// sync queues the checks of domains that lack some: the whole watchlist,
+// a page at a time, reading only the domains whose checks are missing, so
+// no more than a page is ever in memory and a watchlist whose checks are
+// all queued costs one read of the ID index.
+func (s *shared) sync(ctx context.Context) error {
 	now := s.m.opt.Now()
-	var cs []store.DueCheck
-	for _, d := range ds {
-		for _, k := range s.m.kinds {
-			cs = append(cs, store.DueCheck{DomainID: d.ID, Kind: k, Due: s.first(k, d.Name, runs[d.ID][k], now)})
+	return s.m.scan(ctx, store.ScanQuery{Unqueued: s.m.kinds, LastRuns: true}, func(page []store.DomainRef) error {
+		cs := make([]store.DueCheck, 0, len(page)*len(s.m.kinds))
+		for _, d := range page {
+			for _, k := range s.m.kinds {
+				cs = append(cs, store.DueCheck{DomainID: d.ID, Kind: k, Due: s.first(k, d.Name, d.LastRuns[k], now)})
+			}
 		}
-	}
-	for len(cs) > 0 {
-		n := min(len(cs), 5000)
-		if _, err := s.q.ScheduleChecks(ctx, cs[:n]); err != nil {
-			return err
-		}
-		cs = cs[n:]
-	}
-	return nil
+		_, err := s.q.ScheduleChecks(ctx, cs)
+		return err
+	})
 }
 
 // runShared is Run on the shared queue.
 func (m *Monitor) runShared(ctx context.Context, c *cron.Cron, scheds map[string]cron.Schedule, intervals map[string]time.Duration) error {
 	s := &shared{m: m, q: m.opt.Queue, scheds: scheds, intervals: intervals}
-	if err := s.sync(ctx, true); err != nil {
+	if err := s.sync(ctx); err != nil {
 		return fmt.Errorf("queue the watchlist: %w", err)
 	}
 	c.Start()
@@ -197,23 +180,17 @@ func (s *shared) heartbeat(ctx context.Context) {
 	}
 }
 
-// poll queues domains added while the daemon runs, and now and then the
-// whole watchlist.
+// poll queues domains added (or re-added) while the daemon runs.
 func (s *shared) poll(ctx context.Context) {
 	t := time.NewTicker(s.m.opt.Poll)
 	defer t.Stop()
-	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		all := time.Since(last) >= resync
-		if all {
-			last = time.Now()
-		}
-		if err := s.sync(ctx, all); err != nil && ctx.Err() == nil {
+		if err := s.sync(ctx); err != nil && ctx.Err() == nil {
 			s.m.log.Warn("queue new domains", "err", err)
 		}
 	}
