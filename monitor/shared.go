@@ -28,6 +28,10 @@ const (
 	defaultLeaseTTL  = 20 * time.Second
 	defaultLeasePoll = 500 * time.Millisecond
 	defaultRateWait  = time.Second
+	// resync is how often the whole watchlist is read for domains whose
+	// checks are missing (an anti-join over the watchlist: seconds at a
+	// million domains); new domains are found every Poll.
+	resync = 15 * time.Minute
 )
 
 // lanes splits the probe kinds so that cheap ones never wait behind
@@ -128,13 +132,15 @@ func (s *shared) first(kind, name string, last, now time.Time) time.Time {
 	return s.next(kind, name, last, now)
 }
 
-// sync queues the checks of domains that lack some: the whole watchlist,
-// a page at a time, reading only the domains whose checks are missing, so
-// no more than a page is ever in memory and a watchlist whose checks are
-// all queued costs one read of the ID index.
-func (s *shared) sync(ctx context.Context) error {
+// sync queues the checks of domains that lack some, a page at a time, so
+// no more than a page of the watchlist is ever in memory. With all it
+// reads the whole watchlist, but only the domains whose checks are
+// missing; else only the domains above the highest ID it has read (the
+// ones added since), whose checks it queues without asking (queueing is
+// idempotent).
+func (s *shared) sync(ctx context.Context, all bool) error {
 	now := s.m.opt.Now()
-	return s.m.scan(ctx, store.ScanQuery{Unqueued: s.m.kinds, LastRuns: true}, func(page []store.DomainRef) error {
+	queue := func(page []store.DomainRef) error {
 		cs := make([]store.DueCheck, 0, len(page)*len(s.m.kinds))
 		for _, d := range page {
 			for _, k := range s.m.kinds {
@@ -143,13 +149,22 @@ func (s *shared) sync(ctx context.Context) error {
 		}
 		_, err := s.q.ScheduleChecks(ctx, cs)
 		return err
-	})
+	}
+	if !all {
+		return s.m.scan(ctx, store.ScanQuery{AfterID: s.m.seen.Load(), LastRuns: true}, queue)
+	}
+	if err := s.m.scan(ctx, store.ScanQuery{Unqueued: s.m.kinds, LastRuns: true}, queue); err != nil {
+		return err
+	}
+	// Read on to the highest ID, past domains that were queued already,
+	// so that a poll reads only what is new.
+	return s.m.scan(ctx, store.ScanQuery{AfterID: s.m.seen.Load()}, func([]store.DomainRef) error { return nil })
 }
 
 // runShared is Run on the shared queue.
 func (m *Monitor) runShared(ctx context.Context, c *cron.Cron, scheds map[string]cron.Schedule, intervals map[string]time.Duration) error {
 	s := &shared{m: m, q: m.opt.Queue, scheds: scheds, intervals: intervals}
-	if err := s.sync(ctx); err != nil {
+	if err := s.sync(ctx, true); err != nil {
 		return fmt.Errorf("queue the watchlist: %w", err)
 	}
 	c.Start()
@@ -180,17 +195,25 @@ func (s *shared) heartbeat(ctx context.Context) {
 	}
 }
 
-// poll queues domains added (or re-added) while the daemon runs.
+// poll queues domains added while the daemon runs, and now and then reads
+// the whole watchlist for domains whose checks are missing: one that
+// committed below the highest ID read (PostgreSQL hands out IDs before
+// commit), or a probe kind another daemon does not run.
 func (s *shared) poll(ctx context.Context) {
 	t := time.NewTicker(s.m.opt.Poll)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := s.sync(ctx); err != nil && ctx.Err() == nil {
+		all := time.Since(last) >= resync
+		if all {
+			last = time.Now()
+		}
+		if err := s.sync(ctx, all); err != nil && ctx.Err() == nil {
 			s.m.log.Warn("queue new domains", "err", err)
 		}
 	}
