@@ -107,3 +107,51 @@ func TestDNSStaysOnScheduleWhileRDAPIsLimited(t *testing.T) {
 		})
 	}
 }
+
+// Domains added while Run runs are checked at the next poll, on either
+// queue: the poll reads only what lies above the highest ID it read.
+func TestDomainsAddedWhileRunningAreChecked(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			add := func(names ...string) {
+				var ds []store.NewDomain
+				for _, n := range names {
+					ds = append(ds, store.NewDomain{Name: n})
+				}
+				if _, err := st.AddDomains(ctx, ds); err != nil {
+					t.Fatal(err)
+				}
+			}
+			add("a.example", "b.example")
+			dns := &countingProber{kind: event.ProbeDNS, n: map[string]int{}}
+			opt := Options{Workers: 2, ProbeTimeout: 5 * time.Second, Poll: 50 * time.Millisecond,
+				Schedules: map[string]string{event.ProbeDNS: "@every 1h"}}
+			if shared {
+				opt.Queue, opt.Worker, opt.LeasePoll = st, "w1", 20*time.Millisecond
+			}
+			m := New(st, []Prober{dns}, nil, opt)
+			done := make(chan error, 1)
+			go func() { done <- m.Run(ctx) }()
+			time.Sleep(200 * time.Millisecond)
+			add("c.example", "d.example")
+			deadline := time.Now().Add(5 * time.Second)
+			for len(dns.counts()) < 4 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if c := dns.counts(); len(c) != 4 {
+				t.Errorf("checked %v, want all four", c)
+			}
+		})
+	}
+}

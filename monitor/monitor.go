@@ -105,6 +105,8 @@ type Monitor struct {
 
 	q       *queue
 	started atomic.Bool
+	// seen is the highest domain ID a scan of the watchlist returned.
+	seen atomic.Int64
 
 	cronMu sync.Mutex
 	cron   *cron.Cron      // set while Run runs
@@ -341,22 +343,34 @@ func (m *Monitor) dispatch(ctx context.Context, jobs chan<- *job) {
 	}
 }
 
-func (m *Monitor) enabledDomains(ctx context.Context) ([]store.Domain, error) {
-	enabled := true
-	ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
-	return ds, err
+// scan pages through the enabled domains that q selects, from q.AfterID
+// on, and hands each page to fn: the scheduler never holds more than a
+// page of the watchlist.
+func (m *Monitor) scan(ctx context.Context, q store.ScanQuery, fn func(page []store.DomainRef) error) error {
+	q.Limit = store.MaxScan
+	for {
+		page, err := m.st.ScanDomains(ctx, q)
+		if err != nil {
+			return fmt.Errorf("read watchlist: %w", err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		last := page[len(page)-1].ID
+		m.seen.Store(max(m.seen.Load(), last))
+		if len(page) < q.Limit {
+			return nil
+		}
+		q.AfterID = last
+	}
 }
 
 // tick schedules one probe kind for every enabled domain, each at its
 // stable offset inside the interval.
 func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration) {
-	ds, err := m.enabledDomains(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			m.log.Error("read watchlist", "err", err)
-		}
-		return
-	}
 	now := m.opt.Now()
 	// The DNS sweep is the cycle the metrics time: every domain, every
 	// interval.
@@ -364,35 +378,36 @@ func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration)
 	if kind == event.ProbeDNS {
 		r = &round{start: now}
 	}
-	for _, d := range ds {
-		due := now
-		if m.opt.Spread {
-			due = now.Add(offset(d.Name, interval))
+	kinds := []string{kind}
+	err := m.scan(ctx, store.ScanQuery{}, func(page []store.DomainRef) error {
+		for _, d := range page {
+			due := now
+			if m.opt.Spread {
+				due = now.Add(offset(d.Name, interval))
+			}
+			m.q.pushRound(due, d.ID, d.Name, kinds, r)
 		}
-		m.q.pushRound(due, d.ID, d.Name, []string{kind}, r)
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		m.log.Error("schedule "+kind, "err", err)
 	}
 }
 
 func (m *Monitor) catchUp(ctx context.Context, intervals map[string]time.Duration) error {
-	ds, err := m.enabledDomains(ctx)
-	if err != nil {
-		return fmt.Errorf("read watchlist: %w", err)
-	}
-	runs, err := m.st.LastRuns(ctx)
-	if err != nil {
-		return fmt.Errorf("read probe status: %w", err)
-	}
 	now := m.opt.Now()
-	for _, d := range ds {
-		m.catchUpDomain(d, runs[d.ID], intervals, now)
-	}
-	return nil
+	return m.scan(ctx, store.ScanQuery{LastRuns: true}, func(page []store.DomainRef) error {
+		for _, d := range page {
+			m.catchUpDomain(d, intervals, now)
+		}
+		return nil
+	})
 }
 
-func (m *Monitor) catchUpDomain(d store.Domain, last map[string]time.Time, intervals map[string]time.Duration, now time.Time) {
+func (m *Monitor) catchUpDomain(d store.DomainRef, intervals map[string]time.Duration, now time.Time) {
 	var due []string
 	for _, k := range m.kinds {
-		if l := last[k]; l.IsZero() || now.Sub(l) >= intervals[k] {
+		if l := d.LastRuns[k]; l.IsZero() || now.Sub(l) >= intervals[k] {
 			due = append(due, k)
 		}
 	}
@@ -409,7 +424,10 @@ func (m *Monitor) catchUpDomain(d store.Domain, last map[string]time.Time, inter
 // deferDelay is when a probe the local rate limit held back runs again.
 const deferDelay = time.Minute
 
-// pollNew picks up domains added while the daemon runs.
+// pollNew picks up domains added while the daemon runs: the never-checked
+// ones above the highest ID it has read, so a poll reads only what is new.
+// A domain that commits below it (PostgreSQL hands out IDs before commit)
+// waits for the next tick of each kind, which reads the whole watchlist.
 func (m *Monitor) pollNew(ctx context.Context) {
 	t := time.NewTicker(m.opt.Poll)
 	defer t.Stop()
@@ -419,15 +437,16 @@ func (m *Monitor) pollNew(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		enabled := true
-		ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled, NeverChecked: true})
-		if err != nil {
-			continue
-		}
 		now := m.opt.Now()
-		for _, d := range ds {
-			// Never checked: due now, whatever its slot.
-			m.q.push(now, d.ID, d.Name, m.kinds)
+		err := m.scan(ctx, store.ScanQuery{AfterID: m.seen.Load(), NeverChecked: true}, func(page []store.DomainRef) error {
+			for _, d := range page {
+				// Never checked: due now, whatever its slot.
+				m.q.push(now, d.ID, d.Name, m.kinds)
+			}
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			m.log.Warn("read new domains", "err", err)
 		}
 	}
 }

@@ -40,6 +40,9 @@ const (
 	onceMaxRounds = 1000
 	onceWaitFirst = time.Second
 	onceWaitMax   = 30 * time.Second
+	// onceMaxHeld is how many held-back probes a one-shot run keeps before
+	// it runs their rounds, ahead of the rest of the watchlist.
+	onceMaxHeld = 20000
 )
 
 // Summary is one line per failed probe kind, or "" when nothing failed.
@@ -122,39 +125,86 @@ func (t *onceTally) report(domains int) *OnceReport {
 // domains and no probe got an answer.
 func (m *Monitor) RunOnceReport(ctx context.Context, progress func(done, total int)) (*OnceReport, error) {
 	enabled := true
-	ds, _, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
+	_, total, err := m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
 	ctx = ratelimit.FailFast(context.WithValue(ctx, oneShotKey{}, true))
-	todo := make([]onceTask, len(ds))
-	for i, d := range ds {
-		todo[i] = onceTask{name: d.Name}
-	}
 	var tally onceTally
-	var done, unrecorded int
-	wait := onceWaitFirst
-	for round := 0; len(todo) > 0; round++ {
-		if round > 0 {
-			if round >= onceMaxRounds {
-				for _, t := range todo {
-					tally.add(&CheckResult{Failed: map[string]string{strings.Join(t.kinds, ","): "still held back by the local rate limit"}}, nil, t.name)
-				}
-				break
-			}
-			if err := sleepCtx(ctx, wait); err != nil {
-				return nil, err
-			}
+	var domains, done, unrecorded int
+	finished := func() {
+		done++
+		if progress != nil {
+			progress(done, max(total, domains))
 		}
-		again, n, failed := m.onceRound(ctx, todo, &tally, func() {
-			done++
-			if progress != nil {
-				progress(done, len(ds))
-			}
-		})
+	}
+	// The watchlist is read a page at a time and each page checked before
+	// the next is read; the probes the rate limit held back wait for
+	// later rounds, run once they are many or the pages are done, so
+	// memory stays bounded however long the watchlist.
+	var held []onceTask
+	wait := onceWaitFirst
+	err = m.scan(ctx, store.ScanQuery{}, func(page []store.DomainRef) error {
+		domains += len(page)
+		todo := make([]onceTask, len(page))
+		for i, d := range page {
+			todo[i] = onceTask{name: d.Name}
+		}
+		again, n, failed := m.onceRound(ctx, todo, &tally, finished)
 		unrecorded += failed
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
+		}
+		if n == 0 {
+			wait = min(2*wait, onceWaitMax)
+		} else {
+			wait = onceWaitFirst
+		}
+		if held = append(held, again...); len(held) < onceMaxHeld {
+			return nil
+		}
+		failed, err := m.onceRetry(ctx, held, wait, &tally, finished)
+		unrecorded += failed
+		held, wait = nil, onceWaitFirst
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	failed, err := m.onceRetry(ctx, held, wait, &tally, finished)
+	unrecorded += failed
+	if err != nil {
+		return nil, err
+	}
+	rep := tally.report(domains)
+	var errs []error
+	if unrecorded > 0 {
+		errs = append(errs, fmt.Errorf("%d of %d checks could not be recorded", unrecorded, domains))
+	}
+	if domains > 0 && rep.Answered == 0 {
+		errs = append(errs, fmt.Errorf("%w: no probe of %d domains got an answer", ErrNothingChecked, domains))
+	}
+	return rep, errors.Join(errs...)
+}
+
+// onceRetry runs the probes the rate limit held back in rounds, each after
+// a wait (longer when a round got nothing done), until none is left or
+// onceMaxRounds passed. It returns how many checks could not be recorded.
+func (m *Monitor) onceRetry(ctx context.Context, todo []onceTask, wait time.Duration, tally *onceTally, finished func()) (unrecorded int, err error) {
+	for round := 1; len(todo) > 0; round++ {
+		if round >= onceMaxRounds {
+			for _, t := range todo {
+				tally.add(&CheckResult{Failed: map[string]string{strings.Join(t.kinds, ","): "still held back by the local rate limit"}}, nil, t.name)
+			}
+			return unrecorded, nil
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return unrecorded, err
+		}
+		again, n, failed := m.onceRound(ctx, todo, tally, finished)
+		unrecorded += failed
+		if err := ctx.Err(); err != nil {
+			return unrecorded, err
 		}
 		// A round in which everything was held back again waits longer.
 		if n == 0 {
@@ -164,15 +214,7 @@ func (m *Monitor) RunOnceReport(ctx context.Context, progress func(done, total i
 		}
 		todo = again
 	}
-	rep := tally.report(len(ds))
-	var errs []error
-	if unrecorded > 0 {
-		errs = append(errs, fmt.Errorf("%d of %d checks could not be recorded", unrecorded, len(ds)))
-	}
-	if len(ds) > 0 && rep.Answered == 0 {
-		errs = append(errs, fmt.Errorf("%w: no probe of %d domains got an answer", ErrNothingChecked, len(ds)))
-	}
-	return rep, errors.Join(errs...)
+	return unrecorded, nil
 }
 
 type onceTask struct {

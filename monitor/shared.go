@@ -28,10 +28,10 @@ const (
 	defaultLeaseTTL  = 20 * time.Second
 	defaultLeasePoll = 500 * time.Millisecond
 	defaultRateWait  = time.Second
-	// resync is how often the whole watchlist is checked against the
-	// queue (domains re-enabled, kinds added); new domains are found
-	// every Poll.
-	resync = 5 * time.Minute
+	// resync is how often the whole watchlist is read for domains whose
+	// checks are missing (an anti-join over the watchlist: seconds at a
+	// million domains); new domains are found every Poll.
+	resync = 15 * time.Minute
 )
 
 // lanes splits the probe kinds so that cheap ones never wait behind
@@ -132,35 +132,33 @@ func (s *shared) first(kind, name string, last, now time.Time) time.Time {
 	return s.next(kind, name, last, now)
 }
 
-// sync queues the checks of domains that have none yet. With all false
-// only never-checked domains are read.
+// sync queues the checks of domains that lack some, a page at a time, so
+// no more than a page of the watchlist is ever in memory. With all it
+// reads the whole watchlist, but only the domains whose checks are
+// missing; else only the domains above the highest ID it has read (the
+// ones added since), whose checks it queues without asking (queueing is
+// idempotent).
 func (s *shared) sync(ctx context.Context, all bool) error {
-	enabled := true
-	ds, _, err := s.m.st.Domains(ctx, store.DomainQuery{Enabled: &enabled, NeverChecked: !all})
-	if err != nil || len(ds) == 0 {
+	now := s.m.opt.Now()
+	queue := func(page []store.DomainRef) error {
+		cs := make([]store.DueCheck, 0, len(page)*len(s.m.kinds))
+		for _, d := range page {
+			for _, k := range s.m.kinds {
+				cs = append(cs, store.DueCheck{DomainID: d.ID, Kind: k, Due: s.first(k, d.Name, d.LastRuns[k], now)})
+			}
+		}
+		_, err := s.q.ScheduleChecks(ctx, cs)
 		return err
 	}
-	var runs map[int64]map[string]time.Time
-	if all {
-		if runs, err = s.m.st.LastRuns(ctx); err != nil {
-			return err
-		}
+	if !all {
+		return s.m.scan(ctx, store.ScanQuery{AfterID: s.m.seen.Load(), LastRuns: true}, queue)
 	}
-	now := s.m.opt.Now()
-	var cs []store.DueCheck
-	for _, d := range ds {
-		for _, k := range s.m.kinds {
-			cs = append(cs, store.DueCheck{DomainID: d.ID, Kind: k, Due: s.first(k, d.Name, runs[d.ID][k], now)})
-		}
+	if err := s.m.scan(ctx, store.ScanQuery{Unqueued: s.m.kinds, LastRuns: true}, queue); err != nil {
+		return err
 	}
-	for len(cs) > 0 {
-		n := min(len(cs), 5000)
-		if _, err := s.q.ScheduleChecks(ctx, cs[:n]); err != nil {
-			return err
-		}
-		cs = cs[n:]
-	}
-	return nil
+	// Read on to the highest ID, past domains that were queued already,
+	// so that a poll reads only what is new.
+	return s.m.scan(ctx, store.ScanQuery{AfterID: s.m.seen.Load()}, func([]store.DomainRef) error { return nil })
 }
 
 // runShared is Run on the shared queue.
@@ -197,8 +195,10 @@ func (s *shared) heartbeat(ctx context.Context) {
 	}
 }
 
-// poll queues domains added while the daemon runs, and now and then the
-// whole watchlist.
+// poll queues domains added while the daemon runs, and now and then reads
+// the whole watchlist for domains whose checks are missing: one that
+// committed below the highest ID read (PostgreSQL hands out IDs before
+// commit), or a probe kind another daemon does not run.
 func (s *shared) poll(ctx context.Context) {
 	t := time.NewTicker(s.m.opt.Poll)
 	defer t.Stop()

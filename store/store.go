@@ -110,6 +110,36 @@ type DomainQuery struct {
 	Offset       int
 }
 
+// MaxScan is the most domains one ScanDomains call returns.
+const MaxScan = 5000
+
+// ScanQuery pages through the enabled domains in ID order (keyset
+// pagination): the scheduler's view of a watchlist of any size, one
+// bounded page at a time.
+type ScanQuery struct {
+	// AfterID keeps domains whose ID is larger: the last ID of the
+	// previous page, 0 for the first.
+	AfterID int64
+	// Limit bounds the page; 0 or more than MaxScan means MaxScan.
+	Limit int
+	// NeverChecked keeps domains no check has recorded yet.
+	NeverChecked bool
+	// Unqueued keeps domains that lack a row in the due queue (Queue) for
+	// at least one of these probe kinds.
+	Unqueued []string
+	// LastRuns fills each domain's probes' last run times.
+	LastRuns bool
+}
+
+// DomainRef is a domain as the scheduler sees it: no more than it needs.
+type DomainRef struct {
+	ID   int64
+	Name string
+	// LastRuns maps a probe kind to its last run; nil unless asked for
+	// (ScanQuery.LastRuns), and a kind never run is absent.
+	LastRuns map[string]time.Time
+}
+
 // Snapshot is one distinct observation of a probe kind for a domain.
 type Snapshot struct {
 	ID        int64     `json:"id"`
@@ -374,9 +404,11 @@ type Watchlist interface {
 	Domain(ctx context.Context, name string) (*Domain, error)
 	// Domains lists matching domains and the total count ignoring Limit/Offset.
 	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
-	// LastRuns maps each enabled watchlist domain's ID (not look-alikes)
-	// to its probes' last run times.
-	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
+	// ScanDomains lists one page of enabled watchlist domains (not
+	// look-alikes, which have their own schedule), in ID order. A caller
+	// pages through the watchlist by passing the last ID it got as the
+	// next AfterID, until a page comes back empty.
+	ScanDomains(ctx context.Context, q ScanQuery) ([]DomainRef, error)
 	// CountByState counts watched (enabled, not look-alike) domains per
 	// lifecycle state.
 	CountByState(ctx context.Context) (map[string]int, error)
@@ -441,7 +473,7 @@ type CheckStore interface {
 	// ErrNotFound if the name is not watched.
 	CheckState(ctx context.Context, name string) (*CheckState, error)
 	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
-	LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error)
+	ScanDomains(ctx context.Context, q ScanQuery) ([]DomainRef, error)
 	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
 	Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error)
 	Transitions(ctx context.Context, domainID int64) ([]Transition, error)

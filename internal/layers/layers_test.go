@@ -31,8 +31,9 @@ var layers = [][]string{
 	// the analysts' UI and API
 	{"web"},
 	// test worlds: the simulated internet, the demo played on it, a
-	// throwaway PostgreSQL (only tests and the demo may import these)
-	{"internal/simnet", "internal/demo", "internal/pgtest"},
+	// throwaway PostgreSQL (only tests, the demo and the scale benchmarks
+	// may import these)
+	{"internal/simnet", "internal/demo", "internal/pgtest", "internal/scalebench"},
 	// the binary
 	{"cmd/"},
 }

@@ -317,24 +317,49 @@ func (p *Postgres) countMap(ctx context.Context, what, q string, args ...any) (m
 	return m, nil
 }
 
-func (p *Postgres) LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error) {
+func (p *Postgres) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.DomainRef, error) {
+	conds := []string{`d.enabled`, `d.kind != 'lookalike'`, `d.id > $1`}
+	a := args{q.AfterID}
+	if q.NeverChecked {
+		conds = append(conds, `d.last_checked IS NULL`)
+	}
+	if len(q.Unqueued) > 0 {
+		kinds := a.add(q.Unqueued)
+		conds = append(conds, `(SELECT count(*) FROM due_checks c WHERE c.domain_id = d.id AND c.kind = ANY(`+kinds+`::text[])) < cardinality(`+kinds+`::text[])`)
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > store.MaxScan {
+		limit = store.MaxScan
+	}
+	rows, err := p.pool.Query(ctx, `SELECT d.id, d.name FROM domains d`+where(conds)+` ORDER BY d.id LIMIT `+a.add(limit), a...)
+	out, err := collect(rows, err, "scan domains", func(r pgx.Rows) (x store.DomainRef, err error) { return x, r.Scan(&x.ID, &x.Name) })
+	if err != nil || !q.LastRuns || len(out) == 0 {
+		return out, err
+	}
 	type run struct {
 		id    int64
 		probe string
 		at    pgtype.Timestamptz
 	}
-	rows, err := p.pool.Query(ctx, `SELECT p.domain_id, p.probe, p.last_run FROM probe_status p
-		JOIN domains d ON d.id = p.domain_id WHERE d.enabled AND d.kind != 'lookalike' AND p.last_run IS NOT NULL`)
+	rows, err = p.pool.Query(ctx, `SELECT domain_id, probe, last_run FROM probe_status
+		WHERE domain_id BETWEEN $1 AND $2 AND last_run IS NOT NULL`, out[0].ID, out[len(out)-1].ID)
 	runs, err := collect(rows, err, "last runs", func(r pgx.Rows) (x run, err error) { return x, r.Scan(&x.id, &x.probe, &x.at) })
 	if err != nil {
 		return nil, err
 	}
-	out := map[int64]map[string]time.Time{}
+	at := make(map[int64]int, len(out))
+	for i, d := range out {
+		at[d.ID] = i
+	}
 	for _, r := range runs {
-		if out[r.id] == nil {
-			out[r.id] = map[string]time.Time{}
+		i, ok := at[r.id]
+		if !ok {
+			continue // not on this page (disabled, or filtered out)
 		}
-		out[r.id][r.probe] = tm(r.at)
+		if out[i].LastRuns == nil {
+			out[i].LastRuns = map[string]time.Time{}
+		}
+		out[i].LastRuns[r.probe] = tm(r.at)
 	}
 	return out, nil
 }

@@ -413,25 +413,67 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func (s *SQLite) LastRuns(ctx context.Context) (map[int64]map[string]time.Time, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT p.domain_id, p.probe, p.last_run FROM probe_status p
-		JOIN domains d ON d.id = p.domain_id WHERE d.enabled = 1 AND d.kind != 'lookalike' AND p.last_run IS NOT NULL`)
+func (s *SQLite) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.DomainRef, error) {
+	cond := `d.enabled = 1 AND d.kind != 'lookalike' AND d.id > ?`
+	args := []any{q.AfterID}
+	if q.NeverChecked {
+		cond += ` AND d.last_checked IS NULL`
+	}
+	if len(q.Unqueued) > 0 {
+		cond += ` AND (SELECT count(*) FROM due_checks c WHERE c.domain_id = d.id AND c.kind IN (` +
+			strings.TrimSuffix(strings.Repeat("?,", len(q.Unqueued)), ",") + `)) < ?`
+		for _, k := range q.Unqueued {
+			args = append(args, k)
+		}
+		args = append(args, len(q.Unqueued))
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > store.MaxScan {
+		limit = store.MaxScan
+	}
+	args = append(args, limit)
+	rows, err := s.read.QueryContext(ctx, `SELECT d.id, d.name FROM domains d WHERE `+cond+` ORDER BY d.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("scan domains: %w", err)
+	}
+	var out []store.DomainRef
+	for rows.Next() {
+		var d store.DomainRef
+		if err := rows.Scan(&d.ID, &d.Name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan domains: %w", err)
+		}
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || !q.LastRuns || len(out) == 0 {
+		return out, err
+	}
+	rows, err = s.read.QueryContext(ctx, `SELECT domain_id, probe, last_run FROM probe_status
+		WHERE domain_id BETWEEN ? AND ? AND last_run IS NOT NULL`, out[0].ID, out[len(out)-1].ID)
 	if err != nil {
 		return nil, fmt.Errorf("last runs: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]map[string]time.Time{}
+	at := make(map[int64]int, len(out))
+	for i, d := range out {
+		at[d.ID] = i
+	}
 	for rows.Next() {
 		var id int64
 		var probe string
-		var at sql.NullString
-		if err := rows.Scan(&id, &probe, &at); err != nil {
-			return nil, err
+		var last sql.NullString
+		if err := rows.Scan(&id, &probe, &last); err != nil {
+			return nil, fmt.Errorf("last runs: %w", err)
 		}
-		if out[id] == nil {
-			out[id] = map[string]time.Time{}
+		i, ok := at[id]
+		if !ok {
+			continue // not on this page (disabled, or filtered out)
 		}
-		out[id][probe] = parseTime(at)
+		if out[i].LastRuns == nil {
+			out[i].LastRuns = map[string]time.Time{}
+		}
+		out[i].LastRuns[probe] = parseTime(last)
 	}
 	return out, rows.Err()
 }

@@ -47,7 +47,7 @@ var cases = []testCase{
 	{"DomainsFiltersAndSorts", domainsFiltersAndSorts},
 	{"SetTagsReplaces", setTagsReplaces},
 	{"RemoveKeepsHistoryAndAddResumes", removeKeepsHistoryAndAddResumes},
-	{"LastRunsOfEnabledDomains", lastRunsOfEnabledDomains},
+	{"ScanDomainsPages", scanDomainsPages},
 	// observations
 	{"ObserveSnapshotMovesLastSeenOnly", observeSnapshotMovesLastSeenOnly},
 	{"SnapshotsListAndGet", snapshotsListAndGet},

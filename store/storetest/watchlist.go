@@ -208,9 +208,9 @@ func removeKeepsHistoryAndAddResumes(t *testing.T, s Store) {
 	}
 }
 
-func lastRunsOfEnabledDomains(t *testing.T, s Store) {
-	mustAdd(t, s, store.NewDomain{Name: "a.com"}, store.NewDomain{Name: "b.com"}, store.NewDomain{Name: "c.com"})
-	a, b, c := mustDomain(t, s, "a.com"), mustDomain(t, s, "b.com"), mustDomain(t, s, "c.com")
+func scanDomainsPages(t *testing.T, s Store) {
+	mustAdd(t, s, store.NewDomain{Name: "a.com"}, store.NewDomain{Name: "b.com"}, store.NewDomain{Name: "c.com"}, store.NewDomain{Name: "d.com"})
+	a, b, c, d := mustDomain(t, s, "a.com"), mustDomain(t, s, "b.com"), mustDomain(t, s, "c.com"), mustDomain(t, s, "d.com")
 	update(t, s, func(tx store.Tx) error {
 		for _, st := range []store.ProbeStatus{
 			{DomainID: a.ID, Probe: "dns", LastRun: t0, LastOK: t0},
@@ -222,14 +222,63 @@ func lastRunsOfEnabledDomains(t *testing.T, s Store) {
 				return err
 			}
 		}
-		return nil
+		return tx.MarkChecked(a.ID, t0)
 	})
 	s.RemoveDomains(ctx, []string{"b.com"})
-	runs, err := s.LastRuns(ctx)
-	if err != nil {
+	scan := func(q store.ScanQuery) []store.DomainRef {
+		t.Helper()
+		got, err := s.ScanDomains(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	refs := func(rs []store.DomainRef) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Name)
+		}
+		return fmt.Sprint(out)
+	}
+	// Pages of two, in ID order, enabled only, until an empty page.
+	var all []store.DomainRef
+	for after := int64(0); ; {
+		page := scan(store.ScanQuery{AfterID: after, Limit: 2, LastRuns: true})
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 2 {
+			t.Fatalf("page of %d, limit 2", len(page))
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].ID
+	}
+	if refs(all) != "[a.com c.com d.com]" {
+		t.Fatalf("pages = %s", refs(all))
+	}
+	if r := all[0].LastRuns; len(r) != 2 || !r["whois"].Equal(t0.Add(time.Minute)) || !r["dns"].Equal(t0) {
+		t.Errorf("a.com's last runs = %v", r)
+	}
+	if all[1].LastRuns != nil || all[2].LastRuns != nil {
+		t.Errorf("never run: %v, %v", all[1].LastRuns, all[2].LastRuns)
+	}
+	if got := scan(store.ScanQuery{AfterID: a.ID}); refs(got) != "[c.com d.com]" || got[0].LastRuns != nil {
+		t.Errorf("after a.com, no runs asked: %+v", got)
+	}
+	if got := scan(store.ScanQuery{NeverChecked: true}); refs(got) != "[c.com d.com]" {
+		t.Errorf("never checked: %s", refs(got))
+	}
+	// Unqueued: lacking a queued check of one of the kinds.
+	if _, err := s.ScheduleChecks(ctx, []store.DueCheck{
+		{DomainID: a.ID, Kind: "dns", Due: t0}, {DomainID: a.ID, Kind: "rdap", Due: t0},
+		{DomainID: c.ID, Kind: "dns", Due: t0}, {DomainID: d.ID, Kind: "cert", Due: t0},
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 1 || len(runs[a.ID]) != 2 || !runs[a.ID]["whois"].Equal(t0.Add(time.Minute)) {
-		t.Fatalf("LastRuns = %v", runs)
+	if got := scan(store.ScanQuery{Unqueued: []string{"dns", "rdap"}}); refs(got) != "[c.com d.com]" {
+		t.Errorf("unqueued dns or rdap: %s", refs(got))
+	}
+	if got := scan(store.ScanQuery{Unqueued: []string{"dns"}}); refs(got) != "[d.com]" {
+		t.Errorf("unqueued dns: %s", refs(got))
 	}
 }
