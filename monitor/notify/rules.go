@@ -28,6 +28,10 @@ var DefaultEvents = []string{event.LookalikeRegistered, event.StateChanged}
 // one mail on the built-in channels.
 const defaultLookalikeDigest = 10 * time.Minute
 
+// lookalikeKinds are the only events of a look-alike's own domains row
+// (store.KindLookalike) that are routed.
+var lookalikeKinds = map[string]bool{event.LookalikeRegistered: true, event.LookalikeEscalated: true}
+
 // channel is a compiled config.Channel.
 type channel struct {
 	name     string
@@ -58,6 +62,12 @@ func (c *channel) recipients() []string {
 func (c *channel) matches(ev store.Event) bool {
 	if ev.Kind == event.Test {
 		return false // tests are sent directly, never routed
+	}
+	if ev.DomainKind == store.KindLookalike && !lookalikeKinds[ev.Kind] {
+		// A watched look-alike's own probe events (dns_changed,
+		// state_changed…) are its history, not alerts: even a "*"
+		// channel gets only its registration and escalations.
+		return false
 	}
 	if c.kinds != nil && !c.kinds[ev.Kind] {
 		return false
