@@ -22,7 +22,7 @@ const (
 
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.
-var DefaultEvents = []string{event.LookalikeRegistered, event.StateChanged}
+var DefaultEvents = []string{event.LookalikeRegistered, event.LookalikeEscalated, event.StateChanged}
 
 // defaultLookalikeDigest groups the look-alikes one brand scan finds into
 // one mail on the built-in channels.
@@ -101,11 +101,11 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 		if err != nil {
 			return nil, fmt.Errorf("alerts.smtp.from: %w", err)
 		}
-		// No channel configured: state changes at once, look-alikes in a
-		// short digest, both to the From address.
+		// No channel configured: state changes at once, look-alikes (found
+		// and escalated) in a short digest, both to the From address.
 		return []*channel{
 			{name: defaultChannel, emails: []string{from}, kinds: map[string]bool{event.StateChanged: true}, implicit: true},
-			{name: defaultLookalike, emails: []string{from}, kinds: map[string]bool{event.LookalikeRegistered: true},
+			{name: defaultLookalike, emails: []string{from}, kinds: lookalikeKinds,
 				digest: defaultLookalikeDigest, implicit: true},
 		}, nil
 	}
