@@ -226,8 +226,14 @@ type Event struct {
 	Severity string    `json:"severity"`
 	Detail   []byte    `json:"detail,omitempty"` // JSON object
 	// Tags are the watched domain's tags when the event was written; filled
-	// by the store for routing, not stored with the event.
+	// by the store for routing, not stored with the event. A look-alike's
+	// events (its own domains row or none) carry the tags of the brand it
+	// imitates as well, so a brand's case team gets them.
 	Tags []string `json:"-"`
+	// DomainKind is the kind of the domain's row (KindWatch, KindBrand,
+	// KindLookalike; "" when the name has none) when the event was written;
+	// filled by the store for routing, not stored with the event.
+	DomainKind string `json:"-"`
 }
 
 // EventQuery filters Events. Results are newest first.

@@ -392,3 +392,55 @@ func TestBrowserXSS(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserLookalikeRisk: the look-alike list shows the riskiest
+// look-alike first with its level, score, reasons and screenshot, loaded
+// under the strict CSP; a hostile page title and reason text are shown as
+// text and never run. The seized domain's page shows its banner.
+func TestBrowserLookalikeRisk(t *testing.T) {
+	hs, st := newTestServer(t, Options{})
+	seedLookalikeWatch(t, st)
+	b := newBrowser(t, hs)
+
+	b.open("/lookalikes?status=all", "table.lookalikes img.thumb")
+	b.waitFor(`Array.from(document.images).every(i => i.complete)`)
+	if first := b.eval(`document.querySelector("table.lookalikes tbody tr").dataset.name`); first != laPhish {
+		t.Errorf("first look-alike %v, want %s", first, laPhish)
+	}
+	row := b.text(`tr[data-name="` + laPhish + `"] td.risk`)
+	b.wantContains("risk cell", row, "phishing like", "96", "TLSH 91, ssdeep 88", laReasonJS, xssImg)
+	if w := b.eval(`document.querySelector('tr[data-name="` + laPhish + `"] img.thumb').naturalWidth`); w != float64(64) {
+		t.Errorf("screenshot did not load under the CSP: naturalWidth %v", w)
+	}
+	b.shot("lookalike-risk")
+	b.noInjection(1)
+
+	b.open("/domains/"+laPhish, ".screenshot img.shot")
+	b.waitFor(`document.querySelector(".screenshot img.shot").complete`)
+	b.wantContains("page card", b.text("#obs-http"), xssTitle)
+	b.noInjection(1)
+
+	b.open("/domains/"+laSeized, ".screenshot img.shot")
+	b.waitFor(`document.querySelector(".screenshot img.shot").complete`)
+	if w := b.eval(`document.querySelector(".screenshot img.shot").naturalWidth`); w != float64(64) {
+		t.Errorf("seizure banner did not load: naturalWidth %v", w)
+	}
+	b.shot("seized-screenshot")
+	b.noInjection(1)
+	b.clean()
+}
+
+// noInjection checks that no payload ran and the page holds only the
+// screenshots it should (imgs) and no handler attribute.
+func (b *browser) noInjection(imgs int) {
+	b.t.Helper()
+	if v := b.eval("typeof window.__xss"); v != "undefined" {
+		b.t.Errorf("a payload ran: window.__xss is %v", b.eval("String(window.__xss)"))
+	}
+	if n := b.count("img"); n != imgs {
+		b.t.Errorf("%d img elements, want %d screenshot(s)", n, imgs)
+	}
+	if n := b.count(`img:not([src^="/domains/"]), svg, iframe, style, object, embed, [onerror], [onload], [onmouseover]`); n != 0 {
+		b.t.Errorf("%d injected elements or handlers in the page", n)
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -180,6 +181,33 @@ type observation struct {
 	Status   *store.ProbeStatus
 }
 
+// shotView is what the domain page shows of its screenshot: the image is
+// served by /domains/{name}/screenshot.png.
+type shotView struct {
+	URL    string
+	SHA256 string
+	At     time.Time
+}
+
+// screenshotOf reads the screenshot snapshot among a domain's observations
+// (written with the screenshot itself); nil when it has none.
+func screenshotOf(obs []observation) *shotView {
+	for _, o := range obs {
+		if o.Probe != event.ProbeScreenshot || o.Snapshot == nil {
+			continue
+		}
+		var v struct {
+			URL    string `json:"url"`
+			SHA256 string `json:"sha256"`
+		}
+		if json.Unmarshal(o.Snapshot.Data, &v) != nil {
+			return nil
+		}
+		return &shotView{URL: v.URL, SHA256: v.SHA256, At: o.Snapshot.LastSeen}
+	}
+	return nil
+}
+
 // lookupDomain finds a watched domain by its ASCII name, or by any spelling
 // Normalize accepts (Unicode, upper case, a URL); canonical is the name to
 // redirect to when the request used another spelling.
@@ -255,6 +283,7 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		data["Observations"] = obs
+		data["Screenshot"] = screenshotOf(obs)
 		if data["Errors"], err = s.st.ProbeErrors(ctx, d.ID, 10); err != nil {
 			s.storeFail(w, r, err)
 			return

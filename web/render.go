@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -164,7 +165,8 @@ var lifecycleStates = []string{"active", "parked", "suspended", "seized", "sinkh
 
 var probeNames = map[string]string{
 	"dns": "DNS", "delegation": "Delegation", "rdap": "RDAP", "whois": "WHOIS",
-	"cert": "Certificate", "http": "Web page",
+	"cert": "Certificate", "http": "Web page", event.ProbePage: "Page signals", event.ProbeScreenshot: "Screenshot",
+	event.ProbeMX: "Mail exchange", event.ProbeRisk: "Look-alike risk",
 }
 
 // probeOrder is the order of the domain page's observation cards.
@@ -186,6 +188,12 @@ func (s *Server) funcs() template.FuncMap {
 				return "sev-" + sev
 			}
 			return "sev-info"
+		},
+		"riskClass": func(level string) string {
+			if risk.Level(level).Rank() > 0 || level == string(risk.LevelNone) {
+				return "rl-" + level
+			}
+			return "rl-other"
 		},
 		"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"ts":    fmtTS,

@@ -23,14 +23,23 @@ func TestDemoExit(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "  ✓ "); n != 10 || strings.Contains(r.stdout, "  ✗ ") {
-		t.Errorf("%d steps detected, want all 10", n)
+	if n := strings.Count(r.stdout, "  ✓ "); n != 12 || strings.Contains(r.stdout, "  ✗ ") {
+		t.Errorf("%d steps detected, want all 12", n)
+	}
+	// The look-alike escalates once per level, each with its figures.
+	if n := strings.Count(r.stdout, "acmebank-login.com     lookalike_escalated"); n != 2 {
+		t.Errorf("%d escalations of acmebank-login.com printed, want 2 (parked, phishing_like)", n)
 	}
 	for _, want := range []string{
 		"states: thefoxcloud.com seized, cloudfoxhub.com suspended, mycloudfox.com reregistered",
 		"critical mycloudfox.com         state_changed state: deleted → reregistered",
 		"thefoxcloud.com        state_changed state: active → seized",
 		"acmebank-login.com     lookalike_registered",
+		"lookalike_escalated risk.level: none → parked",
+		"· parking name servers (parking-ns-sedo",
+		"lookalike_escalated risk.level: parked → phishing_like",
+		"· serves acmebank's own favicon",
+		"look-alike of acmebank.com: acmebank-login.com phishing_like (risk score",
 		"web UI: http://127.0.0.1:",
 	} {
 		if !strings.Contains(r.stdout, want) {

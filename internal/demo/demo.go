@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/daemon"
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/monitor/watchlist"
@@ -65,6 +67,7 @@ type Summary struct {
 	Took       time.Duration
 	Failed     []string // steps the daemon did not notice in time
 	EventsSeen []store.Event
+	Lookalikes []store.Lookalike // the brand's registered look-alikes, riskiest first
 }
 
 // Step is one scripted change and what the daemon made of it.
@@ -109,7 +112,8 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		}
 		watch = append(watch, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Tags: []string{"doj-2023-10"}, Source: "demo"})
 	}
-	page := simnet.SitePage("Acme Bank — online banking", "Log in to your Acme Bank account.")
+	page := loginPage(Brand)
+	net.Web.SetPage(Brand+"/favicon.ico", favicon)
 	if err := net.AddSite(simnet.Site{Domain: Brand, Registrar: "MarkMonitor Inc.", RegistrarIANAID: 292,
 		RegistrantOrg: "Acme Bank N.A.", RegistrantCountry: "US", Page: &page,
 		Statuses: []string{"clientDeleteProhibited", "clientTransferProhibited", "clientUpdateProhibited",
@@ -132,9 +136,13 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	cfg.Monitor.Poll = o.Tick
 	cfg.Monitor.ProbeTimeout = 10 * time.Second
 	cfg.Monitor.HuntSeized = &off
+	// The look-alike watch runs every tick. Chromium cannot reach simnet's
+	// names (it resolves through the system), so no screenshots here.
+	cfg.Schedules.LookalikeWatch = tick
+	cfg.Monitor.Screenshots = &off
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
-		Events: []string{event.StateChanged, event.LookalikeRegistered, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
+		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
 
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
@@ -202,12 +210,18 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		{"the seized " + Seized + " starts serving a new certificate",
 			func() error { return net.NewCertificate(Seized, "Unknown Hosting LLC") },
 			w.event(Seized, "cert_changed"), Seized, "cert_changed"},
-		{"a look-alike of the brand appears: " + LookAlike,
+		{"a look-alike of the brand registers, parked: " + LookAlike + " on Sedo's name servers, for sale",
+			func() error { return net.AddSite(lookalikeSite(parked)) }, w.lookalike(Brand, LookAlike), LookAlike, event.LookalikeRegistered},
+		{"the look-alike watch checks " + LookAlike + ": parking name servers, a for-sale page",
+			func() error { return nil }, w.escalated(LookAlike, string(risk.LevelParked)), LookAlike, string(risk.LevelParked)},
+		{LookAlike + " serves a copy of the brand's login page with its favicon; its MX takes any recipient",
 			func() error {
-				bad := simnet.SitePage("Acme Bank - Sign in", "Verify your account.")
-				return net.AddSite(simnet.Site{Domain: LookAlike, Registrar: "NiceNIC International Group Co., Limited",
-					RegistrarIANAID: 3765, Created: time.Now().UTC(), Page: &bad})
-			}, w.lookalike(Brand, LookAlike), LookAlike, event.LookalikeRegistered},
+				if err := net.AddSite(lookalikeSite(phishing)); err != nil {
+					return err
+				}
+				net.Web.SetPage(LookAlike+"/favicon.ico", favicon)
+				return nil
+			}, w.escalated(LookAlike, string(risk.LevelPhishingLike)), LookAlike, string(risk.LevelPhishingLike)},
 	}
 	var storyErr error
 	for i, s := range story {
@@ -234,6 +248,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	}
 	sum.MailsSent = net.SMTP.Count()
 	sum.Took = time.Since(start)
+	sum.Lookalikes, _, _ = o.Store.Lookalikes(context.WithoutCancel(ctx), store.LookalikeQuery{Brand: Brand, Registered: store.RegYes, Sort: "risk", Limit: 5})
 	states, _, _ := o.Store.Domains(context.WithoutCancel(ctx), store.DomainQuery{})
 	for _, d := range states {
 		sum.States[d.Name] = d.State
@@ -326,6 +341,19 @@ func (w *waiter) event(name, kind string) func(context.Context) (bool, error) {
 	}
 }
 
+// escalated waits for the lookalike_escalated event of a level.
+func (w *waiter) escalated(name, level string) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		evs, err := w.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{event.LookalikeEscalated}})
+		for _, ev := range evs {
+			if ev.New == level {
+				return true, err
+			}
+		}
+		return false, err
+	}
+}
+
 func (w *waiter) lookalike(brand, name string) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
 		ls, _, err := w.st.Lookalikes(ctx, store.LookalikeQuery{Brand: brand, Search: name, Registered: store.RegYes})
@@ -378,6 +406,26 @@ func (p *printer) event(ev store.Event) {
 		field = " " + netguard.Clean(field, 40)
 	}
 	p.line("   %-8s %-22s %s%s: %s", ev.Severity, ev.Domain, ev.Kind, field, change)
+	if ev.Kind == event.LookalikeEscalated {
+		p.figures(ev.Detail)
+	}
+}
+
+// figures prints an escalation's score and reasons, the figures behind it.
+func (p *printer) figures(detail []byte) {
+	var d struct {
+		Score   int      `json:"score"`
+		Reasons []string `json:"reasons"`
+	}
+	if json.Unmarshal(detail, &d) != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, "            score %d\n", d.Score)
+	for _, r := range d.Reasons {
+		fmt.Fprintf(p.out, "            · %s\n", netguard.Clean(r, 160))
+	}
 }
 
 func (p *printer) summary(s *Summary) {
@@ -402,5 +450,62 @@ func (p *printer) summary(s *Summary) {
 	}
 	fmt.Fprintf(p.out, "  events: %s\n", strings.Join(parts, ", "))
 	fmt.Fprintf(p.out, "  states: %s %s, %s %s, %s %s\n", Seized, s.States[Seized], Suspended, s.States[Suspended], Dropped, s.States[Dropped])
+	for _, l := range s.Lookalikes {
+		level := l.Risk.Level
+		if level == "" {
+			level = "not judged yet"
+		}
+		fmt.Fprintf(p.out, "  look-alike of %s: %s %s (risk score %d)\n", Brand, l.Name, level, l.Risk.Score)
+	}
 	fmt.Fprintf(p.out, "  alerts: %d e-mails arrived at simnet's SMTP server for %s\n", s.MailsSent, AlertsTo)
 }
+
+// The look-alike's two faces: parked at registration, then the phishing kit.
+const (
+	parked = iota
+	phishing
+)
+
+// lookalikeSite is the look-alike as its registrant sets it up. It stays
+// one registration (the same registry handle and creation date) while it
+// moves from the parking service to a hoster.
+func lookalikeSite(stage int) simnet.Site {
+	s := simnet.Site{Domain: LookAlike, Registrar: "NiceNIC International Group Co., Limited", RegistrarIANAID: 3765,
+		Created: created, RegistryDomainID: "2936610142_DOMAIN_COM-VRSN"}
+	switch stage {
+	case parked:
+		page := simnet.ParkingPage(LookAlike)
+		s.Page, s.NS = &page, []string{"ns1.sedoparking.com", "ns2.sedoparking.com"}
+		s.Records = []string{"@ A 127.0.0.1", "www A 127.0.0.1"} // no mail yet
+	case phishing:
+		page := loginPage(LookAlike)
+		s.Page = &page // default name servers and records: a mail exchanger that takes anyone
+	}
+	return s
+}
+
+// created is the look-alike's registration date: when the demo started.
+var created = time.Now().UTC().Truncate(time.Second)
+
+// loginPage is the brand's sign-in page; a kit copies it with its absolute
+// URLs pointed at its own host.
+func loginPage(host string) simnet.Page {
+	return simnet.Page{Server: "nginx", Body: fmt.Sprintf(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Acme Bank — Sign in</title>
+<link rel="icon" href="/favicon.ico"><link rel="stylesheet" href="https://%[1]s/static/site.css?v=7">
+</head><body><header><img src="https://%[1]s/static/logo.png" alt="Acme Bank"><nav><a href="/personal">Personal</a>
+<a href="/business">Business</a><a href="/help">Help</a></nav></header>
+<main><h1>Sign in to Acme Bank online banking</h1>
+<form action="https://%[1]s/session" method="post"><label>User ID <input type="text" name="user"></label>
+<label>Password <input type="password" name="password"></label><button>Sign in</button></form>
+<p>Acme Bank will never ask for your password by e-mail or phone. If you receive such a message, report it.</p>
+<p>Forgot your user ID or password? Reset it online with your card number and the code we text you.</p>
+<p>New to online banking? Enrol in minutes: you need your account number and a phone we can text.</p>
+</main><footer><p>Acme Bank N.A. Member FDIC. Equal Housing Lender. © 2026 Acme Bank.</p>
+<p><a href="/privacy">Privacy</a> <a href="/security">Security</a> <a href="/accessibility">Accessibility</a></p></footer>
+</body></html>
+`, host)}
+}
+
+// favicon is the brand's icon, which the kit copies.
+var favicon = simnet.Page{ContentType: "image/x-icon", Body: "\x00\x00\x01\x00acme-bank-icon-bytes-0123456789"}

@@ -27,6 +27,10 @@ type Site struct {
 	// Records are the zone's records ("@ A 127.0.0.1"); default the apex
 	// and www on 127.0.0.1 with a mail exchanger and SPF.
 	Records []string
+	// Mailboxes, when set, make the site's mail server (simnet's one SMTP
+	// server) reject unknown recipients: only these local parts ("info",
+	// "postmaster") are taken. Default nil: it takes mail for anyone.
+	Mailboxes []string
 }
 
 // AddSite registers a domain at the registry, delegates it, gives it a
@@ -84,6 +88,11 @@ func (n *Net) AddSite(s Site) error {
 	n.Web.SetPage(s.Domain, page)
 	n.Web.SetPage("www."+s.Domain, page)
 	n.Web.SetCert(s.Domain, s.Cert)
+	if s.Mailboxes != nil {
+		n.SMTP.RejectUnknown(s.Domain, s.Mailboxes...)
+	} else {
+		n.SMTP.AcceptAny(s.Domain)
+	}
 	n.mu.Lock()
 	n.hosting[s.Domain] = s
 	n.mu.Unlock()

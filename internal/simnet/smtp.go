@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"net/mail"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,6 +90,10 @@ type SMTPServer struct {
 	fail     *smtp.SMTPError
 	failLeft int // messages still to refuse; <0 means until Heal
 	notify   chan struct{}
+	// mailboxes holds, for a domain whose mail server rejects unknown
+	// recipients, the local parts it knows; a domain not in it takes
+	// mail for anyone.
+	mailboxes map[string]map[string]bool
 }
 
 // StartSMTP starts a server and returns when it accepts connections.
@@ -222,6 +227,43 @@ func (s *SMTPServer) Fail(code int, text string, n int) {
 	s.failLeft = n
 }
 
+// RejectUnknown makes the server refuse, at RCPT TO with 550 5.1.1, any
+// recipient at domain whose local part is not one of known (compared
+// ignoring case), as a mail server with real mailboxes does. By default a
+// domain takes mail for anyone (a catch-all). With no known names every
+// recipient of the domain is refused. Later calls replace the list.
+func (s *SMTPServer) RejectUnknown(domain string, known ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mailboxes == nil {
+		s.mailboxes = map[string]map[string]bool{}
+	}
+	m := map[string]bool{}
+	for _, k := range known {
+		m[strings.ToLower(k)] = true
+	}
+	s.mailboxes[strings.ToLower(strings.TrimSuffix(domain, "."))] = m
+}
+
+// AcceptAny makes domain take mail for any recipient again.
+func (s *SMTPServer) AcceptAny(domain string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.mailboxes, strings.ToLower(strings.TrimSuffix(domain, ".")))
+}
+
+// knows reports whether the server takes mail for the address.
+func (s *SMTPServer) knows(addr string) bool {
+	local, domain, ok := strings.Cut(strings.ToLower(addr), "@")
+	if !ok {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, strict := s.mailboxes[strings.TrimSuffix(domain, ".")]
+	return !strict || m[local]
+}
+
 // Heal stops refusing messages.
 func (s *SMTPServer) Heal() {
 	s.mu.Lock()
@@ -322,6 +364,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !ss.s.knows(to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

@@ -173,3 +173,35 @@ func TestSMTPFailHealDownUp(t *testing.T) {
 		t.Errorf("%d messages, want 3", s.Count())
 	}
 }
+
+// A domain with mailboxes refuses other recipients at RCPT TO with 550,
+// as a real mail server does; other domains still take anyone, and
+// AcceptAny makes the domain a catch-all again.
+func TestSMTPRejectUnknown(t *testing.T) {
+	s := startSMTP(t, SMTPOptions{})
+	s.RejectUnknown("bakery.example.", "Orders")
+	for _, tc := range []struct {
+		to   string
+		code int
+	}{
+		{"orders@bakery.example", 0},
+		{"ORDERS@Bakery.Example", 0},
+		{"x7f3q9@bakery.example", 550},
+		{"x7f3q9@example.org", 0},
+	} {
+		t.Run(tc.to, func(t *testing.T) {
+			err := sendPlain(s.Addr(), "a@example.org", []string{tc.to})
+			var se *smtp.SMTPError
+			switch {
+			case tc.code == 0 && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.code != 0 && (!errors.As(err, &se) || se.Code != tc.code || se.EnhancedCode != (smtp.EnhancedCode{5, 1, 1})):
+				t.Fatalf("got %v, want %d 5.1.1", err, tc.code)
+			}
+		})
+	}
+	s.AcceptAny("bakery.example")
+	if err := sendPlain(s.Addr(), "a@example.org", []string{"x7f3q9@bakery.example"}); err != nil {
+		t.Errorf("after AcceptAny: %v", err)
+	}
+}

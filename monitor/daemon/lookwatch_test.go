@@ -129,7 +129,8 @@ func (w *world) round(t *testing.T) map[string]store.Lookalike {
 // MX that takes any recipient. Each level reached is one event with its
 // figures; a round that finds nothing new writes none. Beside it, an
 // unrelated site, a parked page and a defensive redirect to the brand
-// never reach phishing_like.
+// never reach phishing_like, and an unrelated site whose MX rejects
+// unknown recipients never reaches mail_capable.
 func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 	w := newWorld(t)
 	const evil = "acmebank-login.com"
@@ -142,7 +143,10 @@ func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 	must(t, w.net.AddSite(simnet.Site{Domain: "acmebanc.com", Page: &parked}))
 	redirect := simnet.RedirectPage(301, "https://"+brand+"/")
 	must(t, w.net.AddSite(simnet.Site{Domain: "acmebank.net", Page: &redirect}))
-	w.found(t, evil, "acrebank.com", "acmebanc.com", "acmebank.net")
+	// The same bakery with real mailboxes: its MX refuses a random
+	// recipient, so it is a live site and never mail_capable.
+	must(t, w.net.AddSite(simnet.Site{Domain: "acrebank.net", Page: &unrelated, Mailboxes: []string{"orders", "postmaster"}}))
+	w.found(t, evil, "acrebank.com", "acmebanc.com", "acmebank.net", "acrebank.net")
 
 	ls := w.round(t)
 	if r := ls[evil].Risk; r.Level != "parked" || !strings.Contains(strings.Join(r.Reasons, "\n"), "parking-ns-sedo") {
@@ -171,12 +175,16 @@ func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 		!strings.Contains(string(w.evs[1].Detail), `"score":`) {
 		t.Fatalf("escalations after round 2: %+v", w.evs)
 	}
-	// simnet's sites all take mail for anyone: the controls are
-	// mail_capable, never phishing_like.
-	for name, want := range map[string]string{"acrebank.com": "mail_capable", "acmebanc.com": "mail_capable", "acmebank.net": "mail_capable"} {
+	// simnet's sites take mail for anyone unless given mailboxes: the
+	// controls are mail_capable, never phishing_like, and the one whose MX
+	// rejects unknown recipients stays live.
+	for name, want := range map[string]string{"acrebank.com": "mail_capable", "acmebanc.com": "mail_capable", "acmebank.net": "mail_capable", "acrebank.net": "live"} {
 		if got := ls[name].Risk.Level; got != want {
 			t.Errorf("%s: level %s, want %s (reasons %q)", name, got, want, ls[name].Risk.Reasons)
 		}
+	}
+	if rs := strings.Join(ls["acrebank.net"].Risk.Reasons, "\n"); !strings.Contains(rs, "rejects unknown recipients (RCPT TO 550)") {
+		t.Errorf("acrebank.net: reasons do not say its MX rejects:\n%s", rs)
 	}
 
 	// Nothing new: no event. History reads like a watched domain's.

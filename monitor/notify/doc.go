@@ -20,16 +20,26 @@
 // # Rules
 //
 // A channel (alerts.channels) has e-mail recipients or a webhook URL, the
-// event kinds it wants (default lookalike_registered and state_changed; "*"
-// for all), a minimum severity, and optionally tags: then it only gets
-// events of domains carrying one of them (a look-alike carries its brand's
-// tags). A digest channel ("digest: 6h") holds its events to the end of an
-// aligned window and sends them as one message per recipient.
+// event kinds it wants (default lookalike_registered, lookalike_escalated
+// and state_changed; "*" for all), a minimum severity, and optionally tags:
+// then it only gets events of domains carrying one of them (a look-alike
+// carries its brand's tags). A digest channel ("digest: 6h") holds its
+// events to the end of an aligned window and sends them as one message per
+// recipient; its look-alikes come first, grouped by the risk level their
+// event reports (the level an escalation reached; registered for a new
+// one), highest first, with a count per level in the summary.
+//
+// A look-alike under the look-alike watch has a domains row of kind
+// lookalike and writes dns_changed, state_changed… like any domain. Those
+// are its history: every channel, "*" ones included, gets only its
+// lookalike_registered and lookalike_escalated events. An escalation shows
+// the level change, the score and the reasons with their figures.
 //
 // With an SMTP address and no channel configured, two built-in channels
 // mail alerts.smtp.from: "default" (state_changed, at once) and
-// "default-lookalikes" (lookalike_registered, in a 10-minute digest, so a
-// brand scan that finds 40 look-alikes sends one mail).
+// "default-lookalikes" (lookalike_registered and lookalike_escalated, in a
+// 10-minute digest, so a brand scan that finds 40 look-alikes sends one
+// mail).
 //
 // # E-mail
 //

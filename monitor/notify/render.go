@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -89,6 +91,7 @@ type view struct {
 	New      string
 	Severity string
 	Brand    string
+	Score    string // a look-alike's risk score, from the detail
 	Reasons  []string
 	Details  []detailKV
 	Tags     []string
@@ -136,6 +139,9 @@ func newView(ev store.Event, baseURL string) view {
 		if b, ok := d["brand"].(string); ok {
 			v.Brand = cleanLine(b, 253)
 		}
+		if sc, ok := d["score"].(float64); ok {
+			v.Score = fmt.Sprint(int(sc))
+		}
 		keys := make([]string, 0, len(d))
 		for k := range d {
 			if k != "reasons" {
@@ -172,6 +178,18 @@ func (v view) Name() string {
 	return v.Domain
 }
 
+// Level is the risk level a look-alike event reports: the level reached
+// by an escalation, "registered" for a registration; "" for other events.
+func (v view) Level() risk.Level {
+	switch v.Kind {
+	case event.LookalikeEscalated:
+		return risk.Level(v.New)
+	case event.LookalikeRegistered:
+		return risk.LevelRegistered
+	}
+	return ""
+}
+
 // Headline says what happened in one line, without the "[takedown]" tag.
 func (v view) Headline() string {
 	short := func(s string) string { return cleanLine(s, maxShortValue) }
@@ -184,6 +202,16 @@ func (v view) Headline() string {
 			return fmt.Sprintf("new look-alike of %s: %s", v.Brand, d)
 		}
 		return "new look-alike: " + d
+	case event.LookalikeEscalated:
+		of := ""
+		if v.Brand != "" {
+			of = " of " + v.Brand
+		}
+		h := fmt.Sprintf("look-alike%s %s: %s → %s", of, d, short(orDash(v.Old)), short(orDash(v.New)))
+		if v.Score != "" {
+			h += " (score " + v.Score + ")"
+		}
+		return h
 	case event.NSChanged:
 		return d + ": name servers changed"
 	case event.CertChanged:
@@ -260,6 +288,11 @@ func summary(vs []view) string {
 				return "1 state change"
 			}
 			return fmt.Sprintf("%d state changes", n)
+		case event.LookalikeEscalated:
+			if n == 1 {
+				return "1 look-alike escalated"
+			}
+			return fmt.Sprintf("%d look-alikes escalated", n)
 		}
 		return fmt.Sprintf("%d × %s", n, strings.ReplaceAll(kind, "_", " "))
 	}
@@ -272,6 +305,66 @@ func summary(vs []view) string {
 		parts = append(parts, phrase(k, counts[k]))
 	}
 	return fmt.Sprintf("%d events: %s", len(vs), strings.Join(parts, ", "))
+}
+
+// byLevel orders a digest's events: look-alikes first, grouped by the risk
+// level their event reports, highest first; the other events after them.
+// The order within a group is kept.
+func byLevel(vs []view) []view {
+	out := slices.Clone(vs)
+	slices.SortStableFunc(out, func(a, b view) int { return levelRank(b) - levelRank(a) })
+	return out
+}
+
+// levelRank ranks a view for byLevel: a look-alike's level rank plus one
+// (so "none" still comes before other events), 0 for other events.
+func levelRank(v view) int {
+	if l := v.Level(); l != "" {
+		return l.Rank() + 1
+	}
+	return 0
+}
+
+// levelCounts is a digest's look-alikes per level, highest first:
+// "phishing_like 1, registered 3"; "" when it holds none.
+func levelCounts(vs []view) string {
+	var parts []string
+	for i := 0; i < len(vs); {
+		l := vs[i].Level()
+		if l == "" {
+			break
+		}
+		j := i
+		for j < len(vs) && vs[j].Level() == l {
+			j++
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", l, j-i))
+		i = j
+	}
+	return strings.Join(parts, ", ")
+}
+
+// section is the heading a digest shows before vs[i] when it starts a new
+// risk level (or the events after the look-alikes); "" otherwise.
+func section(vs []view, i int) string {
+	if len(vs) < 2 || levelRank(vs[0]) == 0 {
+		return "" // one event, or no look-alike: no sections
+	}
+	l := vs[i].Level()
+	if i > 0 && vs[i-1].Level() == l {
+		return ""
+	}
+	if l == "" {
+		return "Other events"
+	}
+	n := 0
+	for _, v := range vs[i:] {
+		if v.Level() != l {
+			break
+		}
+		n++
+	}
+	return fmt.Sprintf("Risk level %s (%d)", l, n)
 }
 
 // message is everything one delivery carries, rendered once.
@@ -287,6 +380,9 @@ type message struct {
 }
 
 func render(channel, key, baseURL string, vs []view, test bool) (message, error) {
+	if len(vs) > 1 {
+		vs = byLevel(vs)
+	}
 	m := message{channel: channel, key: key, subject: subjectOf(vs), views: vs, test: test, baseURL: baseURL}
 	if test {
 		m.subject = "[takedown] test message from channel " + cleanLine(channel, 64)
@@ -309,10 +405,21 @@ func renderText(m message) string {
 	if m.test {
 		fmt.Fprintf(&b, "This is a test message from takedown through channel %q.\nIf you read it, alerts reach you.\n\n", cleanLine(m.channel, 64))
 	} else if len(m.views) > 1 {
-		fmt.Fprintf(&b, "%s\n\n", summary(m.views))
+		fmt.Fprintf(&b, "%s\n", summary(m.views))
+		if lc := levelCounts(m.views); lc != "" {
+			fmt.Fprintf(&b, "Look-alikes by risk level: %s\n", lc)
+		}
+		b.WriteString("\n")
 	}
 	for i, v := range m.views {
-		if i > 0 {
+		sec := section(m.views, i)
+		switch {
+		case sec != "":
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "== %s ==\n\n", sec)
+		case i > 0:
 			b.WriteString("\n----\n\n")
 		}
 		if !m.test {
@@ -364,7 +471,8 @@ var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 <body style="font-family: sans-serif; font-size: 14px; color: #222">
 {{if .Test}}<p>This is a test message from takedown through channel <b>{{.Channel}}</b>. If you read it, alerts reach you.</p>
 {{else if gt (len .Views) 1}}<h2>{{.Summary}}</h2>
-{{end}}{{range .Views}}
+{{with .LevelCounts}}<p>Look-alikes by risk level: {{.}}</p>{{end}}
+{{end}}{{range $i, $v := .Views}}{{with $.Section $i}}<h2 style="margin: 16px 0 4px">{{.}}</h2>{{end}}{{with $v}}
 <div style="border-top: 1px solid #ccc; padding: 8px 0">
 {{if not $.Test}}<h3 style="margin: 4px 0">{{.Headline}}</h3>{{end}}
 <table style="border-collapse: collapse">
@@ -379,7 +487,7 @@ var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 </table>
 {{if .Reasons}}<p>Evidence:</p><ul>{{range .Reasons}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Details}}<p>Details:</p><table>{{range .Details}}<tr><th align="left">{{.Key}}</th><td><pre style="margin: 0">{{.Value}}</pre></td></tr>{{end}}</table>{{end}}
-</div>{{end}}
+</div>{{end}}{{end}}
 <p style="color: #888; font-size: 12px">takedown, channel {{.Channel}}, delivery {{.Key}}</p>
 </body></html>
 `))
@@ -392,6 +500,12 @@ func (m message) Key() string     { return m.key }
 func (m message) Test() bool      { return m.test }
 func (m message) Views() []view   { return m.views }
 func (m message) Summary() string { return summary(m.views) }
+
+// LevelCounts is the digest's look-alikes per risk level, highest first.
+func (m message) LevelCounts() string { return levelCounts(m.views) }
+
+// Section is the heading before the i-th event of a digest, or "".
+func (m message) Section(i int) string { return section(m.views, i) }
 
 // slackEscape escapes what Slack's mrkdwn treats as markup, so a hostile
 // value cannot make a link or mention.
@@ -422,6 +536,9 @@ func slackText(m message) string {
 		if i == 20 {
 			fmt.Fprintf(&b, "\n… and %d more", len(m.views)-i)
 			break
+		}
+		if sec := section(m.views, i); sec != "" {
+			fmt.Fprintf(&b, "\n*%s*", slackEscape(sec))
 		}
 		fmt.Fprintf(&b, "\n• %s (%s)", slackEscape(v.Headline()), slackEscape(v.Severity))
 	}

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,79 @@ func TestRunDeliversOnKickAndStops(t *testing.T) {
 	}
 	if rows := outbox(t, st, store.OutboxSent); len(rows) != 1 {
 		t.Errorf("sent rows %+v", rows)
+	}
+}
+
+// TestDigestGroupsLookalikesByLevel: a digest lists its look-alikes by the
+// risk level their event reports, highest first, other events after, and
+// an escalation shows its level change, score and figures.
+func TestDigestGroupsLookalikesByLevel(t *testing.T) {
+	esc := func(dom, old, level string, score int, reasons ...string) view {
+		d, _ := json.Marshal(map[string]any{"brand": "acmebank.com", "score": score, "reasons": reasons})
+		return newView(store.Event{Domain: dom, Kind: event.LookalikeEscalated, Old: old, New: level, Severity: event.SevWarning, Detail: d}, "")
+	}
+	reg := func(dom string) view {
+		return newView(store.Event{Domain: dom, Kind: event.LookalikeRegistered, Detail: []byte(`{"brand":"acmebank.com"}`)}, "")
+	}
+	vs := []view{
+		reg("acmebank.org"),
+		esc("acmebank-mail.com", "parked", "mail_capable", 65, "MX mail.acmebank-mail.com accepts mail for a random recipient (RCPT TO 250)"),
+		newView(store.Event{Domain: "thefoxcloud.com", Kind: event.StateChanged, Old: "active", New: "seized"}, ""),
+		esc("acmebank-login.com", "parked", "phishing_like", 96, "page similar to acmebank's: TLSH 100, ssdeep 100 (threshold 70)", "serves acmebank's own favicon"),
+		reg("acmebank.info"),
+	}
+	m, err := render("brand", "k", "", vs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, v := range m.views {
+		order = append(order, v.Domain)
+	}
+	if got := strings.Join(order, " "); got != "acmebank-login.com acmebank-mail.com acmebank.org acmebank.info thefoxcloud.com" {
+		t.Errorf("digest order %s", got)
+	}
+	text := m.text
+	for _, want := range []string{
+		"Look-alikes by risk level: phishing_like 1, mail_capable 1, registered 2",
+		"== Risk level phishing_like (1) ==",
+		"look-alike of acmebank.com acmebank-login.com: parked → phishing_like (score 96)",
+		"  - page similar to acmebank's: TLSH 100, ssdeep 100 (threshold 70)",
+		"== Risk level registered (2) ==",
+		"== Other events ==",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("digest text lacks %q:\n%s", want, text)
+		}
+	}
+	if i, j := strings.Index(text, "phishing_like (1) =="), strings.Index(text, "mail_capable (1) =="); i < 0 || j < i {
+		t.Errorf("levels not highest first:\n%s", text)
+	}
+	for _, want := range []string{"Risk level phishing_like (1)", "Look-alikes by risk level: phishing_like 1"} {
+		if !strings.Contains(m.html, want) {
+			t.Errorf("digest html lacks %q", want)
+		}
+	}
+	if s := slackText(m); !strings.Contains(s, "*Risk level phishing_like (1)*\n• look-alike of acmebank.com acmebank-login.com") {
+		t.Errorf("webhook text:\n%s", s)
+	}
+
+	// One escalation alone: its figures, in mail and webhook text.
+	one, err := render("brand", "k1", "", vs[3:4], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{one.text, slackText(one), one.subject} {
+		if !strings.Contains(out, "parked → phishing_like (score 96)") {
+			t.Errorf("escalation lacks its level change and score:\n%s", out)
+		}
+	}
+	for _, out := range []string{one.text, slackText(one)} {
+		if !strings.Contains(out, "TLSH 100, ssdeep 100") || !strings.Contains(out, "own favicon") {
+			t.Errorf("escalation lacks its figures:\n%s", out)
+		}
+	}
+	if strings.Contains(one.text, "==") {
+		t.Errorf("a single alert has digest sections:\n%s", one.text)
 	}
 }

@@ -22,11 +22,15 @@ const (
 
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.
-var DefaultEvents = []string{event.LookalikeRegistered, event.StateChanged}
+var DefaultEvents = []string{event.LookalikeRegistered, event.LookalikeEscalated, event.StateChanged}
 
 // defaultLookalikeDigest groups the look-alikes one brand scan finds into
 // one mail on the built-in channels.
 const defaultLookalikeDigest = 10 * time.Minute
+
+// lookalikeKinds are the only events of a look-alike's own domains row
+// (store.KindLookalike) that are routed.
+var lookalikeKinds = map[string]bool{event.LookalikeRegistered: true, event.LookalikeEscalated: true}
 
 // channel is a compiled config.Channel.
 type channel struct {
@@ -58,6 +62,12 @@ func (c *channel) recipients() []string {
 func (c *channel) matches(ev store.Event) bool {
 	if ev.Kind == event.Test {
 		return false // tests are sent directly, never routed
+	}
+	if ev.DomainKind == store.KindLookalike && !lookalikeKinds[ev.Kind] {
+		// A watched look-alike's own probe events (dns_changed,
+		// state_changed…) are its history, not alerts: even a "*"
+		// channel gets only its registration and escalations.
+		return false
 	}
 	if c.kinds != nil && !c.kinds[ev.Kind] {
 		return false
@@ -91,11 +101,11 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 		if err != nil {
 			return nil, fmt.Errorf("alerts.smtp.from: %w", err)
 		}
-		// No channel configured: state changes at once, look-alikes in a
-		// short digest, both to the From address.
+		// No channel configured: state changes at once, look-alikes (found
+		// and escalated) in a short digest, both to the From address.
 		return []*channel{
 			{name: defaultChannel, emails: []string{from}, kinds: map[string]bool{event.StateChanged: true}, implicit: true},
-			{name: defaultLookalike, emails: []string{from}, kinds: map[string]bool{event.LookalikeRegistered: true},
+			{name: defaultLookalike, emails: []string{from}, kinds: lookalikeKinds,
 				digest: defaultLookalikeDigest, implicit: true},
 		}, nil
 	}

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,56 @@ func TestRouterRules(t *testing.T) {
 		}
 	}
 	_ = n
+}
+
+// TestLookalikeProbeEventsStayOffChannels: a look-alike watched on its own
+// domains row writes dns_changed, state_changed… like any domain; those
+// are its history, and even a "*" channel gets only its registration and
+// escalations. A watched domain's same events still go out, and the
+// brand's case team (by tag) gets the look-alike's escalation.
+func TestLookalikeProbeEventsStayOffChannels(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	cfg := config.Alerts{Channels: []config.Channel{
+		{Name: "all", Webhook: "https://hooks.example.org/all", Events: []string{"*"}},
+		{Name: "acme", Webhook: "https://hooks.example.org/acme", Events: []string{"*"}, Tags: []string{"acme"}},
+	}}
+	newNotifier(t, cfg, st, fastOpts(&clock{}))
+	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "example.com", Kind: store.KindBrand, Tags: []string{"acme"}}}); err != nil {
+		t.Fatal(err)
+	}
+	addLookalike(t, st, "example.com", "examp1e.com")
+	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "examp1e.com", Kind: store.KindLookalike, Tags: []string{"lookalike"}}}); err != nil {
+		t.Fatal(err)
+	}
+	watch(t, st, "thefoxcloud.com")
+	channels := func(id int64) string {
+		var out []string
+		for _, o := range outbox(t, st, "") {
+			if o.EventID == id {
+				out = append(out, o.Channel)
+			}
+		}
+		slices.Sort(out)
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		ev   store.Event
+		want string
+	}{
+		{"look-alike dns_changed", store.Event{Domain: "examp1e.com", Kind: event.DNSChanged, Severity: event.SevNotice}, ""},
+		{"look-alike state_changed", store.Event{Domain: "examp1e.com", Kind: event.StateChanged, Old: "unknown", New: "parked", Severity: event.SevWarning}, ""},
+		{"look-alike unreachable", store.Event{Domain: "examp1e.com", Kind: event.Unreachable, Severity: event.SevCritical}, ""},
+		{"look-alike escalated", store.Event{Domain: "examp1e.com", Kind: event.LookalikeEscalated, Old: "parked", New: "phishing_like", Severity: event.SevCritical}, "acme,all"},
+		{"look-alike registered again", store.Event{Domain: "examp1e.com", Kind: event.LookalikeRegistered, Severity: event.SevWarning}, "acme,all"},
+		{"watched dns_changed", store.Event{Domain: "thefoxcloud.com", Kind: event.DNSChanged, Severity: event.SevNotice}, "all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := channels(addEvent(t, st, tc.ev)); got != tc.want {
+				t.Errorf("routed to %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
 
 func TestDefaultChannels(t *testing.T) {

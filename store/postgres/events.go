@@ -62,11 +62,8 @@ func (t *pgTx) AddEvent(ev store.Event) (int64, error) {
 		return 0, fmt.Errorf("add %s event for %s: %w", ev.Kind, ev.Domain, err)
 	}
 	if rp := t.p.router.Load(); rp != nil {
-		if ev.Tags == nil {
-			ev.Tags, err = t.tags(ev.DomainID, ev.Domain)
-			if err != nil {
-				return 0, err
-			}
+		if err := t.routing(&ev); err != nil {
+			return 0, err
 		}
 		now := time.Now()
 		for _, d := range (*rp)(ev) {
@@ -83,18 +80,37 @@ func (t *pgTx) AddEvent(ev store.Event) (int64, error) {
 	return ev.ID, nil
 }
 
-// tags returns a watched domain's tags; a name that is not watched inherits
-// the tags of the brand it imitates, so a case team gets its look-alikes.
-func (t *pgTx) tags(domainID int64, name string) ([]string, error) {
-	var tags []string
-	var err error
-	if domainID != 0 {
-		err = t.tx.QueryRow(t.ctx, `SELECT COALESCE(array_agg(tag ORDER BY tag), '{}') FROM domain_tags WHERE domain_id = $1`,
-			domainID).Scan(&tags)
-	} else {
-		err = t.tx.QueryRow(t.ctx, `SELECT COALESCE(array_agg(DISTINCT t.tag ORDER BY t.tag), '{}') FROM domain_tags t
-			JOIN domains d ON d.id = t.domain_id JOIN lookalikes l ON l.brand = d.name WHERE l.name = $1`, name).Scan(&tags)
+// routing fills what the router reads and the events table does not
+// keep: the domain row's kind and, unless the caller set them, its tags.
+func (t *pgTx) routing(ev *store.Event) error {
+	if ev.DomainID != 0 && ev.DomainKind == "" {
+		if err := t.tx.QueryRow(t.ctx, `SELECT kind FROM domains WHERE id = $1`, ev.DomainID).Scan(&ev.DomainKind); err != nil {
+			return fmt.Errorf("event domain kind: %w", err)
+		}
 	}
+	if ev.Tags != nil {
+		return nil
+	}
+	var err error
+	ev.Tags, err = t.tags(ev.DomainID, ev.DomainKind, ev.Domain)
+	return err
+}
+
+// tags returns a watched domain's tags; a look-alike (a name that is not
+// watched, or one with a domains row of kind lookalike) inherits the tags
+// of the brand it imitates, so a case team gets its look-alikes.
+func (t *pgTx) tags(domainID int64, kind, name string) ([]string, error) {
+	brandTags := `SELECT t.tag FROM domain_tags t JOIN domains d ON d.id = t.domain_id
+			JOIN lookalikes l ON l.brand = d.name WHERE l.name = `
+	q, args := `SELECT tag FROM domain_tags WHERE domain_id = $1`, []any{domainID}
+	switch {
+	case domainID == 0:
+		q, args = brandTags+`$1`, []any{name}
+	case kind == store.KindLookalike:
+		q, args = q+` UNION `+brandTags+`$2`, []any{domainID, name}
+	}
+	var tags []string
+	err := t.tx.QueryRow(t.ctx, `SELECT COALESCE(array_agg(DISTINCT tag ORDER BY tag), '{}') FROM (`+q+`) x`, args...).Scan(&tags)
 	if err != nil {
 		return nil, fmt.Errorf("event tags: %w", err)
 	}

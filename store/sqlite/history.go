@@ -302,11 +302,8 @@ func (t *sqlTx) AddEvent(ev store.Event) (int64, error) {
 	}
 	ev.ID, _ = r.LastInsertId()
 	if rp := t.s.router.Load(); rp != nil {
-		if ev.Tags == nil {
-			ev.Tags, err = t.tags(ev.DomainID, ev.Domain)
-			if err != nil {
-				return 0, err
-			}
+		if err := t.routing(&ev); err != nil {
+			return 0, err
 		}
 		now := time.Now()
 		for _, d := range (*rp)(ev) {
@@ -323,17 +320,37 @@ func (t *sqlTx) AddEvent(ev store.Event) (int64, error) {
 	return ev.ID, nil
 }
 
-// tags returns a watched domain's tags; a name that is not watched inherits
-// the tags of the brand it imitates, so a case team gets its look-alikes.
-func (t *sqlTx) tags(domainID int64, name string) ([]string, error) {
+// routing fills what the router reads and the events table does not
+// keep: the domain row's kind and, unless the caller set them, its tags.
+func (t *sqlTx) routing(ev *store.Event) error {
+	if ev.DomainID != 0 && ev.DomainKind == "" {
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT kind FROM domains WHERE id = ?`, ev.DomainID).Scan(&ev.DomainKind); err != nil {
+			return fmt.Errorf("event domain kind: %w", err)
+		}
+	}
+	if ev.Tags != nil {
+		return nil
+	}
+	var err error
+	ev.Tags, err = t.tags(ev.DomainID, ev.DomainKind, ev.Domain)
+	return err
+}
+
+// tags returns a watched domain's tags; a look-alike (a name that is not
+// watched, or one with a domains row of kind lookalike) inherits the tags
+// of the brand it imitates, so a case team gets its look-alikes.
+func (t *sqlTx) tags(domainID int64, kind, name string) ([]string, error) {
+	brandTags := `SELECT t.tag FROM domain_tags t JOIN domains d ON d.id = t.domain_id
+			JOIN lookalikes l ON l.brand = d.name WHERE l.name = ?`
 	q := `SELECT tag FROM domain_tags WHERE domain_id = ?`
 	args := []any{domainID}
-	if domainID == 0 {
-		q = `SELECT DISTINCT t.tag FROM domain_tags t JOIN domains d ON d.id = t.domain_id
-			JOIN lookalikes l ON l.brand = d.name WHERE l.name = ?`
-		args = []any{name}
+	switch {
+	case domainID == 0:
+		q, args = brandTags, []any{name}
+	case kind == store.KindLookalike:
+		q, args = q+` UNION `+brandTags, []any{domainID, name}
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT DISTINCT tag FROM (`+q+`) ORDER BY tag`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("event tags: %w", err)
 	}

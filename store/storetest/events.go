@@ -238,3 +238,41 @@ func unwatchedEventInheritsBrandTags(t *testing.T, s Store) {
 		t.Fatalf("digest not due later: %+v", due)
 	}
 }
+
+// routerSeesDomainKindAndBrandTags: the router is told the kind of the
+// event's domain row, and a look-alike watched on its own row carries its
+// tags and its brand's, so a brand's case team still gets its escalations.
+func routerSeesDomainKindAndBrandTags(t *testing.T, s Store) {
+	// One at a time: a look-alike row is never part of a large import.
+	mustAdd(t, s, store.NewDomain{Name: "example.com", Kind: store.KindBrand, Tags: []string{"case-9"}})
+	mustAdd(t, s, store.NewDomain{Name: "examp1e.com", Kind: store.KindLookalike, Tags: []string{"lookalike"}})
+	mustAdd(t, s, store.NewDomain{Name: "watched.org", Tags: []string{"dprk"}})
+	type seen struct{ kind, tags string }
+	got := map[string]seen{}
+	s.SetRouter(func(ev store.Event) []store.Delivery {
+		got[ev.Domain] = seen{ev.DomainKind, fmt.Sprint(ev.Tags)}
+		return nil
+	})
+	defer s.SetRouter(nil)
+	update(t, s, func(tx store.Tx) error {
+		if _, _, err := tx.UpsertLookalike(store.Lookalike{Brand: "example.com", Name: "examp1e.com"}); err != nil {
+			return err
+		}
+		for _, name := range []string{"examp1e.com", "watched.org", "example.com", "unwatched.net"} {
+			if _, err := tx.AddEvent(store.Event{Domain: name, Kind: "dns_changed"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for name, want := range map[string]seen{
+		"examp1e.com":   {store.KindLookalike, "[case-9 lookalike]"},
+		"watched.org":   {store.KindWatch, "[dprk]"},
+		"example.com":   {store.KindBrand, "[case-9]"},
+		"unwatched.net": {"", "[]"},
+	} {
+		if got[name] != want {
+			t.Errorf("router saw %s as %+v, want %+v", name, got[name], want)
+		}
+	}
+}

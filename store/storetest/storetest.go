@@ -61,6 +61,7 @@ var cases = []testCase{
 	{"EventsFieldsAndOrder", eventsFieldsAndOrder},
 	{"HasEventAndSuspect", hasEventAndSuspect},
 	{"UnwatchedEventInheritsBrandTags", unwatchedEventInheritsBrandTags},
+	{"RouterSeesDomainKindAndBrandTags", routerSeesDomainKindAndBrandTags},
 	// look-alikes
 	{"UpsertLookalikeFlagsFirstRegistrationOnce", upsertLookalikeFlagsFirstRegistrationOnce},
 	{"LookalikesQuery", lookalikesQuery},
