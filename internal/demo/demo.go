@@ -136,10 +136,10 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	cfg.Monitor.Poll = o.Tick
 	cfg.Monitor.ProbeTimeout = 10 * time.Second
 	cfg.Monitor.HuntSeized = &off
-	// The look-alike watch runs every tick. Chromium cannot reach simnet's
-	// names (it resolves through the system), so no screenshots here.
+	// The look-alike watch runs every tick. Screenshots are taken when a
+	// Chromium is installed: the browser reaches simnet's names through
+	// the guarded proxy, which resolves with simnet's resolver.
 	cfg.Schedules.LookalikeWatch = tick
-	cfg.Monitor.Screenshots = &off
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
 		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}

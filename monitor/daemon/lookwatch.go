@@ -14,6 +14,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
@@ -386,15 +387,21 @@ func (d *Daemon) shootTakenDown(ctx context.Context) error {
 	if !d.screenshots() {
 		return nil
 	}
+	// Only the taken-down domains, and at most maxTakenDownShots of them:
+	// the watchlist may hold millions of names.
 	enabled := true
-	ds, _, err := d.st.Domains(ctx, store.DomainQuery{Enabled: &enabled})
-	if err != nil {
-		return fmt.Errorf("look-alike watch: watched domains: %w", err)
+	var ds []store.Domain
+	for _, st := range []event.State{event.StateSeized, event.StateSinkholed, event.StateSuspended} {
+		page, _, err := d.st.Domains(ctx, store.DomainQuery{Enabled: &enabled, State: st, Limit: maxTakenDownShots})
+		if err != nil {
+			return fmt.Errorf("look-alike watch: watched domains: %w", err)
+		}
+		ds = append(ds, page...)
 	}
 	n := 0
 	for _, dom := range ds {
-		if !event.TakenDown(dom.State) || n == maxTakenDownShots || ctx.Err() != nil {
-			continue
+		if n == maxTakenDownShots || ctx.Err() != nil {
+			break
 		}
 		n++
 		var page httpprobe.Snapshot
@@ -454,7 +461,11 @@ func (d *Daemon) shooter(ctx context.Context) *screenshot.Shooter {
 		return nil
 	}
 	d.shotOnce.Do(func() {
-		sh, err := screenshot.New(ctx, screenshot.Options{AllowPrivate: d.cfg.Network.AllowPrivate, MaxPNG: store.MaxScreenshot, Tabs: 2})
+		// The browser resolves and dials through the same guard as the
+		// probes: the configured resolver, internal addresses refused.
+		n := d.cfg.Network
+		sh, err := screenshot.New(ctx, screenshot.Options{Guard: netguard.New(n), HTTPSPort: n.HTTPSPort, HTTPPort: n.HTTPPort,
+			MaxPNG: store.MaxScreenshot, Tabs: 2})
 		if err != nil {
 			d.log.Warn("screenshots off: no browser", "err", err)
 			return

@@ -8,10 +8,12 @@
 // kept under MaxPNG by halving its resolution. The browser runs with a
 // fresh user-data-dir, removed by Close.
 //
-// Chromium fetches what the page asks for from addresses the page chooses.
-// Shot checks the URL's host against netguard before navigating, but a
-// page's subresources and DNS rebinding are beyond that check: run the
-// shooter where the network itself keeps it off internal addresses.
+// Chromium fetches what the page asks for from addresses the page chooses,
+// so it is given no network of its own: it is started with an in-process
+// proxy (proxy.go) as its only way out, loopback included, and every
+// connection — the page, redirects, subresources, frames — is dialled
+// through the guard, which resolves names with takedown's resolver and
+// refuses internal addresses at connect time.
 package screenshot
 
 import (
@@ -24,7 +26,6 @@ import (
 	"math"
 	"math/bits"
 	"net"
-	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -36,6 +37,7 @@ import (
 	"github.com/corona10/goimagehash"
 	"github.com/nfnt/resize"
 
+	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/netguard"
 )
 
@@ -53,8 +55,17 @@ type Options struct {
 	// MaxPNG bounds a screenshot's size in bytes. Default 1 MiB.
 	MaxPNG int
 	// AllowPrivate lets shots go to loopback and private addresses (labs,
-	// tests). Default false.
+	// tests). Default false. Ignored when Guard is set.
 	AllowPrivate bool
+	// Guard dials every connection the browser makes. Default: a guard
+	// with the system's resolver and AllowPrivate.
+	Guard *netguard.Guard
+	// HTTPSPort and HTTPPort are where the browser's connections to ports
+	// 443 and 80 go, as the web probes' ports (labs, simnet). Zero: as is.
+	HTTPSPort, HTTPPort int
+
+	// dial replaces Guard.DialContext in tests.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 const maxTabs = 16
@@ -73,7 +84,31 @@ func (o Options) withDefaults() Options {
 	if o.MaxPNG <= 0 {
 		o.MaxPNG = 1 << 20
 	}
+	if o.Guard == nil {
+		o.Guard = netguard.New(config.Network{AllowPrivate: o.AllowPrivate})
+	}
+	if o.dial == nil {
+		o.dial = o.Guard.DialContext
+	}
+	if o.HTTPSPort != 0 || o.HTTPPort != 0 {
+		o.dial = remapPorts(o.dial, o.HTTPSPort, o.HTTPPort)
+	}
 	return o
+}
+
+// remapPorts sends connections to 443 and 80 to the configured web ports.
+func remapPorts(dial func(ctx context.Context, network, addr string) (net.Conn, error), https, http int) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, port, err := net.SplitHostPort(addr); err == nil {
+			switch {
+			case port == "443" && https != 0:
+				addr = net.JoinHostPort(host, strconv.Itoa(https))
+			case port == "80" && http != 0:
+				addr = net.JoinHostPort(host, strconv.Itoa(http))
+			}
+		}
+		return dial(ctx, network, addr)
+	}
 }
 
 // ErrNoBrowser is returned by New when no Chromium is installed.
@@ -92,6 +127,7 @@ func FindBrowser() (string, error) {
 // Shooter holds one browser. Safe for concurrent use.
 type Shooter struct {
 	opt      Options
+	proxy    *proxy
 	dir      string
 	browser  context.Context
 	cancel   func()
@@ -109,8 +145,13 @@ func New(ctx context.Context, opt Options) (*Shooter, error) {
 		}
 		opt.ExecPath = p
 	}
+	px, err := startProxy(opt.dial, opt.Timeout)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "takedown-chromium-")
 	if err != nil {
+		px.Close()
 		return nil, fmt.Errorf("screenshot: user data dir: %w", err)
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(ctx),
@@ -129,17 +170,26 @@ func New(ctx context.Context, opt Options) (*Shooter, error) {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("ignore-certificate-errors", true), // look-alikes serve whatever certificate they like
+		// Every connection through the guarded proxy, loopback too (Chromium
+		// bypasses proxies for loopback unless told otherwise), and no UDP
+		// of its own: no QUIC, no WebRTC outside the proxy.
+		chromedp.ProxyServer(px.URL()),
+		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("force-webrtc-ip-handling-policy", true),
+		chromedp.Flag("webrtc-ip-handling-policy", "disable_non_proxied_udp"),
 		chromedp.WindowSize(opt.Width, opt.Height),
 	)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
 	if err := chromedp.Do(browser); err != nil { // starts the browser
 		cancelBrowser()
 		cancelAlloc()
+		px.Close()
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("screenshot: start %s: %w", opt.ExecPath, err)
 	}
 	return &Shooter{
-		opt: opt, dir: dir, browser: browser,
+		opt: opt, proxy: px, dir: dir, browser: browser,
 		cancel: func() { cancelBrowser(); cancelAlloc() },
 		tabs:   make(chan struct{}, opt.Tabs),
 	}, nil
@@ -149,6 +199,7 @@ func New(ctx context.Context, opt Options) (*Shooter, error) {
 func (s *Shooter) Close() error {
 	s.closeMux.Do(func() {
 		s.cancel()
+		_ = s.proxy.Close()
 		_ = os.RemoveAll(s.dir)
 	})
 	return nil
@@ -235,26 +286,19 @@ func (s *Shooter) capture(ctx context.Context, rawURL string) ([]byte, error) {
 }
 
 // check refuses URLs that are not http(s) or whose host resolves to an
-// internal address (unless AllowPrivate).
+// address the guard refuses.
 func (s *Shooter) check(ctx context.Context, rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return fmt.Errorf("screenshot: %q is not an http(s) URL", rawURL)
 	}
-	if s.opt.AllowPrivate {
-		return nil
-	}
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
-		addrs = []netip.Addr{a}
-	} else {
-		addrs, err = net.DefaultResolver.LookupNetIP(ctx, "ip", u.Hostname())
-		if err != nil {
-			return fmt.Errorf("screenshot: resolve %s: %w", u.Hostname(), err)
-		}
+	// An early, clear refusal; the proxy refuses again at connect time.
+	addrs, err := s.opt.Guard.Resolve(ctx, u.Hostname())
+	if err != nil {
+		return fmt.Errorf("screenshot %s: %w", rawURL, err)
 	}
 	for _, a := range addrs {
-		if err := netguard.Check(a, false); err != nil {
+		if err := s.opt.Guard.Check(a); err != nil {
 			return fmt.Errorf("screenshot %s: %w", rawURL, err)
 		}
 	}
