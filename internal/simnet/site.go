@@ -131,6 +131,8 @@ func (n *Net) Seize(domain string) error {
 	}
 	n.Web.SetPage(domain, SeizedFBI2023Page())
 	n.Web.SetPage("www."+domain, SeizedFBI2023Page())
+	n.Web.SetPage(domain+"/seizure.gif", SeizureBannerImage())
+	n.Web.SetPage("www."+domain+"/seizure.gif", SeizureBannerImage())
 	return nil
 }
 

@@ -160,6 +160,23 @@ html, body { margin: 0; height: 100%; background: #000; }
 `}
 }
 
+// SeizureBannerImage stands in for the banner image the FBI 2023 page
+// shows full-page (served at its seizure.gif path): simnet has no copy of
+// the real image, so an SVG with the banner's wording draws what a
+// screenshot of a seized domain shows.
+func SeizureBannerImage() Page {
+	return Page{Server: "nginx", ContentType: "image/svg+xml", Body: `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675" viewBox="0 0 1200 675">
+<rect width="1200" height="675" fill="#0b1f3a"/>
+<circle cx="600" cy="190" r="110" fill="none" stroke="#d4af37" stroke-width="10"/>
+<circle cx="600" cy="190" r="80" fill="#14325c" stroke="#d4af37" stroke-width="4"/>
+<text x="600" y="205" font-family="sans-serif" font-size="44" font-weight="bold" fill="#d4af37" text-anchor="middle">FBI</text>
+<text x="600" y="400" font-family="sans-serif" font-size="54" font-weight="bold" fill="#ffffff" text-anchor="middle">THIS DOMAIN HAS BEEN SEIZED</text>
+<text x="600" y="460" font-family="sans-serif" font-size="24" fill="#dfe6ee" text-anchor="middle">by the Federal Bureau of Investigation pursuant to a seizure warrant</text>
+<text x="600" y="495" font-family="sans-serif" font-size="24" fill="#dfe6ee" text-anchor="middle">issued by a United States District Court</text>
+</svg>
+`}
+}
+
 // SeizedICE2010Page is the older text banner used by ICE and the FBI in
 // 2010-2012, with the seizure-warrant wording the lifecycle signatures match.
 func SeizedICE2010Page() Page {
