@@ -18,7 +18,7 @@ func init() { register(newAlertsCmd) }
 func newAlertsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "alerts", Short: "Test alert channels and inspect the alert outbox"}
 	cmd.AddCommand(newAlertsTest(a), newAlertsList(a))
-	return cmd
+	return asGroup(cmd)
 }
 
 func newAlertsTest(a *app) *cobra.Command {

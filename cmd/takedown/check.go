@@ -121,12 +121,15 @@ or was not run is null and its error is under errors.`,
 			if asJSON {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(results)
+				if err := enc.Encode(results); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range results {
+					printCheck(a, r)
+				}
 			}
-			for _, r := range results {
-				printCheck(a, r)
-			}
-			return nil
+			return unanswered(results)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -145,6 +148,22 @@ func loadIndicators(a *app, flag string) (*lifecycle.Indicators, error) {
 		return nil, usageError{fmt.Errorf("indicators: %w", err)}
 	}
 	return ind, nil
+}
+
+// unanswered is a runtime failure when some domain got no answer from any
+// probe: its verdict rests on nothing, and a script must be able to tell a
+// dead resolver from a healthy result. The output is printed first.
+func unanswered(results []checkResult) error {
+	var dead []string
+	for _, r := range results {
+		if r.DNS == nil && r.Delegation == nil && r.WHOIS == nil && r.RDAP == nil && r.Cert == nil && r.HTTP == nil {
+			dead = append(dead, r.Domain)
+		}
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	return fmt.Errorf("no probe answered for %s: see the errors above", strings.Join(dead, ", "))
 }
 
 // checkResultOf is the --json contract of one assessment.

@@ -59,3 +59,25 @@ func (c *cli) ok(args ...string) string {
 	}
 	return r.stdout
 }
+
+// A typo in a subcommand is a usage error, not help and success.
+func TestUnknownSubcommandExits2(t *testing.T) {
+	for _, args := range [][]string{{"watch", "remove", "a.com"}, {"alerts", "bogus"}, {"feed", "bogus"}, {"config", "bogus"}, {"watch"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := newCLI(t).run(args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, args[0]) {
+				t.Fatalf("exit %d, stderr %q; want %d naming the command", r.code, r.stderr, exitUsage)
+			}
+		})
+	}
+}
+
+// check prints what failed and exits 1 when no probe answered: a dead
+// resolver must not look like a healthy "unknown".
+func TestCheckWithEveryServerDeadExits1(t *testing.T) {
+	r := newCLI(t).run("--resolver", "127.0.0.1:9", "--auth-port", "9", "--whois-referral", "127.0.0.1:9",
+		"--rdap-url", "http://127.0.0.1:9/", "check", "thefoxcloud.com", "--json")
+	if r.code != exitRuntime || !strings.Contains(r.stderr, "no probe answered for thefoxcloud.com") || !strings.Contains(r.stdout, `"errors"`) {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}

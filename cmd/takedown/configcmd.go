@@ -21,5 +21,5 @@ func newConfigCmd(a *app) *cobra.Command {
 			return err
 		},
 	})
-	return cmd
+	return asGroup(cmd)
 }

@@ -25,7 +25,7 @@ func newFeedCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newFeedAdd(a), newFeedRun(a), newFeedList(a), newFeedRm(a))
-	return cmd
+	return asGroup(cmd)
 }
 
 func newFeedAdd(a *app) *cobra.Command {

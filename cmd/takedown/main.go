@@ -84,3 +84,17 @@ func exitCode(err error) int {
 var commands []func(*app) *cobra.Command
 
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+
+// asGroup makes a command that only holds subcommands refuse anything
+// else: cobra prints help and exits 0 for "watch remove", so a typo in a
+// script would look like success.
+func asGroup(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usagef("unknown command %q for %q (see %s --help)", args[0], c.CommandPath(), c.CommandPath())
+		}
+		return usagef("%s needs a subcommand (see %s --help)", c.CommandPath(), c.CommandPath())
+	}
+	return cmd
+}

@@ -25,7 +25,7 @@ func init() { register(newWatchCmd) }
 func newWatchCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "watch", Short: "Manage the watchlist"}
 	cmd.AddCommand(newWatchAdd(a), newWatchImport(a), newWatchList(a), newWatchRm(a))
-	return cmd
+	return asGroup(cmd)
 }
 
 func newWatchAdd(a *app) *cobra.Command {

@@ -203,3 +203,19 @@ func TestConfigShowMasksWebhookToken(t *testing.T) {
 		t.Fatalf("webhook token shown:\n%s", out)
 	}
 }
+
+// A PostgreSQL URL's password is a secret like the others, in the user
+// info or in the query.
+func TestConfigShowMasksDatabasePassword(t *testing.T) {
+	for _, db := range []string{
+		"postgres://takedown:s3cretpw@127.0.0.1:5432/t",
+		"postgres://takedown@127.0.0.1:5432/t?password=s3cretpw&sslmode=disable",
+	} {
+		t.Run(db, func(t *testing.T) {
+			out := newCLI(t).ok("--db", db, "config", "show")
+			if strings.Contains(out, "s3cretpw") || !strings.Contains(out, "********") {
+				t.Fatalf("database password shown:\n%s", out)
+			}
+		})
+	}
+}

@@ -460,6 +460,21 @@ func (c *Config) YAML() ([]byte, error) {
 	if cp.Web.Token != "" {
 		cp.Web.Token = "********"
 	}
+	// A PostgreSQL URL may carry its password, in the user info or the
+	// query: postgres://user:pw@host/db?password=pw.
+	if u, err := url.Parse(cp.DB); err == nil && u.Scheme != "" {
+		masked := false
+		if _, ok := u.User.Password(); ok {
+			u.User, masked = url.UserPassword(u.User.Username(), "********"), true
+		}
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "********")
+			u.RawQuery, masked = q.Encode(), true
+		}
+		if masked {
+			cp.DB = strings.ReplaceAll(u.String(), "%2A", "*")
+		}
+	}
 	if cp.Alerts.SMTP.Password != "" {
 		cp.Alerts.SMTP.Password = "********"
 	}
