@@ -156,7 +156,11 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiDomains(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	dq := domainQuery(q)
+	dq, err := domainQuery(q)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	dq.Limit, dq.Offset = apiLimits(q)
 	ds, total, err := s.st.Domains(r.Context(), dq)
 	if err != nil {

@@ -156,14 +156,21 @@ func TestAPIFilters(t *testing.T) {
 		})
 	}
 
+	// A filter value that can match nothing is refused, naming it, as the
+	// CLI refuses it: an empty list would read as "nothing there".
 	for _, bad := range []string{"/api/v1/events?severity=loud", "/api/v1/events?since=yesterday",
-		"/api/v1/lookalikes?since=2023-13-45", "/api/v1/events?before=x", "/api/v1/snapshots/abc"} {
-		r := get(t, c, hs.URL+bad)
-		var e struct{ Error string }
-		json.Unmarshal([]byte(r.body), &e)
-		if r.status != http.StatusBadRequest || e.Error == "" {
-			t.Errorf("%s: status %d, body %.200s; want 400 with a message", bad, r.status, r.body)
-		}
+		"/api/v1/lookalikes?since=2023-13-45", "/api/v1/events?before=x", "/api/v1/snapshots/abc",
+		"/api/v1/domains?state=bogus", "/api/v1/domains?kind=bogus", "/api/v1/lookalikes?status=bogus",
+		"/api/v1/lookalikes?registered=maybe", "/api/v1/events?kind=bogus", "/api/v1/domains?limit=abc",
+		"/api/v1/events?offset=-1", "/api/v1/export/domains.csv?state=bogus"} {
+		t.Run(bad, func(t *testing.T) {
+			r := get(t, c, hs.URL+bad)
+			var e struct{ Error string }
+			json.Unmarshal([]byte(r.body), &e)
+			if r.status != http.StatusBadRequest || e.Error == "" {
+				t.Errorf("%s: status %d, body %.200s; want 400 with a message", bad, r.status, r.body)
+			}
+		})
 	}
 	for _, missing := range []string{"/api/v1/domains/nope.example", "/api/v1/nothing", "/api/v1/snapshots/999999",
 		"/api/v1/domains/thefoxcloud.com/diff?probe=dns&a=999999", "/api/v1/export/secrets.csv"} {

@@ -99,7 +99,10 @@ func (s *Server) exporter(what string, r *http.Request) (*exporter, error) {
 	q := r.URL.Query()
 	switch what {
 	case "domains":
-		dq := domainQuery(q)
+		dq, err := domainQuery(q)
+		if err != nil {
+			return nil, err
+		}
 		return &exporter{
 			header: []string{"domain", "unicode", "kind", "state", "state_since", "state_reasons", "tags", "note",
 				"source", "added_at", "last_checked", "enabled"},

@@ -81,8 +81,9 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // domainQuery reads the domains filters shared by the page, the API and
-// the export.
-func domainQuery(q url.Values) store.DomainQuery {
+// the export. A filter value that can match nothing is an error naming it,
+// as on the command line, not an empty list.
+func domainQuery(q url.Values) (store.DomainQuery, error) {
 	dq := store.DomainQuery{
 		Search: strings.TrimSpace(q.Get("q")),
 		State:  q.Get("state"),
@@ -98,13 +99,41 @@ func domainQuery(q url.Values) store.DomainQuery {
 		enabled := true
 		dq.Enabled = &enabled
 	}
-	return dq
+	if dq.State != "" && !slices.Contains(event.States, dq.State) {
+		return dq, badValue("state", dq.State, strings.Join(event.States, ", "))
+	}
+	if dq.Kind != "" && dq.Kind != store.KindWatch && dq.Kind != store.KindBrand && dq.Kind != store.KindLookalike {
+		return dq, badValue("kind", dq.Kind, "watch, brand or lookalike")
+	}
+	return dq, checkPaging(q)
+}
+
+// badValue names a filter value that can match nothing and what is wanted.
+func badValue(key, v, want string) error {
+	return errors.New(key + " " + strconv.Quote(clip(v, 40)) + ": want " + want)
+}
+
+// checkPaging refuses a limit or offset that is not a whole number; a
+// larger one than allowed is clamped, as documented.
+func checkPaging(q url.Values) error {
+	for _, key := range []string{"limit", "offset"} {
+		if v := q.Get(key); v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n < 0 {
+				return badValue(key, v, "a whole number, 0 or more")
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	dq := domainQuery(q)
+	dq, err := domainQuery(q)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	dq.Limit = intParam(q, "limit", defaultLimit, maxLimit)
 	if dq.Limit == 0 {
 		dq.Limit = defaultLimit
@@ -491,6 +520,19 @@ func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
 	if lq.Status == "all" {
 		lq.Status = ""
 	}
+	switch lq.Status {
+	case "", store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
+	default:
+		return lq, badValue("status", lq.Status, "new, acknowledged, dismissed or all")
+	}
+	switch lq.Registered {
+	case "", store.RegYes, store.RegNo, store.RegUnknown:
+	default:
+		return lq, badValue("registered", lq.Registered, "yes, no or unknown")
+	}
+	if err := checkPaging(q); err != nil {
+		return lq, err
+	}
 	if v := q.Get("since"); v != "" {
 		t, err := parseDate(v)
 		if err != nil {
@@ -575,6 +617,14 @@ func eventQuery(q url.Values) (store.EventQuery, error) {
 	case "", event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
 	default:
 		return eq, errors.New("severity " + strconv.Quote(clip(eq.MinSev, 20)) + ": want info, notice, warning or critical")
+	}
+	for _, k := range eq.Kinds {
+		if !event.Known(k) {
+			return eq, badValue("kind", k, "an event kind (see /api/v1/openapi.yaml)")
+		}
+	}
+	if err := checkPaging(q); err != nil {
+		return eq, err
 	}
 	for key, dst := range map[string]*time.Time{"since": &eq.Since, "until": &eq.Until} {
 		if v := q.Get(key); v != "" {
