@@ -68,11 +68,22 @@ func newFoundCmd(a *app) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", showName(l.Name, l.Unicode), l.Brand, rk, l.Fuzzer,
 					l.Registered, l.Status, l.FirstSeen.Local().Format(time.DateTime), l.Source)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			// The reasons below the table: inside it, the longest reason set
+			// the width of its column and pushed the rest off the screen.
+			for _, l := range ls {
+				if len(l.Risk.Reasons) == 0 {
+					continue
+				}
+				fmt.Fprintf(a.out, "\n%s: %s %d\n", showName(l.Name, l.Unicode), l.Risk.Level, l.Risk.Score)
 				for _, r := range l.Risk.Reasons {
-					fmt.Fprintf(tw, "\t\t  %s\t\t\t\t\t\n", cleanLine(r))
+					fmt.Fprintf(a.out, "  - %s\n", cleanLine(r))
 				}
 			}
-			return tw.Flush()
+			return nil
 		},
 	}
 	f := cmd.Flags()
