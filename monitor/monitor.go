@@ -169,7 +169,7 @@ func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monit
 		opt.Log = slog.Default()
 	}
 	if opt.LeaseTTL <= 0 {
-		opt.LeaseTTL = defaultLeaseTTL
+		opt.LeaseTTL = def.LeaseTTL
 	}
 	if opt.LeasePoll <= 0 {
 		opt.LeasePoll = defaultLeasePoll

@@ -25,7 +25,6 @@ import (
 
 // Defaults of the shared queue.
 const (
-	defaultLeaseTTL  = 20 * time.Second
 	defaultLeasePoll = 500 * time.Millisecond
 	defaultRateWait  = time.Second
 	// resync is how often the whole watchlist is read for domains whose

@@ -305,8 +305,11 @@ func Default() *Config {
 			LookalikeWatch: "@daily",
 			Spread:         &t,
 		},
+		// The switches are set, not left nil, so `config show` prints what
+		// is in force.
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
-			LookalikeWatchMax: 50},
+			LookalikeWatchMax: 50, LeaseTTL: 20 * time.Second,
+			WatchInfrastructure: &t, HuntSeized: &t, Screenshots: &t},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
