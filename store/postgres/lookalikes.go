@@ -219,7 +219,8 @@ func (t *pgTx) SetLookalikeRisk(brand, name string, r store.LookalikeRisk) (stor
 	if r.At.IsZero() {
 		r.At = time.Now()
 	}
-	if _, err := t.tx.Exec(t.ctx, `UPDATE lookalikes SET risk_level = $1, risk_score = $2, risk_reasons = $3, risk_at = $4
+	// Judging the risk is a check of the look-alike: last_checked moves.
+	if _, err := t.tx.Exec(t.ctx, `UPDATE lookalikes SET risk_level = $1, risk_score = $2, risk_reasons = $3, risk_at = $4, last_checked = $4
 		WHERE brand = $5 AND name = $6`, r.Level, r.Score, jsonStrings(r.Reasons), us(r.At), brand, name); err != nil {
 		return prev, fmt.Errorf("store risk of look-alike %s of %s: %w", name, brand, err)
 	}

@@ -239,8 +239,8 @@ func (t *sqlTx) SetLookalikeRisk(brand, name string, r store.LookalikeRisk) (sto
 	if r.At.IsZero() {
 		r.At = time.Now()
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE lookalikes SET risk_level = ?, risk_score = ?, risk_reasons = ?, risk_at = ?
-		WHERE brand = ? AND name = ?`, r.Level, r.Score, string(rj), fmtTime(r.At), brand, name); err != nil {
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE lookalikes SET risk_level = ?, risk_score = ?, risk_reasons = ?, risk_at = ?, last_checked = ?
+		WHERE brand = ? AND name = ?`, r.Level, r.Score, string(rj), fmtTime(r.At), fmtTime(r.At), brand, name); err != nil {
 		return prev, fmt.Errorf("store risk of look-alike %s of %s: %w", name, brand, err)
 	}
 	return prev, nil

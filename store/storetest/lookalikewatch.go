@@ -131,6 +131,10 @@ func lookalikeRiskAndScreenshot(t *testing.T, s Store) {
 	if ls[2].Risk.Level != "" || ls[2].Risk.Reasons != nil {
 		t.Errorf("unjudged look-alike has a risk: %+v", ls[2].Risk)
 	}
+	// Judging the risk is a check: last_checked moves with it.
+	if !ls[0].LastChecked.Equal(t0.Add(time.Hour)) || !ls[2].LastChecked.Equal(t0) {
+		t.Errorf("last checked %v and %v, want the risk's time and the upsert's", ls[0].LastChecked, ls[2].LastChecked)
+	}
 	update(t, s, func(tx store.Tx) error {
 		if _, err := tx.SetLookalikeRisk("example.com", "nope.com", store.LookalikeRisk{Level: "live"}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("risk of a missing look-alike: %v", err)
