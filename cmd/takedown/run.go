@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -84,6 +85,16 @@ API beside the daemon.`,
 								progressbar.OptionClearOnFinish())
 						}
 						bar.Set(done)
+					}
+				}
+				// Registries are asked politely (whois_rate per server), so a
+				// long list behind one registry takes a while: say so up front
+				// rather than look stuck.
+				enabled := true
+				if _, n, err := st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Limit: 1}); err == nil && a.cfg.Network.WhoisRate > 0 {
+					if secs := float64(n) / a.cfg.Network.WhoisRate; secs >= 30 {
+						fmt.Fprintf(a.err, "checking %d domains; RDAP and WHOIS are asked at %g queries a second per server (network.whois_rate), so this may take up to %s\n",
+							n, a.cfg.Network.WhoisRate, (time.Duration(secs) * time.Second).Round(time.Second))
 					}
 				}
 				rep, err := d.Once(ctx, progress)
