@@ -12,6 +12,7 @@ import (
 
 	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/monitor/netguard"
@@ -154,6 +155,7 @@ func (d *Daemon) watchOne(ctx context.Context, base brandBase, l store.Lookalike
 	if dns != nil {
 		sig.Resolves = len(dns.A) > 0 || len(dns.AAAA) > 0
 		sig.MX = mxHosts(dns.MX)
+		l = refreshed(l, dns)
 	}
 	rec := signalRecord{}
 	if sig.Resolves {
@@ -169,6 +171,24 @@ func (d *Daemon) watchOne(ctx context.Context, base brandBase, l store.Lookalike
 	r := risk.Assess(sig, risk.Brand{Name: base.label, Domains: []string{base.name}}, risk.Thresholds{})
 	rec.risk = r
 	return d.recordRisk(ctx, base, dom, l, sig, rec)
+}
+
+// refreshed is l with its registration answer and DNS summary taken from
+// the latest DNS snapshot, in the shape brand hunting stores.
+func refreshed(l store.Lookalike, dns *dnsprobe.Snapshot) store.Lookalike {
+	reg := lookalike.Registration{Name: l.Name, Status: store.RegUnknown, Rcode: dns.Rcode, NS: dns.NS, A: dns.A, MX: dns.MX}
+	switch {
+	case dns.Rcode == "NXDOMAIN":
+		reg.Status = store.RegNo
+	case dns.Rcode == "NOERROR" && (len(dns.NS) > 0 || len(dns.A) > 0 || len(dns.AAAA) > 0):
+		reg.Status = store.RegYes
+	}
+	b, err := json.Marshal(reg)
+	if err != nil {
+		return l
+	}
+	l.Registered, l.DNS = reg.Status, b
+	return l
 }
 
 // checkLight runs the light probes through the monitor: DNS always, RDAP
@@ -320,6 +340,14 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 		}
 		if rec.png != nil {
 			if err := tx.PutScreenshot(store.Screenshot{DomainID: dom.ID, URL: rec.shot.URL, TakenAt: now, PNG: rec.png, AHash: rec.shot.AHash}); err != nil {
+				return err
+			}
+		}
+		if l.DNS != nil {
+			// The look-alike's row shows what its DNS says now, not what it
+			// said when it was found.
+			if _, _, err := tx.UpsertLookalike(store.Lookalike{Brand: l.Brand, Name: l.Name, Registered: l.Registered,
+				DNS: l.DNS, LastChecked: now}); err != nil {
 				return err
 			}
 		}

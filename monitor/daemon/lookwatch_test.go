@@ -165,6 +165,10 @@ func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 	if r.Level != "phishing_like" || r.Score < 80 {
 		t.Fatalf("clone: risk %+v", r)
 	}
+	// The row shows the DNS of now: the kit moved off the parking servers.
+	if dns := string(ls[evil].DNS); strings.Contains(dns, "sedoparking") || !strings.Contains(dns, `"ns"`) {
+		t.Errorf("look-alike row's DNS after the move: %s", dns)
+	}
 	reasons := strings.Join(r.Reasons, "\n")
 	for _, want := range []string{"page similar to acmebank's: TLSH", "accepts mail for a random recipient", "login form with the brand's name", "own favicon"} {
 		if !strings.Contains(reasons, want) {
