@@ -65,14 +65,8 @@ func (t *pgTx) AddEvent(ev store.Event) (int64, error) {
 		if err := t.routing(&ev); err != nil {
 			return 0, err
 		}
-		now := time.Now()
-		for _, d := range (*rp)(ev) {
-			next := d.NotBefore
-			if next.IsZero() {
-				next = now
-			}
-			if _, err := t.AddOutbox(store.OutboxItem{EventID: ev.ID, Channel: d.Channel, Recipient: d.Recipient,
-				NextTry: next, CreatedAt: now, IdempotencyKey: store.IdempotencyKey(ev.ID, d.Channel, d.Recipient)}); err != nil {
+		for _, o := range store.Deliveries(*rp, ev, time.Now()) {
+			if _, err := t.AddOutbox(o); err != nil {
 				return 0, err
 			}
 		}

@@ -75,40 +75,12 @@ func (t *sqlTx) UpsertLookalike(l store.Lookalike) (store.Lookalike, bool, error
 	case err != nil:
 		return l, false, fmt.Errorf("read look-alike %s: %w", l.Name, err)
 	}
-	// Existing row: keep what triage and history own (first_seen, status,
-	// registered_seen). An unknown answer never overwrites a known one: a
-	// timeout says nothing about registration.
-	newly := l.Registered == store.RegYes && old.RegisteredSeen.IsZero()
-	merged := old
-	if l.Registered != store.RegUnknown {
-		merged.Registered = l.Registered
-	}
-	if newly {
-		merged.RegisteredSeen = cmpTime(l.LastChecked, now).UTC()
-	}
-	if !l.LastChecked.IsZero() {
-		merged.LastChecked = l.LastChecked
-	}
-	if !l.Created.IsZero() {
-		merged.Created = l.Created
-	}
-	if l.DNS != nil {
-		merged.DNS = l.DNS
-		dns = string(l.DNS)
-	} else {
-		dns = string(old.DNS)
-		if dns == "" {
-			dns = "{}"
-		}
-	}
-	if l.Score > merged.Score {
-		merged.Score = l.Score
-	}
-	if merged.Fuzzer == "" {
-		merged.Fuzzer = l.Fuzzer
-	}
-	if merged.Source == "" {
-		merged.Source = l.Source
+	// Existing row: the merge rule is every driver's (store.MergeLookalike).
+	merged, newly := store.MergeLookalike(old, l, now)
+	merged.RegisteredSeen = merged.RegisteredSeen.UTC()
+	dns = string(merged.DNS)
+	if dns == "" {
+		dns = "{}"
 	}
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE lookalikes SET fuzzer = ?, source = ?, score = ?, last_checked = ?, registered = ?,
 		registered_seen = ?, created = ?, dns = ? WHERE id = ?`, merged.Fuzzer, merged.Source, merged.Score,
