@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 )
 
 // ValidateSchedule checks a cron spec as the daemon will read it.

@@ -21,7 +21,7 @@ import (
 	ctx509 "github.com/google/certificate-transparency-go/x509"
 	"golang.org/x/time/rate"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 

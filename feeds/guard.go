@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // GuardedHTTPClient is DefaultHTTPClient dialing through g: a feed URL is

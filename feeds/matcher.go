@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )

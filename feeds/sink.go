@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )

@@ -16,8 +16,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/event"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -84,12 +84,12 @@ func BenchmarkFullCycle(b *testing.B) {
 		if _, err := st.AddDomains(context.Background(), add); err != nil {
 			b.Fatal(err)
 		}
-		ps, err := daemon.NewProbers(netCfg)
+		ps, err := monitor.NewProbers(netCfg)
 		if err != nil {
 			b.Fatal(err)
 		}
 		list, _ := ps.List()
-		m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 			Workers: 64, ProbeTimeout: 20 * time.Second})
 		size0 := dbBytes(db, st)
 		b.StartTimer()
@@ -108,7 +108,7 @@ func BenchmarkFullCycle(b *testing.B) {
 		size2 := dbBytes(db, st)
 		// The same unchanged cycle recorded the full way, as every check
 		// was before the one-statement path.
-		full := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		full := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 			Workers: 64, ProbeTimeout: 20 * time.Second, FullRecord: true})
 		start = time.Now()
 		if err := full.RunOnce(context.Background(), nil); err != nil {
@@ -186,7 +186,7 @@ func BenchmarkUnchangedRecord(b *testing.B) {
 			b.Fatal(err)
 		}
 		cycle := func(full bool) (time.Duration, float64) {
-			m := monitor.New(st, stubProbers(), daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+			m := engine.New(st, stubProbers(), monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 				Workers: 64, FullRecord: full})
 			s0, start := st.Statements(), time.Now()
 			if err := m.RunOnce(ctx, nil); err != nil {
@@ -211,9 +211,9 @@ func BenchmarkUnchangedRecord(b *testing.B) {
 
 // stubProbers answer every domain at once with fixed snapshots of the
 // shape the real probes write.
-func stubProbers() []monitor.Prober {
+func stubProbers() []engine.Prober {
 	exp := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
-	return []monitor.Prober{
+	return []engine.Prober{
 		fixed{event.ProbeDNS, `{"a":["192.0.2.10"],"aaaa":[],"cname":[],"ns":["ns1.simnet-dns.net","ns2.simnet-dns.net"],"mx":["10 mx.simnet-mail.net"],"txt":["v=spf1 -all"],"soa":["ns1.simnet-dns.net hostmaster.simnet-dns.net 1 7200 3600 1209600 300"],"caa":[],"ds":[],"rcode":"NOERROR"}`},
 		fixed{event.ProbeDelegation, `{"ns":["ns1.simnet-dns.net","ns2.simnet-dns.net"],"glue":[],"ds":[],"rcode":"NOERROR"}`},
 		fixed{event.ProbeRDAP, `{"found":true,"registrar":"Simnet Registrar","registrar_iana_id":9999,"registry_domain_id":"D1-SIM","created":"2020-01-01T00:00:00Z","expires":"` + exp + `","statuses":["client transfer prohibited"],"nameservers":["ns1.simnet-dns.net","ns2.simnet-dns.net"]}`},
@@ -228,7 +228,7 @@ type fixed struct{ kind, data string }
 func (f fixed) Kind() string { return f.kind }
 func (f fixed) Probe(context.Context, string) (any, error) {
 	if f.data == "" {
-		return nil, monitor.ErrNotApplicable
+		return nil, engine.ErrNotApplicable
 	}
 	return rawJSON(f.data), nil
 }

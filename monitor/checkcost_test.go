@@ -3,16 +3,15 @@ package monitor_test
 import (
 	"context"
 	"errors"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/pgtest"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
@@ -21,13 +20,6 @@ import (
 
 // TestMain starts a throwaway PostgreSQL for the tests that run on both
 // drivers, but not in the benchmark's simnet child.
-func TestMain(m *testing.M) {
-	if os.Getenv("TAKEDOWN_BENCH_CHILD") != "" {
-		os.Exit(m.Run())
-	}
-	os.Exit(pgtest.Main(m))
-}
-
 // countedStore is a driver that counts the statements it sends.
 type countedStore interface {
 	store.Store
@@ -91,12 +83,12 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 		expires := now.Add(40 * 24 * time.Hour)
 		dns := &stub{kind: event.ProbeDNS, data: `{"a":["192.0.2.1"],"ns":["ns1.example.net"],"rcode":"NOERROR"}`}
 		rdap := &stub{kind: event.ProbeRDAP, data: `{"found":true,"registrar":"Example Registrar","expires":"` + expires.Format(time.RFC3339) + `","statuses":["client transfer prohibited"]}`}
-		m := monitor.New(st, []monitor.Prober{dns, rdap}, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		m := engine.New(st, []engine.Prober{dns, rdap}, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 			UnreachableAfter: 2, RejudgeAfter: 6 * time.Hour, Now: func() time.Time { return now }})
 		if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "example.org"}}); err != nil {
 			t.Fatal(err)
 		}
-		check := func(name string) (*monitor.CheckResult, int64) {
+		check := func(name string) (*engine.CheckResult, int64) {
 			t.Helper()
 			now = now.Add(15 * time.Minute)
 			before := st.Statements()
@@ -106,7 +98,7 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 			}
 			return res, st.Statements() - before
 		}
-		kinds := func(res *monitor.CheckResult) []string {
+		kinds := func(res *engine.CheckResult) []string {
 			var out []string
 			for _, ev := range res.Events {
 				out = append(out, ev.Kind)
@@ -123,7 +115,7 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 		if n > 2 || len(res.Events) != 0 || res.State != event.StateActive || len(res.Changed) != 0 {
 			t.Fatalf("unchanged check: %d statements (want ≤ 2), events %v, state %q", n, kinds(res), res.State)
 		}
-		full := monitor.New(st, []monitor.Prober{dns, rdap}, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+		full := engine.New(st, []engine.Prober{dns, rdap}, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 			FullRecord: true, Now: func() time.Time { return now }})
 		before := st.Statements()
 		if _, err := full.Check(ctx, "example.org", nil); err != nil {
@@ -166,7 +158,7 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 		}
 		// The expiring_soon window opens by itself: the unchanged check
 		// that first meets it judges again and raises the event.
-		now = expires.Add(-monitor.ExpiringWindow).Add(-40 * time.Minute)
+		now = expires.Add(-engine.ExpiringWindow).Add(-40 * time.Minute)
 		check("days later")
 		if res, n = check("before the window"); n > 2 {
 			t.Fatalf("before the expiring window: %d statements, events %v", n, kinds(res))

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -25,7 +25,7 @@ import (
 type world struct {
 	net *simnet.Net
 	st  *sqlite.SQLite
-	m   *monitor.Monitor
+	m   *engine.Monitor
 	cfg config.Network
 	db  string
 }
@@ -68,14 +68,14 @@ func (w *world) open(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	ps, err := daemon.NewProbers(w.cfg)
+	ps, err := monitor.NewProbers(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ps.Close() })
 	list, _ := ps.List()
 	w.st = st
-	w.m = monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	w.m = engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, ProbeTimeout: 5 * time.Second})
 }
 
@@ -343,14 +343,14 @@ func decodeNet(s string) config.Network {
 
 func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 	w := newWorld(t)
-	ps, _ := daemon.NewProbers(w.cfg)
+	ps, _ := monitor.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
 	every := map[string]string{}
 	for _, k := range event.Probes {
 		every[k] = "@every 1s"
 	}
-	m := monitor.New(w.st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	m := engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, Schedules: every, Spread: true, Poll: 100 * time.Millisecond, ProbeTimeout: 5 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -454,10 +454,10 @@ func TestOwnRateLimitDefersNotFails(t *testing.T) {
 	// the whole second, so a loaded machine does not time one out.
 	w.cfg.WhoisRate = 2
 	st := w.st
-	ps, _ := daemon.NewProbers(w.cfg)
+	ps, _ := monitor.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
-	m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 6, ProbeTimeout: time.Second})
 	for range 3 {
 		if err := m.RunOnce(context.Background(), nil); err != nil {
@@ -516,19 +516,19 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 // must be the ones the daemon then records from the same network.
 func TestCheckAgreesWithDaemon(t *testing.T) {
 	w := newWorld(t)
-	ps, err := daemon.NewProbers(w.cfg)
+	ps, err := monitor.NewProbers(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ps.Close() })
 	ps.WhoisEverywhere = true
 	list, _ := ps.List()
-	checker := monitor.New(w.st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	checker := engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 		ProbeTimeout: 5 * time.Second})
 	ctx := context.Background()
 	compare := func(step string) {
 		t.Helper()
-		want := map[string]*monitor.Assessment{}
+		want := map[string]*engine.Assessment{}
 		for _, s := range sites {
 			a, err := checker.Assess(ctx, s, nil)
 			if err != nil {
@@ -565,7 +565,7 @@ func TestCheckAgreesWithDaemon(t *testing.T) {
 		compare(s.name)
 	}
 	// A name never watched is judged as new, without a store.
-	fresh := monitor.New(nil, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{})
+	fresh := engine.New(nil, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{})
 	a, err := fresh.Assess(ctx, "thefoxcloud.com", nil)
 	if err != nil || a.Verdict.State != event.StateSeized {
 		t.Fatalf("unwatched seized domain: %+v, %v", a, err)

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -65,7 +65,7 @@ func TestRunOnceWithDeadServersEnds(t *testing.T) {
 	n.RDAPURL = "http://" + rdap + "/"
 	n.WhoisServers = map[string]string{"com": deadAddr(t, "tcp")}
 	n.Timeout = time.Second
-	ps, err := daemon.NewProbers(n)
+	ps, err := monitor.NewProbers(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestRunOnceWithDeadServersEnds(t *testing.T) {
 	if _, err := st.AddDomains(ctx, add); err != nil {
 		t.Fatal(err)
 	}
-	m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, ProbeTimeout: 30 * time.Second})
 
 	cpu0, start := cpuTime(), time.Now()
@@ -93,10 +93,10 @@ func TestRunOnceWithDeadServersEnds(t *testing.T) {
 	if wall > 30*time.Second || cpu > 5*time.Second {
 		t.Fatalf("one-shot run took %s wall, %s CPU; want < 30s and < 5s", wall, cpu)
 	}
-	if !errors.Is(err, monitor.ErrNothingChecked) {
+	if !errors.Is(err, engine.ErrNothingChecked) {
 		t.Fatalf("err = %v, want ErrNothingChecked", err)
 	}
-	var rd *monitor.ProbeFailures
+	var rd *engine.ProbeFailures
 	for i, f := range rep.Failed {
 		if f.Kind == event.ProbeRDAP {
 			rd = &rep.Failed[i]

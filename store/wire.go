@@ -3,7 +3,7 @@ package store
 import (
 	"encoding/json"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Wire is the event in its one JSON shape.

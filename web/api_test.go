@@ -17,8 +17,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/takedownhq/takedown/monitor/event"
-	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/store"
 )

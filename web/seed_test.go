@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -147,7 +147,7 @@ func txDomain(t testing.TB, tx store.Tx, name string) *store.Domain {
 
 func setState(t testing.TB, tx store.Tx, d *store.Domain, at time.Time, state, sev string, reasons ...string) {
 	t.Helper()
-	if _, err := monitor.RecordVerdict(tx, d, at, state, reasons, sev); err != nil {
+	if _, err := engine.RecordVerdict(tx, d, at, state, reasons, sev); err != nil {
 		t.Fatal(err)
 	}
 }

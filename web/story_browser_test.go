@@ -9,11 +9,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
@@ -35,7 +35,7 @@ const (
 type storyWorld struct {
 	net *simnet.Net
 	st  *sqlite.SQLite
-	m   *monitor.Monitor
+	m   *engine.Monitor
 	cfg config.Network
 }
 
@@ -68,7 +68,7 @@ func newStoryWorld(t *testing.T) *storyWorld {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := daemon.NewProbers(w.cfg)
+	ps, err := monitor.NewProbers(w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func newStoryWorld(t *testing.T) *storyWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.m = monitor.New(w.st, list, daemon.LifecycleJudge{Indicators: lifecycle.Default()}, monitor.Options{
+	w.m = engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, ProbeTimeout: 5 * time.Second})
 	return w
 }

@@ -33,8 +33,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )

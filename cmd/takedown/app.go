@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"

@@ -10,10 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 )
 
@@ -71,7 +71,7 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return err
 			}
-			ps, err := daemon.NewProbers(a.cfg.Network)
+			ps, err := monitor.NewProbers(a.cfg.Network)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return err
 			}
-			m := monitor.New(st, list, daemon.LifecycleJudge{Indicators: ind}, monitor.Options{
+			m := engine.New(st, list, monitor.LifecycleJudge{Indicators: ind}, engine.Options{
 				ProbeTimeout: a.cfg.Monitor.ProbeTimeout})
 			results := make([]checkResult, len(names))
 			var wg sync.WaitGroup
@@ -167,7 +167,7 @@ func unanswered(results []checkResult) error {
 }
 
 // checkResultOf is the --json contract of one assessment.
-func checkResultOf(as *monitor.Assessment) checkResult {
+func checkResultOf(as *engine.Assessment) checkResult {
 	r := checkResult{Domain: as.Domain, Errors: as.Errors}
 	for kind, dst := range map[string]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
 		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP} {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/demo"
-	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
 )

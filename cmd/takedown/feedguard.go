@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/takedownhq/takedown/feeds"
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 )

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/monitor/watchlist"
 )
 

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/takedownhq/takedown/feeds"
-	"github.com/takedownhq/takedown/monitor/daemon"
+	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/web"
 )
@@ -48,7 +48,7 @@ API beside the daemon.`,
 			if err != nil {
 				return err
 			}
-			d, err := daemon.New(ctx, daemon.Config{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
+			d, err := monitor.New(ctx, monitor.Config{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
 				Feeds: a.feedRunner(st)})
 			if errors.Is(err, feeds.ErrInvalid) {
 				return usageError{err}

@@ -16,14 +16,14 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike/risk"
-	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
@@ -146,7 +146,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
-	d, err := daemon.New(ctx, daemon.Config{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
+	d, err := monitor.New(ctx, monitor.Config{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
 		OnEvent: func(ev store.Event) {
 			mu.Lock()
@@ -389,7 +389,7 @@ func (p *printer) step(i int, title string) {
 
 // boring events are not printed: the baseline's first snapshots are not news.
 func boring(ev store.Event) bool {
-	return monitor.FirstVerdict(ev) && ev.New == event.StateActive
+	return engine.FirstVerdict(ev) && ev.New == event.StateActive
 }
 
 func (p *printer) event(ev store.Event) {

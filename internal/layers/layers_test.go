@@ -19,15 +19,15 @@ const module = "github.com/takedownhq/takedown"
 // entry ending in "/" covers every package below that path.
 var layers = [][]string{
 	// vocabulary and leaf utilities: import nothing of takedown's but each other
-	{"monitor/event", "monitor/domain", "monitor/config", "monitor/metrics", "monitor/ratelimit"},
+	{"internal/base/event", "internal/base/domain", "internal/base/config", "internal/base/metrics", "internal/base/ratelimit"},
 	// rules and guards over that vocabulary, and the store's types and interfaces
-	{"monitor/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store"},
+	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
 	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify"},
 	// the engine, and the feeds that bring candidate names
-	{"monitor", "feeds"},
+	{"monitor/engine", "feeds"},
 	// the wiring: which probers, judges, hunts, feeds and senders a daemon runs
-	{"monitor/daemon"},
+	{"monitor"},
 	// the analysts' UI and API
 	{"web"},
 	// test worlds: the simulated internet, the demo played on it, a
@@ -121,12 +121,12 @@ func TestLayerTable(t *testing.T) {
 		pkg  string
 		want int
 	}{
-		{"monitor/event", 0},
+		{"internal/base/event", 0},
 		{"store", 1},
 		{"store/sqlite", 2},
 		{"monitor/probe/dnsprobe", 2},
-		{"monitor", 3},
-		{"monitor/daemon", 4},
+		{"monitor/engine", 3},
+		{"monitor", 4},
 		{"internal/demo", 6},
 		{"cmd/takedown", 7},
 		{"nowhere/else", -1},

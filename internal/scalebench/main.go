@@ -26,9 +26,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/pgtest"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/config"
 )
 
 func main() {

@@ -3,7 +3,7 @@ package diff
 import (
 	"strings"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Rule maps changes of one field of some probes to an event kind.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 func TestClassify(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 func TestDiff(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // benchEvidence is a typical active domain: a delegation, addresses, an

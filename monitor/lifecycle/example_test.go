@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 )
 

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Parking tells which parking signatures (state parked) a domain's name

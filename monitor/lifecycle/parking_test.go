@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 func TestParkingSignals(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Verdict is the judged state of a domain and why.

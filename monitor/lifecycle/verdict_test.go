@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 var now = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)

@@ -14,8 +14,8 @@ import (
 	"github.com/miekg/dns"
 	"golang.org/x/time/rate"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/store"
 )
 

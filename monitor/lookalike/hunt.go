@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 

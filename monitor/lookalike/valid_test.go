@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 )
 
 // checkCandidates asserts what Generate promises for every candidate: a

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 )
 
 // A rune is "verified" when any label made of verified runes, ASCII letters,

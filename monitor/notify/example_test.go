@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store/sqlite"
 )

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Validate checks the alert configuration as New would, without a store:

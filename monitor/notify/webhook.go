@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // PayloadVersion is the webhook body's version; it changes only when a field

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // MaxNote is the longest note a watched domain may carry, in characters:

@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 )
 
 // Entry is one parsed watchlist line.

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 

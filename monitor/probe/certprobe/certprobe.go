@@ -26,8 +26,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // ErrProbeFailed is wrapped by every error Probe returns: no certificate was

@@ -24,7 +24,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 )
 
 // Limiter paces queries per server. Wait blocks until one more query may be

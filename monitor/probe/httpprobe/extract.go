@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // Limits on what is kept from a page.

@@ -38,8 +38,8 @@ import (
 
 	"golang.org/x/net/html/charset"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 )
 

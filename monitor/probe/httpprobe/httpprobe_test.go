@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 )
 

@@ -20,8 +20,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // Accept is what the mail server said to the random recipient.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 )
 
 // backend is a real go-smtp server's policy: accept any recipient,

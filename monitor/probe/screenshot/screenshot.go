@@ -37,8 +37,8 @@ import (
 	"github.com/corona10/goimagehash"
 	"github.com/nfnt/resize"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/netguard"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // Options configure a Shooter. Zero values take the defaults.

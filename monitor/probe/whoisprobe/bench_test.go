@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
 
 // BenchmarkParseWHOIS parses the whois-parser's real replies (all TLDs) in

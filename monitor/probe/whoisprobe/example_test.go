@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/config"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
 
 // The daemon's wiring, pointed at simnet: one limiter shared by every

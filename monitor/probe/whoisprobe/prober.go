@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 )
 
 // Prober asks RDAP first where the bootstrap has a server for the TLD (the

@@ -18,9 +18,9 @@ import (
 	"github.com/openrdap/rdap"
 	"github.com/openrdap/rdap/bootstrap"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 )
 
 // EmbeddedBootstrap is the RFC 9224 DNS bootstrap file built into the

@@ -14,9 +14,9 @@ import (
 	"github.com/likexian/whois"
 	whoisparser "github.com/likexian/whois-parser"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 )
 
 // ianaHost is the referral server github.com/likexian/whois dials for a TLD

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
 
 func TestWHOISReferralThickRegistry(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/net/idna"
 
-	"github.com/takedownhq/takedown/monitor/domain"
+	"github.com/takedownhq/takedown/internal/base/domain"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 )
 
 // TestGuardRefusesHostOwnAddresses: the host's own interface addresses

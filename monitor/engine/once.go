@@ -1,4 +1,4 @@
-package monitor
+package engine
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -1,4 +1,4 @@
-package monitor
+package engine
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )

@@ -1,4 +1,4 @@
-package daemon_test
+package monitor_test
 
 import (
 	"bufio"
@@ -15,11 +15,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/pgtest"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
@@ -29,8 +29,8 @@ import (
 const childEnv = "TAKEDOWN_CLUSTER_CHILD"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(m.Run()) // a daemon of the cluster: the parent runs PostgreSQL
+	if os.Getenv(childEnv) != "" || os.Getenv("TAKEDOWN_BENCH_CHILD") != "" {
+		os.Exit(m.Run()) // a daemon of the cluster or a benchmark's child: the parent runs PostgreSQL
 	}
 	os.Exit(pgtest.Main(m))
 }
@@ -308,9 +308,9 @@ func TestClusterChild(t *testing.T) {
 		_, err = conn.Exec(ctx, `INSERT INTO job_log VALUES ($1, now())`, worker)
 		return err
 	}
-	d, err := daemon.New(ctx, daemon.Config{Config: &cfg, Store: st,
+	d, err := monitor.New(ctx, monitor.Config{Config: &cfg, Store: st,
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, LeaseTTL: 10 * time.Second},
-		Jobs:   []monitor.Job{{Name: "logjob", Spec: "@every 2s", Run: logJob}}})
+		Jobs:   []engine.Job{{Name: "logjob", Spec: "@every 2s", Run: logJob}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 )
 
 // ErrBlocked is wrapped by every refusal of an address.

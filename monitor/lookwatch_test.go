@@ -1,4 +1,4 @@
-package daemon_test
+package monitor_test
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/simnet"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/daemon"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -42,15 +42,15 @@ func loginPage(host string) simnet.Page {
 
 var favicon = simnet.Page{ContentType: "image/x-icon", Body: "\x00\x00\x01\x00acme-bank-icon-bytes-0123456789"}
 
-// world is simnet with the brand and a daemon over a fresh store.
-type world struct {
+// lookWorld is simnet with the brand and a daemon over a fresh store.
+type lookWorld struct {
 	net *simnet.Net
 	st  *sqlite.SQLite
-	d   *daemon.Daemon
+	d   *monitor.Daemon
 	evs []store.Event
 }
 
-func newWorld(t *testing.T) *world {
+func newLookWorld(t *testing.T) *lookWorld {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -78,8 +78,8 @@ func newWorld(t *testing.T) *world {
 	cfg.Network.Timeout = 2 * time.Second
 	cfg.Monitor.Screenshots = &off // the browser test covers screenshots
 	cfg.Monitor.WatchInfrastructure = &off
-	w := &world{net: n, st: st}
-	w.d, err = daemon.New(ctx, daemon.Config{Config: cfg, Store: st, Log: log, OnEvent: func(ev store.Event) {
+	w := &lookWorld{net: n, st: st}
+	w.d, err = monitor.New(ctx, monitor.Config{Config: cfg, Store: st, Log: log, OnEvent: func(ev store.Event) {
 		if ev.Kind == event.LookalikeEscalated && ev.Domain == "acmebank-login.com" {
 			w.evs = append(w.evs, ev)
 		}
@@ -92,7 +92,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // found records a look-alike as brand hunting would.
-func (w *world) found(t *testing.T, names ...string) {
+func (w *lookWorld) found(t *testing.T, names ...string) {
 	t.Helper()
 	err := w.st.Update(context.Background(), func(tx store.Tx) error {
 		for _, name := range names {
@@ -107,7 +107,7 @@ func (w *world) found(t *testing.T, names ...string) {
 	}
 }
 
-func (w *world) round(t *testing.T) map[string]store.Lookalike {
+func (w *lookWorld) round(t *testing.T) map[string]store.Lookalike {
 	t.Helper()
 	if err := w.d.WatchLookalikes(context.Background()); err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func (w *world) round(t *testing.T) map[string]store.Lookalike {
 // never reach phishing_like, and an unrelated site whose MX rejects
 // unknown recipients never reaches mail_capable.
 func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
-	w := newWorld(t)
+	w := newLookWorld(t)
 	const evil = "acmebank-login.com"
 	parking := simnet.ParkingPage(evil)
 	must(t, w.net.AddSite(simnet.Site{Domain: evil, NS: []string{"ns1.sedoparking.com", "ns2.sedoparking.com"},

@@ -1,4 +1,4 @@
-package daemon
+package monitor
 
 import (
 	"encoding/json"
@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor"
+	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/diff"
-	"github.com/takedownhq/takedown/monitor/domain"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
@@ -24,7 +24,7 @@ type LifecycleJudge struct {
 	Indicators *lifecycle.Indicators
 }
 
-var _ monitor.Judge = LifecycleJudge{}
+var _ engine.Judge = LifecycleJudge{}
 
 // Changes diffs two snapshots of a probe into events. One change of the
 // world is one event where the fields move together: a registry record
@@ -219,12 +219,12 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 }
 
 // Verdict judges a domain inside the check's transaction.
-func (j LifecycleJudge) Verdict(h monitor.History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (monitor.Verdict, error) {
+func (j LifecycleJudge) Verdict(h engine.History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (engine.Verdict, error) {
 	ev := Evidence(d.Name, latest, failed, at)
 	prev := lifecycle.Previous{State: d.State, Reasons: d.StateReasons}
 	trs, err := h.Transitions(d.ID)
 	if err != nil {
-		return monitor.Verdict{}, err
+		return engine.Verdict{}, err
 	}
 	for _, tr := range trs {
 		switch tr.To {
@@ -237,7 +237,7 @@ func (j LifecycleJudge) Verdict(h monitor.History, d *store.Domain, latest map[s
 	if ev.Registry != nil {
 		snaps, err := h.Snapshots(d.ID, ev.Registry.Source, 2)
 		if err != nil {
-			return monitor.Verdict{}, err
+			return engine.Verdict{}, err
 		}
 		// The daemon reads inside the transaction that stored the current
 		// answer, `check` beside it: the previous registration is the
@@ -266,7 +266,7 @@ func (j LifecycleJudge) Verdict(h monitor.History, d *store.Domain, latest map[s
 		}
 	}
 	v := j.Indicators.Judge(ev, prev)
-	out := monitor.Verdict{State: v.State, Reasons: v.Reasons, Severity: v.Severity, Suspect: v.Suspect}
+	out := engine.Verdict{State: v.State, Reasons: v.Reasons, Severity: v.Severity, Suspect: v.Suspect}
 	if r := ev.Registry; r != nil && r.Found {
 		out.Expires, out.ExpiresFrom = r.Expires, r.Source
 	}
@@ -279,7 +279,7 @@ func (j LifecycleJudge) Verdict(h monitor.History, d *store.Domain, latest map[s
 
 // timeless is how long a verdict that no date moves holds for the same
 // evidence; the monitor judges it again far sooner anyway
-// (monitor.Options.RejudgeAfter).
+// (engine.Options.RejudgeAfter).
 const timeless = 100 * 365 * 24 * time.Hour
 
 // until is when the same evidence could be judged otherwise: lifecycle

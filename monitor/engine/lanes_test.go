@@ -1,4 +1,4 @@
-package monitor
+package engine
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
+	"github.com/takedownhq/takedown/internal/base/config"
 )
 
 func TestCheck(t *testing.T) {

@@ -1,8 +1,10 @@
-// Package monitor is the daemon: it schedules every probe kind of every
-// watched domain, runs the probes in a bounded worker pool, stores what
-// changed, judges each domain's takedown state and hands events to the
-// alert outbox (through the store's router, in the same transaction).
-package monitor
+// Package engine is the check engine the daemon drives: it schedules every
+// probe kind of every watched domain, runs the probes in a bounded worker
+// pool (probe → review → record), stores what changed, asks the judge for
+// each domain's takedown state and hands events to the alert outbox
+// (through the store's router, in the same transaction). Which probers and
+// judge it runs is decided by the wiring in package monitor.
+package engine
 
 import (
 	"context"
@@ -17,9 +19,9 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/event"
-	"github.com/takedownhq/takedown/monitor/metrics"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -1,4 +1,8 @@
-package daemon
+// Package monitor is the daemon's wiring: it chooses the probers, the
+// lifecycle judge, the brand hunts, the feeds and the alert senders for a
+// configuration and hands them to the check engine (monitor/engine). The
+// rules themselves live in the packages of their concern.
+package monitor
 
 import (
 	"context"
@@ -9,15 +13,15 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/feeds"
-	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/metrics"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lookalike"
-	"github.com/takedownhq/takedown/monitor/metrics"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/monitor/probe/mxprobe"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -29,7 +33,7 @@ type Config struct {
 	// OnEvent sees every event the daemon writes, after it committed.
 	OnEvent func(store.Event)
 	// Jobs are extra scheduled tasks.
-	Jobs []monitor.Job
+	Jobs []engine.Job
 	// Feeds runs the configured feeds on their schedules; nil: no feeds.
 	Feeds *feeds.Runner
 	// Notify tunes the alert sender (tests shorten its backoff).
@@ -41,7 +45,7 @@ type Config struct {
 type Daemon struct {
 	cfg      *config.Config
 	st       store.Store
-	Monitor  *monitor.Monitor
+	Monitor  *engine.Monitor
 	Probers  *Probers
 	Notifier *notify.Notifier
 	checker  lookalike.Checker
@@ -99,7 +103,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		// The first verdict of a newly watched domain that is simply
 		// active is a baseline, not news: importing a thousand domains
 		// must not send a thousand mails.
-		if monitor.FirstVerdict(ev) && ev.New == event.StateActive {
+		if engine.FirstVerdict(ev) && ev.New == event.StateActive {
 			return nil
 		}
 		return route(ev)
@@ -113,9 +117,9 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		return nil, err
 	}
 	s := cfg.Schedules
-	jobs := []monitor.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}
+	jobs := []engine.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}
 	if s.LookalikeWatch != "" { // config.Default sets it; a Config built by hand may leave it off
-		jobs = append(jobs, monitor.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
+		jobs = append(jobs, engine.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
 	}
 	jobs = append(jobs, dc.Jobs...)
 	if d.feeds != nil {
@@ -131,13 +135,13 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		}
 		jobs = append(jobs, fj...)
 		// Feeds added while the daemon runs are scheduled within a minute.
-		jobs = append(jobs, monitor.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds, Local: true})
+		jobs = append(jobs, engine.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds, Local: true})
 	}
 	var queue store.Queue
 	if cfg.SharedQueueOn() {
 		queue = dc.Store
 	}
-	d.Monitor = monitor.New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, monitor.Options{
+	d.Monitor = engine.New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, engine.Options{
 		Queue:            queue,
 		Worker:           worker,
 		LeaseTTL:         cfg.Monitor.LeaseTTL,
@@ -193,7 +197,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // Once runs one full cycle: every probe of every domain, then brand
 // hunting, then one delivery pass of the alerts. The report says which
 // probes failed (nil when ctx ended).
-func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) (*monitor.OnceReport, error) {
+func (d *Daemon) Once(ctx context.Context, progress func(done, total int)) (*engine.OnceReport, error) {
 	start := time.Now()
 	rep, errCheck := d.Monitor.RunOnceReport(ctx, progress)
 	if ctx.Err() != nil {
@@ -257,15 +261,15 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 }
 
 // newFeedJobs returns jobs for feeds not scheduled yet.
-func (d *Daemon) newFeedJobs(ctx context.Context) ([]monitor.Job, error) {
+func (d *Daemon) newFeedJobs(ctx context.Context) ([]engine.Job, error) {
 	ss, err := d.feeds.Schedules(ctx)
-	var jobs []monitor.Job
+	var jobs []engine.Job
 	for _, s := range ss {
 		if d.feedJobs[s.Name] {
 			continue
 		}
 		d.feedJobs[s.Name] = true
-		jobs = append(jobs, monitor.Job{Name: "feed " + s.Name, Spec: s.Spec, Run: s.Run})
+		jobs = append(jobs, engine.Job{Name: "feed " + s.Name, Spec: s.Spec, Run: s.Run})
 	}
 	return jobs, err
 }

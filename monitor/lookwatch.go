@@ -1,4 +1,4 @@
-package daemon
+package monitor
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/metrics"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/lookalike/risk"
-	"github.com/takedownhq/takedown/monitor/metrics"
-	"github.com/takedownhq/takedown/monitor/netguard"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"

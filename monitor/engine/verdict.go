@@ -1,4 +1,4 @@
-package monitor
+package engine
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -1,4 +1,4 @@
-package monitor
+package engine
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/takedownhq/takedown/monitor/event"
-	"github.com/takedownhq/takedown/monitor/metrics"
-	"github.com/takedownhq/takedown/monitor/netguard"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/metrics"
+	"github.com/takedownhq/takedown/internal/base/netguard"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
 

@@ -1,4 +1,4 @@
-package daemon
+package monitor
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/takedownhq/takedown/monitor"
-	"github.com/takedownhq/takedown/monitor/config"
-	"github.com/takedownhq/takedown/monitor/event"
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
+	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
-	"github.com/takedownhq/takedown/monitor/ratelimit"
 )
 
 // Probers holds one prober of each kind built from the network
@@ -88,13 +88,13 @@ func rootsWith(path string) (*x509.CertPool, error) {
 func (p *Probers) Close() error { return p.DNS.Close() }
 
 // List returns the probers of the given kinds (all when empty).
-func (p *Probers) List(kinds ...string) ([]monitor.Prober, error) {
+func (p *Probers) List(kinds ...string) ([]engine.Prober, error) {
 	if len(kinds) == 0 {
 		kinds = event.Probes
 	}
-	var out []monitor.Prober
+	var out []engine.Prober
 	for _, k := range kinds {
-		var pr monitor.Prober
+		var pr engine.Prober
 		switch k {
 		case event.ProbeDNS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.DNS.Probe(ctx, d) }}
@@ -103,14 +103,14 @@ func (p *Probers) List(kinds ...string) ([]monitor.Prober, error) {
 		case event.ProbeRDAP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
 				if !p.RDAP.Covers(ctx, d) {
-					return nil, monitor.ErrNotApplicable
+					return nil, engine.ErrNotApplicable
 				}
 				return p.RDAP.Probe(ctx, d)
 			}}
 		case event.ProbeWHOIS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
 				if !p.WhoisEverywhere && p.RDAP.Covers(ctx, d) {
-					return nil, monitor.ErrNotApplicable
+					return nil, engine.ErrNotApplicable
 				}
 				return p.WHOIS.Probe(ctx, d)
 			}}
