@@ -100,10 +100,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	}
 	route := n.Router()
 	dc.Store.SetRouter(func(ev store.Event) []store.Delivery {
-		// The first verdict of a newly watched domain that is simply
-		// active is a baseline, not news: importing a thousand domains
-		// must not send a thousand mails.
-		if engine.FirstVerdict(ev) && ev.New == event.StateActive {
+		if engine.Baseline(ev) {
 			return nil
 		}
 		return route(ev)

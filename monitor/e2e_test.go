@@ -571,3 +571,55 @@ func TestCheckAgreesWithDaemon(t *testing.T) {
 		t.Fatalf("unwatched seized domain: %+v, %v", a, err)
 	}
 }
+
+// A phishing name reported before it exists is unregistered, a baseline
+// that alerts nobody; the day it is registered is one warning, the
+// registered event, and never a deletion or a re-registration.
+func TestNeverRegisteredNameIsUnregisteredUntilItGoesLive(t *testing.T) {
+	w := newWorld(t)
+	const name = "acmebank-verify.com"
+	ctx := context.Background()
+	if _, err := w.st.AddDomains(ctx, []store.NewDomain{{Name: name}}); err != nil {
+		t.Fatal(err)
+	}
+	w.cycle(t)
+	d := w.state(t, name)
+	if d.State != event.StateUnregistered {
+		t.Fatalf("state %s (%v), want unregistered", d.State, d.StateReasons)
+	}
+	evs := w.events(t, store.EventQuery{Domain: name})
+	if len(evs) != 1 || evs[0].Kind != event.StateChanged || evs[0].Severity != event.SevInfo || !engine.Baseline(evs[0]) {
+		t.Fatalf("first round events %+v, want one info baseline state_changed", evs)
+	}
+	w.cycle(t)
+	if evs := w.events(t, store.EventQuery{Domain: name}); len(evs) != 1 {
+		t.Fatalf("a second unregistered round wrote events: %+v", evs)
+	}
+	if err := w.net.AddSite(simnet.Site{Domain: name}); err != nil {
+		t.Fatal(err)
+	}
+	w.cycle(t)
+	if d := w.state(t, name); d.State != event.StateActive {
+		t.Fatalf("after registration: state %s (%v), want active", d.State, d.StateReasons)
+	}
+	var reg, changed int
+	for _, ev := range w.events(t, store.EventQuery{Domain: name}) {
+		switch ev.Kind {
+		case event.Registered:
+			reg++
+			if ev.Severity != event.SevWarning || ev.Old != event.StateUnregistered || ev.New != event.StateActive {
+				t.Errorf("registered event %+v", ev)
+			}
+		case event.StateChanged:
+			changed++
+			if ev.New == event.StateDeleted || ev.New == event.StateReregistered {
+				t.Errorf("state_changed to %s", ev.New)
+			}
+		case event.Reregistered:
+			t.Errorf("a first registration raised %s", ev.Kind)
+		}
+	}
+	if reg != 1 || changed != 2 {
+		t.Fatalf("%d registered and %d state_changed events, want 1 and 2", reg, changed)
+	}
+}

@@ -231,6 +231,9 @@ func (j LifecycleJudge) Verdict(h engine.History, d *store.Domain, latest map[st
 		case event.StateSeized, event.StateSinkholed, event.StateSuspended:
 			prev.TakenDown = true
 		}
+		if tr.To != event.StateUnknown && tr.To != event.StateUnregistered && tr.To != "" {
+			prev.EverRegistered = true
+		}
 	}
 	// The registration before the latest one, from the same protocol: ROIDs
 	// and dates are only comparable between answers of one kind.

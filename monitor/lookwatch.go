@@ -156,6 +156,9 @@ func (d *Daemon) watchOne(ctx context.Context, base brandBase, l store.Lookalike
 		sig.Resolves = len(dns.A) > 0 || len(dns.AAAA) > 0
 		sig.MX = mxHosts(dns.MX)
 		l = refreshed(l, dns)
+		// The risk is judged on the registration answer just read, not
+		// the one the hunt stored: a name that dropped is not "registered".
+		sig.Registered = l.Registered == store.RegYes
 	}
 	rec := signalRecord{}
 	if sig.Resolves {

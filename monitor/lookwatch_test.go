@@ -221,3 +221,20 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A look-alike the hunt saw registered whose DNS now answers NXDOMAIN is
+// judged on that answer: not registered, never "registered, no address
+// records".
+func TestLookalikeThatDoesNotExistHasNoRegisteredRisk(t *testing.T) {
+	w := newLookWorld(t)
+	const gone = "acmebank-secure.net"
+	w.found(t, gone) // stored as registered by a hunt; simnet has no such name
+	ls := w.round(t)
+	l := ls[gone]
+	if l.Registered != store.RegNo {
+		t.Fatalf("registered %q, want no (NXDOMAIN)", l.Registered)
+	}
+	if l.Risk.Level != "none" || strings.Contains(strings.Join(l.Risk.Reasons, "\n"), "registered,") {
+		t.Fatalf("risk of a name that does not exist: %+v", l.Risk)
+	}
+}

@@ -41,7 +41,29 @@ func RecordVerdict(tx store.Tx, d *store.Domain, at time.Time, state string, rea
 	if err := tx.AddTransition(store.Transition{DomainID: d.ID, At: at, From: prev, To: state, Reasons: reasons, EventID: ev.ID}); err != nil {
 		return nil, err
 	}
+	if wentLive(prev, state) {
+		// The moment a name reported before it existed goes live: its own
+		// event, so an alert rule can ask for exactly this.
+		reg := store.Event{DomainID: d.ID, Domain: d.Name, At: at, Kind: event.Registered, Field: "state",
+			Old: prev, New: state, Severity: event.Max(severity, event.SevWarning), Detail: detail}
+		if _, err := tx.AddEvent(reg); err != nil {
+			return nil, err
+		}
+	}
 	return &ev, nil
+}
+
+// wentLive reports a move from unregistered to a state of a registered
+// name.
+func wentLive(prev, state string) bool {
+	return prev == event.StateUnregistered && state != event.StateUnregistered && state != event.StateUnknown && state != event.StateDeleted
+}
+
+// Baseline reports an event that states what a newly watched domain is,
+// rather than news: its first verdict when that is active or
+// unregistered. Importing a thousand domains must not send a thousand mails.
+func Baseline(ev store.Event) bool {
+	return FirstVerdict(ev) && (ev.New == event.StateActive || ev.New == event.StateUnregistered)
 }
 
 // FirstVerdict reports a state_changed event that is a domain's first

@@ -97,6 +97,11 @@ type Previous struct {
 	// suspended (from the state transitions): a later re-registration is
 	// then critical even after the domain looked active for a while.
 	TakenDown bool
+	// EverRegistered is true if the name was ever seen registered (a
+	// registry answer that found it, or a verdict of a registered state).
+	// A name the registry does not know is deleted only if it was; never
+	// seen registered, it is unregistered.
+	EverRegistered bool
 	// Registry is the registration stored before this one: the registry
 	// snapshot preceding the current one, or the one the previous verdict
 	// saw. Re-registration, transfer, new locks and registrar or registrant

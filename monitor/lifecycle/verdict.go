@@ -87,6 +87,9 @@ var rank = map[string]int{
 	event.StateRedemption:    9,
 	event.StatePendingDelete: 10,
 	event.StateDeleted:       11,
+	// Both rest on the registry not finding the name; which one depends
+	// only on the history, so they are never established together.
+	event.StateUnregistered: 11,
 }
 
 // stickyRereg is a re-registration seen in an earlier round: it stays the
@@ -850,6 +853,8 @@ func (j *judge) establishDeleted(d *decision) {
 		return
 	}
 	switch {
+	case j.nxdomain && !j.everRegistered():
+		d.est[event.StateUnregistered] = []string{fmt.Sprintf("%s does not find the name and %s; it was never seen registered", j.regSource, j.nxSource)}
 	case j.nxdomain:
 		d.est[event.StateDeleted] = []string{fmt.Sprintf("%s does not find the name and %s", j.regSource, j.nxSource)}
 	case j.nsKnown && len(j.ns) > 0:
@@ -857,6 +862,19 @@ func (j *judge) establishDeleted(d *decision) {
 	default:
 		j.info = append(j.info, fmt.Sprintf("%s does not find the name; no DNS answer to confirm a deletion", j.regSource))
 	}
+}
+
+// everRegistered reports whether the name was seen registered before this
+// judgement: a deletion needs a registration to end.
+func (j *judge) everRegistered() bool {
+	if j.prev.EverRegistered || j.prev.TakenDown || (j.prev.Registry != nil && j.prev.Registry.Found) {
+		return true
+	}
+	switch j.prev.State {
+	case "", event.StateUnknown, event.StateUnregistered:
+		return false
+	}
+	return true
 }
 
 // establishSeizure applies the seizure rule. A seizure corroborated earlier
@@ -975,7 +993,7 @@ func (j *judge) suspectOutranking(d *decision, winner string) {
 // the suspicion, so the reasons tell the whole story.
 func (j *judge) alsoMatched(d *decision, winner string) []string {
 	var also []string
-	for _, st := range []string{event.StateDeleted, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
+	for _, st := range []string{event.StateDeleted, event.StateUnregistered, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
 		if st == winner {
 			continue
 		}
@@ -1053,7 +1071,7 @@ func (j *judge) missingFor(state string) bool {
 		return !j.nsKnown || j.ev.DNS == nil
 	case event.StateSuspended, event.StateExpired, event.StateRedemption, event.StatePendingDelete, event.StateReregistered:
 		return j.reg == nil
-	case event.StateDeleted:
+	case event.StateDeleted, event.StateUnregistered:
 		return j.reg == nil || !j.nsKnown
 	case event.StateActive:
 		// Active rests on a delegation or a registration; a registry that
@@ -1088,6 +1106,10 @@ func (j *judge) severity(state, suspect string) string {
 		case event.StateSuspended, event.StateRedemption, event.StatePendingDelete, event.StateDeleted:
 			sev = event.SevWarning // back in the DNS
 		}
+	}
+	if prev == event.StateUnregistered && state != event.StateUnregistered && state != event.StateUnknown {
+		// A name reported before it existed went live.
+		sev = event.Max(sev, event.SevWarning)
 	}
 	// A suspected seizure is worth a look; a suspected sinkhole or expiry
 	// rests on stale addresses or one status and only shows in the reasons.

@@ -57,9 +57,13 @@ const (
 	StateExpired       State = "expired" // in the registrar's grace after expiry
 	StateRedemption    State = "redemption"
 	StatePendingDelete State = "pending_delete"
-	StateDeleted       State = "deleted" // available for registration
-	StateReregistered  State = "reregistered"
-	StateUnknown       State = "unknown"
+	StateDeleted       State = "deleted" // was registered, and is available again
+	// StateUnregistered is a name never seen registered: a reported
+	// phishing name not live yet, a typo. Its first registration is news
+	// (Registered), its absence is not.
+	StateUnregistered State = "unregistered"
+	StateReregistered State = "reregistered"
+	StateUnknown      State = "unknown"
 	// StateHijacked is only ever a suspicion: a seizure or sinkhole name
 	// server's own domain has lapsed.
 	StateHijacked State = "hijacked"
@@ -68,7 +72,7 @@ const (
 // States are the lifecycle states a domain can be in, in the order lists
 // and filters show them.
 var States = []State{StateActive, StateParked, StateSuspended, StateSeized, StateSinkholed, StateExpired,
-	StateRedemption, StatePendingDelete, StateDeleted, StateReregistered, StateUnknown}
+	StateRedemption, StatePendingDelete, StateDeleted, StateReregistered, StateUnregistered, StateUnknown}
 
 // TakenDown reports the states a takedown puts a domain in.
 func TakenDown(s State) bool {
@@ -135,7 +139,10 @@ const (
 	SnapshotChanged     Kind = "snapshot_changed" // a snapshot that could not be compared
 
 	// The verdict and the probes' health.
-	StateChanged       Kind = "state_changed"
+	StateChanged Kind = "state_changed"
+	// Registered is the first registration of a name that was
+	// unregistered when it was added: a reported phishing name goes live.
+	Registered         Kind = "registered"
 	SuspectedSeized    Kind = "suspected_seized"
 	SuspectedSinkholed Kind = "suspected_sinkholed"
 	SuspectedHijacked  Kind = "suspected_hijacked"
@@ -163,7 +170,7 @@ const (
 // rules and filters.
 var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, RegistrantChanged, Reregistered,
 	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, FieldChanged, SnapshotChanged,
-	StateChanged, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
+	StateChanged, Registered, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
 	ZoneAdded, ZoneRemoved, Test}
 
