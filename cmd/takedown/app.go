@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -130,10 +133,31 @@ func (a *app) loadConfig() error {
 	return nil
 }
 
-// store opens the database on first use.
+// store opens an existing database on first use. A SQLite file that does
+// not exist is an error, not a new empty database: a mistyped --db must not
+// print an empty watchlist and exit 0. Commands that write use
+// createStore.
 func (a *app) store(ctx context.Context) (appStore, error) {
+	if a.st == nil && !postgres.IsURL(a.cfg.DB) {
+		if _, err := os.Stat(a.cfg.DB); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s (watch add, watch import, run, demo and feed add create one)", a.cfg.DB)
+		}
+	}
+	return a.createStore(ctx)
+}
+
+// createStore opens the database on first use, creating a SQLite file
+// that does not exist yet; a missing folder is named rather than left to
+// SQLite's "unable to open database file".
+func (a *app) createStore(ctx context.Context) (appStore, error) {
 	if a.st != nil {
 		return a.st, nil
+	}
+	if !postgres.IsURL(a.cfg.DB) {
+		dir := filepath.Dir(a.cfg.DB)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("database %s: folder %s does not exist", a.cfg.DB, dir)
+		}
 	}
 	st, err := openStore(ctx, a.cfg.DB)
 	if err != nil {

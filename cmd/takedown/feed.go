@@ -54,7 +54,7 @@ func newFeedAdd(a *app) *cobra.Command {
 				}
 				spec.Start = &n
 			}
-			st, err := a.store(cmd.Context())
+			st, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,17 @@ const (
 	exitOK      = 0
 	exitRuntime = 1
 	exitUsage   = 2
+	// exitInterrupted is 128+SIGINT, what a shell reports for Ctrl-C.
+	exitInterrupted = 130
 )
+
+// interruptedError is a long command stopped by a signal, with how far it
+// got ("after 41/50 checks").
+type interruptedError struct{ progress string }
+
+func (e interruptedError) Error() string { return "interrupted " + e.progress }
+
+func interrupted(progress string) error { return interruptedError{progress} }
 
 // usageError marks bad usage or bad input: exit code 2.
 type usageError struct{ err error }
@@ -53,9 +63,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		// Ctrl-C on a command that honours its context is a clean stop.
-		return exitOK
+	var ie interruptedError
+	if errors.As(err, &ie) || (errors.Is(err, context.Canceled) && ctx.Err() != nil) {
+		// Ctrl-C: what was written stays written (every write is one
+		// transaction); say so, and exit as a shell expects of SIGINT.
+		msg := "interrupted; nothing lost"
+		if ie.progress != "" {
+			msg = "interrupted " + ie.progress + "; nothing lost"
+		}
+		fmt.Fprintf(stderr, "takedown: %s\n", msg)
+		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "takedown: %v\n", err)
 	return exitCode(err)

@@ -16,6 +16,8 @@ import (
 	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/postgres"
+	"github.com/takedownhq/takedown/store/sqlite"
 	"github.com/takedownhq/takedown/web"
 )
 
@@ -44,7 +46,18 @@ API beside the daemon.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.store(ctx)
+			if !postgres.IsURL(a.cfg.DB) {
+				what := "run"
+				if once {
+					what = "run --once"
+				}
+				unlock, err := sqlite.Lock(a.cfg.DB, what)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
+			st, err := a.createStore(ctx)
 			if err != nil {
 				return err
 			}
@@ -74,11 +87,17 @@ API beside the daemon.`,
 			if once {
 				var bar *progressbar.ProgressBar
 				var mu sync.Mutex
-				progress := func(done, total int) {}
+				var checked, planned int
+				progress := func(done, total int) {
+					mu.Lock()
+					defer mu.Unlock()
+					checked, planned = done, total
+				}
 				if f, ok := a.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 					progress = func(done, total int) {
 						mu.Lock()
 						defer mu.Unlock()
+						checked, planned = done, total
 						if bar == nil {
 							bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.err),
 								progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
@@ -98,6 +117,11 @@ API beside the daemon.`,
 					}
 				}
 				rep, err := d.Once(ctx, progress)
+				if ctx.Err() != nil {
+					mu.Lock()
+					defer mu.Unlock()
+					return interrupted(fmt.Sprintf("after %d/%d checks", checked, planned))
+				}
 				if rep != nil {
 					counts, _ := st.CountByState(ctx)
 					fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
@@ -106,7 +130,11 @@ API beside the daemon.`,
 				return err
 			}
 			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
-			return d.Run(ctx)
+			if err := d.Run(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+			// A signal is how a daemon is stopped: a clean exit.
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "run one full cycle and exit")

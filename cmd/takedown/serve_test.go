@@ -15,6 +15,9 @@ import (
 
 func TestServe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
+	if code := run(context.Background(), []string{"--db", db, "watch", "add", "example.org"}, nil, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("watch add: exit %d", code)
+	}
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"--db", db, "watch", "add", "thefoxcloud.com"}, nil, io.Discard, &stderr); code != 0 {
 		t.Fatalf("watch add: %d %s", code, stderr.String())
@@ -62,6 +65,9 @@ func TestServe(t *testing.T) {
 
 func TestServeNeedsTokenOffLoopback(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
+	if code := run(context.Background(), []string{"--db", db, "watch", "add", "example.org"}, nil, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("watch add: exit %d", code)
+	}
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"--db", db, "serve", "--listen", "0.0.0.0:0"}, nil, io.Discard, &stderr)
 	if code != exitUsage || !strings.Contains(stderr.String(), "token is required") {

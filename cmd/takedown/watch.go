@@ -61,7 +61,7 @@ func newWatchAdd(a *app) *cobra.Command {
 			if len(bad) > 0 {
 				return usageError{fmt.Errorf("nothing added, bad domain(s):\n  %s", strings.Join(bad, "\n  "))}
 			}
-			st, err := a.store(cmd.Context())
+			st, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -156,7 +156,7 @@ number, value and reason, and the exit code is 2.`,
 				ds = append(ds, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Kind: e.Kind,
 					Tags: append(e.Tags, extra...), Note: e.Note, Source: "import:" + filepath.Base(name)})
 			}
-			st, err := a.store(cmd.Context())
+			st, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}

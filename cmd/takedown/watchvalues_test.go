@@ -41,8 +41,10 @@ func TestWatchBadValuesExit2(t *testing.T) {
 			t.Errorf("%.60q: exit %d, stderr %.300q; want 2 naming %s", tc.args, r.code, r.stderr, tc.want)
 		}
 	}
-	if out := c.ok("watch", "list"); strings.Contains(out, "a.com") || strings.Contains(out, "example.org") {
-		t.Fatalf("refused input was stored:\n%s", out)
+	if _, err := os.Stat(c.db); err == nil {
+		if out := c.ok("watch", "list"); strings.Contains(out, "a.com") || strings.Contains(out, "example.org") {
+			t.Fatalf("refused input was stored:\n%s", out)
+		}
 	}
 	// At the limit, with newlines, a note is fine.
 	c.ok("watch", "add", "--note", strings.Repeat("é", 999)+"\n", "ok.example.org")

@@ -43,6 +43,9 @@ func TestWebSecurityOptions(t *testing.T) {
 	}
 
 	db := filepath.Join(t.TempDir(), "t.db")
+	if code := run(context.Background(), []string{"--db", db, "watch", "add", "example.org"}, nil, io.Discard, io.Discard); code != 0 {
+		t.Fatalf("watch add: exit %d", code)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()

@@ -129,6 +129,9 @@ func (m *Monitor) RunOnceReport(ctx context.Context, progress func(done, total i
 	if err != nil {
 		return nil, err
 	}
+	if progress != nil {
+		progress(0, total) // the plan, before the first answer comes back
+	}
 	ctx = ratelimit.FailFast(context.WithValue(ctx, oneShotKey{}, true))
 	var tally onceTally
 	var domains, done, unrecorded int

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cliChildEnv makes the test binary act as the takedown binary, signals
+// and exit code included: TAKEDOWN_CLI_CHILD holds the arguments, one per
+// line.
+const cliChildEnv = "TAKEDOWN_CLI_CHILD"
+
+func init() {
+	if raw, ok := os.LookupEnv(cliChildEnv); ok {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, strings.Split(raw, "\n"), os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+}
+
+// blackhole is a UDP and TCP address on loopback that accepts and never
+// answers: every probe against it waits for its timeout.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return pc.LocalAddr().String()
+}
+
+// startChild runs the CLI in a child process with args.
+func startChild(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), cliChildEnv+"="+strings.Join(args, "\n"), "TAKEDOWN_CONFIG=", "TAKEDOWN_DB=")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, bufio.NewReader(out), &stderr
+}
+
+// deadNetwork are the flags that point every probe at a server that never
+// answers, so checks take their whole timeout and nothing leaves loopback.
+func deadNetwork(t *testing.T) []string {
+	hole := blackhole(t)
+	return []string{"--resolver", hole, "--rdap-url", "http://" + hole + "/", "--whois-server", "com=" + hole, "--allow-private"}
+}
+
+// Ctrl-C during run --once exits 130 and says how far it got.
+func TestInterruptedRunOnceExits130(t *testing.T) {
+	c := newCLI(t)
+	c.ok("watch", "add", "one-example.com", "two-example.com", "three-example.com")
+	args := append([]string{"--db", c.db}, deadNetwork(t)...)
+	cmd, _, stderr := startChild(t, append(args, "run", "--once")...)
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	if code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130; stderr:\n%s", code, err, stderr)
+	}
+	if !regexp.MustCompile(`takedown: interrupted after \d+/\d+ checks; nothing lost`).MatchString(stderr.String()) {
+		t.Errorf("stderr does not say how far it got:\n%s", stderr)
+	}
+	// Nothing lost: the watchlist is intact and readable.
+	if out := c.ok("watch", "list"); !strings.Contains(out, "two-example.com") {
+		t.Errorf("watch list after the interrupt:\n%s", out)
+	}
+}
+
+// A second daemon, or a run --once, on the SQLite file a daemon holds is
+// refused with the file and the holder named; reading beside it works.
+func TestSecondDaemonOnOneSQLiteFileIsRefused(t *testing.T) {
+	c := newCLI(t)
+	c.ok("watch", "add", "one-example.com")
+	args := append([]string{"--db", c.db}, deadNetwork(t)...)
+	_, out, stderr := startChild(t, append(args, "run")...)
+	line, err := out.ReadString('\n')
+	if err != nil || !strings.Contains(line, "daemon running") {
+		t.Fatalf("first daemon: %q %v; stderr:\n%s", line, err, stderr)
+	}
+	for _, second := range [][]string{{"run"}, {"run", "--once"}} {
+		r := c.run(append(deadNetwork(t), second...)...)
+		if r.code != exitRuntime || !strings.Contains(r.stderr, c.db) || !strings.Contains(r.stderr, "pid ") || !strings.Contains(r.stderr, "in use") {
+			t.Errorf("%v beside a daemon: exit %d\n%s", second, r.code, r.stderr)
+		}
+	}
+	if out := c.ok("watch", "list"); !strings.Contains(out, "one-example.com") {
+		t.Errorf("watch list beside the daemon:\n%s", out)
+	}
+}
+
+// A mistyped --db is an error for commands that only read, and creates
+// nothing; commands that write create the file, and a missing folder is
+// named.
+func TestMistypedDBIsNotCreated(t *testing.T) {
+	c := newCLI(t)
+	typo := filepath.Join(t.TempDir(), "typo.db")
+	c.db = typo
+	for _, args := range [][]string{{"watch", "list"}, {"history", "example.com"}, {"found"}, {"alerts", "list"}, {"feed", "list"}} {
+		r := c.run(args...)
+		if r.code != exitRuntime || !strings.Contains(r.stderr, "no database at "+typo) {
+			t.Errorf("%v on a missing database: exit %d\n%s", args, r.code, r.stderr)
+		}
+		if _, err := os.Stat(typo); !os.IsNotExist(err) {
+			t.Fatalf("%v created %s", args, typo)
+		}
+	}
+	c.db = filepath.Join(t.TempDir(), "missing", "takedown.db")
+	if r := c.run("watch", "add", "example.com"); r.code != exitRuntime || !strings.Contains(r.stderr, "folder "+filepath.Dir(c.db)+" does not exist") {
+		t.Errorf("watch add into a missing folder: exit %d\n%s", r.code, r.stderr)
+	}
+	c.db = typo
+	c.ok("watch", "add", "example.com")
+	if out := c.ok("watch", "list"); !strings.Contains(out, "example.com") {
+		t.Errorf("watch list after watch add:\n%s", out)
+	}
+}
