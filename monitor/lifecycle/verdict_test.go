@@ -229,7 +229,7 @@ signatures:
 			ev:    Evidence{Delegation: deleg(normalNS...), Registry: reg()},
 			prev:  Previous{State: event.StateUnregistered},
 			state: event.StateActive, sev: event.SevWarning,
-			not:   []string{"reregistered"},
+			not: []string{"reregistered"},
 		},
 		{
 			name:  "an unregistered name that goes live parked is still a warning",
