@@ -156,9 +156,17 @@ func TestAPIFilters(t *testing.T) {
 		})
 	}
 
+	// Times read as the CLI reads them: the API takes 7d and yesterday too.
+	for _, rel := range []string{"/api/v1/events?since=7d", "/api/v1/events?since=yesterday", "/api/v1/events?until=today",
+		"/api/v1/lookalikes?since=36h"} {
+		if r := get(t, c, hs.URL+rel); r.status != http.StatusOK {
+			t.Errorf("%s: status %d, body %.200s", rel, r.status, r.body)
+		}
+	}
+
 	// A filter value that can match nothing is refused, naming it, as the
 	// CLI refuses it: an empty list would read as "nothing there".
-	for _, bad := range []string{"/api/v1/events?severity=loud", "/api/v1/events?since=yesterday",
+	for _, bad := range []string{"/api/v1/events?severity=loud", "/api/v1/events?since=the-day-before",
 		"/api/v1/lookalikes?since=2023-13-45", "/api/v1/events?before=x", "/api/v1/snapshots/abc",
 		"/api/v1/domains?state=bogus", "/api/v1/domains?kind=bogus", "/api/v1/lookalikes?status=bogus",
 		"/api/v1/lookalikes?registered=maybe", "/api/v1/events?kind=bogus", "/api/v1/domains?limit=abc",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/when"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -534,7 +535,7 @@ func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
 		return lq, err
 	}
 	if v := q.Get("since"); v != "" {
-		t, err := parseDate(v)
+		t, err := parseDate("since", v)
 		if err != nil {
 			return lq, err
 		}
@@ -543,14 +544,12 @@ func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
 	return lq, nil
 }
 
-// parseDate accepts a date (2023-10-19) or an RFC 3339 time.
-func parseDate(v string) (time.Time, error) {
-	if t, err := time.Parse("2006-01-02", v); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
+// parseDate reads a time parameter by the CLI's rule (package when):
+// RFC 3339, a date, 7d, 36h, today, yesterday.
+func parseDate(key, v string) (time.Time, error) {
+	t, err := when.Parse(v, time.Now())
 	if err != nil {
-		return t, errors.New("time " + strconv.Quote(clip(v, 40)) + ": want YYYY-MM-DD or RFC 3339")
+		return t, badValue(key, v, when.Forms)
 	}
 	return t, nil
 }
@@ -628,7 +627,7 @@ func eventQuery(q url.Values) (store.EventQuery, error) {
 	}
 	for key, dst := range map[string]*time.Time{"since": &eq.Since, "until": &eq.Until} {
 		if v := q.Get(key); v != "" {
-			t, err := parseDate(v)
+			t, err := parseDate(key, v)
 			if err != nil {
 				return eq, err
 			}

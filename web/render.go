@@ -161,7 +161,7 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 
 // States in the order the overview shows them.
 var lifecycleStates = []string{"active", "parked", "suspended", "seized", "sinkholed", "expired", "redemption",
-	"pending_delete", "deleted", "reregistered", "unknown"}
+	"pending_delete", "deleted", "reregistered", "unregistered", "unknown"}
 
 var probeNames = map[string]string{
 	"dns": "DNS", "delegation": "Delegation", "rdap": "RDAP", "whois": "WHOIS",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/when"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -129,22 +130,11 @@ func clean(s string) string {
 	return b.String()
 }
 
-// parseSince reads an absolute time, a date, or a duration back from now
-// (with "d" for days).
+// parseSince reads --since by the one rule of package when.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+	t, err := when.Parse(s, now)
+	if err != nil {
+		return t, fmt.Errorf("--since: %w", err)
 	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
-		return t, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
-			return now.AddDate(0, 0, -n), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want RFC 3339, YYYY-MM-DD or a duration like 36h or 7d", s)
+	return t, nil
 }

@@ -171,7 +171,7 @@ func stateSummary(counts map[string]int) string {
 	}
 	s := ""
 	for _, st := range []string{"active", "parked", "suspended", "seized", "sinkholed", "expired", "redemption",
-		"pending_delete", "deleted", "reregistered", "unknown"} {
+		"pending_delete", "deleted", "reregistered", "unregistered", "unknown"} {
 		if n := counts[st]; n > 0 {
 			if s != "" {
 				s += ", "

@@ -19,7 +19,7 @@ const module = "github.com/takedownhq/takedown"
 // entry ending in "/" covers every package below that path.
 var layers = [][]string{
 	// vocabulary and leaf utilities: import nothing of takedown's but each other
-	{"internal/base/event", "internal/base/domain", "internal/base/config", "internal/base/metrics", "internal/base/ratelimit"},
+	{"internal/base/event", "internal/base/domain", "internal/base/config", "internal/base/metrics", "internal/base/ratelimit", "internal/base/when"},
 	// rules and guards over that vocabulary, and the store's types and interfaces
 	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
