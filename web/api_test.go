@@ -137,6 +137,8 @@ func TestAPIFilters(t *testing.T) {
 		{"/api/v1/domains?kind=brand", "example.org"},
 		{"/api/v1/domains?q=FOX", "cloudfoxhub.com thefoxcloud.com"},
 		{"/api/v1/domains?state=seized&tag=doj-2023-10&q=hub", "cloudfoxhub.com"},
+		{"/api/v1/domains?tag=DPRK&sort=-name", "thefoxcloud.com cloudfoxhub.com"},
+		{"/api/v1/domains?q=" + url.QueryEscape("https://www.thefoxcloud.com/x"), "thefoxcloud.com"},
 		{"/api/v1/domains?state=deleted", ""},
 		{"/api/v1/events?kind=state_changed&domain=thefoxcloud.com", "thefoxcloud.com thefoxcloud.com"},
 		{"/api/v1/events?severity=critical", "cloudfoxhub.com thefoxcloud.com"},

@@ -81,15 +81,37 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// searchTerm is what the search box matches: a URL or a Unicode name
+// pasted in is read as the CLI reads it (https://www.Bücher.com/x searches
+// xn--bcher-kva.com); anything else is matched as typed.
+func searchTerm(v string) string {
+	v = strings.TrimSpace(v)
+	if strings.ContainsAny(v, "/:") || !isASCII(v) {
+		if n, err := domain.Normalize(v); err == nil {
+			return n.ASCII
+		}
+	}
+	return v
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // domainQuery reads the domains filters shared by the page, the API and
 // the export. A filter value that can match nothing is an error naming it,
 // as on the command line, not an empty list.
 func domainQuery(q url.Values) (store.DomainQuery, error) {
 	dq := store.DomainQuery{
-		Search: strings.TrimSpace(q.Get("q")),
-		State:  q.Get("state"),
-		Tag:    q.Get("tag"),
-		Kind:   q.Get("kind"),
+		Search: searchTerm(q.Get("q")),
+		State:  strings.ToLower(strings.TrimSpace(q.Get("state"))),
+		Tag:    strings.ToLower(strings.TrimSpace(q.Get("tag"))),
+		Kind:   strings.ToLower(strings.TrimSpace(q.Get("kind"))),
 		Sort:   q.Get("sort"),
 	}
 	if len(dq.Search) > 253 {
@@ -516,7 +538,7 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
 func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
 	lq := store.LookalikeQuery{
 		Brand: q.Get("brand"), Status: q.Get("status"), Fuzzer: q.Get("fuzzer"), Source: q.Get("source"),
-		Registered: q.Get("registered"), Search: strings.TrimSpace(q.Get("q")), Sort: "risk",
+		Registered: q.Get("registered"), Search: searchTerm(q.Get("q")), Sort: "risk",
 	}
 	if lq.Status == "all" {
 		lq.Status = ""

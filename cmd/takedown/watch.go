@@ -186,6 +186,9 @@ func newWatchList(a *app) *cobra.Command {
 				enabled := true
 				q.Enabled = &enabled
 			}
+			// Filters are normalized as the values are: tags are stored
+			// lower-case, so --tag Test finds them.
+			q.State, q.Tag, q.Kind = strings.ToLower(strings.TrimSpace(q.State)), strings.ToLower(strings.TrimSpace(q.Tag)), strings.ToLower(strings.TrimSpace(q.Kind))
 			if q.State != "" && !contains(event.States, q.State) {
 				return usagef("--state %q: want one of %s", q.State, strings.Join(event.States, ", "))
 			}
@@ -213,7 +216,7 @@ func newWatchList(a *app) *cobra.Command {
 			for _, d := range ds {
 				checked := "never"
 				if !d.LastChecked.IsZero() {
-					checked = d.LastChecked.Local().Format(time.DateTime)
+					checked = d.LastChecked.Local().Format(time.DateTime + " MST")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", showName(d.Name, d.Unicode), d.Kind, d.State,
 					strings.Join(d.Tags, ","), checked)

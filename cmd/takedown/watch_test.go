@@ -53,6 +53,10 @@ func TestWatchImportExampleListsAll17(t *testing.T) {
 	if len(ds) != 17 || strings.Join(ds[0].Tags, ",") != "doj-2023-10,seized" {
 		t.Fatalf("tags not merged: %d domains, first %+v", len(ds), ds[0])
 	}
+	// Filters are normalized as values are: tags are stored lower-case.
+	if ds := listJSON(t, c, "--tag", " Seized", "--state", "Unknown"); len(ds) != 17 {
+		t.Fatalf("--tag ' Seized' --state Unknown found %d domains, want 17", len(ds))
+	}
 }
 
 func TestWatchAddBadValueExits2(t *testing.T) {
