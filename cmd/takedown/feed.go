@@ -85,13 +85,25 @@ func newFeedAdd(a *app) *cobra.Command {
 func newFeedRun(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "run NAME...",
-		Short: "Run feeds once now: read what is new since their cursors",
-		Args:  cobra.MinimumNArgs(1),
+		Use:   "run [NAME...]",
+		Short: "Run feeds once now (every feed when none is named): read what is new since their cursors",
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.store(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if len(args) == 0 {
+				fs, err := st.Feeds(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if len(fs) == 0 {
+					return errors.New("no feeds to run (see takedown feed add)")
+				}
+				for _, f := range fs {
+					args = append(args, f.Name)
+				}
 			}
 			for _, name := range args {
 				if _, err := st.Feed(cmd.Context(), name); errors.Is(err, store.ErrNotFound) {

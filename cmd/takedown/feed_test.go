@@ -62,9 +62,9 @@ func TestFeedCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &ls); err != nil || len(ls) != 2 || ls[0].Source != "feed:daily" {
 		t.Errorf("found: %s", out)
 	}
-	out = c.ok("feed", "run", "daily")
-	if !strings.Contains(out, "nothing new") {
-		t.Errorf("second run: %s", out)
+	out = c.ok("feed", "run") // no name: every feed
+	if !strings.Contains(out, "feed daily: ok: nothing new") {
+		t.Errorf("second run, every feed: %s", out)
 	}
 
 	// CT logs from a log list, read from the start.

@@ -158,3 +158,21 @@ func TestMistypedDBIsNotCreated(t *testing.T) {
 		t.Errorf("watch list after watch add:\n%s", out)
 	}
 }
+
+// A mistyped subcommand gets a suggestion; a listen address that cannot
+// be one is bad usage.
+func TestTyposGetSuggestionsAndBadListenExits2(t *testing.T) {
+	c := newCLI(t)
+	if r := c.run("watch", "lst"); r.code != exitUsage || !strings.Contains(r.stderr, "did you mean list?") {
+		t.Errorf("watch lst: exit %d %q", r.code, r.stderr)
+	}
+	if r := c.run("wathc", "list"); r.code != exitUsage || !strings.Contains(r.stderr, "watch") {
+		t.Errorf("wathc list: exit %d %q", r.code, r.stderr)
+	}
+	c.ok("watch", "add", "example.org")
+	for _, addr := range []string{"localhost:abc", "127.0.0.1:70000", "no-port"} {
+		if r := c.run("serve", "--listen", addr); r.code != exitUsage || !strings.Contains(r.stderr, addr) {
+			t.Errorf("serve --listen %s: exit %d %q", addr, r.code, r.stderr)
+		}
+	}
+}

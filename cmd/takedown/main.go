@@ -109,6 +109,12 @@ func asGroup(cmd *cobra.Command) *cobra.Command {
 	cmd.Args = cobra.ArbitraryArgs
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2 // cobra's default for the root
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				return usagef("unknown command %q for %q (did you mean %s?)", args[0], c.CommandPath(), strings.Join(s, " or "))
+			}
 			return usagef("unknown command %q for %q (see %s --help)", args[0], c.CommandPath(), c.CommandPath())
 		}
 		return usagef("%s needs a subcommand (see %s --help)", c.CommandPath(), c.CommandPath())

@@ -77,6 +77,9 @@ API beside the daemon.`,
 				if listen == "" {
 					listen = a.cfg.Monitor.Listen
 				}
+				if err := checkListen(listen); err != nil {
+					return err
+				}
 				stop, addr, err := a.startWeb(ctx, st, listen)
 				if err != nil {
 					return err

@@ -32,6 +32,9 @@ log in with it once. Ctrl-C stops the server after requests in flight.`,
 			if cmd.Flags().Changed("listen") {
 				addr = listen
 			}
+			if err := checkListen(addr); err != nil {
+				return err
+			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
 				return err

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -44,4 +46,17 @@ func webError(err error) error {
 		return usageError{err}
 	}
 	return err
+}
+
+// checkListen refuses a listen address that cannot be one (a port that is
+// not a number from 0 to 65535) as bad usage, before anything is opened.
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("listen address %q: %v", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return usagef("listen address %q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	return nil
 }
