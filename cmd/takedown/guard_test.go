@@ -104,6 +104,11 @@ func TestInterruptedRunOnceExits130(t *testing.T) {
 	if !regexp.MustCompile(`takedown: interrupted after \d+/\d+ checks; nothing lost`).MatchString(stderr.String()) {
 		t.Errorf("stderr does not say how far it got:\n%s", stderr)
 	}
+	// The count is explained: 3 imported, the rest the operators' domains.
+	if !regexp.MustCompile(`checking \d+ domains \(\d+ of them the seizure and sinkhole operators' own domains`).MatchString(stderr.String()) ||
+		strings.Contains(stderr.String(), "1 queries") {
+		t.Errorf("the plan is not explained:\n%s", stderr)
+	}
 	// Nothing lost: the watchlist is intact and readable.
 	if out := c.ok("watch", "list"); !strings.Contains(out, "two-example.com") {
 		t.Errorf("watch list after the interrupt:\n%s", out)

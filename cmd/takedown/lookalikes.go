@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -161,11 +163,37 @@ func (a *app) checkLookalikes(cmd *cobra.Command, rows []lookalikeRow, concurren
 	}
 	checker := lookalike.NewDNSChecker(a.cfg.Network)
 	opts := lookalike.ScanOptions{Concurrency: concurrency, Rate: a.cfg.Network.DNSRate}
+	var mu sync.Mutex
+	checked := 0
 	if bar := a.lookalikeProgress(len(names), "checking"); bar != nil {
-		opts.Progress = func(done, total int) { _ = bar.Set(done) }
+		opts.Progress = func(done, total int) {
+			mu.Lock()
+			checked = done
+			mu.Unlock()
+			_ = bar.Set(done)
+		}
 		defer func() { _ = bar.Finish(); fmt.Fprintln(a.err) }()
+	} else {
+		// Not a terminal (a pipe, a log): a plain line every few seconds,
+		// so a long scan never looks stuck.
+		fmt.Fprintf(a.err, "checking %d candidate names at %g lookups a second\n", len(names), a.cfg.Network.DNSRate)
+		last := time.Now()
+		opts.Progress = func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			checked = done
+			if time.Since(last) >= progressEvery {
+				last = time.Now()
+				fmt.Fprintf(a.err, "checked %d/%d\n", done, total)
+			}
+		}
 	}
 	res, err := lookalike.Scan(cmd.Context(), checker, names, opts)
+	if cmd.Context().Err() != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		return nil, interrupted(fmt.Sprintf("after %d/%d lookups", checked, len(names)))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +219,13 @@ func (a *app) checkLookalikes(cmd *cobra.Command, rows []lookalikeRow, concurren
 	if unknown > 0 {
 		fmt.Fprintf(a.err, "takedown: %d candidate(s) unknown (lookup failed or wildcard), not listed\n", unknown)
 	}
+	fmt.Fprintf(a.err, "%d of %d registered\n", len(out), len(rows))
 	return out, nil
 }
+
+// progressEvery is how often a long command prints a progress line when
+// stderr is not a terminal.
+const progressEvery = 5 * time.Second
 
 // progress returns a progress bar on stderr when stderr is a terminal.
 func (a *app) lookalikeProgress(total int, what string) *progressbar.ProgressBar {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -209,6 +210,11 @@ func TestLookalikesRegistered(t *testing.T) {
 	}
 	if len(rows) != 1 || rows[0].Domain != "paypa1.com" || rows[0].DNS == nil || rows[0].DNS.NS[0] != "ns1.evil.example" {
 		t.Errorf("registered rows %+v", rows)
+	}
+	// stderr is not a terminal here: it still says what it does and how
+	// it ended, so a long scan never looks stuck.
+	if !regexp.MustCompile(`(?m)^checking \d+ candidate names`).MatchString(errs) || !regexp.MustCompile(`(?m)^1 of \d+ registered$`).MatchString(errs) {
+		t.Errorf("stderr lacks the plan or the summary:\n%s", errs)
 	}
 	if queries.Load() < 100 {
 		t.Errorf("only %d queries", queries.Load())

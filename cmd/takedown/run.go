@@ -112,13 +112,7 @@ API beside the daemon.`,
 				// Registries are asked politely (whois_rate per server), so a
 				// long list behind one registry takes a while: say so up front
 				// rather than look stuck.
-				enabled := true
-				if _, n, err := st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Limit: 1}); err == nil && a.cfg.Network.WhoisRate > 0 {
-					if secs := float64(n) / a.cfg.Network.WhoisRate; secs >= 30 {
-						fmt.Fprintf(a.err, "checking %d domains; RDAP and WHOIS are asked at %g queries a second per server (network.whois_rate), so this may take up to %s\n",
-							n, a.cfg.Network.WhoisRate, (time.Duration(secs) * time.Second).Round(time.Second))
-					}
-				}
+				a.explainPlan(ctx, st)
 				rep, err := d.Once(ctx, progress)
 				if ctx.Err() != nil {
 					mu.Lock()
@@ -183,4 +177,38 @@ func stateSummary(counts map[string]int) string {
 		}
 	}
 	return s
+}
+
+// explainPlan says up front what run --once will check and why the count
+// may exceed the watchlist the user imported: the seizure and sinkhole
+// operators' own domains are watched too (monitor.watch_infrastructure).
+// Registries are asked politely, so a long list says how long it may take
+// rather than look stuck.
+func (a *app) explainPlan(ctx context.Context, st store.Store) {
+	enabled := true
+	_, n, err := st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Limit: 1})
+	if err != nil {
+		return
+	}
+	_, infra, _ := st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Tag: "infrastructure", Limit: 1})
+	msg := fmt.Sprintf("checking %d %s", n, plural(n, "domain", "domains"))
+	if infra > 0 {
+		msg += fmt.Sprintf(" (%d of them the seizure and sinkhole operators' own %s, watched so that a lapse there is seen; monitor.watch_infrastructure)",
+			infra, plural(infra, "domain", "domains"))
+	}
+	if rate := a.cfg.Network.WhoisRate; rate > 0 {
+		if secs := float64(n) / rate; secs >= 30 {
+			msg += fmt.Sprintf("; RDAP and WHOIS are asked at %g %s a second per server (network.whois_rate), so this may take up to %s",
+				rate, plural(int(rate), "query", "queries"), (time.Duration(secs) * time.Second).Round(time.Second))
+		}
+	}
+	fmt.Fprintln(a.err, msg)
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
