@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
 )
@@ -129,8 +130,12 @@ func newAlertsList(a *app) *cobra.Command {
 				case store.OutboxFailed:
 					when = "failed"
 				}
+				name := r.Domain
+				if n, err := domain.Normalize(r.Domain); err == nil && n.ASCII == r.Domain {
+					name = showName(n.ASCII, n.Unicode) // bücher.com is read as such
+				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Channel, r.Recipient,
-					terminalSafe(r.Domain, 64), r.Kind, r.Attempts, when, terminalSafe(r.LastError, 80))
+					terminalSafe(name, 96), r.Kind, r.Attempts, when, terminalSafe(r.LastError, 80))
 			}
 			return tw.Flush()
 		},
