@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 )
 
 func init() { register(newCheckCmd) }
@@ -33,7 +35,10 @@ type checkResult struct {
 }
 
 type checkVerdict struct {
-	State   string   `json:"state"`
+	// StoredAt is the time of the stored verdict shown when no probe
+	// answered now; zero for a fresh verdict.
+	StoredAt time.Time `json:"stored_at,omitzero"`
+	State    string    `json:"state"`
 	Suspect string   `json:"suspect,omitempty"`
 	Reasons []string `json:"reasons"`
 }
@@ -176,7 +181,7 @@ func checkResultOf(as *engine.Assessment) checkResult {
 		}
 	}
 	v := as.Verdict
-	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons}
+	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons, StoredAt: as.StoredAt}
 	if r.Verdict.Reasons == nil {
 		r.Verdict.Reasons = []string{}
 	}
@@ -190,6 +195,9 @@ func printCheck(a *app, r checkResult) {
 		if v.Suspect != "" {
 			state += " (suspected " + v.Suspect + ")"
 		}
+		if !v.StoredAt.IsZero() {
+			state += fmt.Sprintf(" (stored verdict of %s: no probe answered now)", v.StoredAt.Local().Format(time.DateTime+" MST"))
+		}
 		fmt.Fprintf(a.out, "  verdict     %s\n", state)
 		for _, reason := range v.Reasons {
 			fmt.Fprintf(a.out, "              - %s\n", clean(reason))
@@ -200,6 +208,9 @@ func printCheck(a *app, r checkResult) {
 		raw  json.RawMessage
 	}{{"dns", r.DNS}, {"delegation", r.Delegation}, {"rdap", r.RDAP}, {"whois", r.WHOIS}, {"cert", r.Cert}, {"http", r.HTTP}} {
 		if len(kv.raw) == 0 {
+			continue
+		}
+		if kv.kind == "cert" && printCert(a, kv.raw) {
 			continue
 		}
 		var m map[string]any
@@ -257,4 +268,34 @@ func flat(v any) string {
 		b, _ := json.Marshal(x)
 		return string(b)
 	}
+}
+
+// printCert prints the certificate chain as a person reads it: for each
+// certificate its subject, issuer, serial, names and validity, instead of
+// the raw JSON of the chain cut short. It reports false when the snapshot
+// is not a certificate's.
+func printCert(a *app, raw json.RawMessage) bool {
+	var s certprobe.Snapshot
+	if err := json.Unmarshal(raw, &s); err != nil || s.SHA256 == "" {
+		return false
+	}
+	verify := "verifies"
+	if s.VerifyError != "" {
+		verify = "does not verify: " + s.VerifyError
+	}
+	fmt.Fprintf(a.out, "  %-11s %-18s %s (%s)\n", "cert", "address", clean(s.Address), clean(verify))
+	for i, c := range append([]certprobe.Cert{s.Cert}, s.Chain...) {
+		which := "leaf"
+		if i > 0 {
+			which = fmt.Sprintf("chain %d", i)
+		}
+		fmt.Fprintf(a.out, "  %-11s %-18s %s\n", "", which+" subject", clean(c.Subject))
+		fmt.Fprintf(a.out, "  %-11s %-18s %s\n", "", "issuer", clean(c.Issuer))
+		fmt.Fprintf(a.out, "  %-11s %-18s %s\n", "", "serial", clean(c.Serial))
+		if len(c.SANs) > 0 {
+			fmt.Fprintf(a.out, "  %-11s %-18s %s\n", "", "names", clean(strings.Join(c.SANs, ", ")))
+		}
+		fmt.Fprintf(a.out, "  %-11s %-18s %s to %s\n", "", "valid", c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly))
+	}
+	return true
 }

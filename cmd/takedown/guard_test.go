@@ -13,6 +13,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/simnet"
+	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // cliChildEnv makes the test binary act as the takedown binary, signals
@@ -179,5 +184,58 @@ func TestTyposGetSuggestionsAndBadListenExits2(t *testing.T) {
 		if r := c.run("serve", "--listen", addr); r.code != exitUsage || !strings.Contains(r.stderr, addr) {
 			t.Errorf("serve --listen %s: exit %d %q", addr, r.code, r.stderr)
 		}
+	}
+}
+
+// check prints a certificate as a person reads it, and a verdict that no
+// probe backs now as the stored one, with its date.
+func TestCheckPrintsCertAndSaysWhenVerdictIsStored(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, err := simnet.StartNet(ctx, simnet.NetOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.AddSite(simnet.Site{Domain: "thefoxcloud.com"}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t)
+	out := c.ok(append(n.Flags(), "check", "thefoxcloud.com")...)
+	for _, want := range []string{"leaf subject", "issuer", "serial", "names", "thefoxcloud.com", "valid "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `{"sha256"`) || strings.Contains(out, "stored verdict") {
+		t.Errorf("raw chain JSON or a stored verdict in a fresh check:\n%s", out)
+	}
+	c.ok("watch", "add", "thefoxcloud.com")
+	// A verdict stored by an earlier check (run --once would check the
+	// operators' domains too, for half a minute).
+	st, err := sqlite.Open(ctx, c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	err = st.Update(ctx, func(tx store.Tx) error {
+		d, err := tx.Domain("thefoxcloud.com")
+		if err != nil {
+			return err
+		}
+		if _, _, err := tx.SetState(d.ID, at, event.StateActive, []string{"delegation ns1.example.net"}); err != nil {
+			return err
+		}
+		return tx.MarkChecked(d.ID, at)
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := []string{"--resolver", "127.0.0.1:9", "--auth-port", "9", "--whois-referral", "127.0.0.1:9", "--rdap-url", "http://127.0.0.1:9/",
+		"--cert-port", "9", "--https-port", "9", "--http-port", "9", "--allow-private"}
+	r := c.run(append(dead, "check", "thefoxcloud.com")...)
+	if r.code != exitRuntime || !regexp.MustCompile(`verdict +active \(stored verdict of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+: no probe answered now\)`).MatchString(r.stdout) {
+		t.Errorf("check with every server dead: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

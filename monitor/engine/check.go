@@ -204,6 +204,10 @@ type Assessment struct {
 	Data    map[string][]byte // probe kind -> snapshot JSON
 	Errors  map[string]string // probe kind -> error
 	Verdict Verdict
+	// StoredAt is set when no probe answered and the verdict is the one
+	// stored for a watched domain: the time of its last check, so the
+	// verdict is not read as fresh.
+	StoredAt time.Time
 }
 
 // Assess runs the probe and review stages for one name and judges it as
@@ -250,6 +254,9 @@ func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Ass
 		return nil, fmt.Errorf("verdict %s: %w", name, err)
 	}
 	a.Verdict = v
+	if len(a.Data) == 0 && d.ID != 0 {
+		a.StoredAt = d.LastChecked
+	}
 	return a, nil
 }
 
