@@ -39,8 +39,8 @@ type checkVerdict struct {
 	// answered now; zero for a fresh verdict.
 	StoredAt time.Time `json:"stored_at,omitzero"`
 	State    string    `json:"state"`
-	Suspect string   `json:"suspect,omitempty"`
-	Reasons []string `json:"reasons"`
+	Suspect  string    `json:"suspect,omitempty"`
+	Reasons  []string  `json:"reasons"`
 }
 
 func newCheckCmd(a *app) *cobra.Command {
