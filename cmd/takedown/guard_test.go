@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -237,5 +238,49 @@ func TestCheckPrintsCertAndSaysWhenVerdictIsStored(t *testing.T) {
 	r := c.run(append(dead, "check", "thefoxcloud.com")...)
 	if r.code != exitRuntime || !regexp.MustCompile(`verdict +active \(stored verdict of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+: no probe answered now\)`).MatchString(r.stdout) {
 		t.Errorf("check with every server dead: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// simnet prints a configuration file that works as it is, alerts
+// included, and names no variable that looks like one of takedown's own.
+func TestSimnetPrintsAWorkingConfig(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"simnet"}, nil, pw, io.Discard)
+		pw.Close()
+	}()
+	defer func() {
+		cancel()
+		go io.Copy(io.Discard, pr)
+		<-done
+	}()
+	var text strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		text.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "    from: ") {
+			break
+		}
+	}
+	out := text.String()
+	if strings.Contains(out, "TAKEDOWN_FLAGS") {
+		t.Errorf("simnet names a TAKEDOWN_ variable:\n%s", out)
+	}
+	i := strings.Index(out, "\nnetwork:\n")
+	if i < 0 {
+		t.Fatalf("no configuration in:\n%s", out)
+	}
+	cfg := filepath.Join(t.TempDir(), "simnet.yaml")
+	if err := os.WriteFile(cfg, []byte(out[i+1:]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t)
+	if out := c.ok("--config", cfg, "check", "thefoxcloud.com"); !strings.Contains(out, "leaf subject") {
+		t.Errorf("check with the printed config:\n%s", out)
+	}
+	if out := c.ok("--config", cfg, "config", "show"); !strings.Contains(out, "addr: 127.0.0.1:") {
+		t.Errorf("the printed config has no SMTP address:\n%s", out)
 	}
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/watchlist"
@@ -54,18 +56,21 @@ service's delay, MIN-MAX or one duration.`,
 			flags := strings.Join(n.Flags(), " ")
 			fmt.Fprintf(a.out, `simnet is running (Ctrl-C stops it). %d domains are registered and live, e.g. %s.
 
-Point takedown at it:
+Point one command at it with flags:
 
   takedown %s check thefoxcloud.com
 
-or export:
+or keep them in a shell variable (any name; this one is not read by takedown):
 
-  export TAKEDOWN_FLAGS='%s'
-  takedown $TAKEDOWN_FLAGS watch import feeds/examples/doj-2023-10-dprk-it-workers.txt
-  takedown $TAKEDOWN_FLAGS run --once
+  SIMNET='%s'
+  takedown $SIMNET watch import feeds/examples/doj-2023-10-dprk-it-workers.txt
+  takedown $SIMNET run --once
 
-Alerts: SMTP on %s (plain, no auth).
-`, len(seeds), seeds[0], flags, flags, n.SMTP.Addr())
+or save the configuration below as simnet.yaml and run takedown --config simnet.yaml ...;
+it also sends alerts to simnet's SMTP server (%s, plain, no auth), whose mails
+this command counts when it stops.
+
+%s`, len(seeds), seeds[0], flags, flags, n.SMTP.Addr(), simnetConfig(n))
 			t := time.NewTicker(time.Minute)
 			defer t.Stop()
 			for {
@@ -122,4 +127,30 @@ func seedDomains() ([]string, error) {
 		out[i] = e.Name.ASCII
 	}
 	return out, nil
+}
+
+// simnetConfig is a configuration file that points takedown at n, alerts
+// included: what the flags say, plus the SMTP server they cannot name.
+func simnetConfig(n *simnet.Net) string {
+	nw := n.Network(config.Network{})
+	smtp := n.SMTPConfig()
+	q := strconv.Quote
+	return fmt.Sprintf(`network:
+  resolver: %s
+  auth_port: %d
+  whois_referral: %s
+  rdap_bootstrap: %s
+  cert_port: %d
+  https_port: %d
+  http_port: %d
+  mx_port: %d
+  ca_file: %s
+  allow_private: true
+alerts:
+  smtp:
+    addr: %s
+    tls: %s
+    from: %s
+`, q(nw.Resolver), nw.AuthPort, q(nw.WhoisReferral), q(nw.RDAPBootstrap), nw.CertPort, nw.HTTPSPort, nw.HTTPPort,
+		nw.MXPort, q(nw.CAFile), q(smtp.Addr), q(smtp.TLS), q(smtp.From))
 }
