@@ -36,6 +36,8 @@ func TestDemoExit(t *testing.T) {
 		"thefoxcloud.com        state_changed state: active → seized",
 		"acmebank-login.com     lookalike_registered",
 		"lookalike_escalated risk.level: none → parked",
+		"cert_changed cert (not_after, not_before, sans and 3 more)",
+		`· subject: "CN=thefoxcloud.com" -> "CN=thefoxcloud.com,O=Unknown Hosting LLC"`,
 		"· parking name servers (parking-ns-sedo",
 		"lookalike_escalated risk.level: parked → phishing_like",
 		"· serves acmebank's own favicon",

@@ -389,7 +389,7 @@ func (p *printer) step(i int, title string) {
 
 // boring events are not printed: the baseline's first snapshots are not news.
 func boring(ev store.Event) bool {
-	return engine.FirstVerdict(ev) && ev.New == event.StateActive
+	return engine.Baseline(ev)
 }
 
 func (p *printer) event(ev store.Event) {
@@ -401,14 +401,62 @@ func (p *printer) event(ev store.Event) {
 	if ev.Old != "" {
 		change = netguard.Clean(ev.Old, 60) + " → " + change
 	}
-	field := strings.Trim(ev.Probe+"."+ev.Field, ".")
-	if field != "" {
-		field = " " + netguard.Clean(field, 40)
+	field := fieldList(ev.Probe, ev.Field)
+	if ev.Kind == event.CertChanged {
+		// A fingerprint says nothing to an analyst: the subject and serial do.
+		if lines := certChanges(ev.Detail); len(lines) > 0 {
+			p.line("   %-8s %-22s %s%s", ev.Severity, ev.Domain, ev.Kind, field)
+			for _, l := range lines {
+				p.line("            · %s", l)
+			}
+			return
+		}
 	}
 	p.line("   %-8s %-22s %s%s: %s", ev.Severity, ev.Domain, ev.Kind, field, change)
 	if ev.Kind == event.LookalikeEscalated {
 		p.figures(ev.Detail)
 	}
+}
+
+// fieldList names an event's fields whole, never cut inside a name: a
+// few of them, then how many more.
+func fieldList(probe, fields string) string {
+	if fields == "" {
+		return ""
+	}
+	names := strings.Split(netguard.Clean(fields, 160), ",")
+	if len(names) == 1 {
+		return " " + strings.Trim(probe+"."+names[0], ".")
+	}
+	const show = 3
+	list := strings.Join(names[:min(show, len(names))], ", ")
+	if len(names) > show {
+		list += fmt.Sprintf(" and %d more", len(names)-show)
+	}
+	if probe != "" {
+		return " " + probe + " (" + list + ")"
+	}
+	return " " + list
+}
+
+// certChanges picks the subject, issuer and serial changes of a
+// cert_changed event's detail.
+func certChanges(detail []byte) []string {
+	var d struct {
+		Changes []string `json:"changes"`
+	}
+	if json.Unmarshal(detail, &d) != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range d.Changes {
+		for _, f := range []string{"subject:", "issuer:", "serial:"} {
+			if strings.HasPrefix(c, f) {
+				out = append(out, netguard.Clean(c, 160))
+			}
+		}
+	}
+	return out
 }
 
 // figures prints an escalation's score and reasons, the figures behind it.
