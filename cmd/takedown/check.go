@@ -15,6 +15,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 )
 
 func init() { register(newCheckCmd) }
@@ -88,7 +89,7 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return err
 			}
-			m := engine.New(st, list, monitor.LifecycleJudge{Indicators: ind}, engine.Options{
+			m := engine.New(st, list, judge.Lifecycle{Indicators: ind}, engine.Options{
 				ProbeTimeout: a.cfg.Monitor.ProbeTimeout})
 			results := make([]checkResult, len(names))
 			var wg sync.WaitGroup

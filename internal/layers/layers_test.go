@@ -24,8 +24,8 @@ var layers = [][]string{
 	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
 	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify"},
-	// the engine, and the feeds that bring candidate names
-	{"monitor/engine", "feeds"},
+	// the engine and its lifecycle judge, and the feeds that bring candidate names
+	{"monitor/engine", "monitor/lifecycle/judge", "feeds"},
 	// the wiring: which probers, judges, hunts, feeds and senders a daemon runs
 	{"monitor"},
 	// the analysts' UI and API
