@@ -15,8 +15,6 @@ import (
 	"github.com/takedownhq/takedown/store/postgres"
 )
 
-func init() { register(newDemoCmd) }
-
 const demoDB = "takedown-demo.db"
 
 func newDemoCmd(a *app) *cobra.Command {

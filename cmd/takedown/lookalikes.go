@@ -19,8 +19,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newLookalikesCmd) }
-
 // lookalikeRow is one line of output; DNS fields only with --registered.
 type lookalikeRow struct {
 	Input   string                  `json:"input"`

@@ -19,8 +19,6 @@ import (
 	"github.com/takedownhq/takedown/web"
 )
 
-func init() { register(newRunCmd) }
-
 func newRunCmd(a *app) *cobra.Command {
 	var once bool
 	var listen, indicators string
