@@ -89,7 +89,7 @@ Fuzzers: ` + strings.Join(lookalike.Fuzzers, ", "),
 				if err != nil {
 					return usageError{err}
 				}
-				sortLookalikes(cands)
+				lookalike.SortByFuzzer(cands)
 				for _, c := range cands {
 					rows = append(rows, lookalikeRow{Input: in, Fuzzer: c.Fuzzer, Domain: c.Name, Unicode: c.Unicode})
 				}
@@ -125,21 +125,6 @@ func readLookalikeList(path string, parse func(io.Reader, string) ([]string, err
 		return nil, usageError{err}
 	}
 	return out, nil
-}
-
-// sortLookalikes orders by fuzzer (in run order), then name, as dnstwist
-// prints them.
-func sortLookalikes(cs []lookalike.Candidate) {
-	rank := map[string]int{}
-	for i, f := range lookalike.Fuzzers {
-		rank[f] = i
-	}
-	slices.SortStableFunc(cs, func(x, y lookalike.Candidate) int {
-		if d := rank[x.Fuzzer] - rank[y.Fuzzer]; d != 0 {
-			return d
-		}
-		return strings.Compare(x.Name, y.Name)
-	})
 }
 
 // checkLookalikes looks up the registrable domain of every row and keeps the
