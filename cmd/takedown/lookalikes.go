@@ -49,26 +49,9 @@ Fuzzers: ` + strings.Join(lookalike.Fuzzers, ", "),
 			default:
 				return usagef("--format %q: want list, csv or json", format)
 			}
-			opts := lookalike.Options{Fuzzers: fuzzers, AllSuffixes: allSuffixes}
-			if err := opts.Check(); err != nil {
-				return usageError{fmt.Errorf("--fuzzers: %w", err)}
-			}
-			var err error
-			if dictFile != "" {
-				if opts.Dictionary, err = readLookalikeList(dictFile, lookalike.ParseWords); err != nil {
-					return err
-				}
-				if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.Dictionary) {
-					return usagef("--dictionary needs the dictionary fuzzer in --fuzzers")
-				}
-			}
-			if tldFile != "" {
-				if opts.TLDs, err = readLookalikeList(tldFile, lookalike.ParseTLDs); err != nil {
-					return err
-				}
-				if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.TLDSwap) {
-					return usagef("--tld-file needs the tld-swap fuzzer in --fuzzers")
-				}
+			opts, err := lookalikeOptions(fuzzers, allSuffixes, dictFile, tldFile)
+			if err != nil {
+				return err
 			}
 			var bad []string
 			var inputs []string
@@ -111,6 +94,33 @@ Fuzzers: ` + strings.Join(lookalike.Fuzzers, ", "),
 	f.BoolVar(&allSuffixes, "all-suffixes", false, "tld-swap across every ICANN public suffix")
 	f.IntVar(&concurrency, "concurrency", 16, "lookups in flight with --registered")
 	return cmd
+}
+
+// lookalikeOptions builds the generator's options from the flags; a list
+// file that the chosen fuzzers would not read is bad usage.
+func lookalikeOptions(fuzzers []string, allSuffixes bool, dictFile, tldFile string) (lookalike.Options, error) {
+	opts := lookalike.Options{Fuzzers: fuzzers, AllSuffixes: allSuffixes}
+	if err := opts.Check(); err != nil {
+		return opts, usageError{fmt.Errorf("--fuzzers: %w", err)}
+	}
+	var err error
+	if dictFile != "" {
+		if opts.Dictionary, err = readLookalikeList(dictFile, lookalike.ParseWords); err != nil {
+			return opts, err
+		}
+		if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.Dictionary) {
+			return opts, usagef("--dictionary needs the dictionary fuzzer in --fuzzers")
+		}
+	}
+	if tldFile != "" {
+		if opts.TLDs, err = readLookalikeList(tldFile, lookalike.ParseTLDs); err != nil {
+			return opts, err
+		}
+		if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.TLDSwap) {
+			return opts, usagef("--tld-file needs the tld-swap fuzzer in --fuzzers")
+		}
+	}
+	return opts, nil
 }
 
 // readLookalikeList opens a list file; a missing file or a bad line is bad input.

@@ -70,38 +70,7 @@ API beside the daemon.`,
 				fmt.Fprintf(a.out, "web UI on http://%s/\n", addr)
 			}
 			if once {
-				var bar *progressbar.ProgressBar
-				var mu sync.Mutex
-				progress := func(done, total int) {}
-				if f, ok := a.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-					progress = func(done, total int) {
-						mu.Lock()
-						defer mu.Unlock()
-						if bar == nil {
-							bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.err),
-								progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
-								progressbar.OptionClearOnFinish())
-						}
-						bar.Set(done)
-					}
-				}
-				// Registries are asked politely (whois_rate per server), so a
-				// long list behind one registry takes a while: say so up front
-				// rather than look stuck.
-				enabled := true
-				if _, n, err := st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Limit: 1}); err == nil && a.cfg.Network.WhoisRate > 0 {
-					if secs := float64(n) / a.cfg.Network.WhoisRate; secs >= 30 {
-						fmt.Fprintf(a.err, "checking %d domains; RDAP and WHOIS are asked at %g queries a second per server (network.whois_rate), so this may take up to %s\n",
-							n, a.cfg.Network.WhoisRate, (time.Duration(secs) * time.Second).Round(time.Second))
-					}
-				}
-				rep, err := d.Once(ctx, progress)
-				if rep != nil {
-					counts, _ := st.CountByState(ctx)
-					fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
-					fmt.Fprint(a.out, rep.Summary())
-				}
-				return err
+				return a.runOnce(ctx, d, st)
 			}
 			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
 			return d.Run(ctx)
@@ -112,6 +81,43 @@ API beside the daemon.`,
 	cmd.Flags().StringVar(&indicators, "indicators", "", "takedown indicator YAML replacing the embedded one")
 	addWebFlags(cmd)
 	return cmd
+}
+
+// runOnce runs one full cycle with a progress bar on a terminal, and
+// prints the states it left.
+func (a *app) runOnce(ctx context.Context, d *monitor.Daemon, st appStore) error {
+	var bar *progressbar.ProgressBar
+	var mu sync.Mutex
+	progress := func(done, total int) {}
+	if f, ok := a.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress = func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.err),
+					progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
+					progressbar.OptionClearOnFinish())
+			}
+			bar.Set(done)
+		}
+	}
+	// Registries are asked politely (whois_rate per server), so a long
+	// list behind one registry takes a while: say so up front rather than
+	// look stuck.
+	enabled := true
+	if _, n, err := st.Domains(ctx, store.DomainQuery{Enabled: &enabled, Limit: 1}); err == nil && a.cfg.Network.WhoisRate > 0 {
+		if secs := float64(n) / a.cfg.Network.WhoisRate; secs >= 30 {
+			fmt.Fprintf(a.err, "checking %d domains; RDAP and WHOIS are asked at %g queries a second per server (network.whois_rate), so this may take up to %s\n",
+				n, a.cfg.Network.WhoisRate, (time.Duration(secs) * time.Second).Round(time.Second))
+		}
+	}
+	rep, err := d.Once(ctx, progress)
+	if rep != nil {
+		counts, _ := st.CountByState(ctx)
+		fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
+		fmt.Fprint(a.out, rep.Summary())
+	}
+	return err
 }
 
 // startWeb serves the web UI until stop is called or ctx ends.
