@@ -1,6 +1,7 @@
-package feeds
-
-// How the feeds work (the package comment is in watchlist.go).
+// Package feeds brings candidate names from outside into the monitor:
+// newly registered domain lists (nrd), Certificate Transparency logs (ct)
+// and zone files (zone), each matched against the watchlist's brands and
+// watched domains.
 //
 // A feed is a row of the feeds table: a kind (nrd, ct, zone), a URL or
 // path, a schedule and an opaque cursor. Runner.Run reads what is new
@@ -32,3 +33,4 @@ package feeds
 // seized, sinkholed or otherwise taken down); nrd_listed for a watched
 // domain on a list; delegation_added and delegation_removed for a watched
 // domain entering or leaving its zone.
+package feeds

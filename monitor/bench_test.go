@@ -19,6 +19,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -89,7 +90,7 @@ func BenchmarkFullCycle(b *testing.B) {
 			b.Fatal(err)
 		}
 		list, _ := ps.List()
-		m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+		m := engine.New(st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 			Workers: 64, ProbeTimeout: 20 * time.Second})
 		size0 := dbBytes(db, st)
 		b.StartTimer()
@@ -108,7 +109,7 @@ func BenchmarkFullCycle(b *testing.B) {
 		size2 := dbBytes(db, st)
 		// The same unchanged cycle recorded the full way, as every check
 		// was before the one-statement path.
-		full := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+		full := engine.New(st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 			Workers: 64, ProbeTimeout: 20 * time.Second, FullRecord: true})
 		start = time.Now()
 		if err := full.RunOnce(context.Background(), nil); err != nil {
@@ -186,7 +187,7 @@ func BenchmarkUnchangedRecord(b *testing.B) {
 			b.Fatal(err)
 		}
 		cycle := func(full bool) (time.Duration, float64) {
-			m := engine.New(st, stubProbers(), monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+			m := engine.New(st, stubProbers(), judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 				Workers: 64, FullRecord: full})
 			s0, start := st.Statements(), time.Now()
 			if err := m.RunOnce(ctx, nil); err != nil {

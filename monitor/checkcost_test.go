@@ -10,9 +10,9 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/pgtest"
-	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -83,7 +83,7 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 		expires := now.Add(40 * 24 * time.Hour)
 		dns := &stub{kind: event.ProbeDNS, data: `{"a":["192.0.2.1"],"ns":["ns1.example.net"],"rcode":"NOERROR"}`}
 		rdap := &stub{kind: event.ProbeRDAP, data: `{"found":true,"registrar":"Example Registrar","expires":"` + expires.Format(time.RFC3339) + `","statuses":["client transfer prohibited"]}`}
-		m := engine.New(st, []engine.Prober{dns, rdap}, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+		m := engine.New(st, []engine.Prober{dns, rdap}, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 			UnreachableAfter: 2, RejudgeAfter: 6 * time.Hour, Now: func() time.Time { return now }})
 		if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "example.org"}}); err != nil {
 			t.Fatal(err)
@@ -115,7 +115,7 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 		if n > 2 || len(res.Events) != 0 || res.State != event.StateActive || len(res.Changed) != 0 {
 			t.Fatalf("unchanged check: %d statements (want ≤ 2), events %v, state %q", n, kinds(res), res.State)
 		}
-		full := engine.New(st, []engine.Prober{dns, rdap}, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+		full := engine.New(st, []engine.Prober{dns, rdap}, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 			FullRecord: true, Now: func() time.Time { return now }})
 		before := st.Statements()
 		if _, err := full.Check(ctx, "example.org", nil); err != nil {

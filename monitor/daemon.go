@@ -19,6 +19,7 @@ import (
 	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/monitor/probe/mxprobe"
@@ -138,7 +139,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	if cfg.SharedQueueOn() {
 		queue = dc.Store
 	}
-	d.Monitor = engine.New(dc.Store, probers, LifecycleJudge{Indicators: dc.Indicators}, engine.Options{
+	d.Monitor = engine.New(dc.Store, probers, judge.Lifecycle{Indicators: dc.Indicators}, engine.Options{
 		Queue:            queue,
 		Worker:           worker,
 		LeaseTTL:         cfg.Monitor.LeaseTTL,

@@ -17,6 +17,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -75,7 +76,7 @@ func (w *world) open(t *testing.T) {
 	t.Cleanup(func() { ps.Close() })
 	list, _ := ps.List()
 	w.st = st
-	w.m = engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+	w.m = engine.New(st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, ProbeTimeout: 5 * time.Second})
 }
 
@@ -350,7 +351,7 @@ func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 	for _, k := range event.Probes {
 		every[k] = "@every 1s"
 	}
-	m := engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+	m := engine.New(w.st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, Schedules: every, Spread: true, Poll: 100 * time.Millisecond, ProbeTimeout: 5 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -457,7 +458,7 @@ func TestOwnRateLimitDefersNotFails(t *testing.T) {
 	ps, _ := monitor.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
-	m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+	m := engine.New(st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 6, ProbeTimeout: time.Second})
 	for range 3 {
 		if err := m.RunOnce(context.Background(), nil); err != nil {
@@ -523,7 +524,7 @@ func TestCheckAgreesWithDaemon(t *testing.T) {
 	t.Cleanup(func() { ps.Close() })
 	ps.WhoisEverywhere = true
 	list, _ := ps.List()
-	checker := engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+	checker := engine.New(w.st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 		ProbeTimeout: 5 * time.Second})
 	ctx := context.Background()
 	compare := func(step string) {
@@ -565,7 +566,7 @@ func TestCheckAgreesWithDaemon(t *testing.T) {
 		compare(s.name)
 	}
 	// A name never watched is judged as new, without a store.
-	fresh := engine.New(nil, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{})
+	fresh := engine.New(nil, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{})
 	a, err := fresh.Assess(ctx, "thefoxcloud.com", nil)
 	if err != nil || a.Verdict.State != event.StateSeized {
 		t.Fatalf("unwatched seized domain: %+v, %v", a, err)

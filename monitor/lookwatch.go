@@ -375,14 +375,11 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 }
 
 // escalation writes the lookalike_escalated event of a level reached for
-// the first time: levels above registered only (a registration has its
-// own event), never twice for one level.
+// the first time (risk.Escalation decides which rises count), never twice
+// for one level.
 func escalation(tx store.Tx, base brandBase, dom *store.Domain, prev store.LookalikeRisk, r risk.Risk, sig risk.Signals, at time.Time) (*store.Event, error) {
-	old := risk.Level(prev.Level)
-	if old == "" {
-		old = risk.LevelNone
-	}
-	if r.Level.Rank() <= risk.LevelRegistered.Rank() || r.Level.Rank() <= old.Rank() {
+	old, ok := risk.Escalation(risk.Level(prev.Level), r.Level)
+	if !ok {
 		return nil, nil
 	}
 	if seen, err := tx.HasEvent(dom.ID, event.LookalikeEscalated, string(r.Level)); err != nil || seen {
@@ -393,23 +390,10 @@ func escalation(tx store.Tx, base brandBase, dom *store.Domain, prev store.Looka
 		return nil, err
 	}
 	ev := store.Event{DomainID: dom.ID, Domain: dom.Name, At: at, Kind: event.LookalikeEscalated, Probe: event.ProbeRisk,
-		Field: "level", Old: string(old), New: string(r.Level), Severity: levelSeverity(r.Level), Detail: detail}
+		Field: "level", Old: string(old), New: string(r.Level), Severity: r.Level.Severity(), Detail: detail}
 	id, err := tx.AddEvent(ev)
 	ev.ID = id
 	return &ev, err
-}
-
-// levelSeverity is how urgent reaching a level is.
-func levelSeverity(l risk.Level) string {
-	switch l {
-	case risk.LevelPhishingLike:
-		return event.SevCritical
-	case risk.LevelMailCapable:
-		return event.SevWarning
-	case risk.LevelLive:
-		return event.SevNotice
-	}
-	return event.SevInfo
 }
 
 // shootTakenDown screenshots watched domains that are taken down: the

@@ -16,6 +16,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -79,7 +80,7 @@ func TestRunOnceWithDeadServersEnds(t *testing.T) {
 	if _, err := st.AddDomains(ctx, add); err != nil {
 		t.Fatal(err)
 	}
-	m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+	m := engine.New(st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, ProbeTimeout: 30 * time.Second})
 
 	cpu0, start := cpuTime(), time.Now()

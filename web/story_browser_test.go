@@ -15,6 +15,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -77,7 +78,7 @@ func newStoryWorld(t *testing.T) *storyWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.m = engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{
+	w.m = engine.New(w.st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{
 		Workers: 4, ProbeTimeout: 5 * time.Second})
 	return w
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newAlertsCmd) }
-
 func newAlertsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "alerts", Short: "Test alert channels and inspect the alert outbox"}
 	cmd.AddCommand(newAlertsTest(a), newAlertsList(a))

@@ -71,10 +71,38 @@ func (a *app) rootCommand() *cobra.Command {
 	f.Bool("allow-private", false, "let the certificate and web probes connect to private and loopback addresses")
 	f.String("log-level", def.LogLevel, "debug, info, warn or error")
 	a.flags = f
-	for _, c := range commands {
-		root.AddCommand(c(a))
+	root.AddCommand(a.commands()...)
+	// The root refuses an unknown command as a group does ("takedown
+	// wtach" is a typo, not a request for help) and prints help alone.
+	asGroup(root)
+	refuse := root.RunE
+	root.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return refuse(c, args) // with a suggestion when one is near
+		}
+		return c.Help()
 	}
+	typedUsage(root)
 	return root
+}
+
+// commands are the top-level commands: one explicit list, no init()
+// registration (help sorts them by name).
+func (a *app) commands() []*cobra.Command {
+	return []*cobra.Command{
+		newWatchCmd(a),
+		newCheckCmd(a),
+		newRunCmd(a),
+		newHistoryCmd(a),
+		newLookalikesCmd(a),
+		newFoundCmd(a),
+		newFeedCmd(a),
+		newAlertsCmd(a),
+		newServeCmd(a),
+		newDemoCmd(a),
+		newSimnetCmd(a),
+		newConfigCmd(a),
+	}
 }
 
 // loadConfig builds the effective configuration: defaults, then the file,

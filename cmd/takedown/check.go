@@ -1,12 +1,10 @@
 package main
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,8 +16,6 @@ import (
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 )
-
-func init() { register(newCheckCmd) }
 
 // checkResult is the --json contract: one object per domain.
 type checkResult struct {
@@ -76,52 +72,19 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return err
 			}
-			ps, err := monitor.NewProbers(a.cfg.Network)
-			if err != nil {
-				return err
-			}
-			defer ps.Close()
-			// A person asking once wants both registry views.
-			ps.WhoisEverywhere = true
-			list, err := ps.List(probes...)
-			if err != nil {
-				return usageError{err}
-			}
 			// A watched domain is judged with its stored history, as the
 			// daemon would judge it; check never writes.
 			st, err := a.existingStore(cmd.Context())
 			if err != nil {
 				return err
 			}
-			m := engine.New(st, list, monitor.LifecycleJudge{Indicators: ind}, engine.Options{
-				ProbeTimeout: a.cfg.Monitor.ProbeTimeout})
-			results := make([]checkResult, len(names))
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, 8)
-			var firstErr error
-			var mu sync.Mutex
-			for i, name := range names {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					sem <- struct{}{}
-					defer func() { <-sem }()
-					as, err := m.Assess(cmd.Context(), name, probes)
-					if err != nil {
-						mu.Lock()
-						firstErr = cmp.Or(firstErr, fmt.Errorf("check %s: %w", name, err))
-						mu.Unlock()
-						return
-					}
-					results[i] = checkResultOf(as)
-				}()
-			}
-			wg.Wait()
-			if err := cmd.Context().Err(); err != nil {
+			assessed, err := monitor.AssessOnce(cmd.Context(), a.cfg.Network, st, ind, a.cfg.Monitor.ProbeTimeout, names, probes)
+			if err != nil {
 				return err
 			}
-			if firstErr != nil {
-				return firstErr
+			results := make([]checkResult, len(assessed))
+			for i, as := range assessed {
+				results[i] = checkResultOf(as)
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.out)

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // cli runs one takedown command line in-process against a database in dir,
@@ -80,4 +83,56 @@ func TestCheckWithEveryServerDeadExits1(t *testing.T) {
 	if r.code != exitRuntime || !strings.Contains(r.stderr, "no probe answered for thefoxcloud.com") || !strings.Contains(r.stdout, `"errors"`) {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// cobra's own refusals are usage errors by type: exitCode reads no
+// message text, so a reworded cobra message cannot turn exit 2 into 1.
+func TestCobraRefusalsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{"bogus"},                      // unknown command
+		{"--bogus"},                    // unknown flag
+		{"-Z"},                         // unknown shorthand
+		{"watch", "list", "--state"},   // flag needs an argument
+		{"history"},                    // too few arguments
+		{"history", "a.com", "b.com"},  // too many
+		{"config", "show", "extra"},    // no arguments wanted
+		{"feed", "add", "x"},           // required flags missing
+		{"check", "--json=maybe", "a"}, // bad flag value
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := newCLI(t).run(args...)
+			if r.code != exitUsage {
+				t.Fatalf("exit %d, stderr %q; want %d", r.code, r.stderr, exitUsage)
+			}
+		})
+	}
+	if got := exitCode(errors.New("unknown command \"x\"")); got != exitRuntime {
+		t.Errorf("an untyped error reading like cobra's = exit %d, want %d: exitCode must not match text", got, exitRuntime)
+	}
+}
+
+// Every command is built from the explicit list and checks its arguments
+// through typedUsage.
+func TestEveryCommandIsListedAndTyped(t *testing.T) {
+	root := newApp(strings.NewReader(""), io.Discard, io.Discard).rootCommand()
+	want := []string{"alerts", "check", "config", "demo", "feed", "found", "history", "lookalikes", "run", "serve", "simnet", "watch"}
+	var got []string
+	for _, c := range root.Commands() {
+		if c.Name() != "help" && c.Name() != "completion" {
+			got = append(got, c.Name())
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("commands = %v, want %v", got, want)
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Args == nil {
+			t.Errorf("%s has no Args: cobra would report its refusals untyped", c.CommandPath())
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
 }

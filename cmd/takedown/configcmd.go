@@ -4,8 +4,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newConfigCmd) }
-
 func newConfigCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Show the configuration"}
 	cmd.AddCommand(&cobra.Command{

@@ -15,8 +15,6 @@ import (
 	"github.com/takedownhq/takedown/store/postgres"
 )
 
-func init() { register(newDemoCmd) }
-
 const demoDB = "takedown-demo.db"
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -45,28 +43,8 @@ exits with a summary when --exit is given.`,
 				a.log = slog.New(slog.NewTextHandler(a.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 				slog.SetDefault(a.log)
 			}
-			path := demoDB
-			if postgres.IsURL(a.cfg.DB) {
-				path = a.cfg.DB
-			} else if a.flags.Changed("db") || a.cfg.DB != config.Default().DB {
-				path = a.cfg.DB
-				if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-					return usagef("demo: %s exists; the demo writes a fresh database (remove it or choose another --db)", path)
-				}
-			} else {
-				for _, suffix := range []string{"", "-wal", "-shm"} {
-					os.Remove(path + suffix)
-				}
-			}
-			st, err := openStore(ctx, path)
+			path, st, err := a.demoStore(ctx)
 			if err != nil {
-				return err
-			}
-			a.st = st
-			if _, n, err := st.Domains(ctx, store.DomainQuery{Limit: 1}); err != nil || n > 0 {
-				if err == nil {
-					err = usagef("demo: %s is not empty; the demo writes a fresh database", path)
-				}
 				return err
 			}
 			where := path
@@ -104,4 +82,35 @@ exits with a summary when --exit is given.`,
 	cmd.Flags().DurationVar(&tick, "tick", 2*time.Second, "every probe's interval in the demo")
 	cmd.Flags().MarkHidden("tick")
 	return cmd
+}
+
+// demoStore opens the fresh, empty database the demo writes: demoDB
+// (replaced), a --db file that does not exist yet, or an empty PostgreSQL
+// database.
+func (a *app) demoStore(ctx context.Context) (string, appStore, error) {
+	path := demoDB
+	if postgres.IsURL(a.cfg.DB) {
+		path = a.cfg.DB
+	} else if a.flags.Changed("db") || a.cfg.DB != config.Default().DB {
+		path = a.cfg.DB
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			return "", nil, usagef("demo: %s exists; the demo writes a fresh database (remove it or choose another --db)", path)
+		}
+	} else {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + suffix)
+		}
+	}
+	st, err := openStore(ctx, path)
+	if err != nil {
+		return "", nil, err
+	}
+	a.st = st
+	if _, n, err := st.Domains(ctx, store.DomainQuery{Limit: 1}); err != nil || n > 0 {
+		if err == nil {
+			err = usagef("demo: %s is not empty; the demo writes a fresh database", path)
+		}
+		return "", nil, err
+	}
+	return path, st, nil
 }

@@ -16,8 +16,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newFeedCmd) }
-
 func newFeedCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "feed",

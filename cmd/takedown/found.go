@@ -15,8 +15,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newFoundCmd) }
-
 func newFoundCmd(a *app) *cobra.Command {
 	var q store.LookalikeQuery
 	var brand string

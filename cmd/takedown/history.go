@@ -17,8 +17,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newHistoryCmd) }
-
 func newHistoryCmd(a *app) *cobra.Command {
 	var since string
 	var asJSON bool

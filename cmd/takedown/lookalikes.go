@@ -21,8 +21,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newLookalikesCmd) }
-
 // lookalikeRow is one line of output; DNS fields only with --registered.
 type lookalikeRow struct {
 	Input   string                  `json:"input"`
@@ -53,26 +51,9 @@ Fuzzers: ` + strings.Join(lookalike.Fuzzers, ", "),
 			default:
 				return usagef("--format %q: want list, csv or json", format)
 			}
-			opts := lookalike.Options{Fuzzers: fuzzers, AllSuffixes: allSuffixes}
-			if err := opts.Check(); err != nil {
-				return usageError{fmt.Errorf("--fuzzers: %w", err)}
-			}
-			var err error
-			if dictFile != "" {
-				if opts.Dictionary, err = readLookalikeList(dictFile, lookalike.ParseWords); err != nil {
-					return err
-				}
-				if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.Dictionary) {
-					return usagef("--dictionary needs the dictionary fuzzer in --fuzzers")
-				}
-			}
-			if tldFile != "" {
-				if opts.TLDs, err = readLookalikeList(tldFile, lookalike.ParseTLDs); err != nil {
-					return err
-				}
-				if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.TLDSwap) {
-					return usagef("--tld-file needs the tld-swap fuzzer in --fuzzers")
-				}
+			opts, err := lookalikeOptions(fuzzers, allSuffixes, dictFile, tldFile)
+			if err != nil {
+				return err
 			}
 			var bad []string
 			var inputs []string
@@ -93,7 +74,7 @@ Fuzzers: ` + strings.Join(lookalike.Fuzzers, ", "),
 				if err != nil {
 					return usageError{err}
 				}
-				sortLookalikes(cands)
+				lookalike.SortByFuzzer(cands)
 				for _, c := range cands {
 					rows = append(rows, lookalikeRow{Input: in, Fuzzer: c.Fuzzer, Domain: c.Name, Unicode: c.Unicode})
 				}
@@ -117,6 +98,33 @@ Fuzzers: ` + strings.Join(lookalike.Fuzzers, ", "),
 	return cmd
 }
 
+// lookalikeOptions builds the generator's options from the flags; a list
+// file that the chosen fuzzers would not read is bad usage.
+func lookalikeOptions(fuzzers []string, allSuffixes bool, dictFile, tldFile string) (lookalike.Options, error) {
+	opts := lookalike.Options{Fuzzers: fuzzers, AllSuffixes: allSuffixes}
+	if err := opts.Check(); err != nil {
+		return opts, usageError{fmt.Errorf("--fuzzers: %w", err)}
+	}
+	var err error
+	if dictFile != "" {
+		if opts.Dictionary, err = readLookalikeList(dictFile, lookalike.ParseWords); err != nil {
+			return opts, err
+		}
+		if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.Dictionary) {
+			return opts, usagef("--dictionary needs the dictionary fuzzer in --fuzzers")
+		}
+	}
+	if tldFile != "" {
+		if opts.TLDs, err = readLookalikeList(tldFile, lookalike.ParseTLDs); err != nil {
+			return opts, err
+		}
+		if len(fuzzers) > 0 && !slices.Contains(fuzzers, lookalike.TLDSwap) {
+			return opts, usagef("--tld-file needs the tld-swap fuzzer in --fuzzers")
+		}
+	}
+	return opts, nil
+}
+
 // readLookalikeList opens a list file; a missing file or a bad line is bad input.
 func readLookalikeList(path string, parse func(io.Reader, string) ([]string, error)) ([]string, error) {
 	fh, err := os.Open(path)
@@ -129,21 +137,6 @@ func readLookalikeList(path string, parse func(io.Reader, string) ([]string, err
 		return nil, usageError{err}
 	}
 	return out, nil
-}
-
-// sortLookalikes orders by fuzzer (in run order), then name, as dnstwist
-// prints them.
-func sortLookalikes(cs []lookalike.Candidate) {
-	rank := map[string]int{}
-	for i, f := range lookalike.Fuzzers {
-		rank[f] = i
-	}
-	slices.SortStableFunc(cs, func(x, y lookalike.Candidate) int {
-		if d := rank[x.Fuzzer] - rank[y.Fuzzer]; d != 0 {
-			return d
-		}
-		return strings.Compare(x.Name, y.Name)
-	})
 }
 
 // checkLookalikes looks up the registrable domain of every row and keeps the

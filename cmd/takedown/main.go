@@ -78,6 +78,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitCode(err)
 }
 
+// exitCode maps an error to the command-line contract: a usageError (the
+// command's own checks, and cobra's, typed by typedUsage), a bad watchlist
+// line or an invalid domain name is bad usage; anything else a runtime
+// failure.
 func exitCode(err error) int {
 	var ue usageError
 	var bl watchlist.BadLines
@@ -85,22 +89,37 @@ func exitCode(err error) int {
 	case errors.As(err, &ue), errors.As(err, &bl), errors.Is(err, domain.ErrInvalid):
 		return exitUsage
 	}
-	// cobra reports its own parse errors as plain errors.
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
-		"accepts ", "requires at least", "required flag"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
-			return exitUsage
-		}
-	}
 	return exitRuntime
 }
 
-// commands lists the constructors of top-level commands; each command's file
-// adds its own in init, so commands stay independent of one another.
-var commands []func(*app) *cobra.Command
-
-func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+// typedUsage makes cobra's own refusals of a command line usage errors, so
+// exitCode never reads their text: flag parse errors come through the
+// root's FlagErrorFunc, wrong argument counts and missing required flags
+// through each command's Args (cobra checks Args before required flags and
+// before PersistentPreRunE, so the checks run here, first). A command
+// without an Args accepts any arguments, as cobra's default does for one
+// without subcommands.
+func typedUsage(cmd *cobra.Command) {
+	orig := cmd.Args
+	if orig == nil {
+		orig = cobra.ArbitraryArgs
+	}
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if err := orig(c, args); err != nil {
+			return usageError{err}
+		}
+		if err := c.ValidateRequiredFlags(); err != nil {
+			return usageError{err}
+		}
+		if err := c.ValidateFlagGroups(); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+	for _, sub := range cmd.Commands() {
+		typedUsage(sub)
+	}
+}
 
 // asGroup makes a command that only holds subcommands refuse anything
 // else: cobra prints help and exits 0 for "watch remove", so a typo in a

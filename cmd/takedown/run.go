@@ -21,8 +21,6 @@ import (
 	"github.com/takedownhq/takedown/web"
 )
 
-func init() { register(newRunCmd) }
-
 func newRunCmd(a *app) *cobra.Command {
 	var once bool
 	var listen, indicators string
@@ -46,17 +44,11 @@ API beside the daemon.`,
 			if err != nil {
 				return err
 			}
-			if !postgres.IsURL(a.cfg.DB) {
-				what := "run"
-				if once {
-					what = "run --once"
-				}
-				unlock, err := sqlite.Lock(a.cfg.DB, what)
-				if err != nil {
-					return err
-				}
-				defer unlock()
+			unlock, err := a.lockSQLite(once)
+			if err != nil {
+				return err
 			}
+			defer unlock()
 			st, err := a.createStore(ctx)
 			if err != nil {
 				return err
@@ -88,43 +80,7 @@ API beside the daemon.`,
 				fmt.Fprintf(a.out, "web UI on http://%s/\n", addr)
 			}
 			if once {
-				var bar *progressbar.ProgressBar
-				var mu sync.Mutex
-				var checked, planned int
-				progress := func(done, total int) {
-					mu.Lock()
-					defer mu.Unlock()
-					checked, planned = done, total
-				}
-				if f, ok := a.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-					progress = func(done, total int) {
-						mu.Lock()
-						defer mu.Unlock()
-						checked, planned = done, total
-						if bar == nil {
-							bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.err),
-								progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
-								progressbar.OptionClearOnFinish())
-						}
-						bar.Set(done)
-					}
-				}
-				// Registries are asked politely (whois_rate per server), so a
-				// long list behind one registry takes a while: say so up front
-				// rather than look stuck.
-				a.explainPlan(ctx, st)
-				rep, err := d.Once(ctx, progress)
-				if ctx.Err() != nil {
-					mu.Lock()
-					defer mu.Unlock()
-					return interrupted(fmt.Sprintf("after %d/%d checks", checked, planned))
-				}
-				if rep != nil {
-					counts, _ := st.CountByState(ctx)
-					fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
-					fmt.Fprint(a.out, rep.Summary())
-				}
-				return err
+				return a.runOnce(ctx, d, st)
 			}
 			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
 			if err := d.Run(ctx); err != nil && ctx.Err() == nil {
@@ -139,6 +95,58 @@ API beside the daemon.`,
 	cmd.Flags().StringVar(&indicators, "indicators", "", "takedown indicator YAML replacing the embedded one")
 	addWebFlags(cmd)
 	return cmd
+}
+
+// runOnce runs one full cycle with a progress bar on a terminal, and
+// prints the states it left.
+func (a *app) runOnce(ctx context.Context, d *monitor.Daemon, st appStore) error {
+	var bar *progressbar.ProgressBar
+	var mu sync.Mutex
+	var checked, planned int
+	progress := func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		checked, planned = done, total
+	}
+	if f, ok := a.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress = func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			checked, planned = done, total
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.err),
+					progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
+					progressbar.OptionClearOnFinish())
+			}
+			bar.Set(done)
+		}
+	}
+	a.explainPlan(ctx, st)
+	rep, err := d.Once(ctx, progress)
+	if ctx.Err() != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		return interrupted(fmt.Sprintf("after %d/%d checks", checked, planned))
+	}
+	if rep != nil {
+		counts, _ := st.CountByState(ctx)
+		fmt.Fprintf(a.out, "one cycle done: %s\n", stateSummary(counts))
+		fmt.Fprint(a.out, rep.Summary())
+	}
+	return err
+}
+
+// lockSQLite takes the single-daemon lock of a SQLite database (see
+// sqlite.Lock); PostgreSQL needs none, its daemons share the work.
+func (a *app) lockSQLite(once bool) (unlock func(), err error) {
+	if postgres.IsURL(a.cfg.DB) {
+		return func() {}, nil
+	}
+	what := "run"
+	if once {
+		what = "run --once"
+	}
+	return sqlite.Lock(a.cfg.DB, what)
 }
 
 // startWeb serves the web UI until stop is called or ctx ends.

@@ -9,8 +9,6 @@ import (
 	"github.com/takedownhq/takedown/web"
 )
 
-func init() { register(newServeCmd) }
-
 func newServeCmd(a *app) *cobra.Command {
 	var listen string
 	cmd := &cobra.Command{

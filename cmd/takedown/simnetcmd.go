@@ -15,8 +15,6 @@ import (
 	"github.com/takedownhq/takedown/monitor/watchlist"
 )
 
-func init() { register(newSimnetCmd) }
-
 func newSimnetCmd(a *app) *cobra.Command {
 	var preset string
 	var per [4]string // dns, rdap, whois, web

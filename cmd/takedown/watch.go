@@ -20,8 +20,6 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-func init() { register(newWatchCmd) }
-
 func newWatchCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "watch", Short: "Manage the watchlist"}
 	cmd.AddCommand(newWatchAdd(a), newWatchImport(a), newWatchList(a), newWatchRm(a))

@@ -83,15 +83,7 @@ type Step struct {
 // until ctx ends when hold is true (the web UI stays up for browsing);
 // otherwise Run returns once the story is over.
 func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
-	if o.Tick <= 0 {
-		o.Tick = 2 * time.Second
-	}
-	if o.StepTimeout <= 0 {
-		o.StepTimeout = 60 * time.Second
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	o = o.withDefaults()
 	start := time.Now()
 	ind := lifecycle.Default()
 	net, err := simnet.StartNet(ctx, simnet.NetOptions{Logger: o.Log, Infrastructure: ind.WatchDomains()})
@@ -99,54 +91,14 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		return nil, err
 	}
 	defer net.Close()
-
+	if err := seed(ctx, net, o.Store); err != nil {
+		return nil, err
+	}
 	p := &printer{out: o.Out, start: start}
-	seeds, err := watchlist.Parse(strings.NewReader(feeds.ExampleWatchlist), watchlist.FormatTxt)
-	if err != nil {
-		return nil, err
-	}
-	var watch []store.NewDomain
-	for _, e := range seeds {
-		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII}); err != nil {
-			return nil, err
-		}
-		watch = append(watch, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Tags: []string{"doj-2023-10"}, Source: "demo"})
-	}
-	page := loginPage(Brand)
-	net.Web.SetPage(Brand+"/favicon.ico", favicon)
-	if err := net.AddSite(simnet.Site{Domain: Brand, Registrar: "MarkMonitor Inc.", RegistrarIANAID: 292,
-		RegistrantOrg: "Acme Bank N.A.", RegistrantCountry: "US", Page: &page,
-		Statuses: []string{"clientDeleteProhibited", "clientTransferProhibited", "clientUpdateProhibited",
-			"serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"}}); err != nil {
-		return nil, err
-	}
-	watch = append(watch, store.NewDomain{Name: Brand, Kind: store.KindBrand, Tags: []string{"brand"}, Source: "demo"})
-	if _, err := o.Store.AddDomains(ctx, watch); err != nil {
-		return nil, err
-	}
-
-	tick := fmt.Sprintf("@every %s", o.Tick)
-	off := false
-	cfg := config.Default()
-	cfg.Network = net.Network(cfg.Network)
-	cfg.Network.Timeout = 2 * time.Second
-	cfg.Schedules = config.Schedules{DNS: tick, Cert: tick, HTTP: tick, RDAP: tick, WHOIS: tick,
-		Lookalikes: fmt.Sprintf("@every %s", 3*o.Tick), Spread: cfg.Schedules.Spread}
-	cfg.Monitor.Workers = 16
-	cfg.Monitor.Poll = o.Tick
-	cfg.Monitor.ProbeTimeout = 10 * time.Second
-	cfg.Monitor.HuntSeized = &off
-	// The look-alike watch runs every tick. Screenshots are taken when a
-	// Chromium is installed: the browser reaches simnet's names through
-	// the guarded proxy, which resolves with simnet's resolver.
-	cfg.Schedules.LookalikeWatch = tick
-	cfg.Alerts.SMTP = net.SMTPConfig()
-	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
-		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
-
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
-	d, err := monitor.New(ctx, monitor.Config{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
+	tick := fmt.Sprintf("@every %s", o.Tick)
+	d, err := monitor.New(ctx, monitor.Config{Config: daemonConfig(net, o.Tick), Store: o.Store, Indicators: ind, Log: o.Log,
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
 		OnEvent: func(ev store.Event) {
 			mu.Lock()
@@ -159,34 +111,130 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		return nil, err
 	}
 	defer d.Close()
-
-	p.line("simnet is up: DNS root, registries, WHOIS, RDAP, HTTPS and SMTP on loopback")
-	p.line("watching the 17 domains the US seized in October 2023 (here still live), the brand %s,", Brand)
-	p.line("and %d seizure/sinkhole infrastructure domains; every probe runs %s", len(ind.WatchDomains()), tick)
-	if o.Serve != nil {
-		url, err := o.Serve(ctx)
-		if err != nil {
-			return nil, err
-		}
-		p.line("web UI: %s", url)
+	if err := introduce(ctx, p, o, len(ind.WatchDomains()), tick); err != nil {
+		return nil, err
 	}
-
 	dctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(dctx) }()
-	stopDaemon := func() error {
-		stop()
-		return <-done
-	}
 
 	w := &waiter{st: o.Store, timeout: o.StepTimeout, sum: sum, mu: &mu, p: p, start: start}
-	story := []struct {
-		title string
-		act   func() error
-		check func(ctx context.Context) (bool, error)
-		dom   string
-		want  string
-	}{
+	storyErr := play(ctx, p, w, story(net, w), sum)
+	// Let the alert sender deliver what the story produced.
+	if storyErr == nil && ctx.Err() == nil {
+		waitMail(ctx, net, o.Store, 15*time.Second)
+	}
+	summarize(ctx, net, o.Store, sum, start)
+	p.summary(sum)
+	if hold && storyErr == nil && ctx.Err() == nil {
+		p.line("the daemon keeps running on simnet; browse the web UI, Ctrl-C to stop")
+		<-ctx.Done()
+	}
+	stop()
+	if err := <-done; err != nil && storyErr == nil {
+		storyErr = err
+	}
+	if storyErr == nil && ctx.Err() != nil && !hold {
+		storyErr = ctx.Err()
+	}
+	return sum, storyErr
+}
+
+// withDefaults fills the options left zero.
+func (o Options) withDefaults() Options {
+	if o.Tick <= 0 {
+		o.Tick = 2 * time.Second
+	}
+	if o.StepTimeout <= 0 {
+		o.StepTimeout = 60 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// seed puts the seed case's domains and the brand on simnet, live, and on
+// the watchlist.
+func seed(ctx context.Context, net *simnet.Net, st store.Store) error {
+	seeds, err := watchlist.Parse(strings.NewReader(feeds.ExampleWatchlist), watchlist.FormatTxt)
+	if err != nil {
+		return err
+	}
+	var watch []store.NewDomain
+	for _, e := range seeds {
+		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII}); err != nil {
+			return err
+		}
+		watch = append(watch, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Tags: []string{"doj-2023-10"}, Source: "demo"})
+	}
+	page := loginPage(Brand)
+	net.Web.SetPage(Brand+"/favicon.ico", favicon)
+	if err := net.AddSite(simnet.Site{Domain: Brand, Registrar: "MarkMonitor Inc.", RegistrarIANAID: 292,
+		RegistrantOrg: "Acme Bank N.A.", RegistrantCountry: "US", Page: &page,
+		Statuses: []string{"clientDeleteProhibited", "clientTransferProhibited", "clientUpdateProhibited",
+			"serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"}}); err != nil {
+		return err
+	}
+	watch = append(watch, store.NewDomain{Name: Brand, Kind: store.KindBrand, Tags: []string{"brand"}, Source: "demo"})
+	_, err = st.AddDomains(ctx, watch)
+	return err
+}
+
+// daemonConfig is the daemon's configuration on simnet: every probe and
+// the look-alike watch each tick, alerts by mail to simnet's SMTP server.
+func daemonConfig(net *simnet.Net, every time.Duration) *config.Config {
+	tick := fmt.Sprintf("@every %s", every)
+	off := false
+	cfg := config.Default()
+	cfg.Network = net.Network(cfg.Network)
+	cfg.Network.Timeout = 2 * time.Second
+	cfg.Schedules = config.Schedules{DNS: tick, Cert: tick, HTTP: tick, RDAP: tick, WHOIS: tick,
+		Lookalikes: fmt.Sprintf("@every %s", 3*every), Spread: cfg.Schedules.Spread}
+	cfg.Monitor.Workers = 16
+	cfg.Monitor.Poll = every
+	cfg.Monitor.ProbeTimeout = 10 * time.Second
+	cfg.Monitor.HuntSeized = &off
+	// The look-alike watch runs every tick. Screenshots are taken when a
+	// Chromium is installed: the browser reaches simnet's names through
+	// the guarded proxy, which resolves with simnet's resolver.
+	cfg.Schedules.LookalikeWatch = tick
+	cfg.Alerts.SMTP = net.SMTPConfig()
+	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
+		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
+	return cfg
+}
+
+// introduce prints what is running, and starts the web UI when asked.
+func introduce(ctx context.Context, p *printer, o Options, infra int, tick string) error {
+	p.line("simnet is up: DNS root, registries, WHOIS, RDAP, HTTPS and SMTP on loopback")
+	p.line("watching the 17 domains the US seized in October 2023 (here still live), the brand %s,", Brand)
+	p.line("and %d seizure/sinkhole infrastructure domains; every probe runs %s", infra, tick)
+	if o.Serve != nil {
+		url, err := o.Serve(ctx)
+		if err != nil {
+			return err
+		}
+		p.line("web UI: %s", url)
+	}
+	return nil
+}
+
+// storyStep is one scripted change in simnet and how the daemon's
+// noticing it shows in the store.
+type storyStep struct {
+	title string
+	act   func() error
+	check func(ctx context.Context) (bool, error)
+	dom   string
+	want  string
+}
+
+// story is the script: a seizure, a suspension, a lapse through to a
+// re-registration, a new certificate on a seized domain, and a look-alike
+// of the brand that goes from parked to phishing.
+func story(net *simnet.Net, w *waiter) []storyStep {
+	return []storyStep{
 		{"baseline: the daemon takes its first snapshots", func() error { return nil },
 			w.allState(Seized, Suspended, Dropped, Brand), Seized, event.StateActive},
 		{"the FBI seizes " + Seized + ": delegation to ns1/ns2.fbi.seized.gov, server locks, a banner",
@@ -223,48 +271,40 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 				return nil
 			}, w.escalated(LookAlike, string(risk.LevelPhishingLike)), LookAlike, string(risk.LevelPhishingLike)},
 	}
-	var storyErr error
-	for i, s := range story {
+}
+
+// play acts each step and waits for the daemon to notice it; a step not
+// noticed in time is recorded as failed and the story goes on.
+func play(ctx context.Context, p *printer, w *waiter, steps []storyStep, sum *Summary) error {
+	for i, s := range steps {
 		p.step(i, s.title)
 		if err := s.act(); err != nil {
-			storyErr = fmt.Errorf("step %q: %w", s.title, err)
-			break
+			return fmt.Errorf("step %q: %w", s.title, err)
 		}
 		t0 := time.Now()
 		ok, err := w.wait(ctx, s.check)
 		if err != nil {
-			storyErr = err
-			break
+			return err
 		}
 		sum.Steps = append(sum.Steps, Step{Title: s.title, Domain: s.dom, Want: s.want, Detected: ok, After: time.Since(t0)})
 		if !ok {
 			sum.Failed = append(sum.Failed, s.title)
-			p.line("   ✗ not detected within %s", o.StepTimeout)
+			p.line("   ✗ not detected within %s", w.timeout)
 		}
 	}
-	// Let the alert sender deliver what the story produced.
-	if storyErr == nil && ctx.Err() == nil {
-		waitMail(ctx, net, o.Store, 15*time.Second)
-	}
+	return nil
+}
+
+// summarize fills the summary's totals once the story is over.
+func summarize(ctx context.Context, net *simnet.Net, st store.Store, sum *Summary, start time.Time) {
 	sum.MailsSent = net.SMTP.Count()
 	sum.Took = time.Since(start)
-	sum.Lookalikes, _, _ = o.Store.Lookalikes(context.WithoutCancel(ctx), store.LookalikeQuery{Brand: Brand, Registered: store.RegYes, Sort: "risk", Limit: 5})
-	states, _, _ := o.Store.Domains(context.WithoutCancel(ctx), store.DomainQuery{})
+	ctx = context.WithoutCancel(ctx)
+	sum.Lookalikes, _, _ = st.Lookalikes(ctx, store.LookalikeQuery{Brand: Brand, Registered: store.RegYes, Sort: "risk", Limit: 5})
+	states, _, _ := st.Domains(ctx, store.DomainQuery{})
 	for _, d := range states {
 		sum.States[d.Name] = d.State
 	}
-	p.summary(sum)
-	if hold && storyErr == nil && ctx.Err() == nil {
-		p.line("the daemon keeps running on simnet; browse the web UI, Ctrl-C to stop")
-		<-ctx.Done()
-	}
-	if err := stopDaemon(); err != nil && storyErr == nil {
-		storyErr = err
-	}
-	if storyErr == nil && ctx.Err() != nil && !hold {
-		storyErr = ctx.Err()
-	}
-	return sum, storyErr
 }
 
 // waitMail waits until the outbox has nothing pending, or the timeout.

@@ -424,30 +424,17 @@ func trimYAMLError(err error) string {
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,79}$`)
 
-// compile validates one signature and builds its matchers.
+// compile validates one signature and builds its matchers, in stages:
+// its names, its fields, then the matchers of its kind.
 func (p *parser) compile(line int, raw *rawSignature, l lineIndex) (*Signature, bool) {
-	id := raw.ID
+	at := func(key string) int { return l.at(key, line) }
 	nerr := len(p.errs)
-	if !idPattern.MatchString(id) {
-		p.fail(l.at("id", line), id, "id %q must be lower case letters, digits, '.', '_' or '-' (at most 80)", id)
-	}
-	if !validKinds[raw.Kind] {
-		p.fail(l.at("kind", line), id, "unknown kind %q", raw.Kind)
-	}
-	if !validSigStates[raw.State] {
-		p.fail(l.at("state", line), id, "unknown state %q", raw.State)
-	}
-	if !validStrengths[raw.Strength] {
-		p.fail(l.at("strength", line), id, "strength %q must be strong, corroborating or weak", raw.Strength)
-	}
-	if !validConfidence[raw.Confidence] {
-		p.fail(l.at("confidence", line), id, "confidence %q must be high, medium or low", raw.Confidence)
-	}
+	p.checkNames(raw, at)
 	if len(p.errs) > nerr {
 		return nil, false
 	}
 	s := &Signature{
-		ID: id, Kind: raw.Kind, State: raw.State, Strength: raw.Strength, Confidence: raw.Confidence,
+		ID: raw.ID, Kind: raw.Kind, State: raw.State, Strength: raw.Strength, Confidence: raw.Confidence,
 		Operator: raw.Operator, Observed: raw.Observed, Note: raw.Note, AppliesTo: raw.AppliesTo,
 		Uncertain: raw.Uncertain, Sources: raw.Sources, HostsSeen: raw.HostsSeen,
 		Match: raw.Match, MatchRegex: raw.MatchRegex, RDAP: raw.RDAP, Line: line,
@@ -455,95 +442,89 @@ func (p *parser) compile(line int, raw *rawSignature, l lineIndex) (*Signature, 
 	if raw.ValidUntil != "" {
 		t, err := time.Parse(time.DateOnly, raw.ValidUntil)
 		if err != nil {
-			p.fail(l.at("valid_until", line), id, "valid_until %q is not a YYYY-MM-DD date", raw.ValidUntil)
+			p.fail(at("valid_until"), raw.ID, "valid_until %q is not a YYYY-MM-DD date", raw.ValidUntil)
 		}
 		s.ValidUntil = t
 	}
-	mline := l.at("match", line)
+	p.checkFields(raw, at)
+	p.compileMatch(s, raw, at)
+	if len(p.errs) > nerr {
+		return nil, false
+	}
+	return s, true
+}
+
+// checkNames checks the id and the enumerated fields.
+func (p *parser) checkNames(raw *rawSignature, at func(string) int) {
+	id := raw.ID
+	if !idPattern.MatchString(id) {
+		p.fail(at("id"), id, "id %q must be lower case letters, digits, '.', '_' or '-' (at most 80)", id)
+	}
+	if !validKinds[raw.Kind] {
+		p.fail(at("kind"), id, "unknown kind %q", raw.Kind)
+	}
+	if !validSigStates[raw.State] {
+		p.fail(at("state"), id, "unknown state %q", raw.State)
+	}
+	if !validStrengths[raw.Strength] {
+		p.fail(at("strength"), id, "strength %q must be strong, corroborating or weak", raw.Strength)
+	}
+	if !validConfidence[raw.Confidence] {
+		p.fail(at("confidence"), id, "confidence %q must be high, medium or low", raw.Confidence)
+	}
+}
+
+// checkFields checks that the fields a kind needs are there and the ones
+// it cannot use are not.
+func (p *parser) checkFields(raw *rawSignature, at func(string) int) {
+	id := raw.ID
 	if len(raw.Match) == 0 && !(raw.Kind == KindNSSuffix && len(raw.MatchRegex) > 0) {
-		p.fail(mline, id, "no match values")
+		p.fail(at("match"), id, "no match values")
 	}
 	if len(raw.MatchRegex) > 0 && raw.Kind != KindNSSuffix {
-		p.fail(l.at("match_regex", line), id, "match_regex is only for kind ns_suffix")
+		p.fail(at("match_regex"), id, "match_regex is only for kind ns_suffix")
 	}
 	if len(raw.RDAP) > 0 && raw.Kind != KindEPPStatus {
-		p.fail(l.at("rdap", line), id, "rdap is only for kind epp_status")
+		p.fail(at("rdap"), id, "rdap is only for kind epp_status")
 	}
 	switch raw.AppliesTo {
 	case "":
 	case AppliesToNSAddress:
 		if raw.Kind != KindIP && raw.Kind != KindCIDR {
-			p.fail(l.at("applies_to", line), id, "applies_to is only for kinds ip and cidr")
+			p.fail(at("applies_to"), id, "applies_to is only for kinds ip and cidr")
 		}
 	default:
-		p.fail(l.at("applies_to", line), id, "unknown applies_to %q (want ns_address)", raw.AppliesTo)
+		p.fail(at("applies_to"), id, "unknown applies_to %q (want ns_address)", raw.AppliesTo)
 	}
 	if raw.State == SigBlockedByResolver && raw.Kind != KindIP && raw.Kind != KindCIDR {
-		p.fail(l.at("state", line), id, "state blocked_by_resolver is only for kinds ip and cidr")
+		p.fail(at("state"), id, "state blocked_by_resolver is only for kinds ip and cidr")
 	}
+}
 
+// compileMatch builds the matchers of the signature's kind from its match
+// values.
+func (p *parser) compileMatch(s *Signature, raw *rawSignature, at func(string) int) {
 	switch raw.Kind {
 	case KindNSSuffix:
-		for _, m := range raw.Match {
-			h, ok := hostName(m.Value)
-			if !ok {
-				p.fail(mline, id, "%q is not a host name", m.Value)
-				continue
-			}
-			s.suffixes = append(s.suffixes, h)
-			if n, err := domain.Normalize(h); err == nil {
-				s.infra = appendUnique(s.infra, n.ASCII)
-			}
-		}
-		for _, expr := range raw.MatchRegex {
-			re, err := compileRegex(expr)
-			if err != nil {
-				p.fail(l.at("match_regex", line), id, "match_regex %q: %v", expr, err)
-				continue
-			}
-			s.regexes = append(s.regexes, re)
-		}
+		p.compileNSSuffix(s, raw, at)
 	case KindNSPair:
-		for _, m := range raw.Match {
-			h, ok := hostName(m.Value)
-			if !ok {
-				p.fail(mline, id, "%q is not a host name", m.Value)
-				continue
-			}
-			s.hosts = appendUnique(s.hosts, h)
-		}
-		if len(s.hosts) < 2 {
-			p.fail(mline, id, "ns_pair needs at least two host names")
-		}
+		p.compileNSPair(s, raw, at)
 	case KindIP, KindCIDR:
 		for _, m := range raw.Match {
 			pv, err := parsePrefix(m.Value, raw.Kind == KindCIDR)
 			if err != nil {
-				p.fail(mline, id, "%v", err)
+				p.fail(at("match"), raw.ID, "%v", err)
 				continue
 			}
 			s.prefixes = append(s.prefixes, prefixValue{prefix: pv, operator: m.Operator})
 		}
 	case KindEPPStatus:
-		s.statuses = map[string]bool{}
-		for _, m := range raw.Match {
-			k := statusKey(m.Value)
-			if k == "" {
-				p.fail(mline, id, "empty status")
-				continue
-			}
-			s.statuses[k] = true
-		}
-		for _, r := range raw.RDAP {
-			if k := statusKey(r); !s.statuses[k] {
-				p.fail(l.at("rdap", line), id, "rdap name %q has no EPP code in match (RFC 8056 pairs them)", r)
-			}
-		}
+		p.compileEPPStatus(s, raw, at)
 	case KindHTTPTitle, KindHTTPBody, KindWhoisRegistrar, KindWhoisRegistrant:
 		for _, m := range raw.Match {
 			re, err := compileRegex(m.Value)
 			if err != nil {
-				p.fail(mline, id, "regex %q: %v", m.Value, err)
+				p.fail(at("match"), raw.ID, "regex %q: %v", m.Value, err)
 				continue
 			}
 			s.regexes = append(s.regexes, re)
@@ -555,16 +536,69 @@ func (p *parser) compile(line int, raw *rawSignature, l lineIndex) (*Signature, 
 		for _, m := range raw.Match {
 			v := strings.ToLower(strings.TrimSpace(m.Value))
 			if v == "" {
-				p.fail(mline, id, "empty asset")
+				p.fail(at("match"), raw.ID, "empty asset")
 				continue
 			}
 			s.assets = append(s.assets, v)
 		}
 	}
-	if len(p.errs) > nerr {
-		return nil, false
+}
+
+// compileNSSuffix: host name suffixes (which are also infrastructure to
+// watch) and regular expressions over name server names.
+func (p *parser) compileNSSuffix(s *Signature, raw *rawSignature, at func(string) int) {
+	for _, m := range raw.Match {
+		h, ok := hostName(m.Value)
+		if !ok {
+			p.fail(at("match"), raw.ID, "%q is not a host name", m.Value)
+			continue
+		}
+		s.suffixes = append(s.suffixes, h)
+		if n, err := domain.Normalize(h); err == nil {
+			s.infra = appendUnique(s.infra, n.ASCII)
+		}
 	}
-	return s, true
+	for _, expr := range raw.MatchRegex {
+		re, err := compileRegex(expr)
+		if err != nil {
+			p.fail(at("match_regex"), raw.ID, "match_regex %q: %v", expr, err)
+			continue
+		}
+		s.regexes = append(s.regexes, re)
+	}
+}
+
+// compileNSPair: at least two host names that must serve together.
+func (p *parser) compileNSPair(s *Signature, raw *rawSignature, at func(string) int) {
+	for _, m := range raw.Match {
+		h, ok := hostName(m.Value)
+		if !ok {
+			p.fail(at("match"), raw.ID, "%q is not a host name", m.Value)
+			continue
+		}
+		s.hosts = appendUnique(s.hosts, h)
+	}
+	if len(s.hosts) < 2 {
+		p.fail(at("match"), raw.ID, "ns_pair needs at least two host names")
+	}
+}
+
+// compileEPPStatus: EPP status codes, and the RDAP names paired with them.
+func (p *parser) compileEPPStatus(s *Signature, raw *rawSignature, at func(string) int) {
+	s.statuses = map[string]bool{}
+	for _, m := range raw.Match {
+		k := statusKey(m.Value)
+		if k == "" {
+			p.fail(at("match"), raw.ID, "empty status")
+			continue
+		}
+		s.statuses[k] = true
+	}
+	for _, r := range raw.RDAP {
+		if k := statusKey(r); !s.statuses[k] {
+			p.fail(at("rdap"), raw.ID, "rdap name %q has no EPP code in match (RFC 8056 pairs them)", r)
+		}
+	}
 }
 
 // maxRegex bounds a pattern; RE2 is linear in the input but not in the

@@ -164,6 +164,14 @@ func (j *judge) ownHost(h string) bool {
 // readDNS takes the NS set from the delegation, else from the zone, and
 // matches name server and address signatures.
 func (j *judge) readDNS() {
+	j.gatherDNS()
+	j.dropBlocked()
+	j.matchDNS()
+}
+
+// gatherDNS takes the name servers and addresses from the delegation and
+// the zone, noting what is missing.
+func (j *judge) gatherDNS() {
 	if d := j.ev.Delegation; d != nil {
 		hosts := normHosts(d.NS)
 		rc, ok := usableRcode(d.Rcode, len(hosts) > 0)
@@ -207,9 +215,11 @@ func (j *judge) readDNS() {
 	} else if j.ev.DNS == nil && j.ev.failed(event.ProbeDNS) {
 		j.notes = append(j.notes, "no address evidence (dns probe failed)")
 	}
+}
 
-	// A filtering resolver's block page says nothing about the domain; drop
-	// what came through that resolver before matching anything on it.
+// dropBlocked drops the addresses that came through a filtering resolver:
+// its block page says nothing about the domain.
+func (j *judge) dropBlocked() {
 	for _, s := range j.ind.Signatures {
 		if s.State != SigBlockedByResolver || s.AppliesTo != "" {
 			continue
@@ -225,7 +235,10 @@ func (j *judge) readDNS() {
 	if j.dnsBlocked {
 		j.addrs, j.nsAddrs = nil, nil
 	}
+}
 
+// matchDNS matches the name server and address signatures.
+func (j *judge) matchDNS() {
 	for _, s := range j.ind.Signatures {
 		switch s.Kind {
 		case KindNSSuffix:
@@ -426,94 +439,21 @@ func (j *judge) readRegistry() {
 	if !r.Found {
 		return
 	}
-	j.statusRaw = map[string]string{}
-	for i, s := range r.Statuses {
-		if i == maxStatuses {
-			break
-		}
-		n := NormalizeStatus(s)
-		if n == "" {
-			continue
-		}
-		if _, dup := j.statusRaw[n]; !dup {
-			j.statuses = append(j.statuses, n)
-			j.statusRaw[n] = clean(stripLink(s), 48)
-		}
-	}
-	has := func(code string) bool {
-		for _, s := range j.statuses {
-			if s == code {
-				return true
-			}
-		}
-		return false
-	}
+	j.readStatuses(r.Statuses)
 	expiryPast := !r.Expires.IsZero() && j.now.Sub(r.Expires) > 24*time.Hour
-	// A registrar's clientHold right after expiry is its expiry handling,
-	// not a suspension (NameSilo, ERRP).
-	holdIsExpiry := expiryPast || has("autoRenewPeriod")
-	// pendingDelete with redemptionPeriod or pendingRestore is still inside
-	// the redemption grace period.
-	inRGP := has("redemptionPeriod") || has("pendingRestore")
-
-	var prevStatuses map[string]bool
-	if p := j.prev.Registry; p != nil && p.Found {
-		prevStatuses = map[string]bool{}
-		for _, s := range NormalizeStatuses(p.Statuses) {
-			prevStatuses[s] = true
-		}
+	sc := statusContext{
+		prev: j.previousStatuses(),
+		// A registrar's clientHold right after expiry is its expiry
+		// handling, not a suspension (NameSilo, ERRP).
+		holdIsExpiry: expiryPast || j.hasStatus("autoRenewPeriod"),
+		// pendingDelete with redemptionPeriod or pendingRestore is still
+		// inside the redemption grace period.
+		inRGP: j.hasStatus("redemptionPeriod") || j.hasStatus("pendingRestore"),
 	}
-
 	for _, s := range j.ind.Signatures {
 		switch s.Kind {
 		case KindEPPStatus:
-			var matched []string
-			var fresh bool
-			for _, st := range j.statuses {
-				if s.statuses[statusKey(st)] {
-					matched = append(matched, j.statusRaw[st])
-					if prevStatuses == nil || !prevStatuses[st] {
-						fresh = true
-					}
-				}
-			}
-			if len(matched) == 0 {
-				continue
-			}
-			word := "status"
-			if len(matched) > 1 {
-				word = "statuses"
-			}
-			evidence := fmt.Sprintf("%s %s %s", j.regSource, word, joinList(matched))
-			m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
-			switch {
-			case s.State == event.StateSeized:
-				// Locks corroborate a seizure only when they are new with it:
-				// big brands carry a registry lock all the time.
-				switch {
-				case prevStatuses == nil:
-					m.reason = m.Reason() + " (no earlier registration stored to tell whether they are new)"
-					j.addCorr(m, "locks")
-				case fresh:
-					m.reason = m.Reason() + " (newly set)"
-					j.addCorr(m, "locks")
-				default:
-					m.reason = m.Reason() + " (already set before: a registry lock, not by itself a seizure)"
-					j.info = append(j.info, m.reason)
-				}
-			case s.State == event.StateSuspended && holdIsExpiry && has("clientHold") && !has("serverHold"):
-				m.State, m.Strength = event.StateExpired, Corroborating
-				m.reason = m.Reason() + " (after expiry: the registrar's expiry hold, not a suspension)"
-				j.hits[event.StateExpired] = append(j.hits[event.StateExpired], m)
-			case s.State == event.StatePendingDelete && inRGP:
-				m.State = event.StateRedemption
-				m.reason = m.Reason() + " (with the redemption grace period: still restorable)"
-				j.hits[event.StateRedemption] = append(j.hits[event.StateRedemption], m)
-			case s.State == SigNewRegistration || s.State == SigLocked:
-				j.info = append(j.info, m.Reason())
-			default:
-				j.hits[s.State] = append(j.hits[s.State], m)
-			}
+			j.matchStatuses(s, sc)
 		case KindWhoisRegistrar:
 			if v := clean(r.Registrar, maxReasonValue); v != "" && s.matchText(v) {
 				j.add(s, fmt.Sprintf("registrar %q", v))
@@ -532,6 +472,107 @@ func (j *judge) readRegistry() {
 	}
 	j.compareRegistration(r)
 	j.compareNS(r)
+}
+
+// readStatuses keeps the registration's statuses, normalized, each once,
+// with its raw text for reasons.
+func (j *judge) readStatuses(statuses []string) {
+	j.statusRaw = map[string]string{}
+	for i, s := range statuses {
+		if i == maxStatuses {
+			break
+		}
+		n := NormalizeStatus(s)
+		if n == "" {
+			continue
+		}
+		if _, dup := j.statusRaw[n]; !dup {
+			j.statuses = append(j.statuses, n)
+			j.statusRaw[n] = clean(stripLink(s), 48)
+		}
+	}
+}
+
+func (j *judge) hasStatus(code string) bool {
+	for _, s := range j.statuses {
+		if s == code {
+			return true
+		}
+	}
+	return false
+}
+
+// previousStatuses are the stored registration's statuses, nil when none
+// is stored.
+func (j *judge) previousStatuses() map[string]bool {
+	p := j.prev.Registry
+	if p == nil || !p.Found {
+		return nil
+	}
+	prev := map[string]bool{}
+	for _, s := range NormalizeStatuses(p.Statuses) {
+		prev[s] = true
+	}
+	return prev
+}
+
+// statusContext is what reading an EPP status signature depends on
+// besides the statuses.
+type statusContext struct {
+	prev         map[string]bool // the stored registration's statuses; nil when none
+	holdIsExpiry bool            // a clientHold is the registrar's expiry hold
+	inRGP        bool            // inside the redemption grace period
+}
+
+// matchStatuses matches one epp_status signature against the statuses.
+func (j *judge) matchStatuses(s *Signature, sc statusContext) {
+	var matched []string
+	var fresh bool
+	for _, st := range j.statuses {
+		if s.statuses[statusKey(st)] {
+			matched = append(matched, j.statusRaw[st])
+			if sc.prev == nil || !sc.prev[st] {
+				fresh = true
+			}
+		}
+	}
+	if len(matched) == 0 {
+		return
+	}
+	word := "status"
+	if len(matched) > 1 {
+		word = "statuses"
+	}
+	evidence := fmt.Sprintf("%s %s %s", j.regSource, word, joinList(matched))
+	m := Match{Signature: s.ID, State: s.State, Strength: s.Strength, Evidence: evidence}
+	switch {
+	case s.State == event.StateSeized:
+		// Locks corroborate a seizure only when they are new with it:
+		// big brands carry a registry lock all the time.
+		switch {
+		case sc.prev == nil:
+			m.reason = m.Reason() + " (no earlier registration stored to tell whether they are new)"
+			j.addCorr(m, "locks")
+		case fresh:
+			m.reason = m.Reason() + " (newly set)"
+			j.addCorr(m, "locks")
+		default:
+			m.reason = m.Reason() + " (already set before: a registry lock, not by itself a seizure)"
+			j.info = append(j.info, m.reason)
+		}
+	case s.State == event.StateSuspended && sc.holdIsExpiry && j.hasStatus("clientHold") && !j.hasStatus("serverHold"):
+		m.State, m.Strength = event.StateExpired, Corroborating
+		m.reason = m.Reason() + " (after expiry: the registrar's expiry hold, not a suspension)"
+		j.hits[event.StateExpired] = append(j.hits[event.StateExpired], m)
+	case s.State == event.StatePendingDelete && sc.inRGP:
+		m.State = event.StateRedemption
+		m.reason = m.Reason() + " (with the redemption grace period: still restorable)"
+		j.hits[event.StateRedemption] = append(j.hits[event.StateRedemption], m)
+	case s.State == SigNewRegistration || s.State == SigLocked:
+		j.info = append(j.info, m.Reason())
+	default:
+		j.hits[s.State] = append(j.hits[s.State], m)
+	}
 }
 
 func (s *Signature) matchText(v string) bool {

@@ -178,7 +178,7 @@ func (ix *Index) fold(dst []byte, rs []rune) []byte {
 			dst = append(dst, asciiFold[r]...)
 			continue
 		}
-		if f, ok := ix.t.fold[r]; ok {
+		if f, ok := foldRune(r); ok {
 			dst = append(dst, f...)
 			continue
 		}
@@ -672,4 +672,4 @@ func allCyrillic(rs []rune) bool {
 }
 
 // asciiFold is the matcher's skeleton of each ASCII character.
-var asciiFold = buildASCIIFold()
+var asciiFold = genASCIIFold

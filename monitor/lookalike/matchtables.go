@@ -1,11 +1,5 @@
 package lookalike
 
-import (
-	"strings"
-
-	"github.com/mtibben/confusables"
-)
-
 // Data structures behind Index.Match, built once and read without
 // allocating: an open-addressing hash table from 64-bit hashes to brand
 // lists, an Aho-Corasick automaton over brand skeletons, and a trie of
@@ -288,42 +282,4 @@ func (t *trie) walk(s []byte, fn func(n int)) {
 			fn(i + 1)
 		}
 	}
-}
-
-// canonFold spells "w" as "vv" and "d" as "cl", after the confusable
-// skeleton, so look-alike pairs the Unicode table leaves apart compare equal.
-func canonFold(s string) string {
-	if !strings.ContainsAny(s, "wd") {
-		return s
-	}
-	return strings.NewReplacer("w", "vv", "d", "cl").Replace(s)
-}
-
-// buildASCIIFold folds each ASCII character to a fixed point: "m" to "rn",
-// "0" to "o", "1" and "I" to "l", "w" to "vv", "d" to "cl".
-func buildASCIIFold() [128]string {
-	var f [128]string
-	for c := 0; c < 128; c++ {
-		f[c] = string(rune(c))
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' {
-			f[c] = canonFold(foldText(confusables.Skeleton(string(rune(c)))))
-		}
-	}
-	for changed := true; changed; {
-		changed = false
-		for c := range f {
-			var b strings.Builder
-			for _, r := range f[c] {
-				if r < 0x80 && f[r] != string(r) {
-					b.WriteString(f[r])
-				} else {
-					b.WriteRune(r)
-				}
-			}
-			if b.String() != f[c] {
-				f[c], changed = b.String(), true
-			}
-		}
-	}
-	return f
 }

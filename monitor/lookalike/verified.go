@@ -1,12 +1,11 @@
 package lookalike
 
 import (
+	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"unicode"
 
-	"github.com/mtibben/confusables"
 	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 
@@ -62,9 +61,11 @@ func checkRune(r rune) bool {
 	return err == nil && got == want
 }
 
-// tables holds everything derived once per process: the verified runes,
-// compiled glyph tables, the inverse confusables table and the matcher's
-// folding table.
+// tables holds what the generator and the matcher read: the verified
+// runes, the compiled glyph tables and the inverse confusables table. The
+// slow derivations (every letter of the BMP and SMP through UTS #39) ran
+// at build time: tables_gen.go holds their output (go generate), so a
+// process pays only for compiling the glyph tables.
 type tables struct {
 	verified runeSet
 	// glyphs per repertoire, keyed by the glyphTable's identity.
@@ -72,9 +73,6 @@ type tables struct {
 	// confusable[c] lists the verified runes whose UTS #39 skeleton equals
 	// that of the ASCII character c, in code point order.
 	confusable [128][]rune
-	// fold maps a non-ASCII rune to the ASCII (or other) text the matcher
-	// compares: its confusable skeleton with diacritics removed, lower case.
-	fold map[rune]string
 }
 
 var (
@@ -82,21 +80,31 @@ var (
 	tbl        *tables
 )
 
-// load builds the tables on first use: about 50 ms, paid once.
+// load builds the tables on first use from the generated ones.
 func load() *tables {
 	tablesOnce.Do(func() { tbl = buildTables() })
 	return tbl
 }
 
 func buildTables() *tables {
-	t := &tables{glyphs: map[*glyphTable]*compiledGlyphs{}, fold: map[rune]string{}}
-	check := func(s string) {
-		for _, r := range s {
-			if r >= 0x80 && !t.verified.has(r) && checkRune(r) {
-				t.verified.add(r)
-			}
+	t := &tables{glyphs: map[*glyphTable]*compiledGlyphs{}}
+	for _, r := range genVerified {
+		t.verified.add(r)
+	}
+	for c, s := range genConfusable {
+		if s != "" {
+			t.confusable[c] = []rune(s)
 		}
 	}
+	for _, gt := range repertoires()[1:] {
+		t.glyphs[gt] = compileGlyphs(&t.verified, glyphsASCII, *gt)
+	}
+	return t
+}
+
+// repertoires lists the glyph tables: the ASCII one first, then the
+// Unicode one, the no-IDN one and each registry's, in suffix order.
+func repertoires() []*glyphTable {
 	all := []*glyphTable{&glyphsASCII, &glyphsUnicode, &noIDN}
 	seen := map[*glyphTable]bool{}
 	for _, s := range sortedKeys(idnBySuffix) {
@@ -106,21 +114,7 @@ func buildTables() *tables {
 			all = append(all, p)
 		}
 	}
-	for _, gt := range all {
-		for _, vs := range *gt {
-			for _, v := range vs {
-				check(v)
-			}
-		}
-	}
-	for _, c := range latinToCyrillic {
-		check(string(c))
-	}
-	for _, gt := range all[1:] {
-		t.glyphs[gt] = compileGlyphs(&t.verified, glyphsASCII, *gt)
-	}
-	t.buildConfusables()
-	return t
+	return all
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -132,128 +126,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// buildConfusables walks the letters and digits of the BMP and the SMP
-// through the UTS #39 skeleton (mtibben/confusables carries Unicode's whole
-// confusables.txt) and keeps, for each ASCII letter and digit, the runes
-// that are valid in a domain label and share its skeleton. It also fills
-// the matcher's folding table.
-func (t *tables) buildConfusables() {
-	var target [128]string
-	for c := rune('0'); c < 0x80; c++ {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			target[c] = confusables.Skeleton(string(c))
-		}
+// foldRune is the matcher's form of a non-ASCII rune: its confusable
+// skeleton without diacritics, lower case (generated); false when the rune
+// stands for itself.
+func foldRune(r rune) (string, bool) {
+	i, ok := slices.BinarySearch(genFoldKeys[:], r)
+	if !ok {
+		return "", false
 	}
-	bySkeleton := map[string][]rune{}
-	for c := rune('0'); c < 0x80; c++ {
-		if target[c] != "" {
-			bySkeleton[target[c]] = append(bySkeleton[target[c]], c)
-		}
+	start := uint32(0)
+	if i > 0 {
+		start = genFoldEnds[i-1]
 	}
-	inv := inverseGlyphs()
-	for r := rune(0x80); r < maxVerified; r++ {
-		if !unicode.In(r, unicode.L, unicode.Nd) {
-			continue
-		}
-		sk := confusables.Skeleton(string(r))
-		f := matchFold(sk, inv)
-		if !isASCIIString(f) && inv[r] != "" {
-			f = matchFold(inv[r], inv)
-		}
-		if f != string(r) {
-			t.fold[r] = f
-		}
-		cs, ok := bySkeleton[sk]
-		if !ok {
-			continue
-		}
-		if !t.verified.has(r) {
-			if !checkRune(r) {
-				continue
-			}
-			t.verified.add(r)
-		}
-		for _, c := range cs {
-			t.confusable[c] = append(t.confusable[c], r)
-		}
-	}
-	// ASCII look-alikes by the same table: '1' for 'l', '0' for 'o'.
-	for c := rune('0'); c < 0x80; c++ {
-		if target[c] == "" {
-			continue
-		}
-		for d := rune('0'); d < 0x80; d++ {
-			if d != c && target[d] == target[c] {
-				t.confusable[c] = append([]rune{d}, t.confusable[c]...)
-			}
-		}
-	}
-}
-
-// inverseGlyphs maps each single-rune look-alike of the glyph tables back
-// to what it imitates: UTS #39 sends Cyrillic м to ʍ and т to ᴛ, which
-// read as m and t all the same.
-func inverseGlyphs() map[rune]string {
-	inv := map[rune]string{}
-	tables := []glyphTable{glyphsUnicode}
-	for _, s := range sortedKeys(idnBySuffix) {
-		tables = append(tables, *idnBySuffix[s])
-	}
-	for _, gt := range tables {
-		for _, k := range sortedKeys(gt) {
-			for _, g := range gt[k] {
-				if rs := []rune(g); len(rs) == 1 {
-					if _, ok := inv[rs[0]]; !ok {
-						inv[rs[0]] = k
-					}
-				}
-			}
-		}
-	}
-	for l, c := range latinToCyrillic {
-		inv[c] = string(l)
-	}
-	return inv
-}
-
-// matchFold turns a skeleton into the matcher's form: without diacritics,
-// lower case, each rune folded again (through the glyph tables when the
-// Unicode table leaves it outside ASCII) down to ASCII where possible.
-func matchFold(sk string, inv map[rune]string) string {
-	var b strings.Builder
-	for _, r := range foldText(sk) {
-		switch {
-		case r < 0x80:
-			b.WriteString(asciiFold[r])
-		case inv[r] != "":
-			for _, c := range inv[r] {
-				b.WriteString(asciiFold[c])
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// foldText turns a skeleton into what the matcher compares: canonical
-// decomposition without marks, lower case.
-func foldText(sk string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(sk) {
-		if unicode.In(r, unicode.Mn, unicode.Me) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-func isASCIIString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return genFoldText[start:genFoldEnds[i]], true
 }

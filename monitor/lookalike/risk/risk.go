@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Level is how dangerous a look-alike looks, in increasing order.
@@ -288,4 +290,35 @@ func show(p *int) string {
 		return "n/a"
 	}
 	return fmt.Sprint(*p)
+}
+
+// Escalation says whether reaching cur from prev deserves a
+// lookalike_escalated event, and from which level: only levels above
+// registered (a registration has its own event), and only a rise. prev is
+// the level stored before ("" when the look-alike was never judged). The
+// caller still makes sure a level is never announced twice.
+func Escalation(prev, cur Level) (from Level, ok bool) {
+	from = prev
+	if from == "" {
+		from = LevelNone
+	}
+	if cur.Rank() <= LevelRegistered.Rank() || cur.Rank() <= from.Rank() {
+		return from, false
+	}
+	return from, true
+}
+
+// Severity is how urgent reaching the level is, as the escalation event's
+// severity: a look-alike that looks like phishing is critical, one that
+// takes the brand's mail a warning.
+func (l Level) Severity() event.Severity {
+	switch l {
+	case LevelPhishingLike:
+		return event.SevCritical
+	case LevelMailCapable:
+		return event.SevWarning
+	case LevelLive:
+		return event.SevNotice
+	}
+	return event.SevInfo
 }

@@ -106,3 +106,36 @@ func TestJSONShape(t *testing.T) {
 		t.Errorf("signals JSON %s: a measured 0 must show, an unmeasured value must not", sb)
 	}
 }
+
+// An escalation is a rise above registered, and the first judgement of a
+// look-alike counts from none.
+func TestEscalation(t *testing.T) {
+	for _, tc := range []struct {
+		prev, cur Level
+		from      Level
+		ok        bool
+	}{
+		{"", LevelRegistered, LevelNone, false},
+		{"", LevelParked, LevelNone, true},
+		{LevelNone, LevelLive, LevelNone, true},
+		{LevelLive, LevelMailCapable, LevelLive, true},
+		{LevelPhishingLike, LevelLive, LevelPhishingLike, false},
+		{LevelLive, LevelLive, LevelLive, false},
+		{LevelParked, LevelRegistered, LevelParked, false},
+	} {
+		from, ok := Escalation(tc.prev, tc.cur)
+		if from != tc.from || ok != tc.ok {
+			t.Errorf("Escalation(%q, %q) = %q, %v; want %q, %v", tc.prev, tc.cur, from, ok, tc.from, tc.ok)
+		}
+	}
+}
+
+func TestLevelSeverity(t *testing.T) {
+	want := map[Level]string{LevelNone: "info", LevelRegistered: "info", LevelParked: "info",
+		LevelLive: "notice", LevelMailCapable: "warning", LevelPhishingLike: "critical"}
+	for l, w := range want {
+		if got := string(l.Severity()); got != w {
+			t.Errorf("%s.Severity() = %s, want %s", l, got, w)
+		}
+	}
+}

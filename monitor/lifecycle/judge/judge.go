@@ -1,4 +1,9 @@
-package monitor
+// Package judge is the engine's lifecycle judge: it reads a domain's latest
+// snapshots as lifecycle evidence (delegation, DNS, the registration of
+// record, the page), turns snapshot changes into events with monitor/diff,
+// and asks monitor/lifecycle for the verdict. It implements engine.Judge,
+// so the wiring only picks it.
+package judge
 
 import (
 	"encoding/json"
@@ -18,19 +23,19 @@ import (
 	"github.com/takedownhq/takedown/store"
 )
 
-// LifecycleJudge turns snapshot changes into events with monitor/diff and
+// Lifecycle turns snapshot changes into events with monitor/diff and
 // judges takedown state with monitor/lifecycle's indicators.
-type LifecycleJudge struct {
+type Lifecycle struct {
 	Indicators *lifecycle.Indicators
 }
 
-var _ engine.Judge = LifecycleJudge{}
+var _ engine.Judge = Lifecycle{}
 
 // Changes diffs two snapshots of a probe into events. One change of the
 // world is one event where the fields move together: a registry record
 // that disappears is "found: true → false", not twelve emptied fields; a
 // new certificate is one event; a page edit is one event.
-func (j LifecycleJudge) Changes(name, probe string, prev, cur []byte, at time.Time) []store.Event {
+func (j Lifecycle) Changes(name, probe string, prev, cur []byte, at time.Time) []store.Event {
 	changes, err := diff.Diff(prev, cur)
 	if err != nil {
 		return []store.Event{{Kind: event.SnapshotChanged, Probe: probe, Severity: event.SevInfo, At: at,
@@ -219,7 +224,7 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 }
 
 // Verdict judges a domain inside the check's transaction.
-func (j LifecycleJudge) Verdict(h engine.History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (engine.Verdict, error) {
+func (j Lifecycle) Verdict(h engine.History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (engine.Verdict, error) {
 	ev := Evidence(d.Name, latest, failed, at)
 	prev := lifecycle.Previous{State: d.State, Reasons: d.StateReasons}
 	trs, err := h.Transitions(d.ID)
@@ -290,7 +295,7 @@ const timeless = 100 * 365 * 24 * time.Hour
 // clientHold is the registrar's expiry hold) and with the indicators'
 // valid_until dates. It is zero when the verdict read the states of other
 // watched domains (the takedown operators' own), which move by themselves.
-func (j LifecycleJudge) until(ev lifecycle.Evidence, at time.Time) time.Time {
+func (j Lifecycle) until(ev lifecycle.Evidence, at time.Time) time.Time {
 	if len(ev.NSDomainStates) > 0 {
 		return time.Time{}
 	}
