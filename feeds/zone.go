@@ -172,7 +172,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 	return st, nil
 }
 
-func zoneWatched(feed string, w Watched, kind string, info zoneInfo) watchedEvent {
+func zoneWatched(feed string, w Watched, kind event.Kind, info zoneInfo) watchedEvent {
 	sev := event.SevNotice
 	switch {
 	case kind == event.DelegationRemoved:

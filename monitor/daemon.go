@@ -103,7 +103,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		// The first verdict of a newly watched domain that is simply
 		// active is a baseline, not news: importing a thousand domains
 		// must not send a thousand mails.
-		if engine.FirstVerdict(ev) && ev.New == event.StateActive {
+		if engine.FirstVerdict(ev) && event.State(ev.New) == event.StateActive {
 			return nil
 		}
 		return route(ev)
@@ -147,7 +147,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		LeaseTTL:         cfg.Monitor.LeaseTTL,
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
-		Schedules: map[string]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
+		Schedules: map[event.Probe]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
 			event.ProbeCert: s.Cert, event.ProbeHTTP: s.HTTP},
 		Spread:       config.On(s.Spread),
 		ProbeTimeout: cfg.Monitor.ProbeTimeout,
@@ -251,7 +251,7 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 			if d.onEvent == nil {
 				continue
 			}
-			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{event.LookalikeRegistered}, Limit: 1})
+			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []event.Kind{event.LookalikeRegistered}, Limit: 1})
 			if err == nil && len(evs) > 0 {
 				d.onEvent(evs[0])
 			}

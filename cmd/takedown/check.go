@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,21 +22,21 @@ func init() { register(newCheckCmd) }
 
 // checkResult is the --json contract: one object per domain.
 type checkResult struct {
-	Domain     string            `json:"domain"`
-	DNS        json.RawMessage   `json:"dns"`
-	Delegation json.RawMessage   `json:"delegation"`
-	WHOIS      json.RawMessage   `json:"whois"`
-	RDAP       json.RawMessage   `json:"rdap"`
-	Cert       json.RawMessage   `json:"cert"`
-	HTTP       json.RawMessage   `json:"http"`
-	Errors     map[string]string `json:"errors"`
-	Verdict    *checkVerdict     `json:"verdict,omitempty"`
+	Domain     string                 `json:"domain"`
+	DNS        json.RawMessage        `json:"dns"`
+	Delegation json.RawMessage        `json:"delegation"`
+	WHOIS      json.RawMessage        `json:"whois"`
+	RDAP       json.RawMessage        `json:"rdap"`
+	Cert       json.RawMessage        `json:"cert"`
+	HTTP       json.RawMessage        `json:"http"`
+	Errors     map[event.Probe]string `json:"errors"`
+	Verdict    *checkVerdict          `json:"verdict,omitempty"`
 }
 
 type checkVerdict struct {
-	State   string   `json:"state"`
-	Suspect string   `json:"suspect,omitempty"`
-	Reasons []string `json:"reasons"`
+	State   event.State `json:"state"`
+	Suspect event.State `json:"suspect,omitempty"`
+	Reasons []string    `json:"reasons"`
 }
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -62,10 +63,9 @@ or was not run is null and its error is under errors.`,
 				}
 				names = append(names, n.ASCII)
 			}
-			for _, p := range probes {
-				if !contains(event.Probes, p) {
-					return usagef("--probes: unknown probe %q (want %s)", p, strings.Join(event.Probes, ","))
-				}
+			kinds, err := event.ParseProbes(probes)
+			if err != nil {
+				return usagef("--probes: %v", err)
 			}
 			ind, err := loadIndicators(a, indicators)
 			if err != nil {
@@ -78,7 +78,7 @@ or was not run is null and its error is under errors.`,
 			defer ps.Close()
 			// A person asking once wants both registry views.
 			ps.WhoisEverywhere = true
-			list, err := ps.List(probes...)
+			list, err := ps.List(kinds...)
 			if err != nil {
 				return usageError{err}
 			}
@@ -101,7 +101,7 @@ or was not run is null and its error is under errors.`,
 					defer wg.Done()
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					as, err := m.Assess(cmd.Context(), name, probes)
+					as, err := m.Assess(cmd.Context(), name, kinds)
 					if err != nil {
 						mu.Lock()
 						firstErr = cmp.Or(firstErr, fmt.Errorf("check %s: %w", name, err))
@@ -169,7 +169,7 @@ func unanswered(results []checkResult) error {
 // checkResultOf is the --json contract of one assessment.
 func checkResultOf(as *engine.Assessment) checkResult {
 	r := checkResult{Domain: as.Domain, Errors: as.Errors}
-	for kind, dst := range map[string]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
+	for kind, dst := range map[event.Probe]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
 		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP} {
 		if data := as.Data[kind]; data != nil {
 			*dst = data
@@ -225,13 +225,13 @@ func printCheck(a *app, r checkResult) {
 			fmt.Fprintf(a.out, "  %-11s %-18s %s\n", label, k, clean(val))
 		}
 	}
-	kinds := make([]string, 0, len(r.Errors))
+	kinds := make([]event.Probe, 0, len(r.Errors))
 	for k := range r.Errors {
 		kinds = append(kinds, k)
 	}
-	sort.Strings(kinds)
+	slices.Sort(kinds)
 	for _, k := range kinds {
-		fmt.Fprintf(a.out, "  %-11s %s\n", k+" error", clean(r.Errors[k]))
+		fmt.Fprintf(a.out, "  %-11s %s\n", string(k)+" error", clean(r.Errors[k]))
 	}
 }
 
