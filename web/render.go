@@ -205,7 +205,7 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "rl-other"
 		},
-		"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"human": func(v any) string { return strings.ReplaceAll(word(v), "_", " ") },
 		"ts":    fmtTS,
 		"tsISO": func(t time.Time) string {
 			if t.IsZero() {
@@ -268,8 +268,12 @@ func (s *Server) funcs() template.FuncMap {
 			return ""
 		},
 		"states": func() []event.State { return event.States },
-		"list":   func(v ...string) []string { return v },
-		"byDays": byDay,
+		// severities and outboxStatuses feed the filters' choices, as
+		// plain strings so the other funcs (with1, index) take them.
+		"severities":     func() []string { return event.Strings(event.Severities) },
+		"outboxStatuses": func() []string { return event.Strings(event.OutboxStatuses) },
+		"list":           func(v ...string) []string { return v },
+		"byDays":         byDay,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

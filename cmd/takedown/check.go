@@ -196,9 +196,10 @@ func printCheck(a *app, r checkResult) {
 		}
 	}
 	for _, kv := range []struct {
-		kind string
+		kind event.Probe
 		raw  json.RawMessage
-	}{{"dns", r.DNS}, {"delegation", r.Delegation}, {"rdap", r.RDAP}, {"whois", r.WHOIS}, {"cert", r.Cert}, {"http", r.HTTP}} {
+	}{{event.ProbeDNS, r.DNS}, {event.ProbeDelegation, r.Delegation}, {event.ProbeRDAP, r.RDAP}, {event.ProbeWHOIS, r.WHOIS},
+		{event.ProbeCert, r.Cert}, {event.ProbeHTTP, r.HTTP}} {
 		if len(kv.raw) == 0 {
 			continue
 		}
@@ -219,7 +220,7 @@ func printCheck(a *app, r checkResult) {
 			}
 			label := ""
 			if first {
-				label = kv.kind
+				label = string(kv.kind)
 				first = false
 			}
 			fmt.Fprintf(a.out, "  %-11s %-18s %s\n", label, k, clean(val))
