@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // ValidateSchedule checks a cron spec as the daemon will read it.
@@ -24,7 +25,7 @@ func ValidateSchedule(spec string) error {
 // DefaultSchedule is how often a feed of a kind runs when none is given:
 // CT logs grow by the second, NRD lists come daily at varying hours (a
 // conditional GET makes polling cheap), CZDS zones once a day.
-func DefaultSchedule(kind string) string {
+func DefaultSchedule(kind event.FeedKind) string {
 	switch kind {
 	case KindCT:
 		return "@every 5m"
@@ -46,12 +47,9 @@ func ValidateName(name string) error {
 }
 
 // ValidateKind checks a feed kind.
-func ValidateKind(kind string) error {
-	switch kind {
-	case KindNRD, KindCT, KindZone:
-		return nil
-	}
-	return fmt.Errorf("feed kind %q: want nrd, ct or zone", kind)
+func ValidateKind(kind event.FeedKind) error {
+	_, err := event.ParseFeedKind(string(kind))
+	return err
 }
 
 // LoadLogList reads a log list from a path or an http(s) URL (bounded in
@@ -99,7 +97,7 @@ func LoadLogList(ctx context.Context, hc *http.Client, loc string) ([]LogInfo, e
 
 // DescribeCursor says where a feed stands, for people: "next 1234" for a
 // log, the last day or file for a list, the serial and size of a zone.
-func DescribeCursor(kind, cursor string) string {
+func DescribeCursor(kind event.FeedKind, cursor string) string {
 	if cursor == "" {
 		return "-"
 	}

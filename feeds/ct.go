@@ -378,7 +378,7 @@ func certWatched(feed, logURL string, w Watched, e *ctEntry) watchedEvent {
 		names = names[:20]
 	}
 	return watchedEvent{
-		ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: event.CertIssued, Probe: "ct", Severity: sev,
+		ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: event.CertIssued, Probe: event.ProbeCT, Severity: sev,
 			New: e.serial, Detail: mustJSON(map[string]any{
 				"source": SourcePrefix + feed, "log": logURL, "index": e.index, "precert": e.precert,
 				"issuer": e.issuer, "serial": e.serial, "names": names, "state": w.State,

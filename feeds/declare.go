@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -16,7 +17,7 @@ var ErrInvalid = errors.New("invalid feed")
 // Spec declares a feed, from `feed add` or the configuration.
 type Spec struct {
 	Name     string
-	Kind     string // nrd, ct or zone
+	Kind     event.FeedKind
 	URL      string // http(s) URL or path; for ct also a log list (.json)
 	Schedule string // default DefaultSchedule(Kind)
 	// Start, for a ct feed, is the first entry to read; nil: the log's
@@ -30,8 +31,9 @@ type Spec struct {
 
 // Declared is one feed Declare stored.
 type Declared struct {
-	Name, Kind, URL, Schedule string
-	Updated                   bool // it existed before
+	Name, URL, Schedule string
+	Kind                event.FeedKind
+	Updated             bool // it existed before
 }
 
 func invalid(format string, args ...any) error {

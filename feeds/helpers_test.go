@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlite"
 )
@@ -79,7 +80,7 @@ func newStore(t testing.TB) *sqlite.SQLite {
 	return st
 }
 
-func addDomains(t testing.TB, st store.Store, kind string, names ...string) {
+func addDomains(t testing.TB, st store.Store, kind event.DomainKind, names ...string) {
 	t.Helper()
 	var ds []store.NewDomain
 	for _, n := range names {
@@ -90,7 +91,7 @@ func addDomains(t testing.TB, st store.Store, kind string, names ...string) {
 	}
 }
 
-func setState(t testing.TB, st store.Store, name, state string) {
+func setState(t testing.TB, st store.Store, name string, state event.State) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := st.Domain(ctx, name)
@@ -105,7 +106,7 @@ func setState(t testing.TB, st store.Store, name, state string) {
 	}
 }
 
-func addFeed(t testing.TB, st store.Store, name, kind, url, cursor string) store.Feed {
+func addFeed(t testing.TB, st store.Store, name string, kind event.FeedKind, url, cursor string) store.Feed {
 	t.Helper()
 	ctx := context.Background()
 	if err := st.AddFeed(ctx, store.Feed{Name: name, Kind: kind, URL: url}); err != nil {
@@ -138,9 +139,9 @@ func (w tWriter) Write(p []byte) (int, error) {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func events(t testing.TB, st store.Store, kind string) []store.Event {
+func events(t testing.TB, st store.Store, kind event.Kind) []store.Event {
 	t.Helper()
-	evs, err := st.Events(context.Background(), store.EventQuery{Kinds: []string{kind}})
+	evs, err := st.Events(context.Background(), store.EventQuery{Kinds: []event.Kind{kind}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 // Watched is a watchlist entry as the feeds see it.
 type Watched struct {
 	ID    int64
-	Name  string // registrable domain, ASCII
-	Kind  string // store.KindWatch or store.KindBrand
-	State string // lifecycle verdict when the matcher was built
+	Name  string           // registrable domain, ASCII
+	Kind  event.DomainKind // store.KindWatch or store.KindBrand
+	State event.State      // lifecycle verdict when the matcher was built
 }
 
 // TakenDown reports whether the state is one a takedown put the domain in:

@@ -13,14 +13,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
-// Feed kinds.
+// Feed kinds (the vocabulary's, named here for the feeds' callers).
 const (
-	KindNRD  = "nrd"
-	KindCT   = "ct"
-	KindZone = "zone"
+	KindNRD  = event.FeedNRD
+	KindCT   = event.FeedCT
+	KindZone = event.FeedZone
 )
 
 // ErrBusy is returned by Run when the same feed is already running.
@@ -28,20 +29,20 @@ var ErrBusy = errors.New("feed already running")
 
 // Stats says what one run of a feed did.
 type Stats struct {
-	Feed    string        `json:"feed"`
-	Kind    string        `json:"kind"`
-	Names   int64         `json:"names"`   // candidate names read
-	Entries int64         `json:"entries"` // CT log entries processed
-	Matches int           `json:"matches"` // look-alikes announced for the first time
-	Known   int           `json:"known"`   // look-alike matches already announced before
-	Watched int           `json:"watched"` // events about watched domains
-	Skipped int64         `json:"skipped"` // lines or entries that did not parse
-	Added   int64         `json:"added"`   // zone: delegations added
-	Removed int64         `json:"removed"` // zone: delegations removed
-	Files   int           `json:"files"`   // files processed (0: nothing new)
-	Bad     []string      `json:"bad,omitempty"`
-	Cursor  string        `json:"cursor"`
-	Elapsed time.Duration `json:"elapsed"`
+	Feed    string         `json:"feed"`
+	Kind    event.FeedKind `json:"kind"`
+	Names   int64          `json:"names"`   // candidate names read
+	Entries int64          `json:"entries"` // CT log entries processed
+	Matches int            `json:"matches"` // look-alikes announced for the first time
+	Known   int            `json:"known"`   // look-alike matches already announced before
+	Watched int            `json:"watched"` // events about watched domains
+	Skipped int64          `json:"skipped"` // lines or entries that did not parse
+	Added   int64          `json:"added"`   // zone: delegations added
+	Removed int64          `json:"removed"` // zone: delegations removed
+	Files   int            `json:"files"`   // files processed (0: nothing new)
+	Bad     []string       `json:"bad,omitempty"`
+	Cursor  string         `json:"cursor"`
+	Elapsed time.Duration  `json:"elapsed"`
 }
 
 // maxBadReports bounds the bad lines a run keeps for its report.

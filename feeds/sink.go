@@ -119,7 +119,7 @@ func (r *Runner) commit(ctx context.Context, f *store.Feed, b *batch, st *Stats)
 				return err
 			}
 			if _, err := tx.AddEvent(store.Event{Domain: h.name, At: now, Kind: event.LookalikeRegistered,
-				Severity: event.SevWarning, New: store.RegYes, Detail: detail}); err != nil {
+				Severity: event.SevWarning, New: string(store.RegYes), Detail: detail}); err != nil {
 				return fmt.Errorf("look-alike event %s: %w", h.name, err)
 			}
 			matches++

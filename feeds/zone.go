@@ -172,7 +172,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 	return st, nil
 }
 
-func zoneWatched(feed string, w Watched, kind string, info zoneInfo) watchedEvent {
+func zoneWatched(feed string, w Watched, kind event.Kind, info zoneInfo) watchedEvent {
 	sev := event.SevNotice
 	switch {
 	case kind == event.DelegationRemoved:
@@ -180,7 +180,7 @@ func zoneWatched(feed string, w Watched, kind string, info zoneInfo) watchedEven
 	case w.TakenDown():
 		sev = event.SevWarning // back in the zone after a takedown
 	}
-	return watchedEvent{ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: kind, Probe: "zone", Severity: sev,
+	return watchedEvent{ev: store.Event{DomainID: w.ID, Domain: w.Name, Kind: kind, Probe: event.ProbeZone, Severity: sev,
 		Detail: mustJSON(map[string]any{"source": SourcePrefix + feed, "zone": info.origin, "serial": info.serial, "state": w.State})}}
 }
 

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
@@ -25,7 +26,7 @@ const MaxAssessParallel = 8
 // in st (nil: no history). Nothing is written. kinds are probe kinds (all
 // when empty). The results are in the order of names; the first failure
 // cancels the rest and is returned.
-func AssessOnce(ctx context.Context, n config.Network, st store.CheckStore, ind *lifecycle.Indicators, probeTimeout time.Duration, names, kinds []string) ([]*engine.Assessment, error) {
+func AssessOnce(ctx context.Context, n config.Network, st store.CheckStore, ind *lifecycle.Indicators, probeTimeout time.Duration, names []string, kinds []event.Probe) ([]*engine.Assessment, error) {
 	ps, err := NewProbers(n)
 	if err != nil {
 		return nil, err

@@ -224,9 +224,12 @@ func stubProbers() []engine.Prober {
 	}
 }
 
-type fixed struct{ kind, data string }
+type fixed struct {
+	kind event.Probe
+	data string
+}
 
-func (f fixed) Kind() string { return f.kind }
+func (f fixed) Kind() event.Probe { return f.kind }
 func (f fixed) Probe(context.Context, string) (any, error) {
 	if f.data == "" {
 		return nil, engine.ErrNotApplicable

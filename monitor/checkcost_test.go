@@ -48,13 +48,13 @@ func drivers(t *testing.T, fn func(t *testing.T, st countedStore)) {
 
 // stub is a prober whose answer the test sets.
 type stub struct {
-	kind string
+	kind event.Probe
 	mu   sync.Mutex
 	data string
 	err  error
 }
 
-func (s *stub) Kind() string { return s.kind }
+func (s *stub) Kind() event.Probe { return s.kind }
 func (s *stub) Probe(context.Context, string) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -98,8 +98,8 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 			}
 			return res, st.Statements() - before
 		}
-		kinds := func(res *engine.CheckResult) []string {
-			var out []string
+		kinds := func(res *engine.CheckResult) []event.Kind {
+			var out []event.Kind
 			for _, ev := range res.Events {
 				out = append(out, ev.Kind)
 			}
@@ -123,7 +123,7 @@ func TestUnchangedCheckCostsTwoStatements(t *testing.T) {
 		}
 		t.Logf("unchanged check: %d statements; %d the full way (FullRecord)", n, st.Statements()-before)
 		d, _ := st.Domain(ctx, "example.org")
-		sn, _ := st.LatestSnapshot(ctx, d.ID, event.ProbeDNS)
+		sn, _ := st.LatestSnapshot(ctx, d.ID, string(event.ProbeDNS))
 		if !d.LastChecked.Equal(now) || !sn.LastSeen.Equal(now) {
 			t.Fatalf("unchanged check left last_checked %v, last_seen %v; want %v", d.LastChecked, sn.LastSeen, now)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/pgtest"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
@@ -109,7 +110,7 @@ func TestClusterSharesTheWork(t *testing.T) {
 	off := false
 	cfg.Monitor.WatchInfrastructure, cfg.Monitor.HuntSeized = &off, &off
 	cfg.Alerts.SMTP = net.SMTPConfig()
-	cfg.Alerts.Channels = []config.Channel{{Name: "soc", Email: []string{"soc@example.org"}, Events: []string{"state_changed"}}}
+	cfg.Alerts.Channels = []config.Channel{{Name: "soc", Email: []string{"soc@example.org"}, Events: []event.Kind{event.StateChanged}}}
 
 	children := map[string]*exec.Cmd{}
 	for _, w := range []string{"w1", "w2", "w3"} {

@@ -145,7 +145,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		LeaseTTL:         cfg.Monitor.LeaseTTL,
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
-		Schedules: map[string]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
+		Schedules: map[event.Probe]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
 			event.ProbeCert: s.Cert, event.ProbeHTTP: s.HTTP},
 		Spread:       config.On(s.Spread),
 		ProbeTimeout: cfg.Monitor.ProbeTimeout,
@@ -249,7 +249,7 @@ func (d *Daemon) HuntAll(ctx context.Context) error {
 			if d.onEvent == nil {
 				continue
 			}
-			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{event.LookalikeRegistered}, Limit: 1})
+			evs, err := d.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []event.Kind{event.LookalikeRegistered}, Limit: 1})
 			if err == nil && len(evs) > 0 {
 				d.onEvent(evs[0])
 			}

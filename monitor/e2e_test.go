@@ -192,7 +192,7 @@ func TestResolverOutageIsNotAChange(t *testing.T) {
 func TestStorySeizureAndReregistration(t *testing.T) {
 	w := newWorld(t)
 	w.cycle(t)
-	step := func(name, want string, reasons ...string) {
+	step := func(name string, want event.State, reasons ...string) {
 		t.Helper()
 		w.cycle(t)
 		d := w.state(t, name)
@@ -225,14 +225,14 @@ func TestStorySeizureAndReregistration(t *testing.T) {
 	trs, _ := w.st.Transitions(context.Background(), d.ID)
 	var path []string
 	for i := len(trs) - 1; i >= 0; i-- {
-		path = append(path, trs[i].To)
+		path = append(path, string(trs[i].To))
 	}
 	want := "active expired redemption pending_delete deleted reregistered"
 	if got := strings.Join(path, " "); got != want {
 		t.Errorf("transitions %s, want %s", got, want)
 	}
-	evs := w.events(t, store.EventQuery{Domain: "mycloudfox.com", Kinds: []string{"state_changed"}, Limit: 1})
-	if evs[0].New != event.StateReregistered || evs[0].Severity != event.SevCritical {
+	evs := w.events(t, store.EventQuery{Domain: "mycloudfox.com", Kinds: []event.Kind{event.StateChanged}, Limit: 1})
+	if event.State(evs[0].New) != event.StateReregistered || evs[0].Severity != event.SevCritical {
 		t.Errorf("re-registration after a takedown: %+v, want critical", evs[0])
 	}
 	// A transfer to another registrar is not a re-registration.
@@ -264,8 +264,8 @@ func TestRestartMidCycle(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	childWrote := 0
 	for childWrote == 0 && time.Now().Before(deadline) {
-		for _, ev := range w.events(t, store.EventQuery{Kinds: []string{"state_changed"}}) {
-			if ev.New == event.StateSeized || ev.New == event.StateSuspended {
+		for _, ev := range w.events(t, store.EventQuery{Kinds: []event.Kind{event.StateChanged}}) {
+			if s := event.State(ev.New); s == event.StateSeized || s == event.StateSuspended {
 				childWrote++
 			}
 		}
@@ -280,7 +280,7 @@ func TestRestartMidCycle(t *testing.T) {
 
 	w.cycle(t)
 	w.cycle(t)
-	for name, want := range map[string]string{"thefoxcloud.com": event.StateSeized, "cloudfoxhub.com": event.StateSuspended} {
+	for name, want := range map[string]event.State{"thefoxcloud.com": event.StateSeized, "cloudfoxhub.com": event.StateSuspended} {
 		d := w.state(t, name)
 		if d.State != want {
 			t.Errorf("%s: %s after restart, want %s", name, d.State, want)
@@ -347,7 +347,7 @@ func TestRunSchedulesPicksUpNewDomainsAndStops(t *testing.T) {
 	ps, _ := monitor.NewProbers(w.cfg)
 	defer ps.Close()
 	list, _ := ps.List()
-	every := map[string]string{}
+	every := map[event.Probe]string{}
 	for _, k := range event.Probes {
 		every[k] = "@every 1s"
 	}
@@ -396,13 +396,13 @@ func TestExpiringSoonOncePerDate(t *testing.T) {
 	w.net.Registry.Update("thefoxcloud.com", func(r *simnet.Registration) { r.Expires = soon })
 	w.cycle(t)
 	w.cycle(t)
-	for name, sev := range map[string]string{"jinyang.asia": event.SevNotice, "thefoxcloud.com": event.SevWarning} {
-		evs := w.events(t, store.EventQuery{Domain: name, Kinds: []string{"expiring_soon"}})
+	for name, sev := range map[string]event.Severity{"jinyang.asia": event.SevNotice, "thefoxcloud.com": event.SevWarning} {
+		evs := w.events(t, store.EventQuery{Domain: name, Kinds: []event.Kind{event.ExpiringSoon}})
 		if len(evs) != 1 || evs[0].New != soon.Format(time.DateOnly) || evs[0].Severity != sev {
 			t.Errorf("%s: expiring_soon events %+v; want one for %s, %s", name, evs, soon.Format(time.DateOnly), sev)
 		}
 	}
-	if evs := w.events(t, store.EventQuery{Domain: "cloudfox.cloud", Kinds: []string{"expiring_soon"}}); len(evs) != 0 {
+	if evs := w.events(t, store.EventQuery{Domain: "cloudfox.cloud", Kinds: []event.Kind{event.ExpiringSoon}}); len(evs) != 0 {
 		t.Errorf("a domain a year from expiry raised %+v", evs)
 	}
 }
@@ -419,7 +419,7 @@ func TestSuspicionFiresOnce(t *testing.T) {
 	evs := w.events(t, store.EventQuery{Domain: "pokerseized.com"})
 	n := 0
 	for _, ev := range evs {
-		if strings.HasPrefix(ev.Kind, "suspected_") {
+		if strings.HasPrefix(string(ev.Kind), "suspected_") {
 			n++
 		}
 	}
@@ -465,7 +465,7 @@ func TestOwnRateLimitDefersNotFails(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if evs := w.events(t, store.EventQuery{Kinds: []string{"unreachable"}}); len(evs) != 0 {
+	if evs := w.events(t, store.EventQuery{Kinds: []event.Kind{"unreachable"}}); len(evs) != 0 {
 		t.Fatalf("our own rate limit raised %d unreachable events: %+v", len(evs), evs[0])
 	}
 	for _, s := range sites {
@@ -495,7 +495,7 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 	before := rdapRun()
 	w.net.DNS.SetZone("jinyang.asia", "@ NS dns1.registrar-servers.com.", "@ NS dns2.registrar-servers.com.",
 		"@ A 127.0.0.1", "www A 127.0.0.1", "@ MX 10 mail", "mail A 127.0.0.1", `@ TXT "v=spf1 -all"`)
-	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{event.ProbeDNS}); err != nil {
+	if _, err := w.m.Check(context.Background(), "jinyang.asia", []event.Probe{event.ProbeDNS}); err != nil {
 		t.Fatal(err)
 	}
 	if !rdapRun().Equal(before) {
@@ -503,7 +503,7 @@ func TestMinorDNSChangeDoesNotProbeEverything(t *testing.T) {
 	}
 	// Name servers moving does.
 	w.net.DNS.SetDelegation("jinyang.asia", []string{"ns1.other-host.net", "ns2.other-host.net"}, nil)
-	if _, err := w.m.Check(context.Background(), "jinyang.asia", []string{event.ProbeDelegation}); err != nil {
+	if _, err := w.m.Check(context.Background(), "jinyang.asia", []event.Probe{event.ProbeDelegation}); err != nil {
 		t.Fatal(err)
 	}
 	if rdapRun().Equal(before) {
@@ -608,12 +608,12 @@ func TestNeverRegisteredNameIsUnregisteredUntilItGoesLive(t *testing.T) {
 		switch ev.Kind {
 		case event.Registered:
 			reg++
-			if ev.Severity != event.SevWarning || ev.Old != event.StateUnregistered || ev.New != event.StateActive {
+			if ev.Severity != event.SevWarning || event.State(ev.Old) != event.StateUnregistered || event.State(ev.New) != event.StateActive {
 				t.Errorf("registered event %+v", ev)
 			}
 		case event.StateChanged:
 			changed++
-			if ev.New == event.StateDeleted || ev.New == event.StateReregistered {
+			if event.State(ev.New) == event.StateDeleted || event.State(ev.New) == event.StateReregistered {
 				t.Errorf("state_changed to %s", ev.New)
 			}
 		case event.Reregistered:

@@ -198,8 +198,8 @@ func refreshed(l store.Lookalike, dns *dnsprobe.Snapshot) store.Lookalike {
 // until it has an answer, the page and certificate when the name resolves.
 // It returns the DNS answer (nil when there is none).
 func (d *Daemon) checkLight(ctx context.Context, dom *store.Domain) *dnsprobe.Snapshot {
-	kinds := []string{event.ProbeDNS}
-	if s, err := d.st.LatestSnapshot(ctx, dom.ID, event.ProbeRDAP); err == nil && s == nil {
+	kinds := []event.Probe{event.ProbeDNS}
+	if s, err := d.st.LatestSnapshot(ctx, dom.ID, string(event.ProbeRDAP)); err == nil && s == nil {
 		kinds = append(kinds, event.ProbeRDAP)
 	}
 	if _, err := d.Monitor.Check(ctx, dom.Name, kinds); err != nil {
@@ -210,7 +210,7 @@ func (d *Daemon) checkLight(ctx context.Context, dom *store.Domain) *dnsprobe.Sn
 		return nil
 	}
 	if len(dns.A) > 0 || len(dns.AAAA) > 0 {
-		if _, err := d.Monitor.Check(ctx, dom.Name, []string{event.ProbeHTTP, event.ProbeCert}); err != nil {
+		if _, err := d.Monitor.Check(ctx, dom.Name, []event.Probe{event.ProbeHTTP, event.ProbeCert}); err != nil {
 			d.log.Info("look-alike watch: check", "domain", dom.Name, "err", err)
 		}
 	}
@@ -218,8 +218,8 @@ func (d *Daemon) checkLight(ctx context.Context, dom *store.Domain) *dnsprobe.Sn
 }
 
 // latest decodes the latest snapshot of a probe into v; false if none.
-func (d *Daemon) latest(ctx context.Context, id int64, probe string, v any) bool {
-	s, err := d.st.LatestSnapshot(ctx, id, probe)
+func (d *Daemon) latest(ctx context.Context, id int64, probe event.Probe, v any) bool {
+	s, err := d.st.LatestSnapshot(ctx, id, string(probe))
 	if err != nil || s == nil {
 		return false
 	}
@@ -325,7 +325,7 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 	var escalated *store.Event
 	err := d.st.Update(ctx, func(tx store.Tx) error {
 		for _, s := range []struct {
-			probe string
+			probe event.Probe
 			v     any
 			ok    bool
 		}{{event.ProbePage, rec.page, rec.page != nil}, {event.ProbeScreenshot, rec.shot, rec.shot != nil},
@@ -337,7 +337,7 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 			if err != nil {
 				return err
 			}
-			if _, _, _, err := tx.ObserveSnapshot(dom.ID, s.probe, now, b); err != nil {
+			if _, _, _, err := tx.ObserveSnapshot(dom.ID, string(s.probe), now, b); err != nil {
 				return err
 			}
 		}
@@ -354,7 +354,7 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 				return err
 			}
 		}
-		prev, err := tx.SetLookalikeRisk(l.Brand, l.Name, store.LookalikeRisk{Level: string(r.Level), Score: r.Score, Reasons: r.Reasons, At: now})
+		prev, err := tx.SetLookalikeRisk(l.Brand, l.Name, store.LookalikeRisk{Level: r.Level, Score: r.Score, Reasons: r.Reasons, At: now})
 		if err != nil {
 			return err
 		}
@@ -378,7 +378,7 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 // the first time (risk.Escalation decides which rises count), never twice
 // for one level.
 func escalation(tx store.Tx, base brandBase, dom *store.Domain, prev store.LookalikeRisk, r risk.Risk, sig risk.Signals, at time.Time) (*store.Event, error) {
-	old, ok := risk.Escalation(risk.Level(prev.Level), r.Level)
+	old, ok := risk.Escalation(event.RiskLevel(prev.Level), r.Level)
 	if !ok {
 		return nil, nil
 	}
@@ -390,7 +390,7 @@ func escalation(tx store.Tx, base brandBase, dom *store.Domain, prev store.Looka
 		return nil, err
 	}
 	ev := store.Event{DomainID: dom.ID, Domain: dom.Name, At: at, Kind: event.LookalikeEscalated, Probe: event.ProbeRisk,
-		Field: "level", Old: string(old), New: string(r.Level), Severity: r.Level.Severity(), Detail: detail}
+		Field: "level", Old: string(old), New: string(r.Level), Severity: risk.Severity(r.Level), Detail: detail}
 	id, err := tx.AddEvent(ev)
 	ev.ID = id
 	return &ev, err
@@ -442,7 +442,7 @@ func (d *Daemon) shoot(ctx context.Context, domainID int64, rawURL string) *scre
 		if err != nil {
 			return err
 		}
-		if _, _, _, err := tx.ObserveSnapshot(domainID, event.ProbeScreenshot, now, b); err != nil {
+		if _, _, _, err := tx.ObserveSnapshot(domainID, string(event.ProbeScreenshot), now, b); err != nil {
 			return err
 		}
 		return tx.PutScreenshot(store.Screenshot{DomainID: domainID, URL: shot.URL, TakenAt: now, PNG: shot.PNG, AHash: shot.AHash})

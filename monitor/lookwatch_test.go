@@ -182,7 +182,7 @@ func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 	// simnet's sites take mail for anyone unless given mailboxes: the
 	// controls are mail_capable, never phishing_like, and the one whose MX
 	// rejects unknown recipients stays live.
-	for name, want := range map[string]string{"acrebank.com": "mail_capable", "acmebanc.com": "mail_capable", "acmebank.net": "mail_capable", "acrebank.net": "live"} {
+	for name, want := range map[string]event.RiskLevel{"acrebank.com": event.RiskMailCapable, "acmebanc.com": event.RiskMailCapable, "acmebank.net": event.RiskMailCapable, "acrebank.net": event.RiskLive} {
 		if got := ls[name].Risk.Level; got != want {
 			t.Errorf("%s: level %s, want %s (reasons %q)", name, got, want, ls[name].Risk.Reasons)
 		}
@@ -197,7 +197,7 @@ func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 	if n := len(w.evs) - before; n != 0 {
 		t.Errorf("a round with nothing new escalated %s again: %+v", evil, w.evs[before:])
 	}
-	evs, err := w.st.Events(context.Background(), store.EventQuery{Domain: evil, Kinds: []string{event.LookalikeEscalated}})
+	evs, err := w.st.Events(context.Background(), store.EventQuery{Domain: evil, Kinds: []event.Kind{event.LookalikeEscalated}})
 	if err != nil || len(evs) != 2 {
 		t.Errorf("stored escalations of %s: %d, %v", evil, len(evs), err)
 	}
@@ -205,12 +205,12 @@ func TestLookalikeEscalatesOncePerLevel(t *testing.T) {
 	if err != nil || d.Kind != store.KindLookalike {
 		t.Fatalf("domain row: %+v, %v", d, err)
 	}
-	for _, probe := range []string{event.ProbeDNS, event.ProbeHTTP, event.ProbePage, event.ProbeMX, event.ProbeRisk} {
-		if s, err := w.st.LatestSnapshot(context.Background(), d.ID, probe); err != nil || s == nil {
+	for _, probe := range []event.Probe{event.ProbeDNS, event.ProbeHTTP, event.ProbePage, event.ProbeMX, event.ProbeRisk} {
+		if s, err := w.st.LatestSnapshot(context.Background(), d.ID, string(probe)); err != nil || s == nil {
 			t.Errorf("no %s snapshot of %s: %v", probe, evil, err)
 		}
 	}
-	if snaps, _ := w.st.Snapshots(context.Background(), d.ID, event.ProbeRisk, 0); len(snaps) != 2 {
+	if snaps, _ := w.st.Snapshots(context.Background(), d.ID, string(event.ProbeRisk), 0); len(snaps) != 2 {
 		t.Errorf("risk history of %s: %d snapshots, want parked then phishing_like", evil, len(snaps))
 	}
 }

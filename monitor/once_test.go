@@ -99,7 +99,7 @@ func TestRunOnceWithDeadServersEnds(t *testing.T) {
 	}
 	var rd *engine.ProbeFailures
 	for i, f := range rep.Failed {
-		if f.Kind == event.ProbeRDAP {
+		if f.Kind == string(event.ProbeRDAP) {
 			rd = &rep.Failed[i]
 		}
 	}

@@ -88,7 +88,7 @@ func rootsWith(path string) (*x509.CertPool, error) {
 func (p *Probers) Close() error { return p.DNS.Close() }
 
 // List returns the probers of the given kinds (all when empty).
-func (p *Probers) List(kinds ...string) ([]engine.Prober, error) {
+func (p *Probers) List(kinds ...event.Probe) ([]engine.Prober, error) {
 	if len(kinds) == 0 {
 		kinds = event.Probes
 	}
@@ -127,11 +127,11 @@ func (p *Probers) List(kinds ...string) ([]engine.Prober, error) {
 }
 
 type probeFunc struct {
-	kind string
+	kind event.Probe
 	fn   func(ctx context.Context, domain string) (any, error)
 }
 
-func (p probeFunc) Kind() string { return p.kind }
+func (p probeFunc) Kind() event.Probe { return p.kind }
 func (p probeFunc) Probe(ctx context.Context, d string) (any, error) {
 	return p.fn(ctx, d)
 }

@@ -43,7 +43,7 @@ func MergeByName(ds []NewDomain) ([]NewDomain, error) {
 	return out, nil
 }
 
-func or(s, def string) string {
+func or[T ~string](s, def T) T {
 	if s == "" {
 		return def
 	}

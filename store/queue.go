@@ -3,13 +3,15 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // DueCheck is one probe kind of one domain in the due queue.
 type DueCheck struct {
 	DomainID int64
 	Domain   string // the domain's name; filled by LeaseChecks
-	Kind     string
+	Kind     event.Probe
 	// Due is when the check is due. In FinishChecks it is the next due
 	// time: the next slot of the schedule, or the moment a rate token is
 	// due for a check the rate limit deferred.

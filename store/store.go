@@ -15,6 +15,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // ErrNotFound is returned by single-item getters when the item does not exist.
@@ -25,10 +27,10 @@ var ErrNotFound = errors.New("not found")
 // written, and the check is to be recorded the full way.
 var ErrStale = errors.New("check state moved since it was read")
 
-// Domain kinds.
+// Domain kinds (the vocabulary's, named here for the store's callers).
 const (
-	KindWatch = "watch" // monitored for takedown state
-	KindBrand = "brand" // monitored and hunted for look-alikes
+	KindWatch = event.DomainWatch
+	KindBrand = event.DomainBrand
 	// KindLookalike is a found look-alike watched on its own light
 	// schedule by the look-alike watch, not by the probe schedule. It is
 	// not part of the watchlist proper: a DomainQuery with Kind "" and
@@ -36,53 +38,53 @@ const (
 	// its history reads like a watched domain's. Adding the name to the
 	// watchlist makes it a watched domain; the look-alike watch never
 	// turns a watched domain into a look-alike.
-	KindLookalike = "lookalike"
+	KindLookalike = event.DomainLookalike
 )
 
 // MaxScreenshot bounds a stored screenshot's PNG, in bytes; PutScreenshot
 // refuses a larger one.
 const MaxScreenshot = 1 << 20
 
-// Look-alike triage statuses and registration answers.
+// Look-alike triage statuses and registration answers (the vocabulary's).
 const (
-	StatusNew          = "new"
-	StatusAcknowledged = "acknowledged"
-	StatusDismissed    = "dismissed"
+	StatusNew          = event.StatusNew
+	StatusAcknowledged = event.StatusAcknowledged
+	StatusDismissed    = event.StatusDismissed
 
-	RegYes     = "yes"
-	RegNo      = "no"
-	RegUnknown = "unknown"
+	RegYes     = event.RegYes
+	RegNo      = event.RegNo
+	RegUnknown = event.RegUnknown
 )
 
-// Outbox statuses.
+// Outbox statuses (the vocabulary's).
 const (
-	OutboxPending = "pending"
-	OutboxSent    = "sent"
-	OutboxFailed  = "failed"
+	OutboxPending = event.OutboxPending
+	OutboxSent    = event.OutboxSent
+	OutboxFailed  = event.OutboxFailed
 )
 
 // Domain is a watched domain and its current verdict.
 type Domain struct {
-	ID           int64     `json:"-"`
-	Name         string    `json:"domain"`  // ASCII / punycode
-	Unicode      string    `json:"unicode"` // display form
-	Kind         string    `json:"kind"`
-	Tags         []string  `json:"tags"`
-	Note         string    `json:"note,omitempty"`
-	Source       string    `json:"source,omitempty"`
-	AddedAt      time.Time `json:"added_at"`
-	Enabled      bool      `json:"enabled"`
-	State        string    `json:"state"`
-	StateSince   time.Time `json:"state_since,omitzero"`
-	StateReasons []string  `json:"state_reasons"`
-	LastChecked  time.Time `json:"last_checked,omitzero"`
+	ID           int64            `json:"-"`
+	Name         string           `json:"domain"`  // ASCII / punycode
+	Unicode      string           `json:"unicode"` // display form
+	Kind         event.DomainKind `json:"kind"`
+	Tags         []string         `json:"tags"`
+	Note         string           `json:"note,omitempty"`
+	Source       string           `json:"source,omitempty"`
+	AddedAt      time.Time        `json:"added_at"`
+	Enabled      bool             `json:"enabled"`
+	State        event.State      `json:"state"`
+	StateSince   time.Time        `json:"state_since,omitzero"`
+	StateReasons []string         `json:"state_reasons"`
+	LastChecked  time.Time        `json:"last_checked,omitzero"`
 }
 
 // NewDomain is a watchlist entry to add. Name must already be normalized.
 type NewDomain struct {
 	Name    string
 	Unicode string
-	Kind    string // "" means KindWatch
+	Kind    event.DomainKind // "" means KindWatch
 	Tags    []string
 	Note    string
 	Source  string
@@ -99,9 +101,9 @@ type AddResult struct {
 // KindLookalike rows, which only Kind: KindLookalike lists.
 type DomainQuery struct {
 	Search  string // substring of the ASCII or Unicode name
-	State   string
+	State   event.State
 	Tag     string
-	Kind    string
+	Kind    event.DomainKind
 	Enabled *bool
 	// NeverChecked keeps domains no check has recorded yet.
 	NeverChecked bool
@@ -126,7 +128,7 @@ type ScanQuery struct {
 	NeverChecked bool
 	// Unqueued keeps domains that lack a row in the due queue (Queue) for
 	// at least one of these probe kinds.
-	Unqueued []string
+	Unqueued []event.Probe
 	// LastRuns fills each domain's probes' last run times.
 	LastRuns bool
 }
@@ -137,29 +139,29 @@ type DomainRef struct {
 	Name string
 	// LastRuns maps a probe kind to its last run; nil unless asked for
 	// (ScanQuery.LastRuns), and a kind never run is absent.
-	LastRuns map[string]time.Time
+	LastRuns map[event.Probe]time.Time
 }
 
 // Snapshot is one distinct observation of a probe kind for a domain.
 type Snapshot struct {
-	ID        int64     `json:"id"`
-	DomainID  int64     `json:"-"`
-	Probe     string    `json:"probe"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-	Hash      string    `json:"hash"`
-	Data      []byte    `json:"data"` // normalized JSON
+	ID        int64       `json:"id"`
+	DomainID  int64       `json:"-"`
+	Probe     event.Probe `json:"probe"`
+	FirstSeen time.Time   `json:"first_seen"`
+	LastSeen  time.Time   `json:"last_seen"`
+	Hash      string      `json:"hash"`
+	Data      []byte      `json:"data"` // normalized JSON
 }
 
 // ProbeStatus is the scheduling and failure state of one probe of a domain.
 type ProbeStatus struct {
-	DomainID            int64     `json:"-"`
-	Probe               string    `json:"probe"`
-	LastRun             time.Time `json:"last_run,omitzero"`
-	LastOK              time.Time `json:"last_ok,omitzero"`
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	LastError           string    `json:"last_error,omitempty"`
-	Unreachable         bool      `json:"unreachable"`
+	DomainID            int64       `json:"-"`
+	Probe               event.Probe `json:"probe"`
+	LastRun             time.Time   `json:"last_run,omitzero"`
+	LastOK              time.Time   `json:"last_ok,omitzero"`
+	ConsecutiveFailures int         `json:"consecutive_failures"`
+	LastError           string      `json:"last_error,omitempty"`
+	Unreachable         bool        `json:"unreachable"`
 }
 
 // CheckState is what recording a check of one domain needs to know
@@ -169,9 +171,9 @@ type CheckState struct {
 	Domain Domain
 	// Latest maps a probe kind to its latest snapshot (without its data);
 	// a kind that never succeeded is absent.
-	Latest map[string]SnapshotHead
+	Latest map[event.Probe]SnapshotHead
 	// Status maps a probe kind to its status; a kind never run is absent.
-	Status map[string]ProbeStatus
+	Status map[event.Probe]ProbeStatus
 	// VerdictUntil is how long the stored verdict holds for unchanged
 	// evidence (see Tx.SetVerdictUntil); zero: judge at the next check.
 	VerdictUntil time.Time
@@ -195,36 +197,36 @@ type Unchanged struct {
 // Seen is one probe of an unchanged check: the snapshot its answer
 // equalled and the status's last run, as CheckState read them.
 type Seen struct {
-	Probe      string
+	Probe      event.Probe
 	SnapshotID int64
 	LastRun    time.Time
 }
 
 // ProbeError is a coalesced run of equal probe failures.
 type ProbeError struct {
-	ID        int64     `json:"id"`
-	DomainID  int64     `json:"-"`
-	Probe     string    `json:"probe"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-	Count     int       `json:"count"`
-	Error     string    `json:"error"`
+	ID        int64       `json:"id"`
+	DomainID  int64       `json:"-"`
+	Probe     event.Probe `json:"probe"`
+	FirstSeen time.Time   `json:"first_seen"`
+	LastSeen  time.Time   `json:"last_seen"`
+	Count     int         `json:"count"`
+	Error     string      `json:"error"`
 }
 
 // Event is one thing that happened: a field change, a state transition, a
 // look-alike registered, a certificate issued.
 type Event struct {
-	ID       int64     `json:"id"`
-	DomainID int64     `json:"-"` // 0 when the name is not watched
-	Domain   string    `json:"domain"`
-	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"`
-	Probe    string    `json:"probe,omitempty"`
-	Field    string    `json:"field,omitempty"`
-	Old      string    `json:"old,omitempty"`
-	New      string    `json:"new,omitempty"`
-	Severity string    `json:"severity"`
-	Detail   []byte    `json:"detail,omitempty"` // JSON object
+	ID       int64          `json:"id"`
+	DomainID int64          `json:"-"` // 0 when the name is not watched
+	Domain   string         `json:"domain"`
+	At       time.Time      `json:"at"`
+	Kind     event.Kind     `json:"kind"`
+	Probe    event.Probe    `json:"probe,omitempty"`
+	Field    string         `json:"field,omitempty"`
+	Old      string         `json:"old,omitempty"`
+	New      string         `json:"new,omitempty"`
+	Severity event.Severity `json:"severity"`
+	Detail   []byte         `json:"detail,omitempty"` // JSON object
 	// Tags are the watched domain's tags when the event was written; filled
 	// by the store for routing, not stored with the event. A look-alike's
 	// events (its own domains row or none) carry the tags of the brand it
@@ -233,16 +235,16 @@ type Event struct {
 	// DomainKind is the kind of the domain's row (KindWatch, KindBrand,
 	// KindLookalike; "" when the name has none) when the event was written;
 	// filled by the store for routing, not stored with the event.
-	DomainKind string `json:"-"`
+	DomainKind event.DomainKind `json:"-"`
 }
 
 // EventQuery filters Events. Results are newest first.
 type EventQuery struct {
 	Domain   string
-	Kinds    []string
+	Kinds    []event.Kind
 	Since    time.Time
 	Until    time.Time
-	MinSev   string
+	MinSev   event.Severity
 	BeforeID int64 // keyset pagination: only ids below this
 	Limit    int
 	Offset   int
@@ -250,32 +252,32 @@ type EventQuery struct {
 
 // Transition is a change of lifecycle verdict.
 type Transition struct {
-	ID       int64     `json:"id"`
-	DomainID int64     `json:"-"`
-	At       time.Time `json:"at"`
-	From     string    `json:"from"`
-	To       string    `json:"to"`
-	Reasons  []string  `json:"reasons"`
-	EventID  int64     `json:"event_id,omitempty"`
+	ID       int64       `json:"id"`
+	DomainID int64       `json:"-"`
+	At       time.Time   `json:"at"`
+	From     event.State `json:"from"`
+	To       event.State `json:"to"`
+	Reasons  []string    `json:"reasons"`
+	EventID  int64       `json:"event_id,omitempty"`
 }
 
 // Lookalike is a candidate name imitating a brand or watched domain.
 type Lookalike struct {
-	ID             int64     `json:"-"`
-	Brand          string    `json:"brand"`
-	Name           string    `json:"name"`
-	Unicode        string    `json:"unicode"`
-	Fuzzer         string    `json:"fuzzer"`
-	Source         string    `json:"source"`
-	Score          float64   `json:"score"`
-	FirstSeen      time.Time `json:"first_seen"`
-	LastChecked    time.Time `json:"last_checked,omitzero"`
-	Registered     string    `json:"registered"`
-	RegisteredSeen time.Time `json:"registered_seen,omitzero"`
-	Created        time.Time `json:"created,omitzero"`
-	DNS            []byte    `json:"dns,omitempty"` // JSON summary
-	Status         string    `json:"status"`
-	StatusAt       time.Time `json:"status_at,omitzero"`
+	ID             int64                 `json:"-"`
+	Brand          string                `json:"brand"`
+	Name           string                `json:"name"`
+	Unicode        string                `json:"unicode"`
+	Fuzzer         string                `json:"fuzzer"`
+	Source         string                `json:"source"`
+	Score          float64               `json:"score"`
+	FirstSeen      time.Time             `json:"first_seen"`
+	LastChecked    time.Time             `json:"last_checked,omitzero"`
+	Registered     event.Registration    `json:"registered"`
+	RegisteredSeen time.Time             `json:"registered_seen,omitzero"`
+	Created        time.Time             `json:"created,omitzero"`
+	DNS            []byte                `json:"dns,omitempty"` // JSON summary
+	Status         event.LookalikeStatus `json:"status"`
+	StatusAt       time.Time             `json:"status_at,omitzero"`
 	// Risk is the look-alike watch's latest judgement; its zero value
 	// (Level "") means not judged yet.
 	Risk LookalikeRisk
@@ -286,7 +288,7 @@ type Lookalike struct {
 // LookalikeRisk is a look-alike's risk level with its score, reasons and
 // when it was judged (monitor/lookalike/risk says what they mean).
 type LookalikeRisk struct {
-	Level   string
+	Level   event.RiskLevel
 	Score   int
 	Reasons []string
 	At      time.Time
@@ -306,10 +308,10 @@ type Screenshot struct {
 // LookalikeQuery filters Lookalikes. Results are newest first.
 type LookalikeQuery struct {
 	Brand      string
-	Status     string
+	Status     event.LookalikeStatus
 	Fuzzer     string
 	Source     string
-	Registered string
+	Registered event.Registration
 	Since      time.Time
 	Search     string
 	// Sort "risk" orders by risk score (level first), riskiest first;
@@ -321,22 +323,22 @@ type LookalikeQuery struct {
 
 // OutboxItem is one delivery of one event to one recipient of one channel.
 type OutboxItem struct {
-	ID             int64     `json:"id"`
-	EventID        int64     `json:"event_id"`
-	Channel        string    `json:"channel"`
-	Recipient      string    `json:"recipient"`
-	Status         string    `json:"status"`
-	Attempts       int       `json:"attempts"`
-	NextTry        time.Time `json:"next_try"`
-	SentAt         time.Time `json:"sent_at,omitzero"`
-	LastError      string    `json:"last_error,omitempty"`
-	IdempotencyKey string    `json:"idempotency_key"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             int64              `json:"id"`
+	EventID        int64              `json:"event_id"`
+	Channel        string             `json:"channel"`
+	Recipient      string             `json:"recipient"`
+	Status         event.OutboxStatus `json:"status"`
+	Attempts       int                `json:"attempts"`
+	NextTry        time.Time          `json:"next_try"`
+	SentAt         time.Time          `json:"sent_at,omitzero"`
+	LastError      string             `json:"last_error,omitempty"`
+	IdempotencyKey string             `json:"idempotency_key"`
+	CreatedAt      time.Time          `json:"created_at"`
 }
 
 // OutboxQuery filters Outbox. Results are newest first.
 type OutboxQuery struct {
-	Status  string
+	Status  event.OutboxStatus
 	Channel string
 	Limit   int
 	Offset  int
@@ -356,17 +358,17 @@ type Router func(ev Event) []Delivery
 
 // Feed is a configured source of candidate names and its resume point.
 type Feed struct {
-	ID        int64     `json:"-"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"` // nrd, ct, zone
-	URL       string    `json:"url"`
-	Schedule  string    `json:"schedule,omitempty"`
-	Cursor    string    `json:"cursor"`
-	LastRun   time.Time `json:"last_run,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
-	NamesSeen int64     `json:"names_seen"`
-	Matches   int64     `json:"matches"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64          `json:"-"`
+	Name      string         `json:"name"`
+	Kind      event.FeedKind `json:"kind"`
+	URL       string         `json:"url"`
+	Schedule  string         `json:"schedule,omitempty"`
+	Cursor    string         `json:"cursor"`
+	LastRun   time.Time      `json:"last_run,omitzero"`
+	LastError string         `json:"last_error,omitempty"`
+	NamesSeen int64          `json:"names_seen"`
+	Matches   int64          `json:"matches"`
+	CreatedAt time.Time      `json:"created_at"`
 }
 
 // Store is takedown's storage: every narrow interface below, which is what
@@ -447,7 +449,7 @@ type Lookalikes interface {
 	Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike, int, error)
 	// SetLookalikeStatus triages every row of name (or only brand's, when
 	// brand is not empty). Returns ErrNotFound if no row matched.
-	SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error)
+	SetLookalikeStatus(ctx context.Context, name, brand string, status event.LookalikeStatus) (int, error)
 	// Screenshot returns the latest screenshot of a domain (watched or
 	// look-alike, by name); ErrNotFound when there is none.
 	Screenshot(ctx context.Context, name string) (*Screenshot, error)
@@ -537,20 +539,20 @@ type Tx interface {
 
 	// HasEvent reports whether the domain already has an event of kind with
 	// this new value (events that must fire once per fact).
-	HasEvent(domainID int64, kind, newValue string) (bool, error)
+	HasEvent(domainID int64, kind event.Kind, newValue string) (bool, error)
 	// Event reads an event inside the transaction; ErrNotFound if absent.
 	Event(id int64) (*Event, error)
 	// AddEvent writes an event and, through the Router, its outbox rows.
 	AddEvent(ev Event) (int64, error)
 	// SetSuspect stores the state the evidence points at without
 	// establishing it ("" for none); changed says whether it differed.
-	SetSuspect(domainID int64, suspect string) (changed bool, err error)
+	SetSuspect(domainID int64, suspect event.State) (changed bool, err error)
 	// SetState stores a verdict's state and reasons. When the state
 	// differs from the stored one it moves state_since and returns the
 	// previous state and changed; first says the domain had no verdict
 	// before (the monitor writes the event and the transition: the rule of
 	// what a change means is not the store's).
-	SetState(domainID int64, at time.Time, state string, reasons []string) (prev string, first bool, err error)
+	SetState(domainID int64, at time.Time, state event.State, reasons []string) (prev event.State, first bool, err error)
 	// AddTransition records a change of verdict.
 	AddTransition(tr Transition) error
 

@@ -60,7 +60,7 @@ func apiLimits(q url.Values) (limit, offset int) {
 
 type apiSnapshot struct {
 	ID        int64           `json:"id"`
-	Probe     string          `json:"probe"`
+	Probe     event.Probe     `json:"probe"`
 	FirstSeen time.Time       `json:"first_seen"`
 	LastSeen  time.Time       `json:"last_seen"`
 	Hash      string          `json:"hash"`
@@ -126,8 +126,8 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		s.storeFail(w, r, err)
 		return
 	}
-	looks := map[string]int{}
-	for _, st := range []string{store.StatusNew, store.StatusAcknowledged, store.StatusDismissed} {
+	looks := map[event.LookalikeStatus]int{}
+	for _, st := range event.LookalikeStatuses {
 		_, n, err := s.st.Lookalikes(ctx, store.LookalikeQuery{Status: st, Limit: 1})
 		if err != nil {
 			s.storeFail(w, r, err)
@@ -182,9 +182,9 @@ func (s *Server) apiDomain(w http.ResponseWriter, r *http.Request) {
 		s.storeFail(w, r, err)
 		return
 	}
-	latest := map[string]apiSnapshot{}
+	latest := map[event.Probe]apiSnapshot{}
 	probes := []store.ProbeStatus{}
-	counts := map[string]int{}
+	counts := map[event.Probe]int{}
 	for _, o := range obs {
 		if o.Snapshot != nil {
 			latest[o.Probe] = toAPISnapshot(*o.Snapshot)
@@ -400,7 +400,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiOutbox(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	oq := store.OutboxQuery{Status: q.Get("status"), Channel: q.Get("channel")}
+	oq := store.OutboxQuery{Status: event.OutboxStatus(q.Get("status")), Channel: q.Get("channel")}
 	oq.Limit, oq.Offset = apiLimits(q)
 	items, total, err := s.outboxItems(r.Context(), oq)
 	if err != nil {

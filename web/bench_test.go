@@ -20,21 +20,25 @@ func seedBusyDomain(b *testing.B, st store.Store, name string, n int) {
 		b.Fatal(err)
 	}
 	start := time.Now().Add(-time.Duration(n) * 15 * time.Minute)
-	kinds := []struct{ kind, probe, field string }{
+	kinds := []struct {
+		kind  event.Kind
+		probe event.Probe
+		field string
+	}{
 		{"dns_changed", "dns", "a"}, {"dns_changed", "dns", "txt"}, {"http_changed", "http", "text_hash"},
 		{"cert_changed", "cert", "sha256"}, {"rdap_changed", "rdap", "updated"}, {"unreachable", "http", ""},
 		{"reachable", "http", ""}, {"ns_changed", "delegation", "ns"},
 	}
 	update(b, st, func(tx store.Tx) {
 		d := txDomain(b, tx, name)
-		for p, probe := range []string{"dns", "delegation", "rdap", "whois", "cert", "http"} {
+		for p, probe := range []event.Probe{event.ProbeDNS, event.ProbeDelegation, event.ProbeRDAP, event.ProbeWHOIS, event.ProbeCert, event.ProbeHTTP} {
 			for v := range 5 {
 				observe(b, tx, d, probe, start.Add(time.Duration(p*5+v)*time.Hour), map[string]any{
 					"rcode": "NOERROR", "a": []string{fmt.Sprintf("192.0.2.%d", v)}, "ns": []string{"ns1.example.net", "ns2.example.net"},
 					"title": fmt.Sprintf("version %d", v), "statuses": []string{"clientTransferProhibited"}})
 			}
 		}
-		states := []string{"active", "parked", "active", "suspended", "seized"}
+		states := []event.State{event.StateActive, event.StateParked, event.StateActive, event.StateSuspended, event.StateSeized}
 		for i := range n {
 			at := start.Add(time.Duration(i) * 15 * time.Minute)
 			if i%(n/len(states)) == 0 {

@@ -114,7 +114,7 @@ func (s *Server) exporter(what string, r *http.Request) (*exporter, error) {
 						return err
 					}
 					for _, d := range ds {
-						row := []string{d.Name, d.Unicode, d.Kind, d.State, csvTime(d.StateSince),
+						row := []string{d.Name, d.Unicode, string(d.Kind), string(d.State), csvTime(d.StateSince),
 							strings.Join(d.StateReasons, "; "), strings.Join(d.Tags, " "), d.Note, d.Source,
 							csvTime(d.AddedAt), csvTime(d.LastChecked), strconv.FormatBool(d.Enabled)}
 						if err := fn(row, d); err != nil {
@@ -142,8 +142,8 @@ func (s *Server) exporter(what string, r *http.Request) (*exporter, error) {
 						return err
 					}
 					for _, e := range evs {
-						row := []string{strconv.FormatInt(e.ID, 10), csvTime(e.At), e.Domain, e.Kind, e.Severity,
-							e.Probe, e.Field, e.Old, e.New, string(e.Detail)}
+						row := []string{strconv.FormatInt(e.ID, 10), csvTime(e.At), e.Domain, string(e.Kind), string(e.Severity),
+							string(e.Probe), e.Field, e.Old, e.New, string(e.Detail)}
 						if err := fn(row, toAPIEvent(e)); err != nil {
 							return err
 						}
@@ -171,8 +171,8 @@ func (s *Server) exporter(what string, r *http.Request) (*exporter, error) {
 					}
 					for _, l := range ls {
 						row := []string{l.Brand, l.Name, l.Unicode, l.Fuzzer, l.Source,
-							strconv.FormatFloat(l.Score, 'f', -1, 64), l.Registered, csvTime(l.RegisteredSeen),
-							csvTime(l.Created), csvTime(l.FirstSeen), csvTime(l.LastChecked), l.Status,
+							strconv.FormatFloat(l.Score, 'f', -1, 64), string(l.Registered), csvTime(l.RegisteredSeen),
+							csvTime(l.Created), csvTime(l.FirstSeen), csvTime(l.LastChecked), string(l.Status),
 							csvTime(l.StatusAt), string(l.DNS)}
 						if err := fn(row, toAPILookalike(l)); err != nil {
 							return err

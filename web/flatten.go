@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Snapshots are rendered generically: the probes own their JSON shapes and
@@ -44,17 +46,17 @@ func (f Field) Text() string {
 
 // keyOrder puts the fields an analyst reads first at the top of each probe's
 // table; unknown keys follow in alphabetical order.
-var keyOrder = map[string][]string{
-	"dns":        {"rcode", "a", "aaaa", "cname", "ns", "mx", "txt", "soa", "caa", "ds"},
-	"delegation": {"rcode", "ns", "glue", "ds", "servers"},
-	"whois": {"found", "registrar", "registrar_iana_id", "statuses", "nameservers", "created", "updated",
+var keyOrder = map[event.Probe][]string{
+	event.ProbeDNS:        {"rcode", "a", "aaaa", "cname", "ns", "mx", "txt", "soa", "caa", "ds"},
+	event.ProbeDelegation: {"rcode", "ns", "glue", "ds", "servers"},
+	event.ProbeWHOIS: {"found", "registrar", "registrar_iana_id", "statuses", "nameservers", "created", "updated",
 		"expires", "registrant_org", "registrant_country", "registry_domain_id", "source"},
-	"cert": {"verify_error", "subject", "sans", "issuer", "not_before", "not_after", "serial", "key_type",
+	event.ProbeCert: {"verify_error", "subject", "sans", "issuer", "not_before", "not_after", "serial", "key_type",
 		"sha256", "chain"},
-	"http": {"status", "title", "final_url", "redirects", "server", "text_hash", "text", "assets"},
+	event.ProbeHTTP: {"status", "title", "final_url", "redirects", "server", "text_hash", "text", "assets"},
 }
 
-func init() { keyOrder["rdap"] = keyOrder["whois"] }
+func init() { keyOrder[event.ProbeRDAP] = keyOrder[event.ProbeWHOIS] }
 
 // Flatten turns a snapshot's JSON into ordered leaf fields. probe picks the
 // key order of the top level. Invalid JSON is shown as one raw field rather
@@ -66,7 +68,7 @@ func Flatten(probe string, data []byte) []Field {
 	if err := dec.Decode(&v); err != nil {
 		return []Field{{Path: "(unparsable)", Value: clip(string(data), maxValueRunes), Truncated: len(data) > maxValueRunes}}
 	}
-	f := flattener{order: keyOrder[probe]}
+	f := flattener{order: keyOrder[event.Probe(probe)]}
 	f.walk("", v, 0)
 	if f.cut {
 		f.out = append(f.out, Field{Path: "…", Value: fmt.Sprintf("more than %d fields; see the JSON API for the rest", maxFlatFields), Truncated: true})

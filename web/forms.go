@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )
@@ -156,18 +157,16 @@ func (s *Server) triageLookalike(w http.ResponseWriter, r *http.Request) {
 	if !s.postForm(w, r) {
 		return
 	}
-	name, brand, status := r.PostFormValue("name"), r.PostFormValue("brand"), r.PostFormValue("status")
-	switch status {
-	case store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
-	default:
-		s.fail(w, r, http.StatusBadRequest, "status "+fmt.Sprintf("%q", clip(status, 20))+": want new, acknowledged or dismissed")
+	name, brand, status := r.PostFormValue("name"), r.PostFormValue("brand"), event.LookalikeStatus(r.PostFormValue("status"))
+	if !status.Valid() {
+		s.fail(w, r, http.StatusBadRequest, "status "+fmt.Sprintf("%q", clip(string(status), 20))+": want "+wantOf(event.LookalikeStatuses))
 		return
 	}
 	if _, err := s.st.SetLookalikeStatus(r.Context(), name, brand, status); err != nil {
 		s.storeFail(w, r, err)
 		return
 	}
-	verb := map[string]string{store.StatusNew: "reopened", store.StatusAcknowledged: "acknowledged", store.StatusDismissed: "dismissed"}[status]
+	verb := map[event.LookalikeStatus]string{store.StatusNew: "reopened", store.StatusAcknowledged: "acknowledged", store.StatusDismissed: "dismissed"}[status]
 	s.setFlash(w, "ok", verb+" "+name)
 	s.back(w, r, "/lookalikes")
 }

@@ -40,12 +40,12 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var states []stateCount
 	total := 0
-	for _, st := range lifecycleStates {
+	for _, st := range event.Strings(event.States) {
 		states = append(states, stateCount{st, counts[st]})
 		total += counts[st]
 	}
 	for st, n := range counts { // states this build does not know still count
-		if !slices.Contains(lifecycleStates, st) {
+		if !event.State(st).Valid() {
 			states = append(states, stateCount{st, n})
 			total += n
 		}
@@ -109,9 +109,9 @@ func isASCII(s string) bool {
 func domainQuery(q url.Values) (store.DomainQuery, error) {
 	dq := store.DomainQuery{
 		Search: searchTerm(q.Get("q")),
-		State:  strings.ToLower(strings.TrimSpace(q.Get("state"))),
+		State:  event.State(strings.ToLower(strings.TrimSpace(q.Get("state")))),
 		Tag:    strings.ToLower(strings.TrimSpace(q.Get("tag"))),
-		Kind:   strings.ToLower(strings.TrimSpace(q.Get("kind"))),
+		Kind:   event.DomainKind(strings.ToLower(strings.TrimSpace(q.Get("kind")))),
 		Sort:   q.Get("sort"),
 	}
 	if len(dq.Search) > 253 {
@@ -122,11 +122,11 @@ func domainQuery(q url.Values) (store.DomainQuery, error) {
 		enabled := true
 		dq.Enabled = &enabled
 	}
-	if dq.State != "" && !slices.Contains(event.States, dq.State) {
-		return dq, badValue("state", dq.State, strings.Join(event.States, ", "))
+	if dq.State != "" && !dq.State.Valid() {
+		return dq, badValue("state", string(dq.State), wantOf(event.States))
 	}
-	if dq.Kind != "" && dq.Kind != store.KindWatch && dq.Kind != store.KindBrand && dq.Kind != store.KindLookalike {
-		return dq, badValue("kind", dq.Kind, "watch, brand or lookalike")
+	if dq.Kind != "" && !dq.Kind.Valid() {
+		return dq, badValue("kind", string(dq.Kind), wantOf(event.DomainKinds))
 	}
 	return dq, checkPaging(q)
 }
@@ -134,6 +134,12 @@ func domainQuery(q url.Values) (store.DomainQuery, error) {
 // badValue names a filter value that can match nothing and what is wanted.
 func badValue(key, v, want string) error {
 	return errors.New(key + " " + strconv.Quote(clip(v, 40)) + ": want " + want)
+}
+
+// wantOf lists a vocabulary's words, and any extra ones a filter takes,
+// for badValue: the words come from the vocabulary, never typed again.
+func wantOf[T ~string](list []T, extra ...string) string {
+	return strings.Join(append(event.Strings(list), extra...), ", ")
 }
 
 // checkPaging refuses a limit or offset that is not a whole number; a
@@ -199,7 +205,7 @@ func (s *Server) eventViews(evs []store.Event) []eventView {
 		}
 		if e.Probe != "" && e.Domain != "" {
 			v.DiffURL = "/domains/" + url.PathEscape(e.Domain) + "/diff?" + url.Values{
-				"probe": {e.Probe}, "at": {e.At.UTC().Format(time.RFC3339Nano)}}.Encode()
+				"probe": {string(e.Probe)}, "at": {e.At.UTC().Format(time.RFC3339Nano)}}.Encode()
 		}
 		out = append(out, v)
 	}
@@ -226,7 +232,7 @@ func byDay(evs []eventView) []dayGroup {
 
 // observation is the newest snapshot of one probe with its health.
 type observation struct {
-	Probe    string
+	Probe    event.Probe
 	Snapshot *store.Snapshot
 	Fields   []Field
 	Count    int
@@ -294,7 +300,7 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request) {
 	kind := q.Get("kind")
 	eq := store.EventQuery{Domain: name, Limit: timelineLimit, Offset: intParam(q, "tl", 0, 0)}
 	if kind != "" {
-		eq.Kinds = []string{kind}
+		eq.Kinds = []event.Kind{event.Kind(kind)}
 	}
 	evs, err := s.st.Events(ctx, eq)
 	if err != nil {
@@ -354,7 +360,7 @@ func (s *Server) observations(ctx context.Context, d *store.Domain) ([]observati
 		return nil, err
 	}
 	probes := slices.Clone(probeOrder)
-	extra := func(p string) {
+	extra := func(p event.Probe) {
 		if !slices.Contains(probes, p) {
 			probes = append(probes, p)
 		}
@@ -363,17 +369,17 @@ func (s *Server) observations(ctx context.Context, d *store.Domain) ([]observati
 		extra(st.Probe)
 	}
 	for p := range counts {
-		extra(p)
+		extra(event.Probe(p))
 	}
 	slices.Sort(probes[len(probeOrder):])
 	var out []observation
 	for _, p := range probes {
-		o := observation{Probe: p, Count: counts[p]}
-		if o.Snapshot, err = s.st.LatestSnapshot(ctx, d.ID, p); err != nil {
+		o := observation{Probe: p, Count: counts[string(p)]}
+		if o.Snapshot, err = s.st.LatestSnapshot(ctx, d.ID, string(p)); err != nil {
 			return nil, err
 		}
 		if o.Snapshot != nil {
-			o.Fields = Flatten(p, o.Snapshot.Data)
+			o.Fields = Flatten(string(p), o.Snapshot.Data)
 		}
 		for i := range sts {
 			if sts[i].Probe == p {
@@ -410,7 +416,7 @@ func (s *Server) resolveDiff(ctx context.Context, d *store.Domain, q url.Values)
 	if err != nil {
 		return nil, http.StatusInternalServerError, err
 	}
-	for _, p := range probeOrder {
+	for _, p := range event.Strings(probeOrder) {
 		if counts[p] > 0 {
 			dd.Probes = append(dd.Probes, p)
 		}
@@ -452,7 +458,7 @@ func (s *Server) resolveDiff(ctx context.Context, d *store.Domain, q url.Values)
 		if err != nil {
 			return nil, err
 		}
-		if sn.DomainID != d.ID || sn.Probe != dd.Probe {
+		if sn.DomainID != d.ID || string(sn.Probe) != dd.Probe {
 			return nil, store.ErrNotFound
 		}
 		return sn, nil
@@ -530,28 +536,24 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "diff", "Compare "+probeNames[dd.Probe]+" · "+d.Name, "domains",
+	s.render(w, r, http.StatusOK, "diff", "Compare "+probeNames[event.Probe(dd.Probe)]+" · "+d.Name, "domains",
 		map[string]any{"Diff": dd, "Domain": d, "Query": r.URL.Query()})
 }
 
 // lookalikeQuery reads the look-alike filters shared by page, API and export.
 func lookalikeQuery(q url.Values) (store.LookalikeQuery, error) {
 	lq := store.LookalikeQuery{
-		Brand: q.Get("brand"), Status: q.Get("status"), Fuzzer: q.Get("fuzzer"), Source: q.Get("source"),
-		Registered: q.Get("registered"), Search: searchTerm(q.Get("q")), Sort: "risk",
+		Brand: q.Get("brand"), Status: event.LookalikeStatus(q.Get("status")), Fuzzer: q.Get("fuzzer"), Source: q.Get("source"),
+		Registered: event.Registration(q.Get("registered")), Search: searchTerm(q.Get("q")), Sort: "risk",
 	}
 	if lq.Status == "all" {
 		lq.Status = ""
 	}
-	switch lq.Status {
-	case "", store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
-	default:
-		return lq, badValue("status", lq.Status, "new, acknowledged, dismissed or all")
+	if lq.Status != "" && !lq.Status.Valid() {
+		return lq, badValue("status", string(lq.Status), wantOf(event.LookalikeStatuses, "all"))
 	}
-	switch lq.Registered {
-	case "", store.RegYes, store.RegNo, store.RegUnknown:
-	default:
-		return lq, badValue("registered", lq.Registered, "yes, no or unknown")
+	if lq.Registered != "" && !lq.Registered.Valid() {
+		return lq, badValue("registered", string(lq.Registered), wantOf(event.Registrations))
 	}
 	if err := checkPaging(q); err != nil {
 		return lq, err
@@ -581,7 +583,7 @@ func (s *Server) lookalikesPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !q.Has("status") {
 		// Triage starts with what nobody has looked at.
-		q.Set("status", store.StatusNew)
+		q.Set("status", string(store.StatusNew))
 	}
 	lq, err := lookalikeQuery(q)
 	if err != nil {
@@ -600,9 +602,9 @@ func (s *Server) lookalikesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	// Counts for the status tabs under the other filters.
 	tabs := []stateCount{}
-	for _, st := range []string{store.StatusNew, store.StatusAcknowledged, store.StatusDismissed, "all"} {
+	for _, st := range append(event.Strings(event.LookalikeStatuses), "all") {
 		cq := lq
-		cq.Status, cq.Limit, cq.Offset = st, 1, 0
+		cq.Status, cq.Limit, cq.Offset = event.LookalikeStatus(st), 1, 0
 		if st == "all" {
 			cq.Status = ""
 		}
@@ -626,22 +628,20 @@ func (s *Server) lookalikesPage(w http.ResponseWriter, r *http.Request) {
 
 // eventQuery reads the event filters shared by page, API and export.
 func eventQuery(q url.Values) (store.EventQuery, error) {
-	eq := store.EventQuery{Domain: strings.ToLower(strings.TrimSpace(q.Get("domain"))), MinSev: q.Get("severity")}
+	eq := store.EventQuery{Domain: strings.ToLower(strings.TrimSpace(q.Get("domain"))), MinSev: event.Severity(q.Get("severity"))}
 	for _, k := range q["kind"] {
 		for _, k := range strings.Split(k, ",") {
 			if k = strings.TrimSpace(k); k != "" {
-				eq.Kinds = append(eq.Kinds, k)
+				eq.Kinds = append(eq.Kinds, event.Kind(k))
 			}
 		}
 	}
-	switch eq.MinSev {
-	case "", event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
-	default:
-		return eq, errors.New("severity " + strconv.Quote(clip(eq.MinSev, 20)) + ": want info, notice, warning or critical")
+	if eq.MinSev != "" && !eq.MinSev.Valid() {
+		return eq, errors.New("severity " + strconv.Quote(clip(string(eq.MinSev), 20)) + ": want " + wantOf(event.Severities))
 	}
 	for _, k := range eq.Kinds {
 		if !event.Known(k) {
-			return eq, badValue("kind", k, "an event kind (see /api/v1/openapi.yaml)")
+			return eq, badValue("kind", string(k), "an event kind (see /api/v1/openapi.yaml)")
 		}
 	}
 	if err := checkPaging(q); err != nil {
@@ -731,7 +731,7 @@ func (s *Server) outboxItems(ctx context.Context, oq store.OutboxQuery) ([]outbo
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	oq := store.OutboxQuery{Status: q.Get("status"), Channel: q.Get("channel"),
+	oq := store.OutboxQuery{Status: event.OutboxStatus(q.Get("status")), Channel: q.Get("channel"),
 		Limit: intParam(q, "limit", defaultLimit, 200), Offset: intParam(q, "offset", 0, 0)}
 	if oq.Limit == 0 {
 		oq.Limit = defaultLimit

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/takedownhq/takedown/internal/base/event"
-	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -159,43 +158,54 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	return &flash{Kind: kind, Msg: msg}
 }
 
-// States in the order the overview shows them.
-var lifecycleStates = []string{"active", "parked", "suspended", "seized", "sinkholed", "expired", "redemption",
-	"pending_delete", "deleted", "reregistered", "unregistered", "unknown"}
-
-var probeNames = map[string]string{
-	"dns": "DNS", "delegation": "Delegation", "rdap": "RDAP", "whois": "WHOIS",
-	"cert": "Certificate", "http": "Web page", event.ProbePage: "Page signals", event.ProbeScreenshot: "Screenshot",
-	event.ProbeMX: "Mail exchange", event.ProbeRisk: "Look-alike risk",
+// probeNames are the probe kinds' titles on the domain page.
+var probeNames = map[event.Probe]string{
+	event.ProbeDNS: "DNS", event.ProbeDelegation: "Delegation", event.ProbeRDAP: "RDAP", event.ProbeWHOIS: "WHOIS",
+	event.ProbeCert: "Certificate", event.ProbeHTTP: "Web page", event.ProbePage: "Page signals", event.ProbeScreenshot: "Screenshot",
+	event.ProbeMX: "Mail exchange", event.ProbeRisk: "Look-alike risk", event.ProbeCT: "Certificate transparency", event.ProbeZone: "Zone file",
 }
 
-// probeOrder is the order of the domain page's observation cards.
-var probeOrder = []string{"dns", "delegation", "rdap", "whois", "cert", "http"}
+// word is a template argument as text. Templates pass the vocabulary's
+// types (a domain's State) and plain strings (a tab's status) alike, and a
+// template func's parameter type admits only one of them.
+func word(v any) string {
+	switch w := v.(type) {
+	case string:
+		return w
+	case fmt.Stringer:
+		return w.String()
+	}
+	return ""
+}
+
+// probeOrder is the order of the domain page's observation cards: the
+// order `check` prints the probes in.
+var probeOrder = event.Probes
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"stateClass": func(st string) string {
-			for _, k := range lifecycleStates {
-				if k == st {
-					return "st-" + st
-				}
+		"stateClass": func(v any) string {
+			st := event.State(word(v))
+			if st.Valid() {
+				return "st-" + string(st)
 			}
 			return "st-other"
 		},
-		"sevClass": func(sev string) string {
-			switch sev {
-			case event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
-				return "sev-" + sev
+		"sevClass": func(v any) string {
+			sev := event.Severity(word(v))
+			if sev.Valid() {
+				return "sev-" + string(sev)
 			}
 			return "sev-info"
 		},
-		"riskClass": func(level string) string {
-			if risk.Level(level).Rank() > 0 || level == string(risk.LevelNone) {
-				return "rl-" + level
+		"riskClass": func(v any) string {
+			level := event.RiskLevel(word(v))
+			if level.Valid() {
+				return "rl-" + string(level)
 			}
 			return "rl-other"
 		},
-		"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"human": func(v any) string { return strings.ReplaceAll(word(v), "_", " ") },
 		"ts":    fmtTS,
 		"tsISO": func(t time.Time) string {
 			if t.IsZero() {
@@ -216,11 +226,12 @@ func (s *Server) funcs() template.FuncMap {
 		"long":   func(v string) bool { return len(v) > 160 },
 		"flat":   Flatten,
 		"detail": func(b []byte) []Field { return Flatten("", b) },
-		"probe": func(p string) string {
+		"probe": func(v any) string {
+			p := event.Probe(word(v))
 			if n, ok := probeNames[p]; ok {
 				return n
 			}
-			return p
+			return string(p)
 		},
 		"short": func(h string) string { return clip(h, 12) },
 		"num":   func(n int) string { return groupDigits(n) },
@@ -256,9 +267,13 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return ""
 		},
-		"states": func() []string { return lifecycleStates },
-		"list":   func(v ...string) []string { return v },
-		"byDays": byDay,
+		"states": func() []event.State { return event.States },
+		// severities and outboxStatuses feed the filters' choices, as
+		// plain strings so the other funcs (with1, index) take them.
+		"severities":     func() []string { return event.Strings(event.Severities) },
+		"outboxStatuses": func() []string { return event.Strings(event.OutboxStatuses) },
+		"list":           func(v ...string) []string { return v },
+		"byDays":         byDay,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

@@ -51,14 +51,14 @@ func openStore(t testing.TB) *sqlite.SQLite {
 
 // probeEvent names the event a changed field of a probe raises and its
 // severity, as the daemon's change detection will.
-func probeEvent(probe, field string) (kind, sev string) {
+func probeEvent(probe event.Probe, field string) (event.Kind, event.Severity) {
 	switch {
-	case probe == "delegation" && field == "ns", probe == "dns" && field == "ns":
-		return "ns_changed", event.SevWarning
-	case probe == "cert":
-		return "cert_changed", event.SevNotice
+	case probe == event.ProbeDelegation && field == "ns", probe == event.ProbeDNS && field == "ns":
+		return event.NSChanged, event.SevWarning
+	case probe == event.ProbeCert:
+		return event.CertChanged, event.SevNotice
 	}
-	return probe + "_changed", event.SevNotice
+	return event.Kind(probe + "_changed"), event.SevNotice
 }
 
 func show(v any) string {
@@ -80,13 +80,13 @@ func show(v any) string {
 
 // observe stores one probe answer and writes an event per changed
 // top-level field.
-func observe(t testing.TB, tx store.Tx, d *store.Domain, probe string, at time.Time, snap map[string]any) {
+func observe(t testing.TB, tx store.Tx, d *store.Domain, probe event.Probe, at time.Time, snap map[string]any) {
 	t.Helper()
 	data, err := json.Marshal(snap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, prev, changed, err := tx.ObserveSnapshot(d.ID, probe, at, data)
+	_, prev, changed, err := tx.ObserveSnapshot(d.ID, string(probe), at, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func txDomain(t testing.TB, tx store.Tx, name string) *store.Domain {
 	return d
 }
 
-func setState(t testing.TB, tx store.Tx, d *store.Domain, at time.Time, state, sev string, reasons ...string) {
+func setState(t testing.TB, tx store.Tx, d *store.Domain, at time.Time, state event.State, sev event.Severity, reasons ...string) {
 	t.Helper()
 	if _, err := engine.RecordVerdict(tx, d, at, state, reasons, sev); err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func seedSeizure(t testing.TB, st store.Store) {
 	}
 	oldNS := []string{"ns1.foxdns.example", "ns2.foxdns.example"}
 	fbiNS := []string{"ns1.fbi.seized.gov", "ns2.fbi.seized.gov"}
-	before := map[string]map[string]any{
+	before := map[event.Probe]map[string]any{
 		"dns": {"rcode": "NOERROR", "a": []string{"192.0.2.10"}, "aaaa": []string{}, "ns": oldNS,
 			"mx": []string{"10 mail.thefoxcloud.com"}, "txt": []string{"v=spf1 include:_spf.example -all"},
 			"soa": map[string]any{"mname": "ns1.foxdns.example", "rname": "hostmaster.thefoxcloud.com", "serial": 2023090101}},
@@ -190,7 +190,7 @@ func seedSeizure(t testing.TB, st store.Store) {
 			"server": "nginx", "text_hash": "9f1c2a", "redirects": []string{},
 			"text": "Hire vetted remote developers in days. Our engineers work in your time zone."},
 	}
-	after := map[string]map[string]any{
+	after := map[event.Probe]map[string]any{
 		"dns": {"rcode": "NOERROR", "a": []string{"192.0.2.200"}, "aaaa": []string{}, "ns": fbiNS,
 			"mx": []string{}, "txt": []string{},
 			"soa": map[string]any{"mname": "ns1.fbi.seized.gov", "rname": "hostmaster.fbi.seized.gov", "serial": 2023101801}},
@@ -203,20 +203,20 @@ func seedSeizure(t testing.TB, st store.Store) {
 			"server": "Apache", "text_hash": "51e0d4", "redirects": []string{"https://thefoxcloud.com/ -> http://thefoxcloud.com/"},
 			"text": "This domain has been seized by the Federal Bureau of Investigation pursuant to a seizure warrant issued by the United States District Court for the Eastern District of Missouri."},
 	}
-	probes := []string{"dns", "delegation", "rdap", "cert", "http"}
+	probes := []event.Probe{event.ProbeDNS, event.ProbeDelegation, event.ProbeRDAP, event.ProbeCert, event.ProbeHTTP}
 	update(t, st, func(tx store.Tx) {
 		fox := txDomain(t, tx, "thefoxcloud.com")
 		for _, p := range probes {
 			observe(t, tx, fox, p, tBefore, before[p])
 		}
-		setState(t, tx, fox, tBefore, "active", event.SevInfo, "resolves to 192.0.2.10", "serves a page: The Fox Cloud | Remote IT staffing")
+		setState(t, tx, fox, tBefore, event.StateActive, event.SevInfo, "resolves to 192.0.2.10", "serves a page: The Fox Cloud | Remote IT staffing")
 		for _, p := range probes { // same answers: only last_seen moves
 			observe(t, tx, fox, p, tRecheck, before[p])
 		}
 	})
 	update(t, st, func(tx store.Tx) {
 		fox := txDomain(t, tx, "thefoxcloud.com")
-		for _, p := range []string{"dns", "delegation", "rdap", "http"} {
+		for _, p := range []event.Probe{event.ProbeDNS, event.ProbeDelegation, event.ProbeRDAP, event.ProbeHTTP} {
 			observe(t, tx, fox, p, tSeized, after[p])
 		}
 		// The seizure page has no TLS: a failure, not "certificate removed".

@@ -91,7 +91,7 @@ func (w *storyWorld) cycle(t *testing.T) {
 	}
 }
 
-func (w *storyWorld) wantState(t *testing.T, name, want string) {
+func (w *storyWorld) wantState(t *testing.T, name string, want event.State) {
 	t.Helper()
 	d, err := w.st.Domain(context.Background(), name)
 	if err != nil {
@@ -128,8 +128,9 @@ func (w *storyWorld) play(t *testing.T) {
 	}
 
 	steps := []struct {
-		act        func() error
-		name, want string
+		act  func() error
+		name string
+		want event.State
 	}{
 		{func() error { return w.net.Seize(storySeized) }, storySeized, event.StateSeized},
 		{func() error { return w.net.Expire(storyDropped) }, storyDropped, event.StateExpired},
@@ -151,7 +152,7 @@ func (w *storyWorld) play(t *testing.T) {
 		w.cycle(t)
 		w.wantState(t, s.name, s.want)
 	}
-	evs, err := w.st.Events(context.Background(), store.EventQuery{Domain: storySeized, Kinds: []string{"cert_changed"}, Limit: 1})
+	evs, err := w.st.Events(context.Background(), store.EventQuery{Domain: storySeized, Kinds: []event.Kind{event.CertChanged}, Limit: 1})
 	if err != nil || len(evs) == 0 {
 		t.Fatalf("the seized domain's new certificate raised no cert_changed event (%v)", err)
 	}
@@ -298,7 +299,7 @@ func TestBrowserSimnetStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[string]string{}
+	status := map[string]event.LookalikeStatus{}
 	for _, l := range ls {
 		status[l.Name] = l.Status
 	}

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
 )
@@ -67,8 +69,8 @@ func newAlertsTest(a *app) *cobra.Command {
 // outboxRow is an outbox row with what its event was about.
 type outboxRow struct {
 	store.OutboxItem
-	Domain string `json:"domain"`
-	Kind   string `json:"kind"`
+	Domain string     `json:"domain"`
+	Kind   event.Kind `json:"kind"`
 }
 
 func newAlertsList(a *app) *cobra.Command {
@@ -79,10 +81,8 @@ func newAlertsList(a *app) *cobra.Command {
 		Short: "List alert deliveries, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch q.Status {
-			case "", store.OutboxPending, store.OutboxFailed, store.OutboxSent:
-			default:
-				return usagef("--status %q: want pending, failed or sent", q.Status)
+			if q.Status != "" && !q.Status.Valid() {
+				return usagef("--status %q: want %s", q.Status, strings.Join(event.Strings(event.OutboxStatuses), ", "))
 			}
 			if q.Limit < 0 {
 				return usagef("--limit %d: must not be negative", q.Limit)
@@ -139,7 +139,7 @@ func newAlertsList(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringVar(&q.Status, "status", "", "only pending, failed or sent rows")
+	cmd.Flags().StringVar((*string)(&q.Status), "status", "", "only rows in this status: "+strings.Join(event.Strings(event.OutboxStatuses), ", "))
 	cmd.Flags().StringVar(&q.Channel, "channel", "", "only this channel")
 	cmd.Flags().IntVar(&q.Limit, "limit", 100, "at most this many rows (0: all)")
 	return cmd

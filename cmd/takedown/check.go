@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,24 +20,24 @@ import (
 
 // checkResult is the --json contract: one object per domain.
 type checkResult struct {
-	Domain     string            `json:"domain"`
-	DNS        json.RawMessage   `json:"dns"`
-	Delegation json.RawMessage   `json:"delegation"`
-	WHOIS      json.RawMessage   `json:"whois"`
-	RDAP       json.RawMessage   `json:"rdap"`
-	Cert       json.RawMessage   `json:"cert"`
-	HTTP       json.RawMessage   `json:"http"`
-	Errors     map[string]string `json:"errors"`
-	Verdict    *checkVerdict     `json:"verdict,omitempty"`
+	Domain     string                 `json:"domain"`
+	DNS        json.RawMessage        `json:"dns"`
+	Delegation json.RawMessage        `json:"delegation"`
+	WHOIS      json.RawMessage        `json:"whois"`
+	RDAP       json.RawMessage        `json:"rdap"`
+	Cert       json.RawMessage        `json:"cert"`
+	HTTP       json.RawMessage        `json:"http"`
+	Errors     map[event.Probe]string `json:"errors"`
+	Verdict    *checkVerdict          `json:"verdict,omitempty"`
 }
 
 type checkVerdict struct {
 	// StoredAt is the time of the stored verdict shown when no probe
 	// answered now; zero for a fresh verdict.
-	StoredAt time.Time `json:"stored_at,omitzero"`
-	State    string    `json:"state"`
-	Suspect  string    `json:"suspect,omitempty"`
-	Reasons  []string  `json:"reasons"`
+	StoredAt time.Time   `json:"stored_at,omitzero"`
+	State    event.State `json:"state"`
+	Suspect  event.State `json:"suspect,omitempty"`
+	Reasons  []string    `json:"reasons"`
 }
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -63,10 +64,9 @@ or was not run is null and its error is under errors.`,
 				}
 				names = append(names, n.ASCII)
 			}
-			for _, p := range probes {
-				if !contains(event.Probes, p) {
-					return usagef("--probes: unknown probe %q (want %s)", p, strings.Join(event.Probes, ","))
-				}
+			kinds, err := event.ParseProbes(probes)
+			if err != nil {
+				return usagef("--probes: %v", err)
 			}
 			ind, err := loadIndicators(a, indicators)
 			if err != nil {
@@ -78,7 +78,7 @@ or was not run is null and its error is under errors.`,
 			if err != nil {
 				return err
 			}
-			assessed, err := monitor.AssessOnce(cmd.Context(), a.cfg.Network, st, ind, a.cfg.Monitor.ProbeTimeout, names, probes)
+			assessed, err := monitor.AssessOnce(cmd.Context(), a.cfg.Network, st, ind, a.cfg.Monitor.ProbeTimeout, names, kinds)
 			if err != nil {
 				return err
 			}
@@ -137,7 +137,7 @@ func unanswered(results []checkResult) error {
 // checkResultOf is the --json contract of one assessment.
 func checkResultOf(as *engine.Assessment) checkResult {
 	r := checkResult{Domain: as.Domain, Errors: as.Errors}
-	for kind, dst := range map[string]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
+	for kind, dst := range map[event.Probe]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
 		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP} {
 		if data := as.Data[kind]; data != nil {
 			*dst = data
@@ -154,9 +154,9 @@ func checkResultOf(as *engine.Assessment) checkResult {
 func printCheck(a *app, r checkResult) {
 	fmt.Fprintf(a.out, "%s\n", r.Domain)
 	if v := r.Verdict; v != nil {
-		state := v.State
+		state := string(v.State)
 		if v.Suspect != "" {
-			state += " (suspected " + v.Suspect + ")"
+			state += " (suspected " + string(v.Suspect) + ")"
 		}
 		if !v.StoredAt.IsZero() {
 			state += fmt.Sprintf(" (stored verdict of %s: no probe answered now)", v.StoredAt.Local().Format(time.DateTime+" MST"))
@@ -167,9 +167,10 @@ func printCheck(a *app, r checkResult) {
 		}
 	}
 	for _, kv := range []struct {
-		kind string
+		kind event.Probe
 		raw  json.RawMessage
-	}{{"dns", r.DNS}, {"delegation", r.Delegation}, {"rdap", r.RDAP}, {"whois", r.WHOIS}, {"cert", r.Cert}, {"http", r.HTTP}} {
+	}{{event.ProbeDNS, r.DNS}, {event.ProbeDelegation, r.Delegation}, {event.ProbeRDAP, r.RDAP}, {event.ProbeWHOIS, r.WHOIS},
+		{event.ProbeCert, r.Cert}, {event.ProbeHTTP, r.HTTP}} {
 		if len(kv.raw) == 0 {
 			continue
 		}
@@ -193,19 +194,19 @@ func printCheck(a *app, r checkResult) {
 			}
 			label := ""
 			if first {
-				label = kv.kind
+				label = string(kv.kind)
 				first = false
 			}
 			fmt.Fprintf(a.out, "  %-11s %-18s %s\n", label, k, clean(val))
 		}
 	}
-	kinds := make([]string, 0, len(r.Errors))
+	kinds := make([]event.Probe, 0, len(r.Errors))
 	for k := range r.Errors {
 		kinds = append(kinds, k)
 	}
-	sort.Strings(kinds)
+	slices.Sort(kinds)
 	for _, k := range kinds {
-		fmt.Fprintf(a.out, "  %-11s %s\n", k+" error", clean(r.Errors[k]))
+		fmt.Fprintf(a.out, "  %-11s %s\n", string(k)+" error", clean(r.Errors[k]))
 	}
 }
 

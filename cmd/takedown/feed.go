@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -43,7 +44,7 @@ func newFeedAdd(a *app) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			g := a.feedGuard()
-			spec := feeds.Spec{Name: args[0], Kind: kind, URL: loc, Schedule: schedule,
+			spec := feeds.Spec{Name: args[0], Kind: event.FeedKind(kind), URL: loc, Schedule: schedule,
 				Check: func(ctx context.Context, loc string) error { return feeds.CheckLocation(ctx, g, loc) }}
 			if start != "" {
 				n, err := strconv.ParseInt(start, 10, 64)

@@ -24,10 +24,8 @@ func newFoundCmd(a *app) *cobra.Command {
 		Short: "Look-alikes found by brand hunting and feeds; found ack|dismiss NAME triages them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch q.Status {
-			case "", store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
-			default:
-				return usagef("--status %q: want new, acknowledged or dismissed", q.Status)
+			if q.Status != "" && !q.Status.Valid() {
+				return usagef("--status %q: want %s", q.Status, strings.Join(event.Strings(event.LookalikeStatuses), ", "))
 			}
 			if brand != "" {
 				n, err := domain.Normalize(brand)
@@ -86,8 +84,8 @@ func newFoundCmd(a *app) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&brand, "brand", "", "only look-alikes of this brand or watched domain")
-	f.StringVar(&q.Status, "status", "", "only new, acknowledged or dismissed ones")
-	f.StringVar(&q.Registered, "registered", "", "only yes, no or unknown")
+	f.StringVar((*string)(&q.Status), "status", "", "only look-alikes in this triage status: "+strings.Join(event.Strings(event.LookalikeStatuses), ", "))
+	f.StringVar((*string)(&q.Registered), "registered", "", "only this registration answer: "+strings.Join(event.Strings(event.Registrations), ", "))
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(newFoundTriage(a, "ack", store.StatusAcknowledged, "Acknowledge a look-alike: seen, being handled"),
 		newFoundTriage(a, "dismiss", store.StatusDismissed, "Dismiss a look-alike: not a threat"),
@@ -95,7 +93,7 @@ func newFoundCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func newFoundTriage(a *app, verb, status, short string) *cobra.Command {
+func newFoundTriage(a *app, verb string, status event.LookalikeStatus, short string) *cobra.Command {
 	var brand string
 	cmd := &cobra.Command{
 		Use:   verb + " NAME...",

@@ -67,9 +67,9 @@ with old → new values. --since takes RFC 3339 ("2026-01-02T15:04:05Z"), a date
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSEVERITY\tEVENT\tCHANGE")
 			for _, ev := range evs {
-				what := ev.Kind
+				what := string(ev.Kind)
 				if ev.Probe != "" || ev.Field != "" {
-					what += " " + strings.Trim(ev.Probe+"."+ev.Field, ".")
+					what += " " + strings.Trim(string(ev.Probe)+"."+ev.Field, ".")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.At.Local().Format(time.DateTime), ev.Severity, what, describe(ev))
 			}

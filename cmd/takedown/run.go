@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/takedownhq/takedown/feeds"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
@@ -175,8 +176,7 @@ func stateSummary(counts map[string]int) string {
 		return "no domains"
 	}
 	s := ""
-	for _, st := range []string{"active", "parked", "suspended", "seized", "sinkholed", "expired", "redemption",
-		"pending_delete", "deleted", "reregistered", "unregistered", "unknown"} {
+	for _, st := range event.Strings(event.States) {
 		if n := counts[st]; n > 0 {
 			if s != "" {
 				s += ", "

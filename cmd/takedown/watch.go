@@ -42,7 +42,7 @@ func newWatchAdd(a *app) *cobra.Command {
 			if note, err = watchlist.CleanNote(note); err != nil {
 				return usageError{fmt.Errorf("--note: %w", err)}
 			}
-			kind := ""
+			kind := event.DomainKind("")
 			if brand {
 				kind = store.KindBrand
 			}
@@ -186,9 +186,11 @@ func newWatchList(a *app) *cobra.Command {
 			}
 			// Filters are normalized as the values are: tags are stored
 			// lower-case, so --tag Test finds them.
-			q.State, q.Tag, q.Kind = strings.ToLower(strings.TrimSpace(q.State)), strings.ToLower(strings.TrimSpace(q.Tag)), strings.ToLower(strings.TrimSpace(q.Kind))
-			if q.State != "" && !contains(event.States, q.State) {
-				return usagef("--state %q: want one of %s", q.State, strings.Join(event.States, ", "))
+			q.State = event.State(strings.ToLower(strings.TrimSpace(string(q.State))))
+			q.Kind = event.DomainKind(strings.ToLower(strings.TrimSpace(string(q.Kind))))
+			q.Tag = strings.ToLower(strings.TrimSpace(q.Tag))
+			if q.State != "" && !q.State.Valid() {
+				return usagef("--state %q: want one of %s", q.State, strings.Join(event.Strings(event.States), ", "))
 			}
 			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand {
 				return usagef("--kind %q: want watch or brand", q.Kind)
@@ -224,9 +226,9 @@ func newWatchList(a *app) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&all, "all", false, "include removed (disabled) domains, whose history is kept")
-	cmd.Flags().StringVar(&q.State, "state", "", "only domains in this lifecycle state")
+	cmd.Flags().StringVar((*string)(&q.State), "state", "", "only domains in this lifecycle state")
 	cmd.Flags().StringVar(&q.Tag, "tag", "", "only domains with this tag")
-	cmd.Flags().StringVar(&q.Kind, "kind", "", "only watch or brand entries")
+	cmd.Flags().StringVar((*string)(&q.Kind), "kind", "", "only watch or brand entries")
 	return cmd
 }
 

@@ -147,7 +147,7 @@ func TestWatchImportStdinCSVAndJSON(t *testing.T) {
 	ds := listJSON(t, c)
 	got := map[string]string{}
 	for _, d := range ds {
-		got[d.Name] = d.Kind + ":" + strings.Join(d.Tags, ",")
+		got[d.Name] = string(d.Kind) + ":" + strings.Join(d.Tags, ",")
 	}
 	want := map[string]string{"example.com": "brand:a,b,j", "example.org": "watch:", "example.net": "watch:j,x"}
 	for k, v := range want {

@@ -23,7 +23,6 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
-	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
@@ -102,7 +101,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
 		OnEvent: func(ev store.Event) {
 			mu.Lock()
-			sum.Events[ev.Kind]++
+			sum.Events[string(ev.Kind)]++
 			sum.EventsSeen = append(sum.EventsSeen, ev)
 			mu.Unlock()
 			p.event(ev)
@@ -201,7 +200,7 @@ func daemonConfig(net *simnet.Net, every time.Duration) *config.Config {
 	cfg.Schedules.LookalikeWatch = tick
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
-		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
+		Events: []event.Kind{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
 	return cfg
 }
 
@@ -236,32 +235,32 @@ type storyStep struct {
 func story(net *simnet.Net, w *waiter) []storyStep {
 	return []storyStep{
 		{"baseline: the daemon takes its first snapshots", func() error { return nil },
-			w.allState(Seized, Suspended, Dropped, Brand), Seized, event.StateActive},
+			w.allState(Seized, Suspended, Dropped, Brand), Seized, string(event.StateActive)},
 		{"the FBI seizes " + Seized + ": delegation to ns1/ns2.fbi.seized.gov, server locks, a banner",
-			func() error { return net.Seize(Seized) }, w.state(Seized, event.StateSeized), Seized, event.StateSeized},
+			func() error { return net.Seize(Seized) }, w.state(Seized, event.StateSeized), Seized, string(event.StateSeized)},
 		{"the registry suspends " + Suspended + " (serverHold)",
-			func() error { return net.Suspend(Suspended) }, w.state(Suspended, event.StateSuspended), Suspended, event.StateSuspended},
+			func() error { return net.Suspend(Suspended) }, w.state(Suspended, event.StateSuspended), Suspended, string(event.StateSuspended)},
 		{Dropped + " expires and its registrar puts it on hold",
-			func() error { return net.Expire(Dropped) }, w.state(Dropped, event.StateExpired), Dropped, event.StateExpired},
+			func() error { return net.Expire(Dropped) }, w.state(Dropped, event.StateExpired), Dropped, string(event.StateExpired)},
 		{Dropped + " enters redemption",
-			func() error { return net.Redeem(Dropped) }, w.state(Dropped, event.StateRedemption), Dropped, event.StateRedemption},
+			func() error { return net.Redeem(Dropped) }, w.state(Dropped, event.StateRedemption), Dropped, string(event.StateRedemption)},
 		{Dropped + " is pending delete",
-			func() error { return net.PendingDelete(Dropped) }, w.state(Dropped, event.StatePendingDelete), Dropped, event.StatePendingDelete},
+			func() error { return net.PendingDelete(Dropped) }, w.state(Dropped, event.StatePendingDelete), Dropped, string(event.StatePendingDelete)},
 		{Dropped + " drops: the registry deletes it",
-			func() error { net.Drop(Dropped); return nil }, w.state(Dropped, event.StateDeleted), Dropped, event.StateDeleted},
+			func() error { net.Drop(Dropped); return nil }, w.state(Dropped, event.StateDeleted), Dropped, string(event.StateDeleted)},
 		{"someone else registers " + Dropped + " again",
 			func() error {
 				page := simnet.SitePage("MyCloudFox — cloud hosting", "Fast cloud servers.")
 				return net.Reregister(simnet.Site{Domain: Dropped, Registrar: "Dynadot Inc", RegistrarIANAID: 472,
 					RegistrantOrg: "Shenyang Yuanhai Trading", RegistrantCountry: "CN", NS: []string{"ns1.dyna-ns.net", "ns2.dyna-ns.net"}, Page: &page})
-			}, w.state(Dropped, event.StateReregistered), Dropped, event.StateReregistered},
+			}, w.state(Dropped, event.StateReregistered), Dropped, string(event.StateReregistered)},
 		{"the seized " + Seized + " starts serving a new certificate",
 			func() error { return net.NewCertificate(Seized, "Unknown Hosting LLC") },
-			w.event(Seized, "cert_changed"), Seized, "cert_changed"},
+			w.event(Seized, event.CertChanged), Seized, string(event.CertChanged)},
 		{"a look-alike of the brand registers, parked: " + LookAlike + " on Sedo's name servers, for sale",
-			func() error { return net.AddSite(lookalikeSite(parked)) }, w.lookalike(Brand, LookAlike), LookAlike, event.LookalikeRegistered},
+			func() error { return net.AddSite(lookalikeSite(parked)) }, w.lookalike(Brand, LookAlike), LookAlike, string(event.LookalikeRegistered)},
 		{"the look-alike watch checks " + LookAlike + ": parking name servers, a for-sale page",
-			func() error { return nil }, w.escalated(LookAlike, string(risk.LevelParked)), LookAlike, string(risk.LevelParked)},
+			func() error { return nil }, w.escalated(LookAlike, event.RiskParked), LookAlike, string(event.RiskParked)},
 		{LookAlike + " serves a copy of the brand's login page with its favicon; its MX takes any recipient",
 			func() error {
 				if err := net.AddSite(lookalikeSite(phishing)); err != nil {
@@ -269,7 +268,7 @@ func story(net *simnet.Net, w *waiter) []storyStep {
 				}
 				net.Web.SetPage(LookAlike+"/favicon.ico", favicon)
 				return nil
-			}, w.escalated(LookAlike, string(risk.LevelPhishingLike)), LookAlike, string(risk.LevelPhishingLike)},
+			}, w.escalated(LookAlike, event.RiskPhishingLike), LookAlike, string(event.RiskPhishingLike)},
 	}
 }
 
@@ -303,7 +302,7 @@ func summarize(ctx context.Context, net *simnet.Net, st store.Store, sum *Summar
 	sum.Lookalikes, _, _ = st.Lookalikes(ctx, store.LookalikeQuery{Brand: Brand, Registered: store.RegYes, Sort: "risk", Limit: 5})
 	states, _, _ := st.Domains(ctx, store.DomainQuery{})
 	for _, d := range states {
-		sum.States[d.Name] = d.State
+		sum.States[d.Name] = string(d.State)
 	}
 }
 
@@ -312,7 +311,7 @@ func waitMail(ctx context.Context, net *simnet.Net, st store.Store, timeout time
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		depth, err := st.OutboxDepth(ctx)
-		if err == nil && depth[store.OutboxPending] == 0 {
+		if err == nil && depth[string(store.OutboxPending)] == 0 {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -349,7 +348,7 @@ func (w *waiter) wait(ctx context.Context, check func(context.Context) (bool, er
 	}
 }
 
-func (w *waiter) state(name, want string) func(context.Context) (bool, error) {
+func (w *waiter) state(name string, want event.State) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
 		d, err := w.st.Domain(ctx, name)
 		if err != nil {
@@ -374,19 +373,19 @@ func (w *waiter) allState(names ...string) func(context.Context) (bool, error) {
 	}
 }
 
-func (w *waiter) event(name, kind string) func(context.Context) (bool, error) {
+func (w *waiter) event(name string, kind event.Kind) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		evs, err := w.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{kind}, Limit: 1})
+		evs, err := w.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []event.Kind{kind}, Limit: 1})
 		return len(evs) > 0, err
 	}
 }
 
 // escalated waits for the lookalike_escalated event of a level.
-func (w *waiter) escalated(name, level string) func(context.Context) (bool, error) {
+func (w *waiter) escalated(name string, level event.RiskLevel) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		evs, err := w.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{event.LookalikeEscalated}})
+		evs, err := w.st.Events(ctx, store.EventQuery{Domain: name, Kinds: []event.Kind{event.LookalikeEscalated}})
 		for _, ev := range evs {
-			if ev.New == level {
+			if event.RiskLevel(ev.New) == level {
 				return true, err
 			}
 		}
@@ -441,7 +440,7 @@ func (p *printer) event(ev store.Event) {
 	if ev.Old != "" {
 		change = netguard.Clean(ev.Old, 60) + " → " + change
 	}
-	field := fieldList(ev.Probe, ev.Field)
+	field := fieldList(string(ev.Probe), ev.Field)
 	if ev.Kind == event.CertChanged {
 		// A fingerprint says nothing to an analyst: the subject and serial do.
 		if lines := certChanges(ev.Detail); len(lines) > 0 {

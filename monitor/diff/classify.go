@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/takedownhq/takedown/internal/base/event"
@@ -9,33 +10,33 @@ import (
 // Rule maps changes of one field of some probes to an event kind.
 type Rule struct {
 	// Probes the rule applies to; empty means any.
-	Probes []string
+	Probes []event.Probe
 	// Fields are names matched against the change's dotted path: equal to
 	// it, or equal to its last segments ("statuses" matches
 	// "registration.statuses"). Empty means any field.
 	Fields   []string
-	Kind     string
-	Severity string
+	Kind     event.Kind
+	Severity event.Severity
 }
 
 // Class is what a change means for the history.
 type Class struct {
-	Kind     string `json:"kind"`
-	Severity string `json:"severity"`
+	Kind     event.Kind     `json:"kind"`
+	Severity event.Severity `json:"severity"`
 }
 
-var registry = []string{event.ProbeRDAP, event.ProbeWHOIS}
+var registry = []event.Probe{event.ProbeRDAP, event.ProbeWHOIS}
 
 // Rules are consulted in order; the first match wins. The field names cover
 // the spellings the probes are likely to use (snake case of RDAP and WHOIS
 // terms). A caller with other field names may prepend rules once, before
 // any Classify call (Rules is not guarded for concurrent writes).
 var Rules = []Rule{
-	{Probes: []string{event.ProbeDelegation}, Kind: event.NSChanged, Severity: event.SevWarning},
+	{Probes: []event.Probe{event.ProbeDelegation}, Kind: event.NSChanged, Severity: event.SevWarning},
 
-	{Probes: []string{event.ProbeDNS}, Fields: []string{"ns"}, Kind: event.NSChanged, Severity: event.SevNotice},
-	{Probes: []string{event.ProbeDNS}, Fields: []string{"rcode"}, Kind: event.DNSChanged, Severity: event.SevNotice},
-	{Probes: []string{event.ProbeDNS}, Kind: event.DNSChanged, Severity: event.SevInfo},
+	{Probes: []event.Probe{event.ProbeDNS}, Fields: []string{"ns"}, Kind: event.NSChanged, Severity: event.SevNotice},
+	{Probes: []event.Probe{event.ProbeDNS}, Fields: []string{"rcode"}, Kind: event.DNSChanged, Severity: event.SevNotice},
+	{Probes: []event.Probe{event.ProbeDNS}, Kind: event.DNSChanged, Severity: event.SevInfo},
 
 	{Probes: registry, Fields: []string{"statuses", "status"}, Kind: event.StatusChanged, Severity: event.SevNotice},
 	{Probes: registry, Fields: []string{"registry_domain_id", "handle", "roid"}, Kind: event.Reregistered, Severity: event.SevCritical},
@@ -47,11 +48,11 @@ var Rules = []Rule{
 	{Probes: registry, Fields: []string{"found"}, Kind: event.RegistrationChanged, Severity: event.SevWarning},
 	{Probes: registry, Kind: event.RegistrationChanged, Severity: event.SevInfo},
 
-	{Probes: []string{event.ProbeCert}, Fields: []string{"sha256", "fingerprint"}, Kind: event.CertChanged, Severity: event.SevNotice},
-	{Probes: []string{event.ProbeCert}, Kind: event.CertChanged, Severity: event.SevInfo},
+	{Probes: []event.Probe{event.ProbeCert}, Fields: []string{"sha256", "fingerprint"}, Kind: event.CertChanged, Severity: event.SevNotice},
+	{Probes: []event.Probe{event.ProbeCert}, Kind: event.CertChanged, Severity: event.SevInfo},
 
-	{Probes: []string{event.ProbeHTTP}, Fields: []string{"title", "text_hash", "status"}, Kind: event.HTTPChanged, Severity: event.SevNotice},
-	{Probes: []string{event.ProbeHTTP}, Kind: event.HTTPChanged, Severity: event.SevInfo},
+	{Probes: []event.Probe{event.ProbeHTTP}, Fields: []string{"title", "text_hash", "status"}, Kind: event.HTTPChanged, Severity: event.SevNotice},
+	{Probes: []event.Probe{event.ProbeHTTP}, Kind: event.HTTPChanged, Severity: event.SevInfo},
 }
 
 // Classify returns the event kind and severity of a change seen by a probe.
@@ -65,7 +66,7 @@ var Rules = []Rule{
 //   - a registrar or registrant that appears or disappears is a notice.
 //
 // Changes no rule covers are field_changed, info.
-func Classify(probe string, c Change) Class {
+func Classify(probe event.Probe, c Change) Class {
 	cl := Class{Kind: event.FieldChanged, Severity: event.SevInfo}
 	for _, r := range Rules {
 		if r.matches(probe, c.Field) {
@@ -91,8 +92,8 @@ func Classify(probe string, c Change) Class {
 	return cl
 }
 
-func (r Rule) matches(probe, field string) bool {
-	if len(r.Probes) > 0 && !containsString(r.Probes, probe) {
+func (r Rule) matches(probe event.Probe, field string) bool {
+	if len(r.Probes) > 0 && !slices.Contains(r.Probes, probe) {
 		return false
 	}
 	if len(r.Fields) == 0 {
@@ -100,15 +101,6 @@ func (r Rule) matches(probe, field string) bool {
 	}
 	for _, f := range r.Fields {
 		if field == f || strings.HasSuffix(field, "."+f) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
 			return true
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestClassify(t *testing.T) {
 	for _, c := range []struct {
-		probe string
+		probe event.Probe
 		c     Change
 		want  Class
 	}{
@@ -46,7 +46,7 @@ func TestClassify(t *testing.T) {
 		{"lookalike", Change{Field: "x", Old: "a", New: "b"}, Class{event.FieldChanged, event.SevInfo}},
 		{event.ProbeDNS, Change{Field: "sha256", Old: "a", New: "b"}, Class{event.DNSChanged, event.SevInfo}},
 	} {
-		t.Run(c.probe+"/"+c.c.Field, func(t *testing.T) {
+		t.Run(string(c.probe)+"/"+c.c.Field, func(t *testing.T) {
 			if got := Classify(c.probe, c.c); got != c.want {
 				t.Errorf("Classify(%s, %s) = %+v, want %+v", c.probe, c.c.Summary(), got, c.want)
 			}

@@ -28,21 +28,21 @@ import (
 // CheckResult is what one check of one domain found.
 type CheckResult struct {
 	Domain  string
-	Changed []string          // probe kinds whose snapshot changed
-	Failed  map[string]string // probe kind -> error
+	Changed []event.Probe          // probe kinds whose snapshot changed
+	Failed  map[event.Probe]string // probe kind -> error
 	Events  []store.Event
-	State   string
+	State   event.State
 	// Deferred are probe kinds this process's own rate limit held back:
 	// nothing was asked, so nothing was recorded; run them again later.
-	Deferred []string
+	Deferred []event.Probe
 	// Answered counts the probes that got an answer.
 	Answered int
 	// Servers are the failures as the probes reported them, ports kept,
 	// so an operator sees which server did not answer.
-	Servers map[string]string
+	Servers map[event.Probe]string
 	// DeferredUntil is, for deferred kinds whose limiter said so, when
 	// their rate token is due: the moment to run them again.
-	DeferredUntil map[string]time.Time
+	DeferredUntil map[event.Probe]time.Time
 }
 
 // History is what a verdict may read of a domain's past: the store's
@@ -64,14 +64,14 @@ type History interface {
 // An unchanged check costs two statements: one reads the domain's check
 // state before the probes, one records the check (see unchanged). Any
 // other check is recorded the full way (record).
-func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*CheckResult, error) {
+func (m *Monitor) Check(ctx context.Context, name string, kinds []event.Probe) (*CheckResult, error) {
 	cs, err := m.st.CheckState(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	d := &cs.Domain
 	if !d.Enabled {
-		return &CheckResult{Domain: d.Name, Failed: map[string]string{}, State: d.State}, nil
+		return &CheckResult{Domain: d.Name, Failed: map[event.Probe]string{}, State: d.State}, nil
 	}
 	results, err := m.observe(ctx, d, cs.Latest, kinds)
 	if err != nil {
@@ -87,7 +87,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 	for _, o := range results {
 		if at, ok := ratelimit.DeferredUntil(o.err); ok {
 			if res.DeferredUntil == nil {
-				res.DeferredUntil = map[string]time.Time{}
+				res.DeferredUntil = map[event.Probe]time.Time{}
 			}
 			res.DeferredUntil[o.kind] = at
 		}
@@ -113,7 +113,7 @@ func (m *Monitor) recordUnchanged(ctx context.Context, cs *store.CheckState, res
 	if err != nil {
 		return nil, err
 	}
-	res := &CheckResult{Domain: cs.Domain.Name, Failed: map[string]string{}, Servers: map[string]string{}}
+	res := &CheckResult{Domain: cs.Domain.Name, Failed: map[event.Probe]string{}, Servers: map[event.Probe]string{}}
 	if m.judge != nil {
 		res.State = cs.Domain.State
 	}
@@ -201,8 +201,8 @@ func (m *Monitor) verdictUntil(v Verdict, at time.Time) time.Time {
 // snapshot or error, and the verdict the daemon would reach from them.
 type Assessment struct {
 	Domain  string
-	Data    map[string][]byte // probe kind -> snapshot JSON
-	Errors  map[string]string // probe kind -> error
+	Data    map[event.Probe][]byte // probe kind -> snapshot JSON
+	Errors  map[event.Probe]string // probe kind -> error
 	Verdict Verdict
 	// StoredAt is set when no probe answered and the verdict is the one
 	// stored for a watched domain: the time of its last check, so the
@@ -214,7 +214,7 @@ type Assessment struct {
 // Check would, writing nothing. A watched name is judged with its stored
 // history (previous state, registrations, transitions), so `check` and the
 // daemon agree; any other name is judged as new.
-func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Assessment, error) {
+func (m *Monitor) Assess(ctx context.Context, name string, kinds []event.Probe) (*Assessment, error) {
 	d := &store.Domain{Name: name, State: event.StateUnknown}
 	var h History = noHistory{}
 	if m.st != nil {
@@ -229,8 +229,8 @@ func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Ass
 	if err != nil {
 		return nil, err
 	}
-	a := &Assessment{Domain: name, Data: map[string][]byte{}, Errors: map[string]string{}}
-	latest, failed := map[string]*store.Snapshot{}, map[string]bool{}
+	a := &Assessment{Domain: name, Data: map[event.Probe][]byte{}, Errors: map[event.Probe]string{}}
+	latest, failed := map[event.Probe]*store.Snapshot{}, map[event.Probe]bool{}
 	for _, o := range results {
 		switch {
 		case notApplicable(o.kind, o.err):
@@ -266,7 +266,7 @@ func (m *Monitor) Assess(ctx context.Context, name string, kinds []string) (*Ass
 // name resolving again is judged with its new registration, not hours
 // later when RDAP is due). heads, when not nil, are the latest snapshots'
 // heads the review compares with before it reads any snapshot.
-func (m *Monitor) observe(ctx context.Context, d *store.Domain, heads map[string]store.SnapshotHead, kinds []string) ([]outcome, error) {
+func (m *Monitor) observe(ctx context.Context, d *store.Domain, heads map[event.Probe]store.SnapshotHead, kinds []event.Probe) ([]outcome, error) {
 	if len(kinds) == 0 {
 		kinds = m.kinds
 	}
@@ -277,7 +277,7 @@ func (m *Monitor) observe(ctx context.Context, d *store.Domain, heads map[string
 	if !m.review(ctx, d.ID, heads, results) {
 		return results, nil
 	}
-	var rest []string
+	var rest []event.Probe
 	for _, k := range m.kinds {
 		if !slices.Contains(kinds, k) {
 			rest = append(rest, k)
@@ -305,9 +305,9 @@ func (m *Monitor) record(ctx context.Context, name string, results []outcome) (*
 			return err
 		}
 		// Update may run fn again: start from nothing each time.
-		res = &CheckResult{Domain: d.Name, Failed: map[string]string{}, Servers: map[string]string{}}
+		res = &CheckResult{Domain: d.Name, Failed: map[event.Probe]string{}, Servers: map[event.Probe]string{}}
 		r := &recorder{ctx: ctx, m: m, tx: tx, d: d, at: at, res: res,
-			latest: map[string]*store.Snapshot{}, failed: map[string]bool{}}
+			latest: map[event.Probe]*store.Snapshot{}, failed: map[event.Probe]bool{}}
 		for _, o := range results {
 			if err := r.outcome(o); err != nil {
 				return err
@@ -332,8 +332,8 @@ type recorder struct {
 	d      *store.Domain
 	at     time.Time
 	res    *CheckResult
-	latest map[string]*store.Snapshot
-	failed map[string]bool
+	latest map[event.Probe]*store.Snapshot
+	failed map[event.Probe]bool
 }
 
 // add writes an event of the domain and keeps it for the result.
@@ -373,7 +373,7 @@ func (r *recorder) failure(o outcome) error {
 	msg := errText(o.err)
 	r.res.Failed[o.kind] = msg
 	r.res.Servers[o.kind] = netguard.Clean(o.err.Error(), 512)
-	st, err := r.tx.ObserveError(r.d.ID, o.kind, r.at, msg)
+	st, err := r.tx.ObserveError(r.d.ID, string(o.kind), r.at, msg)
 	if err != nil {
 		return err
 	}
@@ -391,13 +391,13 @@ func (r *recorder) failure(o outcome) error {
 // snapshot records an observation: a new snapshot and its change events
 // when it differs from the last, otherwise only its last-seen time.
 func (r *recorder) snapshot(o outcome) error {
-	cur, prev, changed, err := r.tx.ObserveSnapshot(r.d.ID, o.kind, r.at, o.data)
+	cur, prev, changed, err := r.tx.ObserveSnapshot(r.d.ID, string(o.kind), r.at, o.data)
 	if err != nil {
 		return err
 	}
 	r.latest[o.kind] = cur
 	r.res.Answered++
-	st, err := r.tx.ProbeStatus(r.d.ID, o.kind)
+	st, err := r.tx.ProbeStatus(r.d.ID, string(o.kind))
 	if err != nil {
 		return err
 	}
@@ -453,7 +453,7 @@ func (r *recorder) verdict() error {
 		return err
 	}
 	if newSuspect && v.Suspect != "" {
-		if err := r.add(store.Event{Kind: event.Suspected(v.Suspect), Field: "state", Old: r.d.State, New: v.State,
+		if err := r.add(store.Event{Kind: event.Suspected(v.Suspect), Field: "state", Old: string(r.d.State), New: string(v.State),
 			Severity: v.Severity, Detail: reasonsJSON(v.Reasons)}); err != nil {
 			return err
 		}
@@ -468,7 +468,7 @@ func (r *recorder) verdict() error {
 
 // fillLatest adds, for every kind this monitor runs and the check did not
 // observe, the latest stored snapshot: the verdict reads the whole domain.
-func (m *Monitor) fillLatest(h History, domainID int64, latest map[string]*store.Snapshot) error {
+func (m *Monitor) fillLatest(h History, domainID int64, latest map[event.Probe]*store.Snapshot) error {
 	if domainID == 0 {
 		return nil
 	}
@@ -476,7 +476,7 @@ func (m *Monitor) fillLatest(h History, domainID int64, latest map[string]*store
 		if latest[k] != nil {
 			continue
 		}
-		sn, err := h.LatestSnapshot(domainID, k)
+		sn, err := h.LatestSnapshot(domainID, string(k))
 		if err != nil {
 			return err
 		}
@@ -547,7 +547,7 @@ func reasonsJSON(reasons []string) []byte {
 }
 
 type outcome struct {
-	kind string
+	kind event.Probe
 	data []byte
 	err  error
 	took time.Duration
@@ -555,7 +555,7 @@ type outcome struct {
 
 // probe runs the kinds' probes of one domain concurrently, each under its
 // own timeout. It fails only when ctx ends: a shutdown drops the check.
-func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]outcome, error) {
+func (m *Monitor) probe(ctx context.Context, name string, kinds []event.Probe) ([]outcome, error) {
 	results := make([]outcome, len(kinds))
 	var wg sync.WaitGroup
 	for i, k := range kinds {
@@ -589,7 +589,7 @@ func (m *Monitor) probe(ctx context.Context, name string, kinds []string) ([]out
 // calls for the other probes now. It also turns an https timeout that an
 // http answer papered over into a failure, when the page used to come over
 // https: a timeout is no evidence that the site moved to http.
-func (m *Monitor) review(ctx context.Context, domainID int64, heads map[string]store.SnapshotHead, results []outcome) bool {
+func (m *Monitor) review(ctx context.Context, domainID int64, heads map[event.Probe]store.SnapshotHead, results []outcome) bool {
 	if m.st == nil || domainID == 0 {
 		return false // nothing stored to compare with
 	}
@@ -603,7 +603,7 @@ func (m *Monitor) review(ctx context.Context, domainID int64, heads map[string]s
 			if h, ok := heads[o.kind]; heads != nil && (!ok || h.Hash == store.Hash(o.data)) {
 				continue // unchanged, or nothing stored: no snapshot to read
 			}
-			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+			sn, err := m.st.LatestSnapshot(ctx, domainID, string(o.kind))
 			if err != nil || sn == nil || sn.Hash == store.Hash(o.data) {
 				continue
 			}
@@ -623,7 +623,7 @@ func (m *Monitor) review(ctx context.Context, domainID int64, heads map[string]s
 			if json.Unmarshal(o.data, &now) != nil || now.Scheme != "http" || now.HTTPSError != "timeout" {
 				continue
 			}
-			sn, err := m.st.LatestSnapshot(ctx, domainID, o.kind)
+			sn, err := m.st.LatestSnapshot(ctx, domainID, string(o.kind))
 			if err != nil || sn == nil {
 				continue
 			}
@@ -651,12 +651,12 @@ func errText(err error) string {
 
 // NotApplicable reports a probe outcome that observes nothing (see
 // notApplicable); `check` skips them as the daemon does.
-func NotApplicable(kind string, err error) bool { return notApplicable(kind, err) }
+func NotApplicable(kind event.Probe, err error) bool { return notApplicable(kind, err) }
 
 // notApplicable is an outcome that observes nothing: WHOIS where the
 // registry speaks RDAP, or a certificate or page of a name that does not
 // resolve (the DNS probe records that; it is no outage of the web server).
-func notApplicable(kind string, err error) bool {
+func notApplicable(kind event.Probe, err error) bool {
 	if errors.Is(err, ErrNotApplicable) {
 		return true
 	}

@@ -17,13 +17,13 @@ import (
 // countingProber counts its probes per domain; lim, when set, is the
 // server's rate limit it waits for first, as the RDAP probe does.
 type countingProber struct {
-	kind string
+	kind event.Probe
 	lim  *ratelimit.Limiter
 	mu   sync.Mutex
 	n    map[string]int
 }
 
-func (p *countingProber) Kind() string { return p.kind }
+func (p *countingProber) Kind() event.Probe { return p.kind }
 func (p *countingProber) Probe(ctx context.Context, d string) (any, error) {
 	if p.lim != nil {
 		if err := p.lim.Wait(ctx, "rdap.example"); err != nil {
@@ -72,7 +72,7 @@ func TestDNSStaysOnScheduleWhileRDAPIsLimited(t *testing.T) {
 			dns := &countingProber{kind: event.ProbeDNS, n: map[string]int{}}
 			rdap := &countingProber{kind: event.ProbeRDAP, n: map[string]int{}, lim: ratelimit.New(ratelimit.Options{Rate: 2})}
 			opt := Options{Workers: 4, Spread: true, ProbeTimeout: 30 * time.Second, RateWait: 100 * time.Millisecond,
-				Schedules: map[string]string{event.ProbeDNS: "@every 1s", event.ProbeRDAP: "@every 1s"}, Poll: time.Second}
+				Schedules: map[event.Probe]string{event.ProbeDNS: "@every 1s", event.ProbeRDAP: "@every 1s"}, Poll: time.Second}
 			if shared {
 				opt.Queue, opt.Worker, opt.LeasePoll = st, "w1", 50*time.Millisecond
 			}
@@ -132,7 +132,7 @@ func TestDomainsAddedWhileRunningAreChecked(t *testing.T) {
 			add("a.example", "b.example")
 			dns := &countingProber{kind: event.ProbeDNS, n: map[string]int{}}
 			opt := Options{Workers: 2, ProbeTimeout: 5 * time.Second, Poll: 50 * time.Millisecond,
-				Schedules: map[string]string{event.ProbeDNS: "@every 1h"}}
+				Schedules: map[event.Probe]string{event.ProbeDNS: "@every 1h"}}
 			if shared {
 				opt.Queue, opt.Worker, opt.LeasePoll = st, "w1", 20*time.Millisecond
 			}

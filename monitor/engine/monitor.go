@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +34,7 @@ var ErrNotApplicable = errors.New("probe not applicable")
 // when it could not observe: an error is recorded as a failed probe and
 // never read as "records removed".
 type Prober interface {
-	Kind() string
+	Kind() event.Probe
 	Probe(ctx context.Context, domain string) (any, error)
 }
 
@@ -45,7 +45,7 @@ type Options struct {
 	// UnreachableAfter is the failure streak that raises an unreachable event.
 	UnreachableAfter int
 	// Schedules maps a probe kind to a cron spec ("@every 15m", "0 3 * * *").
-	Schedules map[string]string
+	Schedules map[event.Probe]string
 	// Spread places each domain at a stable offset inside the interval.
 	Spread bool
 	// ProbeTimeout bounds one probe.
@@ -99,8 +99,8 @@ type Job struct {
 // Monitor is the daemon. Create it with New.
 type Monitor struct {
 	st      store.CheckStore
-	probers map[string]Prober
-	kinds   []string
+	probers map[event.Probe]Prober
+	kinds   []event.Probe
 	opt     Options
 	log     *slog.Logger
 	judge   Judge
@@ -119,24 +119,24 @@ type Monitor struct {
 // lifecycle package provides the real one.
 type Judge interface {
 	// Changes turns a snapshot change into events (without IDs).
-	Changes(domain string, probe string, prev, cur []byte, at time.Time) []store.Event
+	Changes(domain string, probe event.Probe, prev, cur []byte, at time.Time) []store.Event
 	// Verdict judges a domain from its latest snapshots by probe kind,
 	// reading its past from h.
-	Verdict(h History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (Verdict, error)
+	Verdict(h History, d *store.Domain, latest map[event.Probe]*store.Snapshot, failed map[event.Probe]bool, at time.Time) (Verdict, error)
 }
 
 // Verdict is a lifecycle state with the evidence that supports it.
 type Verdict struct {
-	State    string
+	State    event.State
 	Reasons  []string
-	Severity string
+	Severity event.Severity
 	// Suspect is a state the evidence points at without establishing it
 	// (a seizure name server nobody corroborates).
-	Suspect string
+	Suspect event.State
 	// Expires is when the registration the verdict read lapses (zero when
 	// unknown or not registered); ExpiresFrom names the probe it came from.
 	Expires     time.Time
-	ExpiresFrom string
+	ExpiresFrom event.Probe
 	// Until is how long the verdict holds for the same evidence: the first
 	// moment the same snapshots could be judged otherwise (a date in the
 	// registration or an indicator passing). Zero means it may change at
@@ -183,18 +183,18 @@ func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monit
 		host, _ := os.Hostname()
 		opt.Worker = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	m := &Monitor{st: st, probers: map[string]Prober{}, opt: opt, judge: judge,
+	m := &Monitor{st: st, probers: map[event.Probe]Prober{}, opt: opt, judge: judge,
 		log: opt.Log.With("component", "monitor"), q: newQueue()}
 	for _, p := range probers {
 		m.probers[p.Kind()] = p
 		m.kinds = append(m.kinds, p.Kind())
 	}
-	sort.Strings(m.kinds)
+	slices.Sort(m.kinds)
 	return m
 }
 
 // Kinds lists the probe kinds this monitor runs.
-func (m *Monitor) Kinds() []string { return append([]string(nil), m.kinds...) }
+func (m *Monitor) Kinds() []event.Probe { return slices.Clone(m.kinds) }
 
 // RunOnce is RunOnceReport without the report.
 func (m *Monitor) RunOnce(ctx context.Context, progress func(done, total int)) error {
@@ -271,7 +271,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 						if u, ok := res.DeferredUntil[k]; ok && u.After(now) {
 							at = u
 						}
-						m.q.push(at, j.domainID, j.name, []string{k})
+						m.q.push(at, j.domainID, j.name, []event.Probe{k})
 					}
 				}
 			}
@@ -372,7 +372,7 @@ func (m *Monitor) scan(ctx context.Context, q store.ScanQuery, fn func(page []st
 
 // tick schedules one probe kind for every enabled domain, each at its
 // stable offset inside the interval.
-func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration) {
+func (m *Monitor) tick(ctx context.Context, kind event.Probe, interval time.Duration) {
 	now := m.opt.Now()
 	// The DNS sweep is the cycle the metrics time: every domain, every
 	// interval.
@@ -380,7 +380,7 @@ func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration)
 	if kind == event.ProbeDNS {
 		r = &round{start: now}
 	}
-	kinds := []string{kind}
+	kinds := []event.Probe{kind}
 	err := m.scan(ctx, store.ScanQuery{}, func(page []store.DomainRef) error {
 		for _, d := range page {
 			due := now
@@ -392,11 +392,11 @@ func (m *Monitor) tick(ctx context.Context, kind string, interval time.Duration)
 		return nil
 	})
 	if err != nil && ctx.Err() == nil {
-		m.log.Error("schedule "+kind, "err", err)
+		m.log.Error("schedule "+string(kind), "err", err)
 	}
 }
 
-func (m *Monitor) catchUp(ctx context.Context, intervals map[string]time.Duration) error {
+func (m *Monitor) catchUp(ctx context.Context, intervals map[event.Probe]time.Duration) error {
 	now := m.opt.Now()
 	return m.scan(ctx, store.ScanQuery{LastRuns: true}, func(page []store.DomainRef) error {
 		for _, d := range page {
@@ -406,8 +406,8 @@ func (m *Monitor) catchUp(ctx context.Context, intervals map[string]time.Duratio
 	})
 }
 
-func (m *Monitor) catchUpDomain(d store.DomainRef, intervals map[string]time.Duration, now time.Time) {
-	var due []string
+func (m *Monitor) catchUpDomain(d store.DomainRef, intervals map[event.Probe]time.Duration, now time.Time) {
+	var due []event.Probe
 	for _, k := range m.kinds {
 		if l := d.LastRuns[k]; l.IsZero() || now.Sub(l) >= intervals[k] {
 			due = append(due, k)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/store"
 )
@@ -100,7 +101,7 @@ func (t *onceTally) add(res *CheckResult, checkErr error, name string) {
 		if raw := res.Servers[kind]; raw != "" {
 			msg = raw
 		}
-		note(kind, msg)
+		note(string(kind), msg)
 	}
 	t.answered += res.Answered
 }
@@ -197,7 +198,7 @@ func (m *Monitor) onceRetry(ctx context.Context, todo []onceTask, wait time.Dura
 	for round := 1; len(todo) > 0; round++ {
 		if round >= onceMaxRounds {
 			for _, t := range todo {
-				tally.add(&CheckResult{Failed: map[string]string{strings.Join(t.kinds, ","): "still held back by the local rate limit"}}, nil, t.name)
+				tally.add(&CheckResult{Failed: map[event.Probe]string{event.Probe(strings.Join(event.Strings(t.kinds), ",")): "still held back by the local rate limit"}}, nil, t.name)
 			}
 			return unrecorded, nil
 		}
@@ -222,7 +223,7 @@ func (m *Monitor) onceRetry(ctx context.Context, todo []onceTask, wait time.Dura
 
 type onceTask struct {
 	name  string
-	kinds []string
+	kinds []event.Probe
 }
 
 // onceRound runs one round of checks with at most Workers at a time. It

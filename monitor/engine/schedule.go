@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // offset is a domain's stable place inside an interval, so each schedule's
@@ -25,7 +27,7 @@ type job struct {
 	due      time.Time
 	domainID int64
 	name     string
-	kinds    []string
+	kinds    []event.Probe
 	index    int // in the heap
 	rounds   []*round
 }
@@ -55,7 +57,7 @@ type slotKey struct {
 
 type pendingKey struct {
 	domainID int64
-	kind     string
+	kind     event.Probe
 }
 
 func newQueue() *queue {
@@ -65,12 +67,12 @@ func newQueue() *queue {
 // push schedules kinds of a domain at due; kinds already pending are
 // skipped. A job due at the same instant for the same domain absorbs the
 // new kinds, so a domain's probes that share a slot run together.
-func (q *queue) push(due time.Time, domainID int64, name string, kinds []string) int {
+func (q *queue) push(due time.Time, domainID int64, name string, kinds []event.Probe) int {
 	return q.pushRound(due, domainID, name, kinds, nil)
 }
 
 // pushRound is push that counts the job in r.
-func (q *queue) pushRound(due time.Time, domainID int64, name string, kinds []string, r *round) int {
+func (q *queue) pushRound(due time.Time, domainID int64, name string, kinds []event.Probe, r *round) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	added := 0

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 func TestOffsetIsStableAndSpread(t *testing.T) {
@@ -32,13 +34,13 @@ func TestOffsetIsStableAndSpread(t *testing.T) {
 func TestQueueOrdersDedupesAndMerges(t *testing.T) {
 	q := newQueue()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	q.push(t0.Add(2*time.Second), 1, "b.com", []string{"dns"})
-	q.push(t0.Add(1*time.Second), 2, "a.com", []string{"dns"})
-	if n := q.push(t0.Add(5*time.Second), 1, "b.com", []string{"dns"}); n != 0 {
+	q.push(t0.Add(2*time.Second), 1, "b.com", []event.Probe{event.ProbeDNS})
+	q.push(t0.Add(1*time.Second), 2, "a.com", []event.Probe{event.ProbeDNS})
+	if n := q.push(t0.Add(5*time.Second), 1, "b.com", []event.Probe{event.ProbeDNS}); n != 0 {
 		t.Fatal("a second pending dns check of b.com was queued")
 	}
 	// Same domain, same due: merged into one job.
-	q.push(t0.Add(2*time.Second), 1, "b.com", []string{"cert"})
+	q.push(t0.Add(2*time.Second), 1, "b.com", []event.Probe{event.ProbeCert})
 	if q.len() != 2 {
 		t.Fatalf("queue holds %d jobs, want 2", q.len())
 	}
@@ -54,11 +56,11 @@ func TestQueueOrdersDedupesAndMerges(t *testing.T) {
 		t.Fatalf("second job %+v", j2)
 	}
 	// Until done, b.com's dns stays pending; after done it can be queued again.
-	if q.push(t0, 1, "b.com", []string{"dns"}) != 0 {
+	if q.push(t0, 1, "b.com", []event.Probe{event.ProbeDNS}) != 0 {
 		t.Fatal("queued while the job runs")
 	}
 	q.done(j2)
-	if q.push(t0, 1, "b.com", []string{"dns"}) != 1 {
+	if q.push(t0, 1, "b.com", []event.Probe{event.ProbeDNS}) != 1 {
 		t.Fatal("not queued after done")
 	}
 }
@@ -67,9 +69,9 @@ func TestRoundEndsWithItsLastJob(t *testing.T) {
 	q := newQueue()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	r := &round{start: t0}
-	q.pushRound(t0, 1, "a.com", []string{"dns"}, r)
-	q.pushRound(t0.Add(time.Minute), 2, "b.com", []string{"dns"}, r)
-	q.pushRound(t0, 1, "a.com", []string{"delegation"}, r) // merged into a.com's job: counted once
+	q.pushRound(t0, 1, "a.com", []event.Probe{event.ProbeDNS}, r)
+	q.pushRound(t0.Add(time.Minute), 2, "b.com", []event.Probe{event.ProbeDNS}, r)
+	q.pushRound(t0, 1, "a.com", []event.Probe{event.ProbeDelegation}, r) // merged into a.com's job: counted once
 	a, _ := q.popDue(t0.Add(time.Hour))
 	b, _ := q.popDue(t0.Add(time.Hour))
 	if fin := q.done(a); len(fin) != 0 {

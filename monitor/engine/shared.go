@@ -37,8 +37,8 @@ const (
 // expensive ones: DNS and the delegation in one lane, everything else
 // (RDAP and WHOIS at a query a second per server, certificates and pages
 // with their handshakes) in the other. Each lane has its own workers.
-func lanes(kinds []string) [][]string {
-	var cheap, rest []string
+func lanes(kinds []event.Probe) [][]event.Probe {
+	var cheap, rest []event.Probe
 	for _, k := range kinds {
 		if k == event.ProbeDNS || k == event.ProbeDelegation {
 			cheap = append(cheap, k)
@@ -46,8 +46,8 @@ func lanes(kinds []string) [][]string {
 			rest = append(rest, k)
 		}
 	}
-	var out [][]string
-	for _, l := range [][]string{cheap, rest} {
+	var out [][]event.Probe
+	for _, l := range [][]event.Probe{cheap, rest} {
 		if len(l) > 0 {
 			out = append(out, l)
 		}
@@ -65,17 +65,17 @@ func withDeferral(ctx context.Context) context.Context {
 
 // deferrable is the probe context of kind of name: Deferrable when the
 // check runs from a daemon's queue.
-func (m *Monitor) deferrable(ctx context.Context, name, kind string) context.Context {
+func (m *Monitor) deferrable(ctx context.Context, name string, kind event.Probe) context.Context {
 	if ctx.Value(deferralKey{}) == nil {
 		return ctx
 	}
-	return ratelimit.Deferrable(ctx, name+"/"+kind, m.opt.RateWait)
+	return ratelimit.Deferrable(ctx, name+"/"+string(kind), m.opt.RateWait)
 }
 
 // schedules parses every kind's cron spec and measures its interval.
-func (m *Monitor) schedules(parser cron.Parser) (map[string]cron.Schedule, map[string]time.Duration, error) {
-	scheds := map[string]cron.Schedule{}
-	intervals := map[string]time.Duration{}
+func (m *Monitor) schedules(parser cron.Parser) (map[event.Probe]cron.Schedule, map[event.Probe]time.Duration, error) {
+	scheds := map[event.Probe]cron.Schedule{}
+	intervals := map[event.Probe]time.Duration{}
 	for _, kind := range m.kinds {
 		spec := m.opt.Schedules[kind]
 		if spec == "" {
@@ -96,12 +96,12 @@ func (m *Monitor) schedules(parser cron.Parser) (map[string]cron.Schedule, map[s
 type shared struct {
 	m         *Monitor
 	q         store.Queue
-	scheds    map[string]cron.Schedule
-	intervals map[string]time.Duration
+	scheds    map[event.Probe]cron.Schedule
+	intervals map[event.Probe]time.Duration
 }
 
 // slotOff is name's offset inside kind's interval.
-func (s *shared) slotOff(kind, name string) time.Duration {
+func (s *shared) slotOff(kind event.Probe, name string) time.Duration {
 	if !s.m.opt.Spread {
 		return 0
 	}
@@ -109,7 +109,7 @@ func (s *shared) slotOff(kind, name string) time.Duration {
 }
 
 // next is the slot of kind for name after the one due at due, and after now.
-func (s *shared) next(kind, name string, due, now time.Time) time.Time {
+func (s *shared) next(kind event.Probe, name string, due, now time.Time) time.Time {
 	sched, off := s.scheds[kind], s.slotOff(kind, name)
 	n := sched.Next(due.Add(-off)).Add(off)
 	if !n.After(now) {
@@ -120,7 +120,7 @@ func (s *shared) next(kind, name string, due, now time.Time) time.Time {
 
 // first is when a check that enters the queue is due: at once (spread over
 // a minute at most) when it never ran or is overdue, else at its next slot.
-func (s *shared) first(kind, name string, last, now time.Time) time.Time {
+func (s *shared) first(kind event.Probe, name string, last, now time.Time) time.Time {
 	iv := s.intervals[kind]
 	if last.IsZero() || now.Sub(last) >= iv {
 		if s.m.opt.Spread {
@@ -161,7 +161,7 @@ func (s *shared) sync(ctx context.Context, all bool) error {
 }
 
 // runShared is Run on the shared queue.
-func (m *Monitor) runShared(ctx context.Context, c *cron.Cron, scheds map[string]cron.Schedule, intervals map[string]time.Duration) error {
+func (m *Monitor) runShared(ctx context.Context, c *cron.Cron, scheds map[event.Probe]cron.Schedule, intervals map[event.Probe]time.Duration) error {
 	s := &shared{m: m, q: m.opt.Queue, scheds: scheds, intervals: intervals}
 	if err := s.sync(ctx, true); err != nil {
 		return fmt.Errorf("queue the watchlist: %w", err)
@@ -220,7 +220,7 @@ func (s *shared) poll(ctx context.Context) {
 
 // lane leases the due checks of kinds and runs them on at most Workers
 // workers, until ctx ends; then it waits for the checks in flight.
-func (s *shared) lane(ctx context.Context, kinds []string) {
+func (s *shared) lane(ctx context.Context, kinds []event.Probe) {
 	m := s.m
 	sem := make(chan struct{}, m.opt.Workers)
 	freed := make(chan struct{}, 1)
@@ -239,7 +239,7 @@ func (s *shared) lane(ctx context.Context, kinds []string) {
 		var cs []store.DueCheck
 		if free > 0 {
 			var err error
-			cs, err = s.q.LeaseChecks(ctx, m.opt.Worker, kinds, m.opt.Now(), free, m.opt.LeaseTTL)
+			cs, err = s.q.LeaseChecks(ctx, m.opt.Worker, event.Strings(kinds), m.opt.Now(), free, m.opt.LeaseTTL)
 			if err != nil && ctx.Err() == nil {
 				m.log.Warn("lease checks", "err", err)
 			}
@@ -294,7 +294,7 @@ func byDomain(cs []store.DueCheck) [][]store.DueCheck {
 func (s *shared) run(ctx context.Context, job []store.DueCheck) {
 	m := s.m
 	name := job[0].Domain
-	kinds := make([]string, len(job))
+	kinds := make([]event.Probe, len(job))
 	for i, c := range job {
 		kinds[i] = c.Kind
 	}

@@ -16,13 +16,13 @@ func TestFirstVerdictMarksOnlyTheFirst(t *testing.T) {
 	s := openTestStore(t)
 	s.AddDomains(ctx, []store.NewDomain{{Name: "a.com"}})
 	d, _ := s.Domain(ctx, "a.com")
-	for _, st := range []string{"active", "deleted", "unknown", "active"} {
+	for _, st := range []event.State{event.StateActive, event.StateDeleted, event.StateUnknown, event.StateActive} {
 		s.Update(ctx, func(tx store.Tx) error {
 			_, err := RecordVerdict(tx, d, time.Now(), st, nil, event.SevInfo)
 			return err
 		})
 	}
-	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []string{"state_changed"}})
+	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []event.Kind{event.StateChanged}})
 	var first []string
 	for _, ev := range evs {
 		if FirstVerdict(ev) {

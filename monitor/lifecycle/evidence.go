@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // DNS response codes Judge reads. Any other code (SERVFAIL, REFUSED, "") is
@@ -37,13 +39,13 @@ type Evidence struct {
 	HTTP *Page
 	// Failed lists the probes whose latest run failed (event.ProbeDNS, ...): their
 	// sections may be nil or stale. Used in reasons; never read as removal.
-	Failed []string
+	Failed []event.Probe
 	// NSDomainStates maps the takedown infrastructure's own domains
 	// (WatchDomains) to their current verdict state. When the domain behind a
 	// matched seizure or sinkhole name server is deleted or re-registered,
 	// the match no longer means seized or sinkholed: whoever holds that
 	// domain now controls the name. Nil: not known.
-	NSDomainStates map[string]string
+	NSDomainStates map[string]event.State
 }
 
 // Delegation is the referral the parent zone's servers give for the domain.
@@ -62,9 +64,9 @@ type DNS struct {
 
 // Registration is what the registry (or registrar) says about the name.
 type Registration struct {
-	Source           string // event.ProbeRDAP or event.ProbeWHOIS; "" reads as "registry"
-	Found            bool   // false: the registry answered "no such domain" (RDAP 404, WHOIS "No match")
-	RegistryDomainID string // the ROID: WHOIS "Registry Domain ID", RDAP handle
+	Source           event.Probe // event.ProbeRDAP or event.ProbeWHOIS; "" reads as "registry"
+	Found            bool        // false: the registry answered "no such domain" (RDAP 404, WHOIS "No match")
+	RegistryDomainID string      // the ROID: WHOIS "Registry Domain ID", RDAP handle
 	Registrar        string
 	RegistrarIANAID  string
 	RegistrantOrg    string
@@ -89,7 +91,7 @@ type Page struct {
 // Previous is what Judge knew before this round.
 type Previous struct {
 	// State is the stored verdict; "" or event.StateUnknown when none.
-	State string
+	State event.State
 	// Reasons are the stored verdict's reasons, repeated when the state is
 	// kept for lack of evidence.
 	Reasons []string
@@ -187,7 +189,7 @@ func usableRcode(rc string, nsPresent bool) (string, bool) {
 	return "", false
 }
 
-func (ev *Evidence) failed(probe string) bool {
+func (ev *Evidence) failed(probe event.Probe) bool {
 	for _, f := range ev.Failed {
 		if f == probe {
 			return true

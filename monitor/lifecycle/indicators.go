@@ -86,9 +86,9 @@ const (
 
 // Signature states beyond the verdict states.
 const (
-	SigNewRegistration   = "new_registration"
-	SigLocked            = "locked"
-	SigBlockedByResolver = "blocked_by_resolver"
+	SigNewRegistration   event.State = "new_registration"
+	SigLocked            event.State = "locked"
+	SigBlockedByResolver event.State = "blocked_by_resolver"
 )
 
 // AppliesToNSAddress makes an ip or cidr signature match the name servers'
@@ -101,7 +101,7 @@ var validKinds = map[string]bool{
 	KindWhoisRegistrar: true, KindWhoisRegistrant: true,
 }
 
-var validSigStates = map[string]bool{
+var validSigStates = map[event.State]bool{
 	event.StateSeized: true, event.StateSinkholed: true, event.StateSuspended: true, event.StateExpired: true,
 	event.StateRedemption: true, event.StatePendingDelete: true, event.StateParked: true,
 	SigNewRegistration: true, SigLocked: true, SigBlockedByResolver: true,
@@ -129,7 +129,7 @@ type Indicators struct {
 type Signature struct {
 	ID         string
 	Kind       string
-	State      string
+	State      event.State
 	Strength   string
 	Confidence string
 	Operator   string
@@ -169,7 +169,7 @@ type prefixValue struct {
 // Rule is a descriptive rule of the file.
 type Rule struct {
 	ID       string
-	State    string
+	State    event.State
 	Strength string
 	When     string
 	NotWhen  string
@@ -298,22 +298,22 @@ func (p *parser) top(m *yaml.Node) {
 
 // rawSignature is the YAML shape of a signature.
 type rawSignature struct {
-	ID         string    `yaml:"id"`
-	Kind       string    `yaml:"kind"`
-	Match      matchList `yaml:"match"`
-	MatchRegex []string  `yaml:"match_regex"`
-	RDAP       []string  `yaml:"rdap"`
-	State      string    `yaml:"state"`
-	Operator   string    `yaml:"operator"`
-	Strength   string    `yaml:"strength"`
-	Confidence string    `yaml:"confidence"`
-	Observed   string    `yaml:"observed"`
-	Note       string    `yaml:"note"`
-	Sources    []string  `yaml:"sources"`
-	Uncertain  bool      `yaml:"uncertain"`
-	AppliesTo  string    `yaml:"applies_to"`
-	HostsSeen  []string  `yaml:"hosts_seen"`
-	ValidUntil string    `yaml:"valid_until"`
+	ID         string      `yaml:"id"`
+	Kind       string      `yaml:"kind"`
+	Match      matchList   `yaml:"match"`
+	MatchRegex []string    `yaml:"match_regex"`
+	RDAP       []string    `yaml:"rdap"`
+	State      event.State `yaml:"state"`
+	Operator   string      `yaml:"operator"`
+	Strength   string      `yaml:"strength"`
+	Confidence string      `yaml:"confidence"`
+	Observed   string      `yaml:"observed"`
+	Note       string      `yaml:"note"`
+	Sources    []string    `yaml:"sources"`
+	Uncertain  bool        `yaml:"uncertain"`
+	AppliesTo  string      `yaml:"applies_to"`
+	HostsSeen  []string    `yaml:"hosts_seen"`
+	ValidUntil string      `yaml:"valid_until"`
 }
 
 var signatureKeys = map[string]bool{
@@ -671,13 +671,13 @@ func (p *parser) rule(n *yaml.Node) {
 		return
 	}
 	var r struct {
-		ID       string   `yaml:"id"`
-		State    string   `yaml:"state"`
-		Strength string   `yaml:"strength"`
-		When     string   `yaml:"when"`
-		NotWhen  string   `yaml:"not_when"`
-		Why      string   `yaml:"why"`
-		Sources  []string `yaml:"sources"`
+		ID       string      `yaml:"id"`
+		State    event.State `yaml:"state"`
+		Strength string      `yaml:"strength"`
+		When     string      `yaml:"when"`
+		NotWhen  string      `yaml:"not_when"`
+		Why      string      `yaml:"why"`
+		Sources  []string    `yaml:"sources"`
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i]; !ruleKeys[k.Value] {

@@ -110,10 +110,10 @@ func FuzzJudge(f *testing.F) {
 			Delegation: &Delegation{Rcode: rcode, NS: []string{ns1, ns2}},
 			DNS: &DNS{Rcode: rcode, NS: []string{ns2}, Addrs: addrs("192.0.2.1", "146.112.61.104"),
 				NSAddrs: map[string][]netip.Addr{ns1: addrs("44.198.232.204"), ns2: nil}},
-			Registry: &Registration{Source: status, Found: len(roid)%2 == 0, RegistryDomainID: roid, Registrar: registrar,
+			Registry: &Registration{Source: event.Probe(status), Found: len(roid)%2 == 0, RegistryDomainID: roid, Registrar: registrar,
 				RegistrantOrg: registrant, Statuses: []string{status, text}, NameServers: []string{ns2, title}},
 			HTTP:           &Page{Title: title, Text: text, Assets: []string{text, title}},
-			NSDomainStates: map[string]string{"seized.gov": status},
+			NSDomainStates: map[string]event.State{"seized.gov": event.State(status)},
 		}
 		prev := Previous{
 			State:    event.States[int(prevState)%len(event.States)],

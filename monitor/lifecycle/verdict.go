@@ -13,19 +13,19 @@ import (
 
 // Verdict is the judged state of a domain and why.
 type Verdict struct {
-	State string `json:"state"`
+	State event.State `json:"state"`
 	// Severity is how urgent the move into this state is, given the
 	// previous one: a re-registration after a takedown is critical, a
 	// seizure that stopped holding is critical, a new suspension a warning.
 	// The daemon uses it for the state_changed event.
-	Severity string `json:"severity"`
+	Severity event.Severity `json:"severity"`
 	// Reasons name the evidence and the signature, strongest first.
 	Reasons []string `json:"reasons"`
 	// Suspect is a state the evidence points at without establishing it:
 	// "seized" for a law-enforcement name server nobody corroborates, or for
 	// a seizure banner without such a name server; "hijacked" when a
 	// seizure or sinkhole name server's own domain has lapsed.
-	Suspect string `json:"suspect,omitempty"`
+	Suspect event.State `json:"suspect,omitempty"`
 	// Kept is true when the previous state was kept because the evidence it
 	// rests on is missing (a failed probe).
 	Kept bool `json:"kept,omitempty"`
@@ -35,10 +35,10 @@ type Verdict struct {
 
 // Match is one signature (or history rule) that matched the evidence.
 type Match struct {
-	Signature string `json:"signature"` // signature or rule id
-	State     string `json:"state"`
-	Strength  string `json:"strength"`
-	Evidence  string `json:"evidence"` // what matched: "delegation ns1.fbi.seized.gov"
+	Signature string      `json:"signature"` // signature or rule id
+	State     event.State `json:"state"`
+	Strength  string      `json:"strength"`
+	Evidence  string      `json:"evidence"` // what matched: "delegation ns1.fbi.seized.gov"
 	// Lapsed is true when the signature's infrastructure is no longer its
 	// operator's (valid_until passed, or its domain lapsed).
 	Lapsed bool `json:"lapsed,omitempty"`
@@ -74,7 +74,7 @@ const (
 // themselves); holds and expiry follow. A re-registration seen earlier
 // stays the state over parking (drop-catchers park what they catch) but
 // gives way to a new hold or expiry.
-var rank = map[string]int{
+var rank = map[event.State]int{
 	event.StateUnknown:       0,
 	event.StateActive:        1,
 	event.StateParked:        2,
@@ -94,10 +94,10 @@ var rank = map[string]int{
 
 // stickyRereg is a re-registration seen in an earlier round: it stays the
 // state until something else is established.
-const stickyRereg = "reregistered (earlier)"
+const stickyRereg event.State = "reregistered (earlier)"
 
 // takedownStates are the states after which a re-registration is critical.
-var takedownStates = map[string]bool{
+var takedownStates = map[event.State]bool{
 	event.StateSeized: true, event.StateSinkholed: true, event.StateSuspended: true, event.StateExpired: true,
 	event.StateRedemption: true, event.StatePendingDelete: true, event.StateDeleted: true,
 }
@@ -125,9 +125,9 @@ type judge struct {
 	statusRaw map[string]string // normalized -> as printed (cleaned)
 	regSource string
 
-	hits     map[string][]Match // by state
-	primary  []Match            // seizure name server / address matches
-	corr     []Match            // seizure corroborators
+	hits     map[event.State][]Match // by state
+	primary  []Match                 // seizure name server / address matches
+	corr     []Match                 // seizure corroborators
 	corrKind map[string]bool
 	banner   bool
 	lapsed   []Match
@@ -140,7 +140,7 @@ type judge struct {
 // known before. It never fails: with no usable evidence the state is the
 // previous one (Kept) or unknown. Safe for concurrent use.
 func (ind *Indicators) Judge(ev Evidence, prev Previous) Verdict {
-	j := &judge{ind: ind, ev: ev, prev: prev, now: ev.Now, hits: map[string][]Match{}, corrKind: map[string]bool{}}
+	j := &judge{ind: ind, ev: ev, prev: prev, now: ev.Now, hits: map[event.State][]Match{}, corrKind: map[string]bool{}}
 	if j.now.IsZero() {
 		j.now = time.Now()
 	}
@@ -330,7 +330,7 @@ func (j *judge) addNS(s *Signature, suffix, evidence string) {
 	j.add(s, evidence)
 }
 
-func (j *judge) infraState(host string) (string, string) {
+func (j *judge) infraState(host string) (string, event.State) {
 	if len(j.ev.NSDomainStates) == 0 {
 		return "", ""
 	}
@@ -431,7 +431,7 @@ func (j *judge) readRegistry() {
 		return
 	}
 	j.reg = r
-	j.regSource = r.Source
+	j.regSource = string(r.Source)
 	if j.regSource == "" {
 		j.regSource = "registry"
 	}
@@ -598,7 +598,7 @@ func (j *judge) compareRegistration(r *Registration) {
 	pid := clean(p.RegistryDomainID, 80)
 	// RDAP handles and WHOIS "Registry Domain ID"s agree for .com but need
 	// not elsewhere: compare IDs only between answers of the same kind.
-	sameSource := p.Source == "" || r.Source == "" || strings.EqualFold(p.Source, r.Source)
+	sameSource := p.Source == "" || r.Source == "" || strings.EqualFold(string(p.Source), string(r.Source))
 	sameID := id == "" || pid == "" || !sameSource || strings.EqualFold(id, pid)
 	if !sameID {
 		j.rereg = append(j.rereg, fmt.Sprintf("registry domain ID %s -> %s (%s)", pid, id, RuleReregistered))
@@ -762,8 +762,8 @@ func (j *judge) readPage() {
 	}
 }
 
-func (j *judge) failedNote(probes ...string) string {
-	var f []string
+func (j *judge) failedNote(probes ...event.Probe) string {
+	var f []event.Probe
 	for _, p := range probes {
 		if j.ev.failed(p) {
 			f = append(f, p)
@@ -772,7 +772,7 @@ func (j *judge) failedNote(probes ...string) string {
 	if len(f) == 0 {
 		return ""
 	}
-	return " (" + strings.Join(f, ", ") + " probe failed)"
+	return " (" + strings.Join(event.Strings(f), ", ") + " probe failed)"
 }
 
 // established reports whether matches for one state prove it: a strong
@@ -828,20 +828,20 @@ func (j *judge) seizure() (bool, string) {
 // decision is what decide gathers before it picks the state: the states the
 // evidence establishes, each with its reasons, and the one it only points at.
 type decision struct {
-	est            map[string][]string // established state -> its reasons
-	suspect        string
+	est            map[event.State][]string // established state -> its reasons
+	suspect        event.State
 	suspectReasons []string
 }
 
 // signatureStates are the states signature matches establish, most severe
 // first: the order in which a suspicion of one is named.
-var signatureStates = []string{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked}
+var signatureStates = []event.State{event.StatePendingDelete, event.StateRedemption, event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateParked}
 
 // decide turns what the readers gathered into the verdict: establish what
 // the evidence proves, let the highest rank win, tell the rest as reasons,
 // and keep the previous state when the evidence it rests on is missing.
 func (j *judge) decide() Verdict {
-	d := &decision{est: map[string][]string{}}
+	d := &decision{est: map[event.State][]string{}}
 	j.establishDeleted(d)
 	for _, st := range signatureStates {
 		if established(j.hits[st]) {
@@ -854,7 +854,7 @@ func (j *judge) decide() Verdict {
 	if len(j.lapsed) > 0 && d.suspect == "" {
 		// The takedown infrastructure is no longer its operator's:
 		// whoever holds it now answers for the names delegated to it.
-		d.suspect = "hijacked"
+		d.suspect = event.StateHijacked
 	}
 	state, reasons := j.winner(d.est)
 	j.suspectOutranking(d, state)
@@ -964,7 +964,7 @@ func (j *judge) establishEarlier(d *decision) {
 	}
 	for _, m := range j.hits[prev] {
 		if m.Strength != Weak {
-			d.est[prev] = append(reasonsOf(j.hits[prev]), prev+" established earlier; still matching")
+			d.est[prev] = append(reasonsOf(j.hits[prev]), string(prev)+" established earlier; still matching")
 			return
 		}
 	}
@@ -985,8 +985,8 @@ func (j *judge) establishReregistered(d *decision) {
 // winner returns the highest-ranked established state and its reasons.
 // With none established, a delegation or a registration makes the domain
 // active; without either its state is unknown.
-func (j *judge) winner(est map[string][]string) (string, []string) {
-	best := ""
+func (j *judge) winner(est map[event.State][]string) (event.State, []string) {
+	best := event.State("")
 	for st := range est {
 		if best == "" || rank[st] > rank[best] {
 			best = st
@@ -1012,7 +1012,7 @@ func (j *judge) winner(est map[string][]string) (string, []string) {
 // suspectOutranking names, when nothing is suspected yet, the most severe
 // state that would have outranked the winner and has a match of more than
 // a hint that alone does not establish it.
-func (j *judge) suspectOutranking(d *decision, winner string) {
+func (j *judge) suspectOutranking(d *decision, winner event.State) {
 	if d.suspect != "" {
 		return
 	}
@@ -1032,15 +1032,15 @@ func (j *judge) suspectOutranking(d *decision, winner string) {
 
 // alsoMatched tells everything else that matched besides the winner and
 // the suspicion, so the reasons tell the whole story.
-func (j *judge) alsoMatched(d *decision, winner string) []string {
+func (j *judge) alsoMatched(d *decision, winner event.State) []string {
 	var also []string
-	for _, st := range []string{event.StateDeleted, event.StateUnregistered, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
+	for _, st := range []event.State{event.StateDeleted, event.StateUnregistered, event.StatePendingDelete, event.StateRedemption, event.StateSeized, event.StateSinkholed, event.StateReregistered, event.StateSuspended, event.StateExpired, event.StateParked} {
 		if st == winner {
 			continue
 		}
 		if rs, ok := d.est[st]; ok {
 			for _, r := range rs {
-				also = append(also, "also "+st+": "+r)
+				also = append(also, "also "+string(st)+": "+r)
 			}
 			continue
 		}
@@ -1078,7 +1078,7 @@ func (j *judge) corroboratorsAlone() []string {
 // so the previous state holds unless what is at hand outranks it. Even a
 // new registration waits for the DNS (a sinkhole operator may hold it);
 // the diff of the registry snapshot raises its own "reregistered" event.
-func (j *judge) keepsPrevious(state string) bool {
+func (j *judge) keepsPrevious(state event.State) bool {
 	prev := j.prev.State
 	return prev != event.StateUnknown && prev != state && j.missingFor(prev) && rank[state] < rank[prev]
 }
@@ -1102,7 +1102,7 @@ func (j *judge) keptVerdict(v Verdict) Verdict {
 }
 
 // missingFor reports whether the evidence a state rests on is missing.
-func (j *judge) missingFor(state string) bool {
+func (j *judge) missingFor(state event.State) bool {
 	switch state {
 	case event.StateSeized:
 		return !j.nsKnown
@@ -1123,7 +1123,7 @@ func (j *judge) missingFor(state string) bool {
 }
 
 // severity rates a move into state from the previous state.
-func (j *judge) severity(state, suspect string) string {
+func (j *judge) severity(state, suspect event.State) event.Severity {
 	prev := j.prev.State
 	wasTakenDown := j.prev.TakenDown || takedownStates[prev]
 	sev := event.SevInfo
@@ -1155,7 +1155,7 @@ func (j *judge) severity(state, suspect string) string {
 	// A suspected seizure is worth a look; a suspected sinkhole or expiry
 	// rests on stale addresses or one status and only shows in the reasons.
 	switch suspect {
-	case "hijacked":
+	case event.StateHijacked:
 		sev = event.SevCritical
 	case event.StateSeized:
 		if sev == event.SevInfo || sev == event.SevNotice {
@@ -1169,7 +1169,7 @@ func (j *judge) matches() []Match {
 	var out []Match
 	out = append(out, j.primary...)
 	out = append(out, j.corr...)
-	for _, st := range []string{event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateRedemption, event.StatePendingDelete, event.StateParked} {
+	for _, st := range []event.State{event.StateSinkholed, event.StateSuspended, event.StateExpired, event.StateRedemption, event.StatePendingDelete, event.StateParked} {
 		out = append(out, j.hits[st]...)
 	}
 	out = append(out, j.lapsed...)

@@ -64,9 +64,9 @@ type verdictCase struct {
 	ind     *Indicators // nil: Default()
 	ev      Evidence
 	prev    Previous
-	state   string
-	suspect string
-	sev     string
+	state   event.State
+	suspect event.State
+	sev     event.Severity
 	kept    bool
 	reasons []string // substrings that must each appear in some reason
 	not     []string // substrings no reason may contain
@@ -259,7 +259,7 @@ signatures:
 		},
 		{
 			name:  "unknown: nothing answered",
-			ev:    Evidence{Failed: []string{event.ProbeDelegation, event.ProbeDNS, event.ProbeRDAP}},
+			ev:    Evidence{Failed: []event.Probe{event.ProbeDelegation, event.ProbeDNS, event.ProbeRDAP}},
 			state: event.StateUnknown, sev: event.SevInfo,
 			reasons: []string{"no name server evidence (delegation, dns probe failed)", "no registry evidence (rdap probe failed)"},
 		},
@@ -361,35 +361,35 @@ signatures:
 		},
 		{
 			name:  "a failed name server probe must not undo a seizure",
-			ev:    Evidence{Registry: reg(locks...), Failed: []string{event.ProbeDelegation, event.ProbeDNS, event.ProbeHTTP}},
+			ev:    Evidence{Registry: reg(locks...), Failed: []event.Probe{event.ProbeDelegation, event.ProbeDNS, event.ProbeHTTP}},
 			prev:  Previous{State: event.StateSeized, Reasons: []string{"delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"}, Registry: reg(locks...)},
 			state: event.StateSeized, kept: true,
 			reasons: []string{"kept seized: no name server evidence (delegation, dns probe failed)", "delegation ns1.fbi.seized.gov matches us-fbi-seized-ns"},
 		},
 		{
 			name:  "a failed registry probe must not undo a suspension",
-			ev:    Evidence{Delegation: nxdomain, Failed: []string{event.ProbeRDAP}},
+			ev:    Evidence{Delegation: nxdomain, Failed: []event.Probe{event.ProbeRDAP}},
 			prev:  Previous{State: event.StateSuspended, Reasons: []string{"rdap status server hold matches epp-serverhold"}},
 			state: event.StateSuspended, kept: true,
 			reasons: []string{"kept suspended: no registry evidence (rdap probe failed)", "rdap status server hold matches epp-serverhold"},
 		},
 		{
 			name:  "a resolver outage must not make an active domain unknown",
-			ev:    Evidence{Failed: []string{event.ProbeDelegation, event.ProbeDNS, event.ProbeRDAP, event.ProbeHTTP}},
+			ev:    Evidence{Failed: []event.Probe{event.ProbeDelegation, event.ProbeDNS, event.ProbeRDAP, event.ProbeHTTP}},
 			prev:  Previous{State: event.StateActive, Reasons: []string{"delegation a.example"}},
 			state: event.StateActive, kept: true,
 			reasons: []string{"kept active"},
 		},
 		{
 			name:  "evidence that outranks the kept state wins even with a probe down",
-			ev:    Evidence{Registry: reg("redemptionPeriod"), Failed: []string{event.ProbeDelegation, event.ProbeDNS}},
+			ev:    Evidence{Registry: reg("redemptionPeriod"), Failed: []event.Probe{event.ProbeDelegation, event.ProbeDNS}},
 			prev:  Previous{State: event.StateSeized, Registry: reg(locks...)},
 			state: event.StateRedemption, sev: event.SevWarning,
 			reasons: []string{"matches epp-redemptionperiod"},
 		},
 		{
 			name:  "a new registration waits for the DNS before it ends a seizure",
-			ev:    Evidence{Registry: with(reg(), func(r *Registration) { r.RegistryDomainID = "3009999_DOMAIN_COM-VRSN"; r.Created = day("2026-01-10") }), Failed: []string{event.ProbeDelegation, event.ProbeDNS}},
+			ev:    Evidence{Registry: with(reg(), func(r *Registration) { r.RegistryDomainID = "3009999_DOMAIN_COM-VRSN"; r.Created = day("2026-01-10") }), Failed: []event.Probe{event.ProbeDelegation, event.ProbeDNS}},
 			prev:  Previous{State: event.StateSeized, Registry: reg(locks...)},
 			state: event.StateSeized, kept: true,
 			reasons: []string{"the evidence at hand points to reregistered"},
@@ -403,7 +403,7 @@ signatures:
 		},
 		{
 			name:  "seizure holds on later rounds once the locks are stored",
-			ev:    Evidence{Delegation: deleg(fbiNS...), Registry: reg(locks...), Failed: []string{event.ProbeHTTP}},
+			ev:    Evidence{Delegation: deleg(fbiNS...), Registry: reg(locks...), Failed: []event.Probe{event.ProbeHTTP}},
 			prev:  Previous{State: event.StateSeized, Registry: reg(locks...)},
 			state: event.StateSeized, sev: event.SevWarning,
 			reasons: []string{"matches us-fbi-seized-ns", "seizure corroborated earlier"},
@@ -431,7 +431,7 @@ signatures:
 		},
 		{
 			name:  "seizure name server's own domain re-registered: hijacked",
-			ev:    Evidence{Delegation: deleg("ns1.seizedservers.com", "ns2.seizedservers.com"), Registry: reg(locks...), NSDomainStates: map[string]string{"seizedservers.com": event.StateReregistered}},
+			ev:    Evidence{Delegation: deleg("ns1.seizedservers.com", "ns2.seizedservers.com"), Registry: reg(locks...), NSDomainStates: map[string]event.State{"seizedservers.com": event.StateReregistered}},
 			prev:  Previous{State: event.StateSeized, Registry: reg(locks...)},
 			state: event.StateActive, suspect: "hijacked", sev: event.SevCritical,
 			reasons: []string{"the name server's domain seizedservers.com is reregistered (watch-the-takedown-infrastructure)"},
@@ -562,7 +562,7 @@ signatures:
 		},
 		{
 			name:  "zone NS stands in for a failed delegation probe",
-			ev:    Evidence{DNS: &DNS{Rcode: "NOERROR", NS: []string{"sinkhole-00.shadowserver.org"}}, Failed: []string{event.ProbeDelegation}},
+			ev:    Evidence{DNS: &DNS{Rcode: "NOERROR", NS: []string{"sinkhole-00.shadowserver.org"}}, Failed: []event.Probe{event.ProbeDelegation}},
 			state: event.StateSinkholed, sev: event.SevWarning,
 			reasons: []string{"zone ns sinkhole-00.shadowserver.org matches sinkhole-shadowserver-ns"},
 		},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -23,14 +24,14 @@ import (
 // store.RegYes, store.RegNo or store.RegUnknown. Marshalled, it is the DNS
 // summary stored with a look-alike.
 type Registration struct {
-	Name   string   `json:"name"`
-	Status string   `json:"status"`
-	Rcode  string   `json:"rcode,omitempty"` // of the first query: NOERROR, NXDOMAIN, SERVFAIL...
-	NS     []string `json:"ns,omitempty"`
-	CNAME  string   `json:"cname,omitempty"`
-	SOA    string   `json:"soa,omitempty"` // primary name server of the zone, when the name is a zone apex
-	A      []string `json:"a,omitempty"`
-	MX     []string `json:"mx,omitempty"`
+	Name   string             `json:"name"`
+	Status event.Registration `json:"status"`
+	Rcode  string             `json:"rcode,omitempty"` // of the first query: NOERROR, NXDOMAIN, SERVFAIL...
+	NS     []string           `json:"ns,omitempty"`
+	CNAME  string             `json:"cname,omitempty"`
+	SOA    string             `json:"soa,omitempty"` // primary name server of the zone, when the name is a zone apex
+	A      []string           `json:"a,omitempty"`
+	MX     []string           `json:"mx,omitempty"`
 	// Wildcard is set when the suffix answers for names nobody registered
 	// and this answer could not be told apart from that.
 	Wildcard bool   `json:"wildcard,omitempty"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -111,7 +112,7 @@ func TestDNSChecker(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
-		status string
+		status event.Registration
 		failed bool
 		ns, a  string
 		mx     string
@@ -154,7 +155,7 @@ func TestScanWildcardAndFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{
+	want := map[string]event.Registration{
 		"paypa1.com": store.RegYes, "paypal.net": store.RegNo, "paypai.com": store.RegUnknown, "paypall.com": store.RegUnknown,
 		"paypal-login.com": store.RegYes,
 		"paypal.ws":        store.RegYes,     // its own delegation, under the wildcard

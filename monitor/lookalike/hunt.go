@@ -132,7 +132,7 @@ func Hunt(ctx context.Context, st store.Store, brand string, opts HuntOptions, c
 				return err
 			}
 			if _, err := tx.AddEvent(store.Event{Domain: name, At: now, Kind: event.LookalikeRegistered,
-				Severity: event.SevWarning, New: store.RegYes, Detail: detail}); err != nil {
+				Severity: event.SevWarning, New: string(store.RegYes), Detail: detail}); err != nil {
 				return err
 			}
 			res.New = append(res.New, name)

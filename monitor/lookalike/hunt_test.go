@@ -52,7 +52,7 @@ func openStore(t *testing.T) *sqlite.SQLite {
 
 func events(t *testing.T, st store.Store) []store.Event {
 	t.Helper()
-	evs, err := st.Events(context.Background(), store.EventQuery{Kinds: []string{event.LookalikeRegistered}})
+	evs, err := st.Events(context.Background(), store.EventQuery{Kinds: []event.Kind{event.LookalikeRegistered}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,8 @@ func BenchmarkRouteEvent(b *testing.B) {
 		SMTP: config.SMTP{Addr: "127.0.0.1:25", TLS: "none", From: "takedown@example.org"},
 		Channels: []config.Channel{
 			{Name: "soc", Email: []string{"soc@example.org", "cti@example.org"}},
-			{Name: "hook", Webhook: "https://hooks.example.org/x", Events: []string{"*"}, Tags: []string{"dprk"}},
-			{Name: "digest", Email: []string{"brand@example.org"}, Events: []string{"*"}, Digest: "1h"},
+			{Name: "hook", Webhook: "https://hooks.example.org/x", Events: []event.Kind{"*"}, Tags: []string{"dprk"}},
+			{Name: "digest", Email: []string{"brand@example.org"}, Events: []event.Kind{"*"}, Digest: "1h"},
 		},
 	}
 	newNotifier(b, cfg, st, Options{Logger: quietLogger()})
@@ -40,7 +40,7 @@ func BenchmarkRouteEvent(b *testing.B) {
 func BenchmarkFlushMail(b *testing.B) {
 	srv := startSMTP(b, simnet.SMTPOptions{})
 	st := openStore(b, b.TempDir())
-	n := newNotifier(b, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org"}, Events: []string{"*"}}), st,
+	n := newNotifier(b, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org"}, Events: []event.Kind{"*"}}), st,
 		Options{Logger: quietLogger()})
 	watch(b, st, "thefoxcloud.com")
 	for i := 0; i < b.N; i++ {
@@ -61,7 +61,7 @@ func BenchmarkFlushDigest(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		st := openStore(b, b.TempDir())
-		n := newNotifier(b, mailCfg(srv, config.Channel{Name: "brand", Email: []string{"soc@example.org"}, Events: []string{"*"}, Digest: "1h"}), st,
+		n := newNotifier(b, mailCfg(srv, config.Channel{Name: "brand", Email: []string{"soc@example.org"}, Events: []event.Kind{"*"}, Digest: "1h"}), st,
 			Options{Logger: quietLogger(), Now: clk.Now})
 		watch(b, st, "example.com")
 		err := st.Update(context.Background(), func(tx store.Tx) error {
@@ -91,7 +91,7 @@ func BenchmarkFlushWebhook(b *testing.B) {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	b.Cleanup(hs.Close)
 	st := openStore(b, b.TempDir())
-	n := newNotifier(b, config.Alerts{Channels: []config.Channel{{Name: "hook", Webhook: hs.URL, Secret: "k", Events: []string{"*"}}}}, st,
+	n := newNotifier(b, config.Alerts{Channels: []config.Channel{{Name: "hook", Webhook: hs.URL, Secret: "k", Events: []event.Kind{"*"}}}}, st,
 		Options{Logger: quietLogger()})
 	watch(b, st, "thefoxcloud.com")
 	for i := 0; i < b.N; i++ {

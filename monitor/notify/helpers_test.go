@@ -126,7 +126,7 @@ func addLookalike(t testing.TB, st store.Store, brand, name string) int64 {
 	return id
 }
 
-func outbox(t testing.TB, st store.Store, status string) []store.OutboxItem {
+func outbox(t testing.TB, st store.Store, status event.OutboxStatus) []store.OutboxItem {
 	t.Helper()
 	rows, err := st.Outbox(context.Background(), store.OutboxQuery{Status: status})
 	if err != nil {

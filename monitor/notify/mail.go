@@ -121,7 +121,7 @@ func (m *mailer) build(o outMail, now time.Time) (*gomail.Msg, error) {
 	msg.SetGenHeader(gomail.Header("X-Takedown-Channel"), cleanLine(o.msg.channel, 64))
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	if sev := topSeverity(o.msg.views); sev != "" {
-		msg.SetGenHeader(gomail.Header("X-Takedown-Severity"), sev)
+		msg.SetGenHeader(gomail.Header("X-Takedown-Severity"), string(sev))
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, o.msg.text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, o.msg.html)

@@ -159,7 +159,7 @@ func TestMailContentAndHeaders(t *testing.T) {
 func TestMailEscapesHostileValues(t *testing.T) {
 	srv := startSMTP(t, simnet.SMTPOptions{})
 	st := openStore(t, t.TempDir())
-	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "all", Email: []string{"soc@example.org"}, Events: []string{"*"}}), st, fastOpts(&clock{}))
+	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "all", Email: []string{"soc@example.org"}, Events: []event.Kind{"*"}}), st, fastOpts(&clock{}))
 	watch(t, st, "thefoxcloud.com")
 	hostile := `Evil Registrar <script>alert("x")</script><img src=x onerror=alert(1)>`
 	detail, _ := json.Marshal(map[string]any{
@@ -191,7 +191,7 @@ func TestMailEscapesHostileValues(t *testing.T) {
 func TestMailHeaderInjectionNeutralised(t *testing.T) {
 	srv := startSMTP(t, simnet.SMTPOptions{})
 	st := openStore(t, t.TempDir())
-	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "all", Email: []string{"soc@example.org"}, Events: []string{"*"}}), st, fastOpts(&clock{}))
+	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "all", Email: []string{"soc@example.org"}, Events: []event.Kind{"*"}}), st, fastOpts(&clock{}))
 	inject := "Evil\r\nBcc: victim@example.net\r\nX-Injected: yes\r\n\r\n<html>body takeover"
 	domainInject := "evil.example\r\nX-Domain-Injected: yes"
 	addEvent(t, st, store.Event{Domain: domainInject, Kind: "registrar_changed", Field: "registrar\nX-Field: 1",
@@ -296,8 +296,8 @@ func TestDigestGroupsIntoOneMail(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	clk := &clock{}
 	n := newNotifier(t, mailCfg(srv,
-		config.Channel{Name: "brand", Email: []string{"brand@example.org", "cti@example.org"}, Events: []string{event.LookalikeRegistered}, Digest: "1h"},
-		config.Channel{Name: "now", Email: []string{"soc@example.org"}, Events: []string{event.StateChanged}},
+		config.Channel{Name: "brand", Email: []string{"brand@example.org", "cti@example.org"}, Events: []event.Kind{event.LookalikeRegistered}, Digest: "1h"},
+		config.Channel{Name: "now", Email: []string{"soc@example.org"}, Events: []event.Kind{event.StateChanged}},
 	), st, fastOpts(clk))
 	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "example.com", Unicode: "example.com", Kind: store.KindBrand}}); err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func TestSMTPOutageThenRecoveryExactlyOnce(t *testing.T) {
 	clk := &clock{}
 	opts := fastOpts(clk)
 	opts.SMTPTimeout = time.Second
-	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org", "cti@example.org"}, Events: []string{"*"}}), st, opts)
+	n := newNotifier(t, mailCfg(srv, config.Channel{Name: "soc", Email: []string{"soc@example.org", "cti@example.org"}, Events: []event.Kind{"*"}}), st, opts)
 	watch(t, st, "thefoxcloud.com")
 	srv.Down()
 	const events = 5

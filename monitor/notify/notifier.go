@@ -616,8 +616,8 @@ func (n *Notifier) Test(ctx context.Context, name string) ([]TestResult, error) 
 	return out, nil
 }
 
-func topSeverity(vs []view) string {
-	top := ""
+func topSeverity(vs []view) event.Severity {
+	top := event.Severity("")
 	for _, v := range vs {
 		if top == "" || event.Rank(v.Severity) > event.Rank(top) {
 			top = v.Severity

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/takedownhq/takedown/internal/base/event"
-	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -84,12 +83,12 @@ type view struct {
 	Domain   string // ASCII
 	Unicode  string // display form when it differs from Domain
 	At       time.Time
-	Kind     string
-	Probe    string
+	Kind     event.Kind
+	Probe    event.Probe
 	Field    string
 	Old      string
 	New      string
-	Severity string
+	Severity event.Severity
 	Brand    string
 	Score    string // a look-alike's risk score, from the detail
 	Reasons  []string
@@ -107,12 +106,12 @@ func newView(ev store.Event, baseURL string) view {
 		ID:       ev.ID,
 		Domain:   cleanLine(ev.Domain, 253),
 		At:       ev.At.UTC(),
-		Kind:     cleanLine(ev.Kind, 64),
-		Probe:    cleanLine(ev.Probe, 64),
+		Kind:     event.Kind(cleanLine(string(ev.Kind), 64)),
+		Probe:    event.Probe(cleanLine(string(ev.Probe), 64)),
 		Field:    cleanLine(ev.Field, 128),
 		Old:      cleanText(ev.Old, maxValue),
 		New:      cleanText(ev.New, maxValue),
-		Severity: cleanLine(ev.Severity, 16),
+		Severity: event.Severity(cleanLine(string(ev.Severity), 16)),
 		detail:   json.RawMessage("{}"),
 	}
 	if u, err := idna.ToUnicode(ev.Domain); err == nil && u != ev.Domain {
@@ -180,12 +179,12 @@ func (v view) Name() string {
 
 // Level is the risk level a look-alike event reports: the level reached
 // by an escalation, "registered" for a registration; "" for other events.
-func (v view) Level() risk.Level {
+func (v view) Level() event.RiskLevel {
 	switch v.Kind {
 	case event.LookalikeEscalated:
-		return risk.Level(v.New)
+		return event.RiskLevel(v.New)
 	case event.LookalikeRegistered:
-		return risk.LevelRegistered
+		return event.RiskRegistered
 	}
 	return ""
 }
@@ -230,7 +229,7 @@ func (v view) Headline() string {
 	case event.Test:
 		return "test message"
 	}
-	what := strings.ReplaceAll(v.Kind, "_", " ")
+	what := strings.ReplaceAll(string(v.Kind), "_", " ")
 	if v.Field != "" {
 		what = v.Field + " changed"
 	}
@@ -256,8 +255,8 @@ func summary(vs []view) string {
 	if len(vs) == 1 {
 		return vs[0].Headline()
 	}
-	counts := map[string]int{}
-	var kinds []string
+	counts := map[event.Kind]int{}
+	var kinds []event.Kind
 	brands := map[string]bool{}
 	for _, v := range vs {
 		if counts[v.Kind] == 0 {
@@ -268,7 +267,7 @@ func summary(vs []view) string {
 			brands[v.Brand] = true
 		}
 	}
-	phrase := func(kind string, n int) string {
+	phrase := func(kind event.Kind, n int) string {
 		switch kind {
 		case event.LookalikeRegistered:
 			s := fmt.Sprintf("%d new look-alikes", n)
@@ -294,7 +293,7 @@ func summary(vs []view) string {
 			}
 			return fmt.Sprintf("%d look-alikes escalated", n)
 		}
-		return fmt.Sprintf("%d × %s", n, strings.ReplaceAll(kind, "_", " "))
+		return fmt.Sprintf("%d × %s", n, strings.ReplaceAll(string(kind), "_", " "))
 	}
 	if len(kinds) == 1 {
 		return phrase(kinds[0], len(vs))
@@ -523,7 +522,7 @@ func slackText(m message) string {
 	fmt.Fprintf(&b, "*[takedown]* %s", slackEscape(summary(m.views)))
 	if len(m.views) == 1 {
 		v := m.views[0]
-		fmt.Fprintf(&b, " (%s)", slackEscape(v.Severity))
+		fmt.Fprintf(&b, " (%s)", slackEscape(string(v.Severity)))
 		for _, r := range v.Reasons {
 			fmt.Fprintf(&b, "\n• %s", slackEscape(cleanLine(r, maxShortValue*2)))
 		}
@@ -540,7 +539,7 @@ func slackText(m message) string {
 		if sec := section(m.views, i); sec != "" {
 			fmt.Fprintf(&b, "\n*%s*", slackEscape(sec))
 		}
-		fmt.Fprintf(&b, "\n• %s (%s)", slackEscape(v.Headline()), slackEscape(v.Severity))
+		fmt.Fprintf(&b, "\n• %s (%s)", slackEscape(v.Headline()), slackEscape(string(v.Severity)))
 	}
 	return b.String()
 }

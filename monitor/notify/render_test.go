@@ -83,7 +83,7 @@ func TestHomographShownAsASCII(t *testing.T) {
 }
 
 func TestSummaries(t *testing.T) {
-	ev := func(kind, dom string) view {
+	ev := func(kind event.Kind, dom string) view {
 		return newView(store.Event{Domain: dom, Kind: kind, Detail: []byte(`{"brand":"example.com"}`)}, "")
 	}
 	vs := []view{ev(event.LookalikeRegistered, "a.com"), ev(event.LookalikeRegistered, "b.com"), ev(event.StateChanged, "c.com")}

@@ -22,7 +22,7 @@ const (
 
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.
-var DefaultEvents = []string{event.LookalikeRegistered, event.LookalikeEscalated, event.StateChanged}
+var DefaultEvents = []event.Kind{event.LookalikeRegistered, event.LookalikeEscalated, event.StateChanged}
 
 // defaultLookalikeDigest groups the look-alikes one brand scan finds into
 // one mail on the built-in channels.
@@ -30,7 +30,7 @@ const defaultLookalikeDigest = 10 * time.Minute
 
 // lookalikeKinds are the only events of a look-alike's own domains row
 // (store.KindLookalike) that are routed.
-var lookalikeKinds = map[string]bool{event.LookalikeRegistered: true, event.LookalikeEscalated: true}
+var lookalikeKinds = map[event.Kind]bool{event.LookalikeRegistered: true, event.LookalikeEscalated: true}
 
 // channel is a compiled config.Channel.
 type channel struct {
@@ -39,7 +39,7 @@ type channel struct {
 	webhook  string
 	hookShow string // webhook URL without path or query: outbox recipient
 	secret   []byte
-	kinds    map[string]bool // nil: all kinds
+	kinds    map[event.Kind]bool // nil: all kinds
 	minRank  int
 	tags     map[string]bool // nil: every domain
 	digest   time.Duration
@@ -104,7 +104,7 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 		// No channel configured: state changes at once, look-alikes (found
 		// and escalated) in a short digest, both to the From address.
 		return []*channel{
-			{name: defaultChannel, emails: []string{from}, kinds: map[string]bool{event.StateChanged: true}, implicit: true},
+			{name: defaultChannel, emails: []string{from}, kinds: map[event.Kind]bool{event.StateChanged: true}, implicit: true},
 			{name: defaultLookalike, emails: []string{from}, kinds: lookalikeKinds,
 				digest: defaultLookalikeDigest, implicit: true},
 		}, nil
@@ -150,15 +150,15 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 			events = DefaultEvents
 		}
 		if !slices.Contains(events, "*") {
-			c.kinds = map[string]bool{}
+			c.kinds = map[event.Kind]bool{}
 			for _, k := range events {
-				c.kinds[strings.TrimSpace(k)] = true
+				c.kinds[event.Kind(strings.TrimSpace(string(k)))] = true
 			}
 		}
-		switch cc.MinSeverity {
-		case "", event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical:
-		default:
-			return nil, fmt.Errorf("%s: min_severity %q: want info, notice, warning or critical", at, cc.MinSeverity)
+		if cc.MinSeverity != "" {
+			if _, err := event.ParseSeverity(string(cc.MinSeverity)); err != nil {
+				return nil, fmt.Errorf("%s: min_severity: %w", at, err)
+			}
 		}
 		if len(cc.Tags) > 0 {
 			c.tags = map[string]bool{}

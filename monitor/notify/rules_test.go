@@ -20,9 +20,9 @@ func TestRouterRules(t *testing.T) {
 		SMTP: config.SMTP{Addr: "127.0.0.1:25", TLS: "none", From: "takedown@example.org"},
 		Channels: []config.Channel{
 			{Name: "soc", Email: []string{"soc@example.org", "SOC Lead <lead@example.org>"}},
-			{Name: "critical", Email: []string{"pager@example.org"}, Events: []string{"*"}, MinSeverity: "critical"},
-			{Name: "dprk-team", Webhook: "https://hooks.example.org/x", Events: []string{"*"}, Tags: []string{"dprk"}},
-			{Name: "acme-digest", Email: []string{"brand@example.org"}, Events: []string{event.LookalikeRegistered}, Tags: []string{"acme"}, Digest: "6h"},
+			{Name: "critical", Email: []string{"pager@example.org"}, Events: []event.Kind{"*"}, MinSeverity: "critical"},
+			{Name: "dprk-team", Webhook: "https://hooks.example.org/x", Events: []event.Kind{"*"}, Tags: []string{"dprk"}},
+			{Name: "acme-digest", Email: []string{"brand@example.org"}, Events: []event.Kind{event.LookalikeRegistered}, Tags: []string{"acme"}, Digest: "6h"},
 		},
 	}
 	n := newNotifier(t, cfg, st, fastOpts(clk))
@@ -108,8 +108,8 @@ func TestRouterRules(t *testing.T) {
 func TestLookalikeProbeEventsStayOffChannels(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	cfg := config.Alerts{Channels: []config.Channel{
-		{Name: "all", Webhook: "https://hooks.example.org/all", Events: []string{"*"}},
-		{Name: "acme", Webhook: "https://hooks.example.org/acme", Events: []string{"*"}, Tags: []string{"acme"}},
+		{Name: "all", Webhook: "https://hooks.example.org/all", Events: []event.Kind{"*"}},
+		{Name: "acme", Webhook: "https://hooks.example.org/acme", Events: []event.Kind{"*"}, Tags: []string{"acme"}},
 	}}
 	newNotifier(t, cfg, st, fastOpts(&clock{}))
 	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "example.com", Kind: store.KindBrand, Tags: []string{"acme"}}}); err != nil {

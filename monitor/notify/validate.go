@@ -2,7 +2,6 @@ package notify
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -17,7 +16,7 @@ import (
 func Validate(cfg config.Alerts) error {
 	for i, ch := range cfg.Channels {
 		for _, k := range ch.Events {
-			k = strings.TrimSpace(k)
+			k = event.Kind(strings.TrimSpace(string(k)))
 			if k != "*" && !event.Known(k) {
 				return fmt.Errorf("alerts.channels[%d] (%s): event kind %q: unknown (want \"*\" or one of %s)", i, ch.Name, k, kindList())
 			}
@@ -28,7 +27,7 @@ func Validate(cfg config.Alerts) error {
 }
 
 func kindList() string {
-	ks := slices.Clone(event.Kinds)
+	ks := event.Strings(event.Kinds)
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
 }

@@ -72,7 +72,7 @@ func (h *hookServer) requests() []hookReq {
 }
 
 func hookCfg(url, secret string, extra ...func(*config.Channel)) config.Alerts {
-	ch := config.Channel{Name: "hook", Webhook: url, Secret: secret, Events: []string{"*"}}
+	ch := config.Channel{Name: "hook", Webhook: url, Secret: secret, Events: []event.Kind{"*"}}
 	for _, f := range extra {
 		f(&ch)
 	}
@@ -151,7 +151,7 @@ func TestWebhookSignedPayload(t *testing.T) {
 		t.Fatalf("payload %s", r.body)
 	}
 	e := p.Events[0]
-	if e.ID != evID || e.Old != "seized" || e.New != "reregistered" || e.Domain != "thefoxcloud.com" || e.Kind != event.StateChanged || e.Severity != "critical" ||
+	if e.ID != evID || e.Old != "seized" || e.New != "reregistered" || e.Domain != "thefoxcloud.com" || e.Kind != string(event.StateChanged) || e.Severity != "critical" ||
 		len(e.Reasons) != 1 || len(e.Tags) != 1 || e.Tags[0] != "dprk" ||
 		e.URL != "https://takedown.example.org/domains/thefoxcloud.com" {
 		t.Errorf("event %+v", e)
@@ -311,7 +311,7 @@ func TestWebhookDigest(t *testing.T) {
 	hs := newHookServer(t)
 	st := openStore(t, t.TempDir())
 	clk := &clock{}
-	n := newNotifier(t, hookCfg(hs.URL, "k", func(c *config.Channel) { c.Digest = "30m"; c.Events = []string{event.LookalikeRegistered} }), st, fastOpts(clk))
+	n := newNotifier(t, hookCfg(hs.URL, "k", func(c *config.Channel) { c.Digest = "30m"; c.Events = []event.Kind{event.LookalikeRegistered} }), st, fastOpts(clk))
 	if _, err := st.AddDomains(t.Context(), []store.NewDomain{{Name: "example.com", Unicode: "example.com", Kind: store.KindBrand}}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Entry is one parsed watchlist line.
@@ -23,7 +24,7 @@ type Entry struct {
 	Name domain.Name
 	Tags []string
 	Note string
-	Kind string // "", watch or brand
+	Kind event.DomainKind // "", watch or brand
 }
 
 // LineError is a bad watchlist line.
@@ -121,7 +122,7 @@ func (c *collector) add(line int, value string, tags []string, note, kind string
 		return
 	}
 	kind = strings.ToLower(strings.TrimSpace(kind))
-	if kind != "" && kind != "watch" && kind != "brand" {
+	if k := event.DomainKind(kind); k != "" && k != event.DomainWatch && k != event.DomainBrand {
 		c.bad = append(c.bad, LineError{Line: line, Value: kind, Reason: "kind must be watch or brand"})
 		return
 	}
@@ -135,7 +136,7 @@ func (c *collector) add(line int, value string, tags []string, note, kind string
 		c.bad = append(c.bad, LineError{Line: line, Value: value, Reason: err.Error()})
 		return
 	}
-	c.entries = append(c.entries, Entry{Line: line, Name: n, Tags: clean, Note: note, Kind: kind})
+	c.entries = append(c.entries, Entry{Line: line, Name: n, Tags: clean, Note: note, Kind: event.DomainKind(kind)})
 }
 
 func (c *collector) result() ([]Entry, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -76,15 +77,15 @@ func (p *Postgres) CheckState(ctx context.Context, name string) (*store.CheckSta
 		}
 		if cs == nil {
 			cs = &store.CheckState{Domain: d, VerdictUntil: tm(until),
-				Latest: map[string]store.SnapshotHead{}, Status: map[string]store.ProbeStatus{}}
+				Latest: map[event.Probe]store.SnapshotHead{}, Status: map[event.Probe]store.ProbeStatus{}}
 		}
 		if probe == nil {
 			continue
 		}
-		cs.Status[*probe] = store.ProbeStatus{DomainID: d.ID, Probe: *probe, LastRun: tm(run), LastOK: tm(ok),
+		cs.Status[event.Probe(*probe)] = store.ProbeStatus{DomainID: d.ID, Probe: event.Probe(*probe), LastRun: tm(run), LastOK: tm(ok),
 			ConsecutiveFailures: *fails, LastError: *lastErr, Unreachable: *unreach}
 		if snapID != nil {
-			cs.Latest[*probe] = store.SnapshotHead{ID: *snapID, Hash: *hash, LastSeen: tm(snapSeen)}
+			cs.Latest[event.Probe(*probe)] = store.SnapshotHead{ID: *snapID, Hash: *hash, LastSeen: tm(snapSeen)}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -101,7 +102,7 @@ func (t *pgTx) TouchUnchanged(u store.Unchanged) error {
 	snaps := make([]int64, len(u.Probes))
 	runs := make([]time.Time, len(u.Probes))
 	for i, s := range u.Probes {
-		probes[i], snaps[i], runs[i] = s.Probe, s.SnapshotID, us(s.LastRun)
+		probes[i], snaps[i], runs[i] = string(s.Probe), s.SnapshotID, us(s.LastRun)
 	}
 	// No write lock: the statement guards itself (touchQuery).
 	var n int

@@ -27,7 +27,7 @@ func scanEvent(sc pgx.Row) (store.Event, error) {
 	return e, err
 }
 
-func (t *pgTx) HasEvent(domainID int64, kind, newValue string) (bool, error) {
+func (t *pgTx) HasEvent(domainID int64, kind event.Kind, newValue string) (bool, error) {
 	var ok bool
 	err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE domain_id = $1 AND kind = $2 AND new = $3)`,
 		domainID, kind, newValue).Scan(&ok)
@@ -93,7 +93,7 @@ func (t *pgTx) routing(ev *store.Event) error {
 // tags returns a watched domain's tags; a look-alike (a name that is not
 // watched, or one with a domains row of kind lookalike) inherits the tags
 // of the brand it imitates, so a case team gets its look-alikes.
-func (t *pgTx) tags(domainID int64, kind, name string) ([]string, error) {
+func (t *pgTx) tags(domainID int64, kind event.DomainKind, name string) ([]string, error) {
 	brandTags := `SELECT t.tag FROM domain_tags t JOIN domains d ON d.id = t.domain_id
 			JOIN lookalikes l ON l.brand = d.name WHERE l.name = `
 	q, args := `SELECT tag FROM domain_tags WHERE domain_id = $1`, []any{domainID}
@@ -111,9 +111,9 @@ func (t *pgTx) tags(domainID int64, kind, name string) ([]string, error) {
 	return tags, nil
 }
 
-func (t *pgTx) SetState(domainID int64, at time.Time, state string, reasons []string) (string, bool, error) {
+func (t *pgTx) SetState(domainID int64, at time.Time, state event.State, reasons []string) (event.State, bool, error) {
 	at = us(at)
-	var cur string
+	var cur event.State
 	var since pgtype.Timestamptz
 	if err := t.tx.QueryRow(t.ctx, `SELECT state, state_since FROM domains WHERE id = $1`, domainID).Scan(&cur, &since); err != nil {
 		return "", false, fmt.Errorf("set state of domain %d: %w", domainID, err)
@@ -142,7 +142,7 @@ func (t *pgTx) AddTransition(tr store.Transition) error {
 	return nil
 }
 
-func (t *pgTx) SetSuspect(domainID int64, suspect string) (bool, error) {
+func (t *pgTx) SetSuspect(domainID int64, suspect event.State) (bool, error) {
 	tag, err := t.tx.Exec(t.ctx, `UPDATE domains SET suspect = $1 WHERE id = $2 AND suspect != $1`, suspect, domainID)
 	if err != nil {
 		return false, fmt.Errorf("set suspect of domain %d: %w", domainID, err)
@@ -167,13 +167,7 @@ func eventFilter(q store.EventQuery) (string, args) {
 		conds = append(conds, `at < `+a.add(q.Until))
 	}
 	if q.MinSev != "" {
-		var sevs []string
-		for _, sv := range []string{event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical} {
-			if event.Rank(sv) >= event.Rank(q.MinSev) {
-				sevs = append(sevs, sv)
-			}
-		}
-		conds = append(conds, `severity = ANY(`+a.add(sevs)+`)`)
+		conds = append(conds, `severity = ANY(`+a.add(event.Strings(event.AtLeast(q.MinSev)))+`)`)
 	}
 	if q.BeforeID > 0 {
 		conds = append(conds, `id < `+a.add(q.BeforeID))

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -95,7 +96,7 @@ func (t *pgTx) ObserveSnapshot(domainID int64, probe string, at time.Time, data 
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("store %s snapshot: %w", probe, err)
 	}
-	cur := &store.Snapshot{ID: id, DomainID: domainID, Probe: probe, FirstSeen: at, LastSeen: at, Hash: h, Data: data}
+	cur := &store.Snapshot{ID: id, DomainID: domainID, Probe: event.Probe(probe), FirstSeen: at, LastSeen: at, Hash: h, Data: data}
 	return cur, prev, true, nil
 }
 
@@ -113,7 +114,7 @@ func (t *pgTx) ProbeStatus(domainID int64, probe string) (store.ProbeStatus, err
 	st, err := scanProbeStatus(t.tx.QueryRow(t.ctx, `SELECT `+probeStatusCols+` FROM probe_status
 		WHERE domain_id = $1 AND probe = $2`, domainID, probe))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.ProbeStatus{DomainID: domainID, Probe: probe}, nil
+		return store.ProbeStatus{DomainID: domainID, Probe: event.Probe(probe)}, nil
 	}
 	return st, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -107,8 +108,8 @@ func cmpTime(t, def time.Time) time.Time {
 func lookalikeFilter(q store.LookalikeQuery) (string, args) {
 	var conds []string
 	var a args
-	for _, f := range []struct{ col, v string }{{"brand", q.Brand}, {"status", q.Status}, {"fuzzer", q.Fuzzer},
-		{"source", q.Source}, {"registered", q.Registered}} {
+	for _, f := range []struct{ col, v string }{{"brand", q.Brand}, {"status", string(q.Status)}, {"fuzzer", q.Fuzzer},
+		{"source", q.Source}, {"registered", string(q.Registered)}} {
 		if f.v != "" {
 			// col comes from the fixed list above, never from a request.
 			conds = append(conds, f.col+` = `+a.add(f.v))
@@ -140,11 +141,9 @@ func (p *Postgres) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]st
 	return out, total, err
 }
 
-func (p *Postgres) SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error) {
-	switch status {
-	case store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
-	default:
-		return 0, fmt.Errorf("look-alike status %q: want new, acknowledged or dismissed", status)
+func (p *Postgres) SetLookalikeStatus(ctx context.Context, name, brand string, status event.LookalikeStatus) (int, error) {
+	if _, err := event.ParseLookalikeStatus(string(status)); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := p.Update(ctx, func(tx store.Tx) error {

@@ -37,7 +37,7 @@ func (p *Postgres) ScheduleChecks(ctx context.Context, cs []store.DueCheck) (int
 	kinds := make([]string, len(cs))
 	dues := make([]time.Time, len(cs))
 	for i, c := range cs {
-		ids[i], kinds[i], dues[i] = c.DomainID, c.Kind, c.Due
+		ids[i], kinds[i], dues[i] = c.DomainID, string(c.Kind), c.Due
 	}
 	tag, err := p.pool.Exec(ctx, `INSERT INTO due_checks (domain_id, kind, due_at)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[])
@@ -81,7 +81,7 @@ func (p *Postgres) FinishChecks(ctx context.Context, worker string, cs []store.D
 	kinds := make([]string, len(cs))
 	dues := make([]time.Time, len(cs))
 	for i, c := range cs {
-		ids[i], kinds[i], dues[i] = c.DomainID, c.Kind, c.Due
+		ids[i], kinds[i], dues[i] = c.DomainID, string(c.Kind), c.Due
 	}
 	tag, err := p.pool.Exec(ctx, `UPDATE due_checks q SET due_at = f.due, leased_by = NULL, lease_until = NULL
 		FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS f(domain_id, kind, due)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/pgtest"
 	"github.com/takedownhq/takedown/store"
 )
@@ -30,7 +31,7 @@ func seedQueue(t testing.TB, s *Postgres, n int, kinds []string, due time.Time) 
 	var cs []store.DueCheck
 	for _, d := range all {
 		for _, k := range kinds {
-			cs = append(cs, store.DueCheck{DomainID: d.ID, Kind: k, Due: due})
+			cs = append(cs, store.DueCheck{DomainID: d.ID, Kind: event.Probe(k), Due: due})
 		}
 	}
 	if _, err := s.ScheduleChecks(ctx, cs); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -85,7 +86,7 @@ func (t *pgTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
+		if kind != "" && !kind.Valid() {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -202,7 +203,7 @@ func (t *pgTx) addTags(domainID int64, tags []string) error {
 	return err
 }
 
-func cmp(s, def string) string {
+func cmp[T ~string](s, def T) T {
 	if s == "" {
 		return def
 	}
@@ -324,7 +325,7 @@ func (p *Postgres) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.
 		conds = append(conds, `d.last_checked IS NULL`)
 	}
 	if len(q.Unqueued) > 0 {
-		kinds := a.add(q.Unqueued)
+		kinds := a.add(event.Strings(q.Unqueued))
 		conds = append(conds, `(SELECT count(*) FROM due_checks c WHERE c.domain_id = d.id AND c.kind = ANY(`+kinds+`::text[])) < cardinality(`+kinds+`::text[])`)
 	}
 	limit := q.Limit
@@ -357,9 +358,9 @@ func (p *Postgres) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.
 			continue // not on this page (disabled, or filtered out)
 		}
 		if out[i].LastRuns == nil {
-			out[i].LastRuns = map[string]time.Time{}
+			out[i].LastRuns = map[event.Probe]time.Time{}
 		}
-		out[i].LastRuns[r.probe] = tm(r.at)
+		out[i].LastRuns[event.Probe(r.probe)] = tm(r.at)
 	}
 	return out, nil
 }

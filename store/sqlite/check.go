@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -66,15 +67,15 @@ func (s *SQLite) CheckState(ctx context.Context, name string) (*store.CheckState
 		}
 		if cs == nil {
 			cs = &store.CheckState{Domain: d, VerdictUntil: parseTime(until),
-				Latest: map[string]store.SnapshotHead{}, Status: map[string]store.ProbeStatus{}}
+				Latest: map[event.Probe]store.SnapshotHead{}, Status: map[event.Probe]store.ProbeStatus{}}
 		}
 		if !probe.Valid {
 			continue
 		}
-		cs.Status[probe.String] = store.ProbeStatus{DomainID: d.ID, Probe: probe.String, LastRun: parseTime(run),
+		cs.Status[event.Probe(probe.String)] = store.ProbeStatus{DomainID: d.ID, Probe: event.Probe(probe.String), LastRun: parseTime(run),
 			LastOK: parseTime(ok), ConsecutiveFailures: int(fails.Int64), LastError: lastErr.String, Unreachable: unreach.Int64 != 0}
 		if snapID.Valid {
-			cs.Latest[probe.String] = store.SnapshotHead{ID: snapID.Int64, Hash: hash.String, LastSeen: parseTime(snapSeen)}
+			cs.Latest[event.Probe(probe.String)] = store.SnapshotHead{ID: snapID.Int64, Hash: hash.String, LastSeen: parseTime(snapSeen)}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -96,7 +97,7 @@ type seenJSON struct {
 func (t *sqlTx) TouchUnchanged(u store.Unchanged) error {
 	seen := make([]seenJSON, len(u.Probes))
 	for i, p := range u.Probes {
-		seen[i] = seenJSON{p.Probe, p.SnapshotID, fmtTime(p.LastRun)}
+		seen[i] = seenJSON{string(p.Probe), p.SnapshotID, fmtTime(p.LastRun)}
 	}
 	probes, err := json.Marshal(seen)
 	if err != nil {

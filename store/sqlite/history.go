@@ -107,12 +107,12 @@ func (t *sqlTx) ObserveSnapshot(domainID int64, probe string, at time.Time, data
 		return nil, nil, false, fmt.Errorf("store %s snapshot: %w", probe, err)
 	}
 	id, _ := r.LastInsertId()
-	cur := &store.Snapshot{ID: id, DomainID: domainID, Probe: probe, FirstSeen: at.UTC(), LastSeen: at.UTC(), Hash: h, Data: data}
+	cur := &store.Snapshot{ID: id, DomainID: domainID, Probe: event.Probe(probe), FirstSeen: at.UTC(), LastSeen: at.UTC(), Hash: h, Data: data}
 	return cur, prev, true, nil
 }
 
 func probeStatus(ctx context.Context, q querier, domainID int64, probe string) (store.ProbeStatus, error) {
-	st := store.ProbeStatus{DomainID: domainID, Probe: probe}
+	st := store.ProbeStatus{DomainID: domainID, Probe: event.Probe(probe)}
 	var run, ok sql.NullString
 	var unreach int
 	err := q.QueryRowContext(ctx, `SELECT last_run, last_ok, consecutive_failures, last_error, unreachable
@@ -264,7 +264,7 @@ func scanEvent(sc interface{ Scan(...any) error }) (store.Event, error) {
 	return e, err
 }
 
-func (t *sqlTx) HasEvent(domainID int64, kind, newValue string) (bool, error) {
+func (t *sqlTx) HasEvent(domainID int64, kind event.Kind, newValue string) (bool, error) {
 	var one int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM events WHERE domain_id = ? AND kind = ? AND new = ? LIMIT 1`,
 		domainID, kind, newValue).Scan(&one)
@@ -333,7 +333,7 @@ func (t *sqlTx) routing(ev *store.Event) error {
 // tags returns a watched domain's tags; a look-alike (a name that is not
 // watched, or one with a domains row of kind lookalike) inherits the tags
 // of the brand it imitates, so a case team gets its look-alikes.
-func (t *sqlTx) tags(domainID int64, kind, name string) ([]string, error) {
+func (t *sqlTx) tags(domainID int64, kind event.DomainKind, name string) ([]string, error) {
 	brandTags := `SELECT t.tag FROM domain_tags t JOIN domains d ON d.id = t.domain_id
 			JOIN lookalikes l ON l.brand = d.name WHERE l.name = ?`
 	q := `SELECT tag FROM domain_tags WHERE domain_id = ?`
@@ -360,8 +360,8 @@ func (t *sqlTx) tags(domainID int64, kind, name string) ([]string, error) {
 	return out, rows.Err()
 }
 
-func (t *sqlTx) SetState(domainID int64, at time.Time, state string, reasons []string) (string, bool, error) {
-	var cur string
+func (t *sqlTx) SetState(domainID int64, at time.Time, state event.State, reasons []string) (event.State, bool, error) {
+	var cur event.State
 	var since sql.NullString
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT state, state_since FROM domains WHERE id = ?`, domainID).Scan(&cur, &since); err != nil {
 		return "", false, fmt.Errorf("set state of domain %d: %w", domainID, err)
@@ -390,7 +390,7 @@ func (t *sqlTx) AddTransition(tr store.Transition) error {
 	return nil
 }
 
-func (t *sqlTx) SetSuspect(domainID int64, suspect string) (bool, error) {
+func (t *sqlTx) SetSuspect(domainID int64, suspect event.State) (bool, error) {
 	r, err := t.tx.ExecContext(t.ctx, `UPDATE domains SET suspect = ? WHERE id = ? AND suspect != ?`, suspect, domainID, suspect)
 	if err != nil {
 		return false, fmt.Errorf("set suspect of domain %d: %w", domainID, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -157,11 +158,9 @@ func (s *SQLite) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]stor
 	return out, total, rows.Err()
 }
 
-func (s *SQLite) SetLookalikeStatus(ctx context.Context, name, brand, status string) (int, error) {
-	switch status {
-	case store.StatusNew, store.StatusAcknowledged, store.StatusDismissed:
-	default:
-		return 0, fmt.Errorf("look-alike status %q: want new, acknowledged or dismissed", status)
+func (s *SQLite) SetLookalikeStatus(ctx context.Context, name, brand string, status event.LookalikeStatus) (int, error) {
+	if _, err := event.ParseLookalikeStatus(string(status)); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := s.Update(ctx, func(tx store.Tx) error {

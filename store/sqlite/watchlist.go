@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -113,7 +114,7 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
+		if kind != "" && !kind.Valid() {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -270,7 +271,7 @@ func (s *SQLite) stage(ctx context.Context, stage string, entries []store.NewDom
 	return nil
 }
 
-func cmp(s, def string) string {
+func cmp[T ~string](s, def T) T {
 	if s == "" {
 		return def
 	}
@@ -471,9 +472,9 @@ func (s *SQLite) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.Do
 			continue // not on this page (disabled, or filtered out)
 		}
 		if out[i].LastRuns == nil {
-			out[i].LastRuns = map[string]time.Time{}
+			out[i].LastRuns = map[event.Probe]time.Time{}
 		}
-		out[i].LastRuns[probe] = parseTime(last)
+		out[i].LastRuns[event.Probe(probe)] = parseTime(last)
 	}
 	return out, rows.Err()
 }

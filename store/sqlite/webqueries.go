@@ -35,10 +35,8 @@ func eventFilter(q store.EventQuery) (string, []any) {
 	}
 	if q.MinSev != "" {
 		var sevs []any
-		for _, sv := range []string{event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical} {
-			if event.Rank(sv) >= event.Rank(q.MinSev) {
-				sevs = append(sevs, sv)
-			}
+		for _, sv := range event.AtLeast(q.MinSev) {
+			sevs = append(sevs, sv)
 		}
 		where = append(where, `severity IN (`+placeholders(len(sevs))+`)`)
 		args = append(args, sevs...)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -30,9 +31,9 @@ func checkStateAndTouchUnchanged(t *testing.T, s Store) {
 	}
 	// A full record: dns answered twice (two snapshots), http once, whois failed.
 	update(t, s, func(tx store.Tx) error {
-		for i, p := range []string{"dns", "http", "dns"} {
+		for i, p := range []event.Probe{event.ProbeDNS, event.ProbeHTTP, event.ProbeDNS} {
 			at := t0.Add(time.Duration(i) * time.Minute)
-			if _, _, _, err := tx.ObserveSnapshot(d.ID, p, at, fmt.Appendf(nil, `{"p":%q,"i":%d}`, p, i)); err != nil {
+			if _, _, _, err := tx.ObserveSnapshot(d.ID, string(p), at, fmt.Appendf(nil, `{"p":%q,"i":%d}`, p, i)); err != nil {
 				return err
 			}
 			if err := tx.SetProbeStatus(store.ProbeStatus{DomainID: d.ID, Probe: p, LastRun: at, LastOK: at}); err != nil {
@@ -69,7 +70,7 @@ func checkStateAndTouchUnchanged(t *testing.T, s Store) {
 		t.Errorf("verdict until %v", cs.VerdictUntil)
 	}
 
-	seen := func(cs *store.CheckState, probes ...string) []store.Seen {
+	seen := func(cs *store.CheckState, probes ...event.Probe) []store.Seen {
 		var out []store.Seen
 		for _, p := range probes {
 			out = append(out, store.Seen{Probe: p, SnapshotID: cs.Latest[p].ID, LastRun: cs.Status[p].LastRun})
@@ -79,14 +80,14 @@ func checkStateAndTouchUnchanged(t *testing.T, s Store) {
 	at := t0.Add(10 * time.Minute)
 	n = cost(s, func() {
 		update(t, s, func(tx store.Tx) error {
-			return tx.TouchUnchanged(store.Unchanged{DomainID: d.ID, At: at, Probes: seen(cs, "dns", "http")})
+			return tx.TouchUnchanged(store.Unchanged{DomainID: d.ID, At: at, Probes: seen(cs, event.ProbeDNS, event.ProbeHTTP)})
 		})
 	})
 	if n != 1 {
 		t.Errorf("TouchUnchanged sent %d statements, want 1", n)
 	}
 	after, _ := s.CheckState(ctx, "example.com")
-	for _, p := range []string{"dns", "http"} {
+	for _, p := range []event.Probe{event.ProbeDNS, event.ProbeHTTP} {
 		if h, st := after.Latest[p], after.Status[p]; h.ID != cs.Latest[p].ID || !h.LastSeen.Equal(at) || !st.LastRun.Equal(at) || !st.LastOK.Equal(at) {
 			t.Errorf("%s after touch: %+v %+v", p, h, st)
 		}

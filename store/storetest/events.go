@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -20,7 +19,7 @@ func eventAndOutboxShareATransaction(t *testing.T, s Store) {
 	})
 	boom := errors.New("boom")
 	err := s.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.AddEvent(store.Event{Domain: "example.com", Kind: "ns_changed"}); err != nil {
+		if _, err := tx.AddEvent(store.Event{Domain: "example.com", Kind: event.NSChanged}); err != nil {
 			return err
 		}
 		return boom
@@ -73,7 +72,7 @@ func eventAndOutboxShareATransaction(t *testing.T, s Store) {
 	// Without a router, events get no outbox rows.
 	s.SetRouter(nil)
 	update(t, s, func(tx store.Tx) error {
-		_, err := tx.AddEvent(store.Event{Domain: "example.com", Kind: "ns_changed"})
+		_, err := tx.AddEvent(store.Event{Domain: "example.com", Kind: event.NSChanged})
 		return err
 	})
 	if n, _ := s.CountOutbox(ctx, store.OutboxQuery{}); n != 2 {
@@ -84,16 +83,18 @@ func eventAndOutboxShareATransaction(t *testing.T, s Store) {
 func firstVerdictMarksOnlyTheFirst(t *testing.T, s Store) {
 	mustAdd(t, s, store.NewDomain{Name: "a.com"})
 	d := mustDomain(t, s, "a.com")
-	for i, st := range []string{"active", "deleted", "unknown", "active"} {
+	for i, st := range []event.State{event.StateActive, event.StateDeleted, event.StateUnknown, event.StateActive} {
 		update(t, s, func(tx store.Tx) error {
 			_, err := recordState(tx, d, t0.Add(time.Duration(i)*time.Hour), st, nil, event.SevInfo)
 			return err
 		})
 	}
-	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []string{"state_changed"}})
+	evs, _ := s.Events(ctx, store.EventQuery{Kinds: []event.Kind{event.StateChanged}})
 	var first []string
 	for _, ev := range evs {
-		if bytes.Contains(ev.Detail, []byte(`"first":true`)) {
+		if vd, err := event.ParseVerdictDetail(ev.Detail); err != nil {
+			t.Fatal(err)
+		} else if vd.First {
 			first = append(first, ev.Old+"→"+ev.New)
 		}
 	}
@@ -124,7 +125,7 @@ func eventsFieldsAndOrder(t *testing.T, s Store) {
 		for i, ev := range []store.Event{
 			{Domain: "example.org", At: t0, Kind: "dns_changed", Probe: "dns", Field: "a", Old: "192.0.2.1", New: "192.0.2.2",
 				Severity: event.SevNotice, Detail: []byte(`{"k":"v"}`)},
-			{Domain: "unwatched.example", At: t0.Add(time.Hour), Kind: "lookalike_registered"},
+			{Domain: "unwatched.example", At: t0.Add(time.Hour), Kind: event.LookalikeRegistered},
 			// Same time as the first: the later id lists first.
 			{Domain: "example.org", At: t0, Kind: "http_changed"},
 		} {
@@ -179,7 +180,7 @@ func eventsFieldsAndOrder(t *testing.T, s Store) {
 		_, err := tx.AddEvent(store.Event{Domain: "example.org", Kind: "note"})
 		return err
 	})
-	if evs, _ := s.Events(ctx, store.EventQuery{Kinds: []string{"note"}}); len(evs) != 1 || time.Since(evs[0].At) > time.Hour {
+	if evs, _ := s.Events(ctx, store.EventQuery{Kinds: []event.Kind{"note"}}); len(evs) != 1 || time.Since(evs[0].At) > time.Hour {
 		t.Fatalf("unstamped event %+v", evs)
 	}
 }
@@ -188,22 +189,22 @@ func hasEventAndSuspect(t *testing.T, s Store) {
 	mustAdd(t, s, store.NewDomain{Name: "a.com"})
 	d := mustDomain(t, s, "a.com")
 	update(t, s, func(tx store.Tx) error {
-		if ok, err := tx.HasEvent(d.ID, "cert_issued", "serial-1"); ok || err != nil {
+		if ok, err := tx.HasEvent(d.ID, event.CertIssued, "serial-1"); ok || err != nil {
 			t.Errorf("HasEvent before: %v %v", ok, err)
 		}
 		if _, err := tx.AddEvent(store.Event{DomainID: d.ID, Domain: "a.com", Kind: "cert_issued", New: "serial-1"}); err != nil {
 			return err
 		}
-		if ok, err := tx.HasEvent(d.ID, "cert_issued", "serial-1"); !ok || err != nil {
+		if ok, err := tx.HasEvent(d.ID, event.CertIssued, "serial-1"); !ok || err != nil {
 			t.Errorf("HasEvent after: %v %v", ok, err)
 		}
-		if ok, _ := tx.HasEvent(d.ID, "cert_issued", "serial-2"); ok {
+		if ok, _ := tx.HasEvent(d.ID, event.CertIssued, "serial-2"); ok {
 			t.Error("HasEvent matched another value")
 		}
 		for i, c := range []struct {
-			suspect string
+			suspect event.State
 			changed bool
-		}{{"seized", true}, {"seized", false}, {"", true}, {"", false}} {
+		}{{event.StateSeized, true}, {event.StateSeized, false}, {"", true}, {"", false}} {
 			changed, err := tx.SetSuspect(d.ID, c.suspect)
 			if err != nil || changed != c.changed {
 				t.Errorf("SetSuspect #%d %q: %v, %v", i, c.suspect, changed, err)
@@ -224,7 +225,7 @@ func unwatchedEventInheritsBrandTags(t *testing.T, s Store) {
 		if _, _, err := tx.UpsertLookalike(store.Lookalike{Brand: "example.com", Name: "examp1e.com"}); err != nil {
 			return err
 		}
-		_, err := tx.AddEvent(store.Event{Domain: "examp1e.com", Kind: "lookalike_registered"})
+		_, err := tx.AddEvent(store.Event{Domain: "examp1e.com", Kind: event.LookalikeRegistered})
 		return err
 	})
 	if fmt.Sprint(tags) != "[brand case-9]" && fmt.Sprint(tags) != "[case-9 brand]" {
@@ -247,7 +248,10 @@ func routerSeesDomainKindAndBrandTags(t *testing.T, s Store) {
 	mustAdd(t, s, store.NewDomain{Name: "example.com", Kind: store.KindBrand, Tags: []string{"case-9"}})
 	mustAdd(t, s, store.NewDomain{Name: "examp1e.com", Kind: store.KindLookalike, Tags: []string{"lookalike"}})
 	mustAdd(t, s, store.NewDomain{Name: "watched.org", Tags: []string{"dprk"}})
-	type seen struct{ kind, tags string }
+	type seen struct {
+		kind event.DomainKind
+		tags string
+	}
 	got := map[string]seen{}
 	s.SetRouter(func(ev store.Event) []store.Delivery {
 		got[ev.Domain] = seen{ev.DomainKind, fmt.Sprint(ev.Tags)}
@@ -259,7 +263,7 @@ func routerSeesDomainKindAndBrandTags(t *testing.T, s Store) {
 			return err
 		}
 		for _, name := range []string{"examp1e.com", "watched.org", "example.com", "unwatched.net"} {
-			if _, err := tx.AddEvent(store.Event{Domain: name, Kind: "dns_changed"}); err != nil {
+			if _, err := tx.AddEvent(store.Event{Domain: name, Kind: event.DNSChanged}); err != nil {
 				return err
 			}
 		}

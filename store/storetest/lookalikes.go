@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
 func upsertLookalikeFlagsFirstRegistrationOnce(t *testing.T, s Store) {
-	up := func(reg string) (store.Lookalike, bool) {
+	up := func(reg event.Registration) (store.Lookalike, bool) {
 		var l store.Lookalike
 		var newly bool
 		update(t, s, func(tx store.Tx) error {

@@ -11,7 +11,7 @@ import (
 func dueKinds(cs []store.DueCheck) []string {
 	var out []string
 	for _, c := range cs {
-		out = append(out, c.Domain+"/"+c.Kind)
+		out = append(out, c.Domain+"/"+string(c.Kind))
 	}
 	return out
 }

@@ -115,17 +115,14 @@ func mustDomain(t *testing.T, s Store, name string) *store.Domain {
 // monitor's RecordVerdict does (the rule lives there; storetest sits below
 // the monitor): a new state is a state_changed event and a transition
 // pointing at it. It returns the event's id, or 0 when the state stayed.
-func recordState(tx store.Tx, d *store.Domain, at time.Time, state string, reasons []string, sev string) (int64, error) {
+func recordState(tx store.Tx, d *store.Domain, at time.Time, state event.State, reasons []string, sev event.Severity) (int64, error) {
 	prev, first, err := tx.SetState(d.ID, at, state, reasons)
 	if err != nil || prev == state {
 		return 0, err
 	}
-	detail, _ := json.Marshal(struct {
-		Reasons []string `json:"reasons"`
-		First   bool     `json:"first,omitempty"`
-	}{append([]string{}, reasons...), first})
+	detail, _ := json.Marshal(event.VerdictDetail{Reasons: append([]string{}, reasons...), First: first})
 	id, err := tx.AddEvent(store.Event{DomainID: d.ID, Domain: d.Name, At: at, Kind: event.StateChanged, Field: "state",
-		Old: prev, New: state, Severity: sev, Detail: detail})
+		Old: string(prev), New: string(state), Severity: sev, Detail: detail})
 	if err != nil {
 		return 0, err
 	}

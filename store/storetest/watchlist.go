@@ -275,10 +275,10 @@ func scanDomainsPages(t *testing.T, s Store) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := scan(store.ScanQuery{Unqueued: []string{"dns", "rdap"}}); refs(got) != "[c.com d.com]" {
+	if got := scan(store.ScanQuery{Unqueued: []event.Probe{event.ProbeDNS, event.ProbeRDAP}}); refs(got) != "[c.com d.com]" {
 		t.Errorf("unqueued dns or rdap: %s", refs(got))
 	}
-	if got := scan(store.ScanQuery{Unqueued: []string{"dns"}}); refs(got) != "[d.com]" {
+	if got := scan(store.ScanQuery{Unqueued: []event.Probe{event.ProbeDNS}}); refs(got) != "[d.com]" {
 		t.Errorf("unqueued dns: %s", refs(got))
 	}
 }

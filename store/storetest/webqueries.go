@@ -14,8 +14,8 @@ import (
 func countEventsMatchesEvents(t *testing.T, st Store) {
 	mustAdd(t, st, store.NewDomain{Name: "example.org"}, store.NewDomain{Name: "example.net"})
 	t0 := time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)
-	kinds := []string{"dns_changed", "state_changed", "http_changed"}
-	sevs := []string{event.SevInfo, event.SevNotice, event.SevWarning, event.SevCritical}
+	kinds := []event.Kind{event.DNSChanged, event.StateChanged, event.HTTPChanged}
+	sevs := event.Severities
 	var ids []int64
 	update(t, st, func(tx store.Tx) error {
 		for i := range 60 {
@@ -39,7 +39,7 @@ func countEventsMatchesEvents(t *testing.T, st Store) {
 	}{
 		{"all", store.EventQuery{}, 60},
 		{"domain", store.EventQuery{Domain: "example.org"}, 45},
-		{"kinds", store.EventQuery{Kinds: []string{"dns_changed", "http_changed"}}, 40},
+		{"kinds", store.EventQuery{Kinds: []event.Kind{event.DNSChanged, event.HTTPChanged}}, 40},
 		{"window", store.EventQuery{Since: t0.Add(10 * time.Hour), Until: t0.Add(40 * time.Hour)}, 30},
 		{"severity", store.EventQuery{MinSev: event.SevWarning}, 30},
 		{"before", store.EventQuery{BeforeID: ids[20], Domain: "example.net"}, 5},

@@ -16,6 +16,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Config is the effective configuration. Field comments give the default.
@@ -174,10 +176,10 @@ type Web struct {
 // Feed is a source of candidate names: a newly-registered-domain list, a
 // Certificate Transparency log (or a log list, .json) or a zone file.
 type Feed struct {
-	Name     string `yaml:"name"`
-	Kind     string `yaml:"kind"` // nrd, ct or zone
-	URL      string `yaml:"url"`
-	Schedule string `yaml:"schedule,omitempty"` // default per kind: ct @every 5m, nrd @every 6h, zone @daily
+	Name     string         `yaml:"name"`
+	Kind     event.FeedKind `yaml:"kind"`
+	URL      string         `yaml:"url"`
+	Schedule string         `yaml:"schedule,omitempty"` // default per kind: ct @every 5m, nrd @every 6h, zone @daily
 }
 
 // Alerts are the e-mail and webhook channels. With an SMTP address and no
@@ -218,9 +220,9 @@ type Channel struct {
 	Secret string `yaml:"secret,omitempty"`
 	// Events are event kinds; "*" means all. Default lookalike_registered
 	// and state_changed.
-	Events []string `yaml:"events,omitempty"`
-	// MinSeverity is info (default), notice, warning or critical.
-	MinSeverity string `yaml:"min_severity,omitempty"`
+	Events []event.Kind `yaml:"events,omitempty"`
+	// MinSeverity is one of event.Severities; default info.
+	MinSeverity event.Severity `yaml:"min_severity,omitempty"`
 	// Tags, when set, limit the channel to domains carrying one of them.
 	Tags []string `yaml:"tags,omitempty"`
 	// Digest is "0" or empty for immediate delivery, or a window like "6h"
@@ -267,10 +269,10 @@ func (a Alerts) validate() []error {
 		if len(ch.Email) > 0 && a.SMTP.Addr == "" {
 			errs = append(errs, fmt.Errorf("%s (%s): e-mail channel but alerts.smtp.addr is empty", at, ch.Name))
 		}
-		switch ch.MinSeverity {
-		case "", "info", "notice", "warning", "critical":
-		default:
-			errs = append(errs, fmt.Errorf("%s (%s): min_severity %q: want info, notice, warning or critical", at, ch.Name, ch.MinSeverity))
+		if ch.MinSeverity != "" {
+			if _, err := event.ParseSeverity(string(ch.MinSeverity)); err != nil {
+				errs = append(errs, fmt.Errorf("%s (%s): min_severity: %w", at, ch.Name, err))
+			}
 		}
 		if _, err := ch.DigestWindow(); err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", at, ch.Name, err))

@@ -1,19 +1,23 @@
 // Package event is takedown's vocabulary: the probe kinds, the lifecycle
-// states, the severities and the event kinds, declared once, and the one
-// wire shape of an event and of a look-alike that the CLI's --json, the
-// JSON API and the webhooks all print.
+// states, the severities, the event kinds, the domain kinds, the look-alike
+// triage statuses, registration answers and risk levels, the outbox
+// statuses and the feed kinds, each a distinct type declared once with its
+// list, its parser and its validation; and the one wire shape of an event
+// and of a look-alike that the CLI's --json, the JSON API and the webhooks
+// all print.
 //
-// It imports nothing of takedown's, so every other package can use it.
+// Every other list of these words is derived from the lists here, so a new
+// word is added in one place. It imports nothing of takedown's, so every
+// other package can use it.
 package event
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
 
 // Probe is a kind of observation, as stored with each snapshot.
-type Probe = string
+type Probe string
 
 // Probe kinds.
 const (
@@ -41,11 +45,33 @@ const (
 	ProbeRisk Probe = "risk"
 )
 
+// Feed probe kinds: the source named on the events a feed writes about a
+// watched domain.
+const (
+	ProbeCT   Probe = "ct"
+	ProbeZone Probe = "zone"
+)
+
 // Probes are the probe kinds in the order `check` prints them.
 var Probes = []Probe{ProbeDNS, ProbeDelegation, ProbeWHOIS, ProbeRDAP, ProbeCert, ProbeHTTP}
 
+// AllProbes are every probe kind a snapshot or an event may name: the
+// probes, then the look-alike signal kinds, then the feeds'.
+var AllProbes = append(slices.Clip(Probes), ProbePage, ProbeScreenshot, ProbeMX, ProbeRisk, ProbeCT, ProbeZone)
+
+func (p Probe) String() string { return string(p) }
+
+// Valid reports a probe kind of AllProbes.
+func (p Probe) Valid() bool { return slices.Contains(AllProbes, p) }
+
+// ParseProbe checks a probe kind named in a flag, a filter or a file.
+func ParseProbe(s string) (Probe, error) { return parse("probe kind", AllProbes, s) }
+
+// ParseProbes checks a list of probe kinds that `check` runs (Probes).
+func ParseProbes(ss []string) ([]Probe, error) { return parseAll("probe", Probes, ss) }
+
 // State is a domain's takedown lifecycle state.
-type State = string
+type State string
 
 // Lifecycle states.
 const (
@@ -74,13 +100,21 @@ const (
 var States = []State{StateActive, StateParked, StateSuspended, StateSeized, StateSinkholed, StateExpired,
 	StateRedemption, StatePendingDelete, StateDeleted, StateReregistered, StateUnregistered, StateUnknown}
 
+func (s State) String() string { return string(s) }
+
+// Valid reports a state of States.
+func (s State) Valid() bool { return slices.Contains(States, s) }
+
+// ParseState checks a state named in a flag, a filter or a file.
+func ParseState(s string) (State, error) { return parse("state", States, s) }
+
 // TakenDown reports the states a takedown puts a domain in.
 func TakenDown(s State) bool {
 	return s == StateSeized || s == StateSinkholed || s == StateSuspended
 }
 
 // Severity is how urgent an event is.
-type Severity = string
+type Severity string
 
 // Severities, from least to most urgent.
 const (
@@ -93,6 +127,11 @@ const (
 // Severities are the severities from least to most urgent.
 var Severities = []Severity{SevInfo, SevNotice, SevWarning, SevCritical}
 
+func (s Severity) String() string { return string(s) }
+
+// Valid reports a severity of Severities.
+func (s Severity) Valid() bool { return slices.Contains(Severities, s) }
+
 // Rank orders severities; an unknown one ranks as info.
 func Rank(s Severity) int {
 	if i := slices.Index(Severities, s); i >= 0 {
@@ -100,6 +139,10 @@ func Rank(s Severity) int {
 	}
 	return 0
 }
+
+// AtLeast are the severities as urgent as min or more, least urgent
+// first: what a minimum-severity filter matches.
+func AtLeast(min Severity) []Severity { return slices.Clone(Severities[Rank(min):]) }
 
 // Max is the more urgent of two severities.
 func Max(a, b Severity) Severity {
@@ -110,15 +153,10 @@ func Max(a, b Severity) Severity {
 }
 
 // ParseSeverity checks a severity named in configuration or a filter.
-func ParseSeverity(s string) (Severity, error) {
-	if slices.Contains(Severities, s) {
-		return s, nil
-	}
-	return "", fmt.Errorf("unknown severity %q (want %s)", s, strings.Join(Severities, ", "))
-}
+func ParseSeverity(s string) (Severity, error) { return parse("severity", Severities, s) }
 
 // Kind is what an event says happened.
-type Kind = string
+type Kind string
 
 // Event kinds. Field changes come from monitor/diff, state changes and
 // reachability from the monitor, look-alikes from hunting and feeds, the
@@ -174,14 +212,32 @@ var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, Regis
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
 	ZoneAdded, ZoneRemoved, Test}
 
+// suspectedPrefix begins the event kind of a suspicion of a state.
+const suspectedPrefix = "suspected_"
+
 // Suspected is the event kind of a suspicion of state s.
-func Suspected(s State) Kind { return "suspected_" + s }
+func Suspected(s State) Kind { return Kind(suspectedPrefix + s) }
+
+func (k Kind) String() string { return string(k) }
+
+// Valid reports an event kind the daemon writes: one of Kinds, or the
+// suspicion of a state.
+func (k Kind) Valid() bool { return Known(k) }
 
 // Known reports an event kind the daemon writes: one of Kinds, or the
 // suspicion of a state.
 func Known(k Kind) bool {
-	if s, ok := strings.CutPrefix(k, "suspected_"); ok {
-		return slices.Contains(States, s) || s == StateHijacked
+	if strings.HasPrefix(string(k), suspectedPrefix) {
+		s := State(k[len(suspectedPrefix):])
+		return s.Valid() || s == StateHijacked
 	}
 	return slices.Contains(Kinds, k)
+}
+
+// ParseKind checks an event kind named in a filter or an alert rule.
+func ParseKind(s string) (Kind, error) {
+	if k := Kind(s); k.Valid() {
+		return k, nil
+	}
+	return "", &UnknownError{What: "event kind", Value: s, Valid: append(Strings(Kinds), suspectedPrefix+"<state>")}
 }

@@ -8,15 +8,15 @@ import (
 
 func TestRank(t *testing.T) {
 	for _, tc := range []struct {
-		a, b string
-		want string
+		a, b Severity
+		want Severity
 	}{
 		{SevInfo, SevNotice, SevNotice},
 		{SevCritical, SevWarning, SevCritical},
 		{"bogus", SevInfo, "bogus"}, // equal rank: the first stays
 		{SevWarning, "bogus", SevWarning},
 	} {
-		t.Run(tc.a+"/"+tc.b, func(t *testing.T) {
+		t.Run(string(tc.a+"/"+tc.b), func(t *testing.T) {
 			if got := Max(tc.a, tc.b); got != tc.want {
 				t.Errorf("Max = %q, want %q", got, tc.want)
 			}
@@ -29,7 +29,7 @@ func TestRank(t *testing.T) {
 
 func TestKnown(t *testing.T) {
 	for _, tc := range []struct {
-		kind string
+		kind Kind
 		want bool
 	}{
 		{StateChanged, true},
@@ -39,7 +39,7 @@ func TestKnown(t *testing.T) {
 		{"suspected_nonsense", false},
 		{"state_chnaged", false},
 	} {
-		t.Run(tc.kind, func(t *testing.T) {
+		t.Run(string(tc.kind), func(t *testing.T) {
 			if got := Known(tc.kind); got != tc.want {
 				t.Errorf("Known = %v, want %v", got, tc.want)
 			}

@@ -37,11 +37,11 @@ type Lookalike struct {
 	Score          float64         `json:"score"`
 	FirstSeen      time.Time       `json:"first_seen"`
 	LastChecked    time.Time       `json:"last_checked,omitzero"`
-	Registered     string          `json:"registered"`
+	Registered     Registration    `json:"registered"`
 	RegisteredSeen time.Time       `json:"registered_seen,omitzero"`
 	Created        time.Time       `json:"created,omitzero"`
 	DNS            json.RawMessage `json:"dns,omitempty"`
-	Status         string          `json:"status"`
+	Status         LookalikeStatus `json:"status"`
 	StatusAt       time.Time       `json:"status_at,omitzero"`
 	// Risk is the look-alike watch's judgement; absent until it ran.
 	Risk *Risk `json:"risk,omitempty"`
@@ -49,12 +49,12 @@ type Lookalike struct {
 	Screenshot bool `json:"screenshot,omitempty"`
 }
 
-// Risk is a look-alike's risk level (none, registered, parked, live,
-// mail_capable, phishing_like: monitor/lookalike/risk), its score 0–100
+// Risk is a look-alike's risk level (RiskLevels; monitor/lookalike/risk
+// judges it), its score 0–100
 // (each level a band: the score orders look-alikes riskiest first) and
 // the reasons, each with its figures.
 type Risk struct {
-	Level   string    `json:"level"`
+	Level   RiskLevel `json:"level"`
 	Score   int       `json:"score"`
 	Reasons []string  `json:"reasons"`
 	At      time.Time `json:"at,omitzero"`

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 // Suggested check outcomes. Outcomes are open strings; these are the ones
@@ -101,14 +103,14 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // ObserveCheck counts one probe run and records its latency.
-func (m *Metrics) ObserveCheck(probe, outcome string, d time.Duration) {
-	p := label(probe)
+func (m *Metrics) ObserveCheck(probe event.Probe, outcome string, d time.Duration) {
+	p := label(string(probe))
 	m.checks.WithLabelValues(p, label(outcome)).Inc()
 	m.probeLatency.WithLabelValues(p).Observe(d.Seconds())
 }
 
 // ObserveEvent counts one event written.
-func (m *Metrics) ObserveEvent(kind string) { m.events.WithLabelValues(label(kind)).Inc() }
+func (m *Metrics) ObserveEvent(kind event.Kind) { m.events.WithLabelValues(label(string(kind))).Inc() }
 
 // SetOutboxDepth sets the number of outbox rows in one status.
 func (m *Metrics) SetOutboxDepth(status string, n int) {
@@ -119,7 +121,7 @@ func (m *Metrics) SetOutboxDepth(status string, n int) {
 // usual statuses missing from it are set to zero so a drained queue shows 0,
 // not its last non-zero value.
 func (m *Metrics) SetOutboxDepths(depth map[string]int) {
-	for _, st := range []string{"pending", "sent", "failed"} {
+	for _, st := range event.Strings(event.OutboxStatuses) {
 		if _, ok := depth[st]; !ok {
 			m.outbox.WithLabelValues(st).Set(0)
 		}
@@ -147,10 +149,12 @@ func (m *Metrics) ObserveCycle(d time.Duration, end time.Time) {
 
 // ObserveCheck records a probe run on Default. outcome is one of the
 // Outcome* values (or another short word).
-func ObserveCheck(probe, outcome string, d time.Duration) { Default.ObserveCheck(probe, outcome, d) }
+func ObserveCheck(probe event.Probe, outcome string, d time.Duration) {
+	Default.ObserveCheck(probe, outcome, d)
+}
 
 // ObserveEvent counts an event of kind on Default.
-func ObserveEvent(kind string) { Default.ObserveEvent(kind) }
+func ObserveEvent(kind event.Kind) { Default.ObserveEvent(kind) }
 
 // SetOutboxDepth sets Default's outbox gauge for one status.
 func SetOutboxDepth(status string, n int) { Default.SetOutboxDepth(status, n) }

@@ -35,7 +35,7 @@ var _ engine.Judge = Lifecycle{}
 // world is one event where the fields move together: a registry record
 // that disappears is "found: true → false", not twelve emptied fields; a
 // new certificate is one event; a page edit is one event.
-func (j Lifecycle) Changes(name, probe string, prev, cur []byte, at time.Time) []store.Event {
+func (j Lifecycle) Changes(name string, probe event.Probe, prev, cur []byte, at time.Time) []store.Event {
 	changes, err := diff.Diff(prev, cur)
 	if err != nil {
 		return []store.Event{{Kind: event.SnapshotChanged, Probe: probe, Severity: event.SevInfo, At: at,
@@ -102,7 +102,7 @@ func (j Lifecycle) Changes(name, probe string, prev, cur []byte, at time.Time) [
 
 // changeEvent is an event led by one change; group are all the changes it
 // stands for (their summaries go into the detail).
-func changeEvent(probe string, lead diff.Change, cls diff.Class, group []diff.Change, at time.Time) store.Event {
+func changeEvent(probe event.Probe, lead diff.Change, cls diff.Class, group []diff.Change, at time.Time) store.Event {
 	old, nw := lead.Old, lead.New
 	if lead.List {
 		old, nw = strings.Join(lead.Removed, ", "), strings.Join(lead.Added, ", ")
@@ -150,7 +150,7 @@ func without(cs []diff.Change, field string) []diff.Change {
 	return out
 }
 
-func registration(source string, data []byte) *lifecycle.Registration {
+func registration(source event.Probe, data []byte) *lifecycle.Registration {
 	var r whoisprobe.Record
 	if json.Unmarshal(data, &r) != nil {
 		return nil
@@ -177,7 +177,7 @@ func addrs(list ...[]string) []netip.Addr {
 }
 
 // Evidence builds the lifecycle evidence from a domain's latest snapshots.
-func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) lifecycle.Evidence {
+func Evidence(name string, latest map[event.Probe]*store.Snapshot, failed map[event.Probe]bool, at time.Time) lifecycle.Evidence {
 	ev := lifecycle.Evidence{Domain: name, Now: at}
 	if sn := latest[event.ProbeDelegation]; sn != nil {
 		var d dnsprobe.Delegation
@@ -224,7 +224,7 @@ func Evidence(name string, latest map[string]*store.Snapshot, failed map[string]
 }
 
 // Verdict judges a domain inside the check's transaction.
-func (j Lifecycle) Verdict(h engine.History, d *store.Domain, latest map[string]*store.Snapshot, failed map[string]bool, at time.Time) (engine.Verdict, error) {
+func (j Lifecycle) Verdict(h engine.History, d *store.Domain, latest map[event.Probe]*store.Snapshot, failed map[event.Probe]bool, at time.Time) (engine.Verdict, error) {
 	ev := Evidence(d.Name, latest, failed, at)
 	prev := lifecycle.Previous{State: d.State, Reasons: d.StateReasons}
 	trs, err := h.Transitions(d.ID)
@@ -243,7 +243,7 @@ func (j Lifecycle) Verdict(h engine.History, d *store.Domain, latest map[string]
 	// The registration before the latest one, from the same protocol: ROIDs
 	// and dates are only comparable between answers of one kind.
 	if ev.Registry != nil {
-		snaps, err := h.Snapshots(d.ID, ev.Registry.Source, 2)
+		snaps, err := h.Snapshots(d.ID, string(ev.Registry.Source), 2)
 		if err != nil {
 			return engine.Verdict{}, err
 		}
@@ -267,7 +267,7 @@ func (j Lifecycle) Verdict(h engine.History, d *store.Domain, latest map[string]
 			}
 			if nd, err := h.Domain(n.ASCII); err == nil {
 				if ev.NSDomainStates == nil {
-					ev.NSDomainStates = map[string]string{}
+					ev.NSDomainStates = map[string]event.State{}
 				}
 				ev.NSDomainStates[n.ASCII] = nd.State
 			}

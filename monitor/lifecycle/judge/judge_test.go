@@ -25,13 +25,13 @@ func snap(t *testing.T, v any) *store.Snapshot {
 // answer. The delegation's glue becomes the name servers' addresses.
 func TestEvidenceReadsSnapshots(t *testing.T) {
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	latest := map[string]*store.Snapshot{
+	latest := map[event.Probe]*store.Snapshot{
 		event.ProbeRDAP:       snap(t, whoisprobe.Record{Found: true, Registrar: "RDAP Registrar", RegistrarIANAID: 376}),
 		event.ProbeWHOIS:      snap(t, whoisprobe.Record{Found: true, Registrar: "WHOIS Registrar"}),
 		event.ProbeDelegation: snap(t, dnsprobe.Delegation{Rcode: "NOERROR", NS: []string{"ns1.fbi.seized.gov"}, Glue: []string{"ns1.fbi.seized.gov 192.0.2.53", "bad glue"}}),
 		event.ProbeDNS:        snap(t, dnsprobe.Snapshot{Rcode: "NOERROR", A: []string{"192.0.2.1", "not-an-ip"}}),
 	}
-	ev := Evidence("thefoxcloud.com", latest, map[string]bool{event.ProbeHTTP: true}, at)
+	ev := Evidence("thefoxcloud.com", latest, map[event.Probe]bool{event.ProbeHTTP: true}, at)
 	if ev.Registry == nil || ev.Registry.Source != event.ProbeRDAP || ev.Registry.Registrar != "RDAP Registrar" || ev.Registry.RegistrarIANAID != "376" {
 		t.Fatalf("registry = %+v, want the RDAP answer", ev.Registry)
 	}

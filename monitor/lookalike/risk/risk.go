@@ -15,31 +15,6 @@ import (
 	"github.com/takedownhq/takedown/internal/base/event"
 )
 
-// Level is how dangerous a look-alike looks, in increasing order.
-type Level string
-
-const (
-	// LevelNone: not registered (or nothing is known yet).
-	LevelNone Level = "none"
-	// LevelRegistered: the name exists, nothing is served from it.
-	LevelRegistered Level = "registered"
-	// LevelParked: on parking name servers or showing a parking page.
-	LevelParked Level = "parked"
-	// LevelLive: it serves a page of its own.
-	LevelLive Level = "live"
-	// LevelMailCapable: its MX accepts mail for any recipient, so mail
-	// mistyped for the brand lands there.
-	LevelMailCapable Level = "mail_capable"
-	// LevelPhishingLike: its page or screenshot is similar to the brand's,
-	// or it shows a login form with the brand's name.
-	LevelPhishingLike Level = "phishing_like"
-)
-
-var order = map[Level]int{LevelNone: 0, LevelRegistered: 1, LevelParked: 2, LevelLive: 3, LevelMailCapable: 4, LevelPhishingLike: 5}
-
-// Rank orders levels: a higher rank is more dangerous. Unknown levels rank 0.
-func (l Level) Rank() int { return order[l] }
-
 // Signals is what was recorded about one look-alike. A nil pointer means
 // "not measured", which never counts as evidence either way. It is the
 // storage and wire shape of the signals (JSON).
@@ -114,19 +89,19 @@ func (t Thresholds) withDefaults() Thresholds {
 // Risk is the judgement: the wire shape is
 // {"level": "...", "score": N, "reasons": [...]}.
 type Risk struct {
-	Level   Level    `json:"level"`
-	Score   int      `json:"score"`
-	Reasons []string `json:"reasons"`
+	Level   event.RiskLevel `json:"level"`
+	Score   int             `json:"score"`
+	Reasons []string        `json:"reasons"`
 }
 
 // base is the score a level starts from; the extras (certificate, MX,
 // similarity figures…) add up to band-1 within it, so a score never leaves
 // its level's band: registered 15–29, parked 30–44, live 45–59,
 // mail_capable 60–74, phishing_like 80–100.
-var base = map[Level]int{LevelNone: 0, LevelRegistered: 15, LevelParked: 30, LevelLive: 45, LevelMailCapable: 60, LevelPhishingLike: 80}
+var base = map[event.RiskLevel]int{event.RiskNone: 0, event.RiskRegistered: 15, event.RiskParked: 30, event.RiskLive: 45, event.RiskMailCapable: 60, event.RiskPhishingLike: 80}
 
-func band(l Level) int {
-	if l == LevelPhishingLike {
+func band(l event.RiskLevel) int {
+	if l == event.RiskPhishingLike {
 		return 21
 	}
 	return 15
@@ -138,9 +113,9 @@ func band(l Level) int {
 // are never phishing_like, whatever their similarity.
 func Assess(s Signals, b Brand, t Thresholds) Risk {
 	t = t.withDefaults()
-	a := assessment{level: LevelNone}
+	a := assessment{level: event.RiskNone}
 	if !s.Registered && !s.Resolves {
-		a.because(LevelNone, 0, "not registered")
+		a.because(event.RiskNone, 0, "not registered")
 		return a.risk()
 	}
 	a.registered(s)
@@ -155,12 +130,12 @@ func Assess(s Signals, b Brand, t Thresholds) Risk {
 }
 
 type assessment struct {
-	level   Level
+	level   event.RiskLevel
 	extra   int
 	reasons []string
 }
 
-func (a *assessment) because(l Level, extra int, format string, args ...any) {
+func (a *assessment) because(l event.RiskLevel, extra int, format string, args ...any) {
 	if l.Rank() > a.level.Rank() {
 		a.level = l
 	}
@@ -175,14 +150,14 @@ func (a *assessment) risk() Risk {
 func (a *assessment) registered(s Signals) {
 	switch {
 	case s.Registered && s.Resolves:
-		a.because(LevelRegistered, 0, "registered and resolves")
+		a.because(event.RiskRegistered, 0, "registered and resolves")
 	case s.Registered:
-		a.because(LevelRegistered, 0, "registered, no address records")
+		a.because(event.RiskRegistered, 0, "registered, no address records")
 	default:
-		a.because(LevelRegistered, 0, "resolves (registration not seen)")
+		a.because(event.RiskRegistered, 0, "resolves (registration not seen)")
 	}
 	if s.Certificate {
-		a.because(LevelRegistered, 3, "a certificate was issued for it")
+		a.because(event.RiskRegistered, 3, "a certificate was issued for it")
 	}
 }
 
@@ -208,10 +183,10 @@ func (a *assessment) redirect(s Signals, b Brand) bool {
 
 func (a *assessment) parked(s Signals) bool {
 	if len(s.ParkingNS) > 0 {
-		a.because(LevelParked, 0, "parking name servers (%s)", strings.Join(s.ParkingNS, ", "))
+		a.because(event.RiskParked, 0, "parking name servers (%s)", strings.Join(s.ParkingNS, ", "))
 	}
 	if len(s.ParkingPage) > 0 {
-		a.because(LevelParked, 0, "parking page (%s)", strings.Join(s.ParkingPage, ", "))
+		a.because(event.RiskParked, 0, "parking page (%s)", strings.Join(s.ParkingPage, ", "))
 		return true
 	}
 	return false
@@ -224,7 +199,7 @@ func (a *assessment) live(s Signals, defensive, parkedPage bool) {
 	if len(s.ParkingNS) > 0 {
 		return // a page served from parking name servers is the parking service's
 	}
-	a.because(LevelLive, 5, "serves a page of its own (HTTP %d)", s.HTTPStatus)
+	a.because(event.RiskLive, 5, "serves a page of its own (HTTP %d)", s.HTTPStatus)
 }
 
 func (a *assessment) mail(s Signals) {
@@ -233,11 +208,11 @@ func (a *assessment) mail(s Signals) {
 	}
 	switch s.MXAccepts {
 	case "accepts":
-		a.because(LevelMailCapable, 5, "MX %s accepts mail for a random recipient (RCPT TO %d)", s.MX[0], s.MXCode)
+		a.because(event.RiskMailCapable, 5, "MX %s accepts mail for a random recipient (RCPT TO %d)", s.MX[0], s.MXCode)
 	case "rejects":
-		a.because(LevelRegistered, 3, "MX %s rejects unknown recipients (RCPT TO %d)", s.MX[0], s.MXCode)
+		a.because(event.RiskRegistered, 3, "MX %s rejects unknown recipients (RCPT TO %d)", s.MX[0], s.MXCode)
 	default:
-		a.because(LevelRegistered, 3, "has MX %s (whether it takes any recipient is unknown)", s.MX[0])
+		a.because(event.RiskRegistered, 3, "has MX %s (whether it takes any recipient is unknown)", s.MX[0])
 	}
 }
 
@@ -245,13 +220,13 @@ func (a *assessment) phishing(s Signals, b Brand, t Thresholds) {
 	if page, ok := maxScore(s.PageTLSH, s.PageSsdeep); ok {
 		figures := fmt.Sprintf("TLSH %s, ssdeep %s", show(s.PageTLSH), show(s.PageSsdeep))
 		if page >= t.Page {
-			a.because(LevelPhishingLike, page/10, "page similar to %s's: %s (threshold %d)", b.Name, figures, t.Page)
+			a.because(event.RiskPhishingLike, page/10, "page similar to %s's: %s (threshold %d)", b.Name, figures, t.Page)
 		} else if page >= t.Page/2 {
 			a.reasons = append(a.reasons, fmt.Sprintf("page somewhat similar to %s's: %s (threshold %d)", b.Name, figures, t.Page))
 		}
 	}
 	if s.Visual != nil && *s.Visual >= t.Visual {
-		a.because(LevelPhishingLike, *s.Visual/10, "screenshot similar to %s's: %d (threshold %d)", b.Name, *s.Visual, t.Visual)
+		a.because(event.RiskPhishingLike, *s.Visual/10, "screenshot similar to %s's: %d (threshold %d)", b.Name, *s.Visual, t.Visual)
 	}
 	brandNamed := s.BrandInTitle || s.BrandInText
 	where := "text"
@@ -260,15 +235,15 @@ func (a *assessment) phishing(s Signals, b Brand, t Thresholds) {
 	}
 	switch {
 	case (s.LoginForm || s.PasswordField) && brandNamed:
-		a.because(LevelPhishingLike, 5, "login form with the brand's name %q in its %s", b.Name, where)
+		a.because(event.RiskPhishingLike, 5, "login form with the brand's name %q in its %s", b.Name, where)
 	case s.LoginForm || s.PasswordField:
-		a.because(LevelRegistered, 3, "login form, without the brand's name")
+		a.because(event.RiskRegistered, 3, "login form, without the brand's name")
 	}
 	if s.FaviconSame {
-		if a.level == LevelPhishingLike || s.LoginForm || s.PasswordField {
-			a.because(LevelPhishingLike, 3, "serves %s's own favicon", b.Name)
+		if a.level == event.RiskPhishingLike || s.LoginForm || s.PasswordField {
+			a.because(event.RiskPhishingLike, 3, "serves %s's own favicon", b.Name)
 		} else {
-			a.because(LevelRegistered, 3, "serves %s's own favicon", b.Name)
+			a.because(event.RiskRegistered, 3, "serves %s's own favicon", b.Name)
 		}
 	}
 }
@@ -297,12 +272,12 @@ func show(p *int) string {
 // registered (a registration has its own event), and only a rise. prev is
 // the level stored before ("" when the look-alike was never judged). The
 // caller still makes sure a level is never announced twice.
-func Escalation(prev, cur Level) (from Level, ok bool) {
+func Escalation(prev, cur event.RiskLevel) (from event.RiskLevel, ok bool) {
 	from = prev
 	if from == "" {
-		from = LevelNone
+		from = event.RiskNone
 	}
-	if cur.Rank() <= LevelRegistered.Rank() || cur.Rank() <= from.Rank() {
+	if cur.Rank() <= event.RiskRegistered.Rank() || cur.Rank() <= from.Rank() {
 		return from, false
 	}
 	return from, true
@@ -311,13 +286,13 @@ func Escalation(prev, cur Level) (from Level, ok bool) {
 // Severity is how urgent reaching the level is, as the escalation event's
 // severity: a look-alike that looks like phishing is critical, one that
 // takes the brand's mail a warning.
-func (l Level) Severity() event.Severity {
+func Severity(l event.RiskLevel) event.Severity {
 	switch l {
-	case LevelPhishingLike:
+	case event.RiskPhishingLike:
 		return event.SevCritical
-	case LevelMailCapable:
+	case event.RiskMailCapable:
 		return event.SevWarning
-	case LevelLive:
+	case event.RiskLive:
 		return event.SevNotice
 	}
 	return event.SevInfo

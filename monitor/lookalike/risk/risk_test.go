@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 )
 
 func n(v int) *int { return &v }
@@ -14,44 +16,44 @@ func TestAssess(t *testing.T) {
 	cases := []struct {
 		name    string
 		s       Signals
-		level   Level
+		level   event.RiskLevel
 		reasons []string // substrings that must each appear in some reason
 	}{
-		{"not registered", Signals{Domain: "examp1e-bank.com"}, LevelNone, []string{"not registered"}},
+		{"not registered", Signals{Domain: "examp1e-bank.com"}, event.RiskNone, []string{"not registered"}},
 		{"registered, nothing served",
-			Signals{Registered: true}, LevelRegistered, []string{"registered, no address records"}},
+			Signals{Registered: true}, event.RiskRegistered, []string{"registered, no address records"}},
 		{"an unrelated site is live, not phishing",
 			Signals{Registered: true, Resolves: true, HTTPStatus: 200, FinalURL: "https://examp1e-bank.com/", PageTLSH: n(3), PageSsdeep: n(0), Visual: n(41)},
-			LevelLive, []string{"serves a page of its own (HTTP 200)"}},
+			event.RiskLive, []string{"serves a page of its own (HTTP 200)"}},
 		{"a parked page never reaches phishing_like, ads with the brand's name and all",
 			Signals{Registered: true, Resolves: true, ParkingNS: []string{"parking-ns-sedo"}, ParkingPage: []string{"parking-page-for-sale"}, HTTPStatus: 200,
 				PageTLSH: n(72), Visual: n(85), BrandInText: true, BrandInTitle: true, PasswordField: true},
-			LevelParked, []string{"parking name servers (parking-ns-sedo)", "parking page (parking-page-for-sale)"}},
+			event.RiskParked, []string{"parking name servers (parking-ns-sedo)", "parking page (parking-page-for-sale)"}},
 		{"a defensive redirect to the brand never reaches phishing_like",
 			Signals{Registered: true, Resolves: true, HTTPStatus: 200, FinalURL: "https://www.example-bank.com/login", PageTLSH: n(100), PageSsdeep: n(100), Visual: n(100),
 				LoginForm: true, PasswordField: true, BrandInTitle: true, FaviconSame: true},
-			LevelRegistered, []string{"redirects to the brand's own www.example-bank.com (defensive registration)"}},
+			event.RiskRegistered, []string{"redirects to the brand's own www.example-bank.com (defensive registration)"}},
 		{"a catch-all MX is mail_capable",
 			Signals{Registered: true, Resolves: true, MX: []string{"mx.examp1e-bank.com"}, MXAccepts: "accepts", MXCode: 250},
-			LevelMailCapable, []string{"MX mx.examp1e-bank.com accepts mail for a random recipient (RCPT TO 250)"}},
+			event.RiskMailCapable, []string{"MX mx.examp1e-bank.com accepts mail for a random recipient (RCPT TO 250)"}},
 		{"an MX that rejects unknown recipients is only noted",
 			Signals{Registered: true, Resolves: true, MX: []string{"mx.examp1e-bank.com"}, MXAccepts: "rejects", MXCode: 550},
-			LevelRegistered, []string{"rejects unknown recipients (RCPT TO 550)"}},
+			event.RiskRegistered, []string{"rejects unknown recipients (RCPT TO 550)"}},
 		{"a clone of the brand's page is phishing_like",
 			Signals{Registered: true, Resolves: true, Certificate: true, HTTPStatus: 200, FinalURL: "https://examp1e-bank.com/", PageTLSH: n(95), PageSsdeep: n(94)},
-			LevelPhishingLike, []string{"page similar to Example Bank's: TLSH 95, ssdeep 94 (threshold 70)"}},
+			event.RiskPhishingLike, []string{"page similar to Example Bank's: TLSH 95, ssdeep 94 (threshold 70)"}},
 		{"a login form carrying the brand's name is phishing_like",
 			Signals{Registered: true, Resolves: true, HTTPStatus: 200, PageTLSH: n(12), LoginForm: true, BrandInTitle: true},
-			LevelPhishingLike, []string{`login form with the brand's name "Example Bank" in its title`}},
+			event.RiskPhishingLike, []string{`login form with the brand's name "Example Bank" in its title`}},
 		{"a login form without the brand's name is only live",
 			Signals{Registered: true, Resolves: true, HTTPStatus: 200, LoginForm: true},
-			LevelLive, []string{"login form, without the brand's name"}},
+			event.RiskLive, []string{"login form, without the brand's name"}},
 		{"a screenshot like the brand's is phishing_like",
 			Signals{Registered: true, Resolves: true, HTTPStatus: 200, Visual: n(88)},
-			LevelPhishingLike, []string{"screenshot similar to Example Bank's: 88 (threshold 80)"}},
+			event.RiskPhishingLike, []string{"screenshot similar to Example Bank's: 88 (threshold 80)"}},
 		{"a clone on parking name servers is still phishing_like: parking does not hide it",
 			Signals{Registered: true, Resolves: true, ParkingNS: []string{"parking-ns-bodis"}, HTTPStatus: 200, PageTLSH: n(91), PasswordField: true, BrandInText: true},
-			LevelPhishingLike, []string{"parking name servers (parking-ns-bodis)", "TLSH 91"}},
+			event.RiskPhishingLike, []string{"parking name servers (parking-ns-bodis)", "TLSH 91"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,12 +81,12 @@ func TestAssess(t *testing.T) {
 // Levels are ordered and their score bands do not overlap, so a score
 // alone tells the level.
 func TestLevelsOrdered(t *testing.T) {
-	levels := []Level{LevelNone, LevelRegistered, LevelParked, LevelLive, LevelMailCapable, LevelPhishingLike}
+	levels := event.RiskLevels
 	for i := 1; i < len(levels); i++ {
 		if levels[i].Rank() <= levels[i-1].Rank() {
 			t.Errorf("%s does not rank above %s", levels[i], levels[i-1])
 		}
-		if base[levels[i]] < base[levels[i-1]]+band(levels[i-1]) && levels[i-1] != LevelNone {
+		if base[levels[i]] < base[levels[i-1]]+band(levels[i-1]) && levels[i-1] != event.RiskNone {
 			t.Errorf("score bands of %s and %s overlap", levels[i-1], levels[i])
 		}
 	}
@@ -111,17 +113,17 @@ func TestJSONShape(t *testing.T) {
 // look-alike counts from none.
 func TestEscalation(t *testing.T) {
 	for _, tc := range []struct {
-		prev, cur Level
-		from      Level
+		prev, cur event.RiskLevel
+		from      event.RiskLevel
 		ok        bool
 	}{
-		{"", LevelRegistered, LevelNone, false},
-		{"", LevelParked, LevelNone, true},
-		{LevelNone, LevelLive, LevelNone, true},
-		{LevelLive, LevelMailCapable, LevelLive, true},
-		{LevelPhishingLike, LevelLive, LevelPhishingLike, false},
-		{LevelLive, LevelLive, LevelLive, false},
-		{LevelParked, LevelRegistered, LevelParked, false},
+		{"", event.RiskRegistered, event.RiskNone, false},
+		{"", event.RiskParked, event.RiskNone, true},
+		{event.RiskNone, event.RiskLive, event.RiskNone, true},
+		{event.RiskLive, event.RiskMailCapable, event.RiskLive, true},
+		{event.RiskPhishingLike, event.RiskLive, event.RiskPhishingLike, false},
+		{event.RiskLive, event.RiskLive, event.RiskLive, false},
+		{event.RiskParked, event.RiskRegistered, event.RiskParked, false},
 	} {
 		from, ok := Escalation(tc.prev, tc.cur)
 		if from != tc.from || ok != tc.ok {
@@ -131,11 +133,11 @@ func TestEscalation(t *testing.T) {
 }
 
 func TestLevelSeverity(t *testing.T) {
-	want := map[Level]string{LevelNone: "info", LevelRegistered: "info", LevelParked: "info",
-		LevelLive: "notice", LevelMailCapable: "warning", LevelPhishingLike: "critical"}
+	want := map[event.RiskLevel]string{event.RiskNone: "info", event.RiskRegistered: "info", event.RiskParked: "info",
+		event.RiskLive: "notice", event.RiskMailCapable: "warning", event.RiskPhishingLike: "critical"}
 	for l, w := range want {
-		if got := string(l.Severity()); got != w {
-			t.Errorf("%s.Severity() = %s, want %s", l, got, w)
+		if got := string(Severity(l)); got != w {
+			t.Errorf("Severity(%s) = %s, want %s", l, got, w)
 		}
 	}
 }
