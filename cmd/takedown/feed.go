@@ -72,7 +72,7 @@ func newFeedAdd(a *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&kind, "kind", "", "nrd, ct or zone (required)")
+	f.StringVar(&kind, "kind", "", strings.Join(event.Strings(event.FeedKinds), ", ")+" (required)")
 	f.StringVar(&loc, "url", "", "where the feed reads: http(s) URL or path (required)")
 	f.StringVar(&schedule, "schedule", "", "cron spec or descriptor for the daemon (default: @every 5m for ct, @every 6h for nrd, @daily for zone)")
 	f.StringVar(&start, "start", "", "ct: first entry to read (default: the log's head)")

@@ -4,7 +4,8 @@
 // probes (dnsprobe, httpprobe, pagesim, screenshot, mxprobe, certprobe,
 // lifecycle's parking signatures) fill a Signals, Assess reads it. The
 // caller stores Signals and Risk as JSON and escalates when the level
-// rises.
+// rises. The levels themselves are the vocabulary's (event.RiskLevels, in
+// increasing order), so the store, the API and the UI share one list.
 package risk
 
 import (
