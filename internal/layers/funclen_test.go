@@ -37,12 +37,9 @@ var longFuncAllowed = map[string]int{
 	"web/pages.go:Server.resolveDiff":                              92,
 	"monitor/probe/pagesim/page.go:Analyze":                        91,
 	"monitor/lookalike/hunt.go:Hunt":                               89,
-	"monitor/lookalike/check.go:DNSChecker.Check":                  85,
 	"monitor/notify/rules.go:compileChannels":                      83,
 	"store/storetest/lookalikewatch.go:lookalikeRiskAndScreenshot": 83,
 	"monitor/engine/monitor.go:Monitor.Run":                        82,
-	"monitor/lookalike/check.go:Scan":                              82,
-	"monitor/lookalike/index.go:NewIndex":                          81,
 }
 
 // longFunc is one function over the limit.
