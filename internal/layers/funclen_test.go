@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -159,7 +158,7 @@ func TestListLongFunctions(t *testing.T) {
 		t.Logf("%d functions longer than %d lines", len(fs), max)
 		if max == maxFuncLines {
 			for _, f := range fs {
-				t.Log(fmt.Sprintf("%4d %s", f.lines, f.name))
+				t.Logf("%4d %s", f.lines, f.name)
 			}
 		}
 	}
