@@ -179,13 +179,7 @@ func (d *Daemon) watchOne(ctx context.Context, base brandBase, l store.Lookalike
 // refreshed is l with its registration answer and DNS summary taken from
 // the latest DNS snapshot, in the shape brand hunting stores.
 func refreshed(l store.Lookalike, dns *dnsprobe.Snapshot) store.Lookalike {
-	reg := lookalike.Registration{Name: l.Name, Status: store.RegUnknown, Rcode: dns.Rcode, NS: dns.NS, A: dns.A, MX: dns.MX}
-	switch {
-	case dns.Rcode == "NXDOMAIN":
-		reg.Status = store.RegNo
-	case dns.Rcode == "NOERROR" && (len(dns.NS) > 0 || len(dns.A) > 0 || len(dns.AAAA) > 0):
-		reg.Status = store.RegYes
-	}
+	reg := lookalike.RegistrationFromDNS(l.Name, dns.Rcode, dns.NS, dns.A, dns.AAAA, dns.MX)
 	b, err := json.Marshal(reg)
 	if err != nil {
 		return l

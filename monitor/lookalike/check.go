@@ -132,6 +132,30 @@ func (c *DNSChecker) Check(ctx context.Context, name string) (Registration, erro
 		reg.Error = err.Error()
 		return reg, err
 	}
+	readNS(r, fqdn, &reg)
+	// The summary wants addresses and mail servers; a name without NS
+	// counts as registered only through them (or an SOA of its own).
+	failures := c.summarize(ctx, server, name, &reg)
+	slices.Sort(reg.NS)
+	slices.Sort(reg.A)
+	slices.Sort(reg.MX)
+	reg.NS, reg.A, reg.MX = slices.Compact(reg.NS), slices.Compact(reg.A), slices.Compact(reg.MX)
+	if len(reg.NS) > 0 || reg.CNAME != "" || reg.SOA != "" || len(reg.A) > 0 || len(reg.MX) > 0 {
+		reg.Status = store.RegYes
+		return reg, nil
+	}
+	if len(failures) > 0 {
+		err := fmt.Errorf("%s: %w: %s", name, ErrLookup, strings.Join(failures, "; "))
+		reg.Error = err.Error()
+		return reg, err
+	}
+	// The name exists (NOERROR) but holds nothing that shows a registration.
+	reg.Error = "exists but has no NS, SOA, A or MX record"
+	return reg, nil
+}
+
+// readNS takes the name's own NS set and CNAME from an NS answer.
+func readNS(r *dns.Msg, fqdn string, reg *Registration) {
 	for _, rr := range r.Answer {
 		switch v := rr.(type) {
 		case *dns.NS:
@@ -144,8 +168,12 @@ func (c *DNSChecker) Check(ctx context.Context, name string) (Registration, erro
 			}
 		}
 	}
-	// The summary wants addresses and mail servers; a name without NS
-	// counts as registered only through them (or an SOA of its own).
+}
+
+// summarize asks for the addresses and mail servers (and the SOA when
+// the name has no NS set) and returns the queries that failed.
+func (c *DNSChecker) summarize(ctx context.Context, server, name string, reg *Registration) []string {
+	fqdn := dns.Fqdn(name)
 	var failures []string
 	types := []uint16{dns.TypeA, dns.TypeMX}
 	if len(reg.NS) == 0 && reg.CNAME == "" {
@@ -176,22 +204,7 @@ func (c *DNSChecker) Check(ctx context.Context, name string) (Registration, erro
 			}
 		}
 	}
-	slices.Sort(reg.NS)
-	slices.Sort(reg.A)
-	slices.Sort(reg.MX)
-	reg.NS, reg.A, reg.MX = slices.Compact(reg.NS), slices.Compact(reg.A), slices.Compact(reg.MX)
-	if len(reg.NS) > 0 || reg.CNAME != "" || reg.SOA != "" || len(reg.A) > 0 || len(reg.MX) > 0 {
-		reg.Status = store.RegYes
-		return reg, nil
-	}
-	if len(failures) > 0 {
-		err := fmt.Errorf("%s: %w: %s", name, ErrLookup, strings.Join(failures, "; "))
-		reg.Error = err.Error()
-		return reg, err
-	}
-	// The name exists (NOERROR) but holds nothing that shows a registration.
-	reg.Error = "exists but has no NS, SOA, A or MX record"
-	return reg, nil
+	return failures
 }
 
 // ScanOptions bound a bulk check.
@@ -219,44 +232,12 @@ type ScanResult struct {
 // under that suffix: an answer means the suffix answers wildcards. A
 // cancelled context stops the scan and returns its error.
 func Scan(ctx context.Context, c Checker, names []string, opts ScanOptions) (ScanResult, error) {
-	workers := opts.Concurrency
-	if workers <= 0 {
-		workers = 16
-	}
-	limit := rate.Limit(opts.Rate)
-	switch {
-	case opts.Rate == 0:
-		limit = 50
-	case opts.Rate < 0:
-		limit = rate.Inf
-	}
-	lim := rate.NewLimiter(limit, workers)
+	workers, lim := opts.limiter()
 	res := ScanResult{Registrations: make([]Registration, len(names))}
-
-	// Wildcard probes, one per suffix.
-	suffixOf := make([]string, len(names))
-	var suffixes []string
-	for i, n := range names {
-		s, _ := domain.Suffix(n)
-		suffixOf[i] = s
-		if !slices.Contains(suffixes, s) {
-			suffixes = append(suffixes, s)
-		}
-	}
-	wild := map[string]Registration{}
-	for _, s := range suffixes {
-		if err := lim.Wait(ctx); err != nil {
-			return res, err
-		}
-		probe := randomLabel() + "." + s
-		reg, err := c.Check(ctx, probe)
-		if ctx.Err() != nil {
-			return res, ctx.Err()
-		}
-		if err == nil && reg.Status == store.RegYes {
-			wild[s] = reg
-			res.Wildcards = append(res.Wildcards, s)
-		}
+	suffixOf, wild, wildcards, err := probeWildcards(ctx, c, lim, names)
+	res.Wildcards = wildcards
+	if err != nil {
+		return res, err
 	}
 
 	jobs := make(chan int)
@@ -283,7 +264,6 @@ func Scan(ctx context.Context, c Checker, names []string, opts ScanOptions) (Sca
 			}
 		}()
 	}
-	var err error
 feed:
 	for i := range names {
 		if err = lim.Wait(ctx); err != nil {
@@ -299,6 +279,53 @@ feed:
 	close(jobs)
 	wg.Wait()
 	return res, err
+}
+
+// limiter is the number of workers and the rate checks start at.
+func (opts ScanOptions) limiter() (int, *rate.Limiter) {
+	workers := opts.Concurrency
+	if workers <= 0 {
+		workers = 16
+	}
+	limit := rate.Limit(opts.Rate)
+	switch {
+	case opts.Rate == 0:
+		limit = 50
+	case opts.Rate < 0:
+		limit = rate.Inf
+	}
+	return workers, rate.NewLimiter(limit, workers)
+}
+
+// probeWildcards checks a random name under each suffix of names: a suffix
+// that answers for it answers for any name. It returns each name's suffix
+// and the wildcard answers by suffix, with the wildcard suffixes in the
+// order first seen.
+func probeWildcards(ctx context.Context, c Checker, lim *rate.Limiter, names []string) (suffixOf []string, wild map[string]Registration, wildcards []string, err error) {
+	suffixOf = make([]string, len(names))
+	var suffixes []string
+	for i, n := range names {
+		s, _ := domain.Suffix(n)
+		suffixOf[i] = s
+		if !slices.Contains(suffixes, s) {
+			suffixes = append(suffixes, s)
+		}
+	}
+	wild = map[string]Registration{}
+	for _, s := range suffixes {
+		if err := lim.Wait(ctx); err != nil {
+			return nil, nil, wildcards, err
+		}
+		reg, err := c.Check(ctx, randomLabel()+"."+s)
+		if ctx.Err() != nil {
+			return nil, nil, wildcards, ctx.Err()
+		}
+		if err == nil && reg.Status == store.RegYes {
+			wild[s] = reg
+			wildcards = append(wildcards, s)
+		}
+	}
+	return suffixOf, wild, wildcards, nil
 }
 
 // ownDelegation reports whether reg shows a delegation the wildcard probe

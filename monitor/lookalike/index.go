@@ -86,32 +86,7 @@ func NewIndex(brands []string, opts IndexOptions) (*Index, error) {
 		ix.suffixes.add(hashBytes(s), int32(i))
 	}
 	ix.suffixes.freeze()
-	kws := opts.Keywords
-	if kws == nil {
-		kws = Keywords
-	}
-	var tlds []string
-	if opts.Keywords == nil {
-		for _, s := range CommonTLDs {
-			for _, l := range strings.Split(s, ".") {
-				if len(l) >= 3 {
-					tlds = append(tlds, l)
-				}
-			}
-		}
-	}
-	ix.keywords, ix.kwRaw, ix.kwShort, ix.kwShortR = newTrie(), newTrie(), newTrie(), newTrie()
-	var buf []byte
-	for i, k := range append(append([]string{}, kws...), tlds...) {
-		k = strings.ToLower(k)
-		buf = ix.fold(buf[:0], []rune(k))
-		ix.keywords.add(buf)
-		ix.kwRaw.add([]byte(k))
-		if i < len(kws) {
-			ix.kwShort.add(buf)
-			ix.kwShortR.add([]byte(k))
-		}
-	}
+	ix.addKeywords(opts.Keywords)
 	var bad []string
 	seen := map[string]bool{}
 	var patterns, rawPatterns [][]byte
@@ -157,6 +132,37 @@ func NewIndex(brands []string, opts IndexOptions) (*Index, error) {
 		return ix, fmt.Errorf("bad brand(s): %s", strings.Join(bad, "; "))
 	}
 	return ix, nil
+}
+
+// addKeywords builds the keyword tries: the given keywords (default
+// Keywords, with the labels of the common TLDs of three letters or more).
+func (ix *Index) addKeywords(given []string) {
+	kws := given
+	if kws == nil {
+		kws = Keywords
+	}
+	var tlds []string
+	if given == nil {
+		for _, s := range CommonTLDs {
+			for _, l := range strings.Split(s, ".") {
+				if len(l) >= 3 {
+					tlds = append(tlds, l)
+				}
+			}
+		}
+	}
+	ix.keywords, ix.kwRaw, ix.kwShort, ix.kwShortR = newTrie(), newTrie(), newTrie(), newTrie()
+	var buf []byte
+	for i, k := range append(append([]string{}, kws...), tlds...) {
+		k = strings.ToLower(k)
+		buf = ix.fold(buf[:0], []rune(k))
+		ix.keywords.add(buf)
+		ix.kwRaw.add([]byte(k))
+		if i < len(kws) {
+			ix.kwShort.add(buf)
+			ix.kwShortR.add([]byte(k))
+		}
+	}
 }
 
 // Len is the number of brands indexed.
