@@ -3,6 +3,7 @@ package lookalike
 import (
 	"testing"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -11,7 +12,7 @@ func TestRegistrationFromDNS(t *testing.T) {
 		name        string
 		rcode       string
 		ns, a, aaaa []string
-		want        string
+		want        event.Registration
 	}{
 		{"dropped", "NXDOMAIN", nil, nil, nil, store.RegNo},
 		{"delegated", "NOERROR", []string{"ns1.sedoparking.com"}, nil, nil, store.RegYes},
