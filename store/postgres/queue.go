@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlstore"
 )
@@ -15,12 +13,6 @@ import (
 // lease is one statement, and FOR UPDATE SKIP LOCKED lets any number of
 // workers lease at once without waiting on each other or on a check being
 // recorded.
-
-var (
-	_ store.Queue        = (*Postgres)(nil)
-	_ store.OutboxLeaser = (*Postgres)(nil)
-	_ store.RateBudget   = (*Postgres)(nil)
-)
 
 // kindsArg is the kinds filter: NULL matches every kind.
 func kindsArg(kinds []string) any {
@@ -66,7 +58,7 @@ func (p *Postgres) LeaseChecks(ctx context.Context, worker string, kinds []strin
 		SELECT u.domain_id, d.name, u.kind, u.due_at FROM u JOIN domains d ON d.id = u.domain_id
 		ORDER BY u.due_at`,
 		now, kindsArg(kinds), n, worker, now.Add(ttl))
-	return collect(rows, err, "lease checks", func(r pgx.Rows) (store.DueCheck, error) {
+	return sqlstore.Collect(pgRows{rows}, err, "lease checks", func(r sqlstore.Row) (store.DueCheck, error) {
 		var c store.DueCheck
 		err := r.Scan(&c.DomainID, &c.Domain, &c.Kind, &c.Due)
 		c.Due = c.Due.UTC()
@@ -172,5 +164,5 @@ func (p *Postgres) TakeRateSlot(ctx context.Context, server string, now time.Tim
 
 func (p *Postgres) leaseOutbox(ctx context.Context, q string, args ...any) ([]store.OutboxItem, error) {
 	rows, err := p.pool.Query(ctx, q, args...)
-	return collect(rows, err, "lease outbox", func(r pgx.Rows) (store.OutboxItem, error) { return sqlstore.ScanOutbox(r) })
+	return sqlstore.Collect(pgRows{rows}, err, "lease outbox", sqlstore.ScanOutbox)
 }

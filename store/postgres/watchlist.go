@@ -8,12 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlstore"
 )
-
-// copyAbove is the list size past which AddDomains copies the list into a
-// staging table and applies it with set statements (addLarge) instead of
-// two statements per entry. A variable so tests can take that path.
-var copyAbove = 5000
 
 // AddDomains adds entries in one transaction; a large list goes through
 // a staging table.
@@ -32,6 +28,11 @@ func (p *Postgres) AddDomains(ctx context.Context, ds []store.NewDomain) (store.
 	}
 	return res, nil
 }
+
+// copyAbove is the list size past which AddDomains copies the list into a
+// staging table and applies it with set statements (addLarge) instead of
+// two statements per entry. A variable so tests can take that path.
+var copyAbove = 5000
 
 // addLarge adds a large list in the same transaction: merged by name,
 // copied (COPY) into a temporary table dropped at commit, then merged into
@@ -57,14 +58,9 @@ func (t *pgTx) addLarge(ds []store.NewDomain) (store.AddResult, error) {
 	if err != nil {
 		return store.AddResult{}, fmt.Errorf("import: copy: %w", err)
 	}
-	rows, err := t.tx.Query(t.ctx, `SELECT s.name FROM import_stage s JOIN domains d ON d.name = s.name`)
-	names, err := collect(rows, err, "import", func(r pgx.Rows) (n string, err error) { return n, r.Scan(&n) })
+	merged, err := t.Merges("import_stage")
 	if err != nil {
 		return store.AddResult{}, err
-	}
-	merged := make(map[string]bool, len(names))
-	for _, n := range names {
-		merged[n] = true
 	}
 	for _, q := range []struct {
 		what, sql string
@@ -84,18 +80,5 @@ func (t *pgTx) addLarge(ds []store.NewDomain) (store.AddResult, error) {
 			return store.AddResult{}, fmt.Errorf("import: %s: %w", q.what, err)
 		}
 	}
-	var res store.AddResult
-	seen := make(map[string]bool, len(entries))
-	for _, d := range ds {
-		if seen[d.Name] {
-			continue
-		}
-		seen[d.Name] = true
-		if merged[d.Name] {
-			res.Merged = append(res.Merged, d.Name)
-		} else {
-			res.Added = append(res.Added, d.Name)
-		}
-	}
-	return res, nil
+	return sqlstore.ImportResult(ds, merged), nil
 }

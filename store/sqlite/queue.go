@@ -13,12 +13,6 @@ import (
 // single writer connection, so each method is one short write transaction
 // and leases never race.
 
-var (
-	_ store.Queue        = (*SQLite)(nil)
-	_ store.OutboxLeaser = (*SQLite)(nil)
-	_ store.RateBudget   = (*SQLite)(nil)
-)
-
 // kindsCond is the kinds filter on column col, with its arguments.
 func kindsCond(col string, kinds []string) (string, []any) {
 	if len(kinds) == 0 {

@@ -51,24 +51,12 @@ func (s *SQLite) addLarge(ctx context.Context, ds []store.NewDomain) (store.AddR
 			return store.AddResult{}, err
 		}
 	}
-	merged := map[string]bool{}
+	var merged map[string]bool
 	err = s.Update(ctx, func(tx store.Tx) error {
 		t := tx.(*sqlTx)
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT s.name FROM `+stage+` s JOIN domains d ON d.name = s.name`)
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return fmt.Errorf("import: %w", err)
-			}
-			merged[n] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("import: %w", err)
+		var err error
+		if merged, err = t.Merges(stage); err != nil {
+			return err
 		}
 		for _, q := range []struct{ what, sql string }{
 			{"merge", `UPDATE domains SET note = CASE WHEN s.note != '' THEN s.note ELSE domains.note END,
@@ -94,20 +82,7 @@ func (s *SQLite) addLarge(ctx context.Context, ds []store.NewDomain) (store.AddR
 	if err != nil {
 		return store.AddResult{}, err
 	}
-	var res store.AddResult
-	seen := make(map[string]bool, len(entries))
-	for _, d := range ds {
-		if seen[d.Name] {
-			continue
-		}
-		seen[d.Name] = true
-		if merged[d.Name] {
-			res.Merged = append(res.Merged, d.Name)
-		} else {
-			res.Added = append(res.Added, d.Name)
-		}
-	}
-	return res, nil
+	return sqlstore.ImportResult(ds, merged), nil
 }
 
 // stage writes one batch of entries to the staging table, in a DEFERRED

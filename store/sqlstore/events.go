@@ -93,7 +93,7 @@ func (t *Tx) tags(domainID int64, kind, name string) ([]string, error) {
 		q, args = q+` UNION `+brandTags, []any{domainID, name}
 	}
 	rows, err := t.c.Query(t.ctx, `SELECT DISTINCT tag FROM (`+q+`) x ORDER BY tag`, args...)
-	out, err := collect(rows, err, "event tags", func(r Row) (tg string, err error) { return tg, r.Scan(&tg) })
+	out, err := Collect(rows, err, "event tags", func(r Row) (tg string, err error) { return tg, r.Scan(&tg) })
 	if out == nil && err == nil {
 		out = []string{}
 	}
@@ -176,7 +176,7 @@ func (db *DB) eventFilter(q store.EventQuery) filter {
 func (db *DB) Events(ctx context.Context, q store.EventQuery) ([]store.Event, error) {
 	f := db.eventFilter(q)
 	rows, err := db.read.Query(ctx, `SELECT `+eventCols+` FROM events`+f.where()+` ORDER BY at DESC, id DESC`+db.d.Limit(q.Limit, q.Offset), f.args...)
-	return collect(rows, err, "events", scanEvent)
+	return Collect(rows, err, "events", scanEvent)
 }
 
 // CountEvents counts what Events(q) would list, ignoring Limit/Offset.
@@ -204,7 +204,7 @@ func (t *Tx) Event(id int64) (*store.Event, error) { return t.db.event(t.ctx, t.
 func transitions(ctx context.Context, c Conn, domainID int64) ([]store.Transition, error) {
 	rows, err := c.Query(ctx, `SELECT id, domain_id, at, from_state, to_state, reasons, COALESCE(event_id, 0)
 		FROM state_transitions WHERE domain_id = ? ORDER BY at DESC, id DESC`, domainID)
-	return collect(rows, err, "transitions", func(r Row) (tr store.Transition, err error) {
+	return Collect(rows, err, "transitions", func(r Row) (tr store.Transition, err error) {
 		return tr, r.Scan(&tr.ID, &tr.DomainID, Time(&tr.At), &tr.From, &tr.To, Strings(&tr.Reasons), &tr.EventID)
 	})
 }

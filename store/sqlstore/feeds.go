@@ -20,7 +20,7 @@ func scanFeed(r Row) (f store.Feed, err error) {
 // Feeds lists the feeds by name.
 func (db *DB) Feeds(ctx context.Context) ([]store.Feed, error) {
 	rows, err := db.read.Query(ctx, `SELECT `+feedCols+` FROM feeds ORDER BY name`)
-	return collect(rows, err, "feeds", scanFeed)
+	return Collect(rows, err, "feeds", scanFeed)
 }
 
 // Feed reads one feed; ErrNotFound if absent.

@@ -48,7 +48,7 @@ func (db *DB) snapshots(ctx context.Context, c Conn, domainID int64, probe strin
 		f.add(`probe = ?`, probe)
 	}
 	rows, err := c.Query(ctx, `SELECT `+snapshotCols+` FROM snapshots`+f.where()+` ORDER BY id DESC`+db.d.Limit(limit, 0), f.args...)
-	return collect(rows, err, "snapshots", scanSnapshot)
+	return Collect(rows, err, "snapshots", scanSnapshot)
 }
 
 // Snapshots lists a probe's snapshots of a domain, newest first.
@@ -180,7 +180,7 @@ func (t *Tx) SetVerdictUntil(domainID int64, until time.Time) error {
 // ProbeStatuses lists a domain's probe statuses by probe.
 func (db *DB) ProbeStatuses(ctx context.Context, domainID int64) ([]store.ProbeStatus, error) {
 	rows, err := db.read.Query(ctx, `SELECT `+probeStatusCols+` FROM probe_status WHERE domain_id = ? ORDER BY probe`, domainID)
-	out, err := collect(rows, err, "probe statuses", func(r Row) (store.ProbeStatus, error) { return scanProbeStatus(r) })
+	out, err := Collect(rows, err, "probe statuses", func(r Row) (store.ProbeStatus, error) { return scanProbeStatus(r) })
 	if out == nil && err == nil {
 		out = []store.ProbeStatus{}
 	}
@@ -193,7 +193,7 @@ func (db *DB) FailingProbes(ctx context.Context, limit int) ([]store.ProbeStatus
 		p.last_error, p.unreachable, d.name
 		FROM probe_status p JOIN domains d ON d.id = p.domain_id
 		WHERE p.consecutive_failures > 0 ORDER BY p.consecutive_failures DESC, d.name`+db.d.Limit(limit, 0))
-	return collect(rows, err, "failing probes", func(r Row) (store.ProbeStatusOf, error) {
+	return Collect(rows, err, "failing probes", func(r Row) (store.ProbeStatusOf, error) {
 		var ps store.ProbeStatusOf
 		var err error
 		ps.ProbeStatus, err = scanProbeStatus(r, &ps.Domain)
@@ -205,7 +205,7 @@ func (db *DB) FailingProbes(ctx context.Context, limit int) ([]store.ProbeStatus
 func (db *DB) ProbeErrors(ctx context.Context, domainID int64, limit int) ([]store.ProbeError, error) {
 	rows, err := db.read.Query(ctx, `SELECT id, domain_id, probe, first_seen, last_seen, count, error
 		FROM probe_errors WHERE domain_id = ? ORDER BY id DESC`+db.d.Limit(limit, 0), domainID)
-	return collect(rows, err, "probe errors", func(r Row) (e store.ProbeError, err error) {
+	return Collect(rows, err, "probe errors", func(r Row) (e store.ProbeError, err error) {
 		return e, r.Scan(&e.ID, &e.DomainID, &e.Probe, Time(&e.FirstSeen), Time(&e.LastSeen), &e.Count, &e.Error)
 	})
 }

@@ -111,7 +111,7 @@ func (db *DB) Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]store.L
 	}
 	rows, err := db.read.Query(ctx, `SELECT `+lookalikeCols+` FROM lookalikes`+f.where()+
 		` ORDER BY `+order+db.d.Limit(q.Limit, q.Offset), f.args...)
-	out, err := collect(rows, err, "look-alikes", scanLookalike)
+	out, err := Collect(rows, err, "look-alikes", scanLookalike)
 	return out, total, err
 }
 

@@ -110,7 +110,7 @@ func (db *DB) DueOutbox(ctx context.Context, now time.Time, limit int) ([]store.
 
 func (db *DB) queryOutbox(ctx context.Context, q string, args ...any) ([]store.OutboxItem, error) {
 	rows, err := db.read.Query(ctx, q, args...)
-	return collect(rows, err, "outbox", ScanOutbox)
+	return Collect(rows, err, "outbox", ScanOutbox)
 }
 
 // OutboxDepth counts rows per status.

@@ -300,8 +300,8 @@ func (f *filter) where() string {
 	return " WHERE " + strings.Join(f.conds, " AND ")
 }
 
-// collect scans every row of a query with scan.
-func collect[T any](rows Rows, err error, what string, scan func(Row) (T, error)) ([]T, error) {
+// Collect scans every row of a query with scan; err is the query's.
+func Collect[T any](rows Rows, err error, what string, scan func(Row) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -335,7 +335,7 @@ func one[T any](row Row, what string, scan func(Row) (T, error)) (*T, error) {
 // counts runs a "value, count" query.
 func (db *DB) counts(ctx context.Context, what, q string, args ...any) ([]store.Count, error) {
 	rows, err := db.read.Query(ctx, q, args...)
-	out, err := collect(rows, err, "count "+what, func(r Row) (c store.Count, err error) { return c, r.Scan(&c.Value, &c.N) })
+	out, err := Collect(rows, err, "count "+what, func(r Row) (c store.Count, err error) { return c, r.Scan(&c.Value, &c.N) })
 	if out == nil && err == nil {
 		out = []store.Count{}
 	}
@@ -370,4 +370,11 @@ func orTime(t, def time.Time) time.Time {
 		return def
 	}
 	return t
+}
+
+// SchemaVersion reports the applied migration version.
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.read.QueryRow(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	return v, err
 }

@@ -202,7 +202,7 @@ func (db *DB) Domains(ctx context.Context, q store.DomainQuery) ([]store.Domain,
 	}
 	order := strings.Join(cols, dir+", ") + dir
 	rows, err := db.read.Query(ctx, `SELECT `+db.d.DomainCols()+` FROM domains d`+f.where()+` ORDER BY `+order+db.d.Limit(q.Limit, q.Offset), f.args...)
-	out, err := collect(rows, err, "list domains", func(r Row) (store.Domain, error) { return ScanDomain(r) })
+	out, err := Collect(rows, err, "list domains", func(r Row) (store.Domain, error) { return ScanDomain(r) })
 	return out, total, err
 }
 
@@ -228,7 +228,7 @@ func (db *DB) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.Domai
 		limit = store.MaxScan
 	}
 	rows, err := db.read.Query(ctx, `SELECT d.id, d.name FROM domains d`+f.where()+` ORDER BY d.id LIMIT ?`, append(f.args, limit)...)
-	out, err := collect(rows, err, "scan domains", func(r Row) (x store.DomainRef, err error) { return x, r.Scan(&x.ID, &x.Name) })
+	out, err := Collect(rows, err, "scan domains", func(r Row) (x store.DomainRef, err error) { return x, r.Scan(&x.ID, &x.Name) })
 	if err != nil || !q.LastRuns || len(out) == 0 {
 		return out, err
 	}
@@ -239,7 +239,7 @@ func (db *DB) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.Domai
 	}
 	rows, err = db.read.Query(ctx, `SELECT domain_id, probe, last_run FROM probe_status
 		WHERE domain_id BETWEEN ? AND ? AND last_run IS NOT NULL`, out[0].ID, out[len(out)-1].ID)
-	runs, err := collect(rows, err, "last runs", func(r Row) (x run, err error) { return x, r.Scan(&x.id, &x.probe, Time(&x.at)) })
+	runs, err := Collect(rows, err, "last runs", func(r Row) (x run, err error) { return x, r.Scan(&x.id, &x.probe, Time(&x.at)) })
 	if err != nil {
 		return nil, err
 	}
@@ -258,4 +258,38 @@ func (db *DB) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.Domai
 		out[i].LastRuns[r.probe] = r.at
 	}
 	return out, nil
+}
+
+// Merges reads which names of a large import's staging table (columns
+// name, ...) are in the watchlist already: the ones it merges.
+func (t *Tx) Merges(stage string) (map[string]bool, error) {
+	rows, err := t.c.Query(t.ctx, `SELECT s.name FROM `+stage+` s JOIN domains d ON d.name = s.name`)
+	names, err := Collect(rows, err, "import", func(r Row) (n string, err error) { return n, r.Scan(&n) })
+	if err != nil {
+		return nil, err
+	}
+	merged := make(map[string]bool, len(names))
+	for _, n := range names {
+		merged[n] = true
+	}
+	return merged, nil
+}
+
+// ImportResult is the AddResult of a large import of ds, of which merged
+// were watched before: each name once, in the order given.
+func ImportResult(ds []store.NewDomain, merged map[string]bool) store.AddResult {
+	var res store.AddResult
+	seen := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		if seen[d.Name] {
+			continue
+		}
+		seen[d.Name] = true
+		if merged[d.Name] {
+			res.Merged = append(res.Merged, d.Name)
+		} else {
+			res.Added = append(res.Added, d.Name)
+		}
+	}
+	return res
 }
