@@ -2,13 +2,28 @@
 // observation of every probe, change events, lifecycle verdicts, look-alikes,
 // the alert outbox and feed cursors.
 //
-// This package holds only the types and the interfaces; the drivers are
-// store/sqlite and store/postgres, and store/storetest is the conformance
-// suite both run. Each consumer asks for the narrow interface it needs
-// (CheckStore, AlertStore, ...); Store is all of them. Writes that must
-// happen together go through Update, whose Tx is the only way to write, so
-// an event and its outbox rows always commit in one transaction. Rules
-// (what a change of verdict means) belong to the monitor, not here.
+// This package holds only the types and the interfaces. The SQL is in
+// store/sqlstore, written once for both drivers: store/sqlite and
+// store/postgres keep only what differs (their Dialect, migrations,
+// connection set-up, transactions, leasing and the one-statement unchanged
+// check). store/storetest is the conformance suite both run.
+//
+// A new table costs one query definition plus two migrations: the
+// migration in store/sqlite/migrations and its twin in
+// store/postgres/migrations (same number, PostgreSQL's types), a file in
+// store/sqlstore with its columns, its scan function (Time and Strings
+// read both encodings) and its methods on DB (reads) and Tx (writes),
+// written with ? placeholders and the Dialect's words; both drivers then
+// have it through embedding. Add the methods to the interface here that
+// its consumer names, and a case to storetest.
+//
+// Each consumer names the narrow interface it needs (CheckStore,
+// AlertStore, ...) or declares its own; Store is all of them. Writes that
+// must happen together go through Update, whose Tx is the only way to
+// write, so an event and its outbox rows always commit in one transaction.
+// A Tx carries the context its Update was given: every statement of the
+// transaction runs under it, and Tx.Context returns it. Rules (what a
+// change of verdict means) belong to the monitor, not here.
 package store
 
 import (

@@ -285,3 +285,11 @@ func (r pgRow) Scan(dest ...any) error {
 		return err
 	}
 }
+
+// collect scans every row of one of the driver's own statements.
+func collect[T any](rows pgx.Rows, err error, what string, scan func(pgx.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return sqlstore.Collect(pgRows{rows}, nil, what, func(sqlstore.Row) (T, error) { return scan(rows) })
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/sqlstore"
 )
@@ -58,7 +60,7 @@ func (p *Postgres) LeaseChecks(ctx context.Context, worker string, kinds []strin
 		SELECT u.domain_id, d.name, u.kind, u.due_at FROM u JOIN domains d ON d.id = u.domain_id
 		ORDER BY u.due_at`,
 		now, kindsArg(kinds), n, worker, now.Add(ttl))
-	return sqlstore.Collect(pgRows{rows}, err, "lease checks", func(r sqlstore.Row) (store.DueCheck, error) {
+	return collect(rows, err, "lease checks", func(r pgx.Rows) (store.DueCheck, error) {
 		var c store.DueCheck
 		err := r.Scan(&c.DomainID, &c.Domain, &c.Kind, &c.Due)
 		c.Due = c.Due.UTC()
