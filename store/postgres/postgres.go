@@ -44,10 +44,7 @@ type Postgres struct {
 	stmts *counter
 }
 
-var (
-	_ store.Store      = (*Postgres)(nil)
-	_ store.WebQueries = (*Postgres)(nil)
-)
+var _ store.Store = (*Postgres)(nil)
 
 // writeLock is the advisory lock key every write transaction holds ("takedown").
 const writeLock int64 = 0x74616b65646f776e
