@@ -55,7 +55,7 @@ func (db *DB) AddDomains(ctx context.Context, ds []store.NewDomain) (store.AddRe
 	return res, nil
 }
 
-// AddDomains adds entries inside the transaction (see store.Watchlist).
+// AddDomains adds entries inside the transaction (see store.Store).
 func (t *Tx) AddDomains(ds []store.NewDomain) (store.AddResult, error) {
 	var res store.AddResult
 	now := t.db.d.Time(time.Now())
@@ -112,18 +112,34 @@ func (t *Tx) addTags(domainID int64, tags []string) error {
 	return nil
 }
 
-// RemoveDomains disables names (see store.Watchlist).
+// removeChunk is how many names one statement of RemoveDomains disables:
+// well under both databases' limits on bound arguments.
+const removeChunk = 500
+
+// RemoveDomains disables names (see store.Store), a chunk of names a
+// statement; it returns the ones that were watched, in the order given,
+// each once.
 func (db *DB) RemoveDomains(ctx context.Context, names []string) ([]string, error) {
 	var removed []string
 	err := db.write(ctx, func(t *Tx) error {
+		hit := map[string]bool{}
+		for i := 0; i < len(names); i += removeChunk {
+			var f filter
+			in(&f, "name", names[i:min(i+removeChunk, len(names))])
+			rows, err := t.c.Query(t.ctx, `UPDATE domains SET enabled = false`+f.where()+` AND enabled RETURNING name`, f.args...)
+			got, err := Collect(rows, err, "remove domains", func(r Row) (n string, err error) { return n, r.Scan(&n) })
+			if err != nil {
+				return err
+			}
+			for _, n := range got {
+				hit[n] = true
+			}
+		}
 		removed = nil
 		for _, n := range names {
-			c, err := t.c.Exec(t.ctx, `UPDATE domains SET enabled = false WHERE name = ? AND enabled`, n)
-			if err != nil {
-				return fmt.Errorf("remove %s: %w", n, err)
-			}
-			if c > 0 {
+			if hit[n] {
 				removed = append(removed, n)
+				delete(hit, n)
 			}
 		}
 		return nil
@@ -184,7 +200,7 @@ func (db *DB) domainFilter(q store.DomainQuery) filter {
 	return f
 }
 
-// Domains lists matching domains and their total (see store.Watchlist).
+// Domains lists matching domains and their total (see store.Store).
 func (db *DB) Domains(ctx context.Context, q store.DomainQuery) ([]store.Domain, int, error) {
 	f := db.domainFilter(q)
 	var total int
@@ -211,7 +227,7 @@ func (db *DB) CountByState(ctx context.Context) (map[string]int, error) {
 	return db.countMap(ctx, "by state", `SELECT state, count(*) FROM domains WHERE enabled AND kind != 'lookalike' GROUP BY state`)
 }
 
-// ScanDomains pages through the enabled watchlist by ID (see store.Watchlist).
+// ScanDomains pages through the enabled watchlist by ID (see store.Store).
 func (db *DB) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.DomainRef, error) {
 	f := filter{conds: []string{`d.enabled`, `d.kind != 'lookalike'`, `d.id > ?`}, args: []any{q.AfterID}}
 	if q.NeverChecked {
