@@ -43,7 +43,7 @@ func invalid(format string, args ...any) error {
 // Declare validates a feed and stores it. A CT log list declares one feed
 // per usable log, named NAME-LOG. A feed whose kind or URL changed starts
 // over: its cursor belonged to the old source. Idempotent.
-func Declare(ctx context.Context, st store.Store, s Spec) ([]Declared, error) {
+func Declare(ctx context.Context, st Store, s Spec) ([]Declared, error) {
 	if err := ValidateName(s.Name); err != nil {
 		return nil, invalid("%v", err)
 	}

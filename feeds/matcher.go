@@ -170,7 +170,7 @@ func fingerprint(brands []string, opts MatcherOptions) uint64 {
 }
 
 // LoadMatcher builds a Matcher from the store's watchlist.
-func LoadMatcher(ctx context.Context, st store.Store, opts MatcherOptions) (*Matcher, error) {
+func LoadMatcher(ctx context.Context, st Store, opts MatcherOptions) (*Matcher, error) {
 	ds, _, err := st.Domains(ctx, store.DomainQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("feeds matcher: watchlist: %w", err)
@@ -179,7 +179,7 @@ func LoadMatcher(ctx context.Context, st store.Store, opts MatcherOptions) (*Mat
 }
 
 // matcherCache rebuilds the index only when the brand set changes.
-func matcherFrom(ctx context.Context, st store.Store, opts MatcherOptions, prev *Matcher) (*Matcher, error) {
+func matcherFrom(ctx context.Context, st Store, opts MatcherOptions, prev *Matcher) (*Matcher, error) {
 	ds, _, err := st.Domains(ctx, store.DomainQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("feeds matcher: watchlist: %w", err)

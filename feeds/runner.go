@@ -62,7 +62,7 @@ func (s *Stats) bad(msg string) {
 // that is running returns ErrBusy.
 type Runner struct {
 	// Store is where findings and cursors go. Required.
-	Store store.Store
+	Store Store
 	// Matcher returns what names are matched against. Default: built from
 	// the store's watchlist at each run, the index rebuilt only when the
 	// brand set changed.

@@ -12,7 +12,6 @@ import (
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
 	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
-	"github.com/takedownhq/takedown/store"
 )
 
 // MaxAssessParallel bounds the one-shot checks AssessOnce runs at once:
@@ -26,7 +25,7 @@ const MaxAssessParallel = 8
 // in st (nil: no history). Nothing is written. kinds are probe kinds (all
 // when empty). The results are in the order of names; the first failure
 // cancels the rest and is returned.
-func AssessOnce(ctx context.Context, n config.Network, st store.CheckStore, ind *lifecycle.Indicators, probeTimeout time.Duration, names []string, kinds []event.Probe) ([]*engine.Assessment, error) {
+func AssessOnce(ctx context.Context, n config.Network, st engine.Store, ind *lifecycle.Indicators, probeTimeout time.Duration, names []string, kinds []event.Probe) ([]*engine.Assessment, error) {
 	ps, err := NewProbers(n)
 	if err != nil {
 		return nil, err

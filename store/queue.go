@@ -60,16 +60,6 @@ type Queue interface {
 	FinishJobRun(ctx context.Context, job string, slot time.Time, worker string, at time.Time) error
 }
 
-// OutboxLeaser hands out due alert deliveries to one worker at a time.
-type OutboxLeaser interface {
-	// LeaseOutbox leases to worker, until now+ttl, up to limit pending rows
-	// whose next try is not after now and which no other worker holds a
-	// live lease on, oldest first (as DueOutbox orders them). A worker may
-	// lease its own rows again. SQLite, one process, leases nothing and
-	// returns DueOutbox's rows.
-	LeaseOutbox(ctx context.Context, worker string, now time.Time, limit int, ttl time.Duration) ([]OutboxItem, error)
-}
-
 // RateBudget is a rate limit per server shared by every worker on the
 // database: the token bucket's clock kept in one row per server.
 type RateBudget interface {

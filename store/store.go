@@ -2,13 +2,29 @@
 // observation of every probe, change events, lifecycle verdicts, look-alikes,
 // the alert outbox and feed cursors.
 //
-// This package holds only the types and the interfaces; the drivers are
-// store/sqlite and store/postgres, and store/storetest is the conformance
-// suite both run. Each consumer asks for the narrow interface it needs
-// (CheckStore, AlertStore, ...); Store is all of them. Writes that must
-// happen together go through Update, whose Tx is the only way to write, so
-// an event and its outbox rows always commit in one transaction. Rules
-// (what a change of verdict means) belong to the monitor, not here.
+// This package holds only the types and the interfaces. The SQL is in
+// store/sqlstore, written once for both drivers: store/sqlite and
+// store/postgres keep only what differs (their Dialect, migrations,
+// connection set-up, transactions, leasing and the one-statement unchanged
+// check). store/storetest is the conformance suite both run.
+//
+// A new table costs one query definition plus two migrations: the
+// migration in store/sqlite/migrations and its twin in
+// store/postgres/migrations (same number, PostgreSQL's types), and one
+// file in store/sqlstore with the table's columns, its scan function (Time
+// and Strings read both encodings) and its methods on DB (reads) and Tx
+// (writes), written with ? placeholders and the Dialect's words. Both
+// drivers have the methods through embedding. Name them in Store (and Tx),
+// in the consumer's own interface, and give storetest a case.
+//
+// Each consumer declares the narrow interface it calls (web.Store,
+// feeds.Store, engine.Store, notify.Store, lookalike.Store) or names one
+// of the capabilities here (Queue, RateBudget); Store is all of them.
+// Writes that must happen together go through Update, whose Tx is the
+// only way to write, so an event and its outbox rows always commit in one
+// transaction. A Tx carries the context its Update was given: every
+// statement of the transaction runs under it, and Tx.Context returns it.
+// Rules (what a change of verdict means) belong to the monitor, not here.
 package store
 
 import (
@@ -371,34 +387,20 @@ type Feed struct {
 	CreatedAt time.Time      `json:"created_at"`
 }
 
-// Store is takedown's storage: every narrow interface below, which is what
-// each consumer asks for. All methods are safe for concurrent use. Getters
-// of one item return ErrNotFound when it is absent; "latest" getters return
-// nil, nil when there is nothing yet.
+// Store is takedown's storage, the whole of what a driver provides. Each
+// consumer declares the narrow part it calls (web.Store, feeds.Store,
+// engine.Store, notify.Store, lookalike.Store), so it asks for no more.
+// All methods are safe for concurrent use. Getters of one item return
+// ErrNotFound when it is absent; "latest" getters return nil, nil when
+// there is nothing yet.
 type Store interface {
-	Watchlist
-	History
-	Lookalikes
-	Outbox
-	Feeds
-	WebQueries
-	Writer
-	Queue
-	OutboxLeaser
-	RateBudget
-	Close() error
-}
-
-// Writer is the one way to write history.
-type Writer interface {
+	// The one way to write history.
 	// Update runs fn in one write transaction; an error from fn rolls it back.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// SetRouter installs the router that AddEvent consults. Nil: no outbox rows.
 	SetRouter(r Router)
-}
 
-// Watchlist is the watched domains.
-type Watchlist interface {
+	// The watched domains.
 	// AddDomains adds entries in one transaction: all or none. An entry whose
 	// name is already watched merges its tags (union), and replaces the note
 	// and kind when given. Idempotent.
@@ -420,11 +422,8 @@ type Watchlist interface {
 	// CountByState counts watched (enabled, not look-alike) domains per
 	// lifecycle state.
 	CountByState(ctx context.Context) (map[string]int, error)
-}
 
-// History is the read side of snapshots, probe health, events and
-// transitions.
-type History interface {
+	// The read side of snapshots, probe health, events and transitions.
 	// CheckState reads a domain's check state in one statement;
 	// ErrNotFound if the name is not watched.
 	CheckState(ctx context.Context, name string) (*CheckState, error)
@@ -442,10 +441,8 @@ type History interface {
 	Events(ctx context.Context, q EventQuery) ([]Event, error)
 	Event(ctx context.Context, id int64) (*Event, error)
 	Transitions(ctx context.Context, domainID int64) ([]Transition, error)
-}
 
-// Lookalikes is the read and triage side of found look-alikes.
-type Lookalikes interface {
+	// The read and triage side of found look-alikes.
 	Lookalikes(ctx context.Context, q LookalikeQuery) ([]Lookalike, int, error)
 	// SetLookalikeStatus triages every row of name (or only brand's, when
 	// brand is not empty). Returns ErrNotFound if no row matched.
@@ -453,49 +450,47 @@ type Lookalikes interface {
 	// Screenshot returns the latest screenshot of a domain (watched or
 	// look-alike, by name); ErrNotFound when there is none.
 	Screenshot(ctx context.Context, name string) (*Screenshot, error)
-}
 
-// Outbox is the read side of the alert outbox.
-type Outbox interface {
+	// The read side of the alert outbox.
 	Outbox(ctx context.Context, q OutboxQuery) ([]OutboxItem, error)
 	// DueOutbox returns pending rows whose next try is not after now, oldest first.
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
 	// OutboxDepth counts rows per status.
 	OutboxDepth(ctx context.Context) (map[string]int, error)
-}
+	// LeaseOutbox leases to worker, until now+ttl, up to limit pending rows
+	// whose next try is not after now and which no other worker holds a
+	// live lease on, oldest first (as DueOutbox orders them). A worker may
+	// lease its own rows again. SQLite, one process, leases nothing and
+	// returns DueOutbox's rows.
+	LeaseOutbox(ctx context.Context, worker string, now time.Time, limit int, ttl time.Duration) ([]OutboxItem, error)
 
-// Feeds are the configured feeds.
-type Feeds interface {
+	// The configured feeds.
 	Feeds(ctx context.Context) ([]Feed, error)
 	Feed(ctx context.Context, name string) (*Feed, error)
 	AddFeed(ctx context.Context, f Feed) error
 	// RemoveFeed deletes a feed; ErrNotFound if there is none. What the
 	// feed found stays.
 	RemoveFeed(ctx context.Context, name string) error
-}
 
-// CheckStore is what the monitor needs to schedule and record checks.
-type CheckStore interface {
-	Domain(ctx context.Context, name string) (*Domain, error)
-	// CheckState reads a domain's check state in one statement;
-	// ErrNotFound if the name is not watched.
-	CheckState(ctx context.Context, name string) (*CheckState, error)
-	Domains(ctx context.Context, q DomainQuery) ([]Domain, int, error)
-	ScanDomains(ctx context.Context, q ScanQuery) ([]DomainRef, error)
-	LatestSnapshot(ctx context.Context, domainID int64, probe string) (*Snapshot, error)
-	Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error)
-	Transitions(ctx context.Context, domainID int64) ([]Transition, error)
-	Update(ctx context.Context, fn func(tx Tx) error) error
-}
+	// The reads the web UI and API need beyond the above: totals for
+	// pagination and the values that fill filter menus.
+	// CountEvents counts what Events(q) would list, ignoring Limit/Offset.
+	CountEvents(ctx context.Context, q EventQuery) (int, error)
+	// CountOutbox counts what Outbox(q) would list, ignoring Limit/Offset.
+	CountOutbox(ctx context.Context, q OutboxQuery) (int, error)
+	// EventKinds counts events per kind, for one domain or ("") for all,
+	// most frequent first.
+	EventKinds(ctx context.Context, domain string) ([]Count, error)
+	// TagCounts counts watched domains per tag, by tag name.
+	TagCounts(ctx context.Context) ([]Count, error)
+	// LookalikeFacets counts look-alikes per brand, fuzzer, source and status.
+	LookalikeFacets(ctx context.Context) (LookalikeFacets, error)
+	// SnapshotCounts counts a domain's stored snapshots per probe.
+	SnapshotCounts(ctx context.Context, domainID int64) (map[string]int, error)
 
-// AlertStore is what the alert sender needs: due deliveries, leased so
-// that of several daemons one sends each, the events and domains they
-// render, and the transaction that marks them.
-type AlertStore interface {
-	OutboxLeaser
-	Event(ctx context.Context, id int64) (*Event, error)
-	Domain(ctx context.Context, name string) (*Domain, error)
-	Update(ctx context.Context, fn func(tx Tx) error) error
+	Queue
+	RateBudget
+	Close() error
 }
 
 // ProbeStatusOf is a ProbeStatus with its domain name.
@@ -506,6 +501,11 @@ type ProbeStatusOf struct {
 
 // Tx is the write side of the store, valid only inside Update.
 type Tx interface {
+	// Context is the context Update was given: every statement of the
+	// transaction runs under it, and work that fn does beside them (a call
+	// that takes a context) uses it too.
+	Context() context.Context
+
 	// Domain reads inside the transaction; ErrNotFound if absent.
 	Domain(name string) (*Domain, error)
 	LatestSnapshot(domainID int64, probe string) (*Snapshot, error)

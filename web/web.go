@@ -35,7 +35,6 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/base/metrics"
-	"github.com/takedownhq/takedown/store"
 )
 
 //go:embed templates/*.html
@@ -77,7 +76,7 @@ type Options struct {
 
 // Server is the web UI and API. It is an http.Handler.
 type Server struct {
-	st      store.Store
+	st      Store
 	opts    Options
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -97,7 +96,7 @@ type Server struct {
 }
 
 // New builds the server over st.
-func New(st store.Store, opts Options) (*Server, error) {
+func New(st Store, opts Options) (*Server, error) {
 	if st == nil {
 		return nil, errors.New("web: nil store")
 	}

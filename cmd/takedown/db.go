@@ -11,7 +11,6 @@ import (
 // appStore is what the commands need of a store, whichever the driver.
 type appStore interface {
 	store.Store
-	store.WebQueries
 	SchemaVersion(ctx context.Context) (int64, error)
 }
 

@@ -306,7 +306,7 @@ func (m *Monitor) record(ctx context.Context, name string, results []outcome) (*
 		}
 		// Update may run fn again: start from nothing each time.
 		res = &CheckResult{Domain: d.Name, Failed: map[event.Probe]string{}, Servers: map[event.Probe]string{}}
-		r := &recorder{ctx: ctx, m: m, tx: tx, d: d, at: at, res: res,
+		r := &recorder{m: m, tx: tx, d: d, at: at, res: res,
 			latest: map[event.Probe]*store.Snapshot{}, failed: map[event.Probe]bool{}}
 		for _, o := range results {
 			if err := r.outcome(o); err != nil {
@@ -326,7 +326,6 @@ func (m *Monitor) record(ctx context.Context, name string, results []outcome) (*
 
 // recorder writes one check inside its transaction.
 type recorder struct {
-	ctx    context.Context
 	m      *Monitor
 	tx     store.Tx
 	d      *store.Domain
@@ -357,7 +356,7 @@ func (r *recorder) outcome(o outcome) error {
 	switch {
 	case notApplicable(o.kind, o.err):
 		return nil
-	case errors.Is(o.err, ratelimit.ErrDeferred) && !backoffFails(r.ctx, o.err):
+	case errors.Is(o.err, ratelimit.ErrDeferred) && !backoffFails(r.tx.Context(), o.err):
 		r.res.Deferred = append(r.res.Deferred, o.kind)
 		return nil
 	case o.err != nil:
@@ -524,7 +523,7 @@ func (noHistory) Transitions(int64) ([]store.Transition, error)          { retur
 // transaction (`check` writes nothing).
 type storeHistory struct {
 	ctx context.Context
-	st  store.CheckStore
+	st  Store
 }
 
 func (h storeHistory) Domain(name string) (*store.Domain, error) { return h.st.Domain(h.ctx, name) }

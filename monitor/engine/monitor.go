@@ -98,7 +98,7 @@ type Job struct {
 
 // Monitor is the daemon. Create it with New.
 type Monitor struct {
-	st      store.CheckStore
+	st      Store
 	probers map[event.Probe]Prober
 	kinds   []event.Probe
 	opt     Options
@@ -146,7 +146,7 @@ type Verdict struct {
 }
 
 // New builds a Monitor over a store with the given probers.
-func New(st store.CheckStore, probers []Prober, judge Judge, opt Options) *Monitor {
+func New(st Store, probers []Prober, judge Judge, opt Options) *Monitor {
 	// Zero options take the documented defaults, which live in one place.
 	def := config.Default().Monitor
 	if opt.Workers <= 0 {

@@ -57,7 +57,7 @@ type eventDetail struct {
 // New unregistered permutations are not stored: thousands a brand a day
 // would bury the findings, and a name that gets registered later is
 // inserted then, which is what makes it "new".
-func Hunt(ctx context.Context, st store.Store, brand string, opts HuntOptions, checker Checker, now time.Time) (HuntResult, error) {
+func Hunt(ctx context.Context, st Store, brand string, opts HuntOptions, checker Checker, now time.Time) (HuntResult, error) {
 	log := slog.With("component", "lookalike", "brand", brand)
 	n, err := domain.Normalize(brand)
 	if err != nil {

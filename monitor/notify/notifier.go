@@ -70,7 +70,7 @@ type Options struct {
 // daemon. Safe for concurrent use; passes (Flush) never overlap.
 type Notifier struct {
 	cfg      config.Alerts
-	st       store.AlertStore
+	st       Store
 	opts     Options
 	log      *slog.Logger
 	channels []*channel
@@ -84,7 +84,7 @@ type Notifier struct {
 // New compiles the alert rules. With no channel and no SMTP address the
 // Notifier has no channels: Router routes nothing and Flush only ages out
 // rows left by an earlier configuration.
-func New(cfg config.Alerts, st store.AlertStore, opts Options) (*Notifier, error) {
+func New(cfg config.Alerts, st Store, opts Options) (*Notifier, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -380,7 +380,7 @@ func (n *Notifier) build(ctx context.Context, g *group, events *eventCache) erro
 // eventCache loads each event of a pass once: the rows of several channels
 // share an event, and events often share a domain.
 type eventCache struct {
-	st     store.AlertStore
+	st     Store
 	events map[int64]*store.Event
 	tags   map[string][]string // by domain
 }

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlstore"
 )
 
 // An unchanged check costs two statements: checkStateQuery before it
@@ -18,7 +15,7 @@ import (
 
 // checkStateQuery reads a domain with one row per probe status and the
 // head of that probe's latest snapshot.
-const checkStateQuery = `SELECT ` + domainCols + `, d.verdict_until,
+var checkStateQuery = `SELECT ` + dialect.DomainCols() + `, d.verdict_until,
 	p.probe, p.last_run, p.last_ok, p.consecutive_failures, p.last_error, p.unreachable,
 	s.id, s.hash, s.last_seen
 	FROM domains d
@@ -48,53 +45,13 @@ const touchQuery = `WITH want AS (
 	)
 	SELECT count(*) FROM st`
 
-// withExtra scans a row's leading columns with scan and the rest into extra.
-type withExtra struct {
-	row   pgx.Row
-	extra []any
-}
-
-func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
-
+// CheckState reads a domain's check state in one statement.
 func (p *Postgres) CheckState(ctx context.Context, name string) (*store.CheckState, error) {
 	rows, err := p.pool.Query(ctx, checkStateQuery, name)
 	if err != nil {
 		return nil, fmt.Errorf("check state of %s: %w", name, err)
 	}
-	defer rows.Close()
-	var cs *store.CheckState
-	for rows.Next() {
-		var (
-			until, run, ok, snapSeen pgtype.Timestamptz
-			probe, lastErr, hash     *string
-			fails                    *int
-			unreach                  *bool
-			snapID                   *int64
-		)
-		d, err := scanDomain(withExtra{rows, []any{&until, &probe, &run, &ok, &fails, &lastErr, &unreach, &snapID, &hash, &snapSeen}})
-		if err != nil {
-			return nil, fmt.Errorf("check state of %s: %w", name, err)
-		}
-		if cs == nil {
-			cs = &store.CheckState{Domain: d, VerdictUntil: tm(until),
-				Latest: map[event.Probe]store.SnapshotHead{}, Status: map[event.Probe]store.ProbeStatus{}}
-		}
-		if probe == nil {
-			continue
-		}
-		cs.Status[event.Probe(*probe)] = store.ProbeStatus{DomainID: d.ID, Probe: event.Probe(*probe), LastRun: tm(run), LastOK: tm(ok),
-			ConsecutiveFailures: *fails, LastError: *lastErr, Unreachable: *unreach}
-		if snapID != nil {
-			cs.Latest[event.Probe(*probe)] = store.SnapshotHead{ID: *snapID, Hash: *hash, LastSeen: tm(snapSeen)}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("check state of %s: %w", name, err)
-	}
-	if cs == nil {
-		return nil, fmt.Errorf("domain %s: %w", name, store.ErrNotFound)
-	}
-	return cs, nil
+	return sqlstore.ReadCheckState(pgRows{rows}, name)
 }
 
 func (t *pgTx) TouchUnchanged(u store.Unchanged) error {
@@ -111,13 +68,6 @@ func (t *pgTx) TouchUnchanged(u store.Unchanged) error {
 	}
 	if n != len(u.Probes) {
 		return fmt.Errorf("record unchanged check of domain %d: %w", u.DomainID, store.ErrStale)
-	}
-	return nil
-}
-
-func (t *pgTx) SetVerdictUntil(domainID int64, until time.Time) error {
-	if _, err := t.tx.Exec(t.ctx, `UPDATE domains SET verdict_until = $1 WHERE id = $2`, null(us(until)), domainID); err != nil {
-		return fmt.Errorf("set verdict time of domain %d: %w", domainID, err)
 	}
 	return nil
 }

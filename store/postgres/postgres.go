@@ -13,18 +13,16 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io/fs"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -32,6 +30,7 @@ import (
 
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/schema"
+	"github.com/takedownhq/takedown/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -39,15 +38,13 @@ var migrations embed.FS
 
 // Postgres is the Store on a PostgreSQL database.
 type Postgres struct {
-	pool   *pgxpool.Pool
-	router atomic.Pointer[store.Router]
-	stmts  *counter
+	// DB holds every query the drivers share (store/sqlstore).
+	*sqlstore.DB
+	pool  *pgxpool.Pool
+	stmts *counter
 }
 
-var (
-	_ store.Store      = (*Postgres)(nil)
-	_ store.WebQueries = (*Postgres)(nil)
-)
+var _ store.Store = (*Postgres)(nil)
 
 // writeLock is the advisory lock key every write transaction holds ("takedown").
 const writeLock int64 = 0x74616b65646f776e
@@ -80,7 +77,9 @@ func Open(ctx context.Context, url string) (*Postgres, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open store %s: %w", where, err)
 	}
-	return &Postgres{pool: pool, stmts: stmts}, nil
+	p := &Postgres{pool: pool, stmts: stmts}
+	p.DB = sqlstore.New(&dialect, conn{pool}, p.update)
+	return p, nil
 }
 
 // Statements counts the SQL statements this store has sent to PostgreSQL
@@ -111,10 +110,6 @@ func (c *counter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQuer
 func (c *counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
 	// Another daemon migrating: look again every second, for up to five minutes.
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
@@ -122,37 +117,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	db := stdlib.OpenDBFromPool(pool) // goose speaks database/sql; closing it leaves the pool open
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if err := schema.RefuseNewer(ctx, p); err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
-
-// SchemaVersion reports the applied migration version.
-func (p *Postgres) SchemaVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := p.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
-	return v, err
+	return schema.Migrate(ctx, goose.DialectPostgres, db, migrations, goose.WithSessionLocker(locker))
 }
 
 func (p *Postgres) Close() error {
 	p.pool.Close()
 	return nil
-}
-
-func (p *Postgres) SetRouter(r store.Router) {
-	if r == nil {
-		p.router.Store(nil)
-		return
-	}
-	p.router.Store(&r)
 }
 
 // Update runs fn in one transaction holding the write lock from its first
@@ -164,7 +134,8 @@ func (p *Postgres) Update(ctx context.Context, fn func(tx store.Tx) error) error
 		return fmt.Errorf("begin: %w", err)
 	}
 	rollback := func() { tx.Rollback(context.WithoutCancel(ctx)) }
-	if err := fn(&pgTx{ctx: ctx, tx: &lockedTx{Tx: tx}, p: p}); err != nil {
+	l := &lockedTx{Tx: tx}
+	if err := fn(&pgTx{Tx: p.DB.NewTx(ctx, conn{l}), ctx: ctx, tx: l, p: p}); err != nil {
 		rollback()
 		return err
 	}
@@ -182,7 +153,15 @@ type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
+// update is Update for the shared layer.
+func (p *Postgres) update(ctx context.Context, fn func(*sqlstore.Tx) error) error {
+	return p.Update(ctx, func(tx store.Tx) error { return fn(tx.(*pgTx).Tx) })
+}
+
+// pgTx is a write transaction: the shared layer's, plus what only
+// PostgreSQL does (TouchUnchanged without the write lock, COPY imports).
 type pgTx struct {
+	*sqlstore.Tx
 	ctx context.Context
 	tx  *lockedTx
 	p   *Postgres
@@ -253,89 +232,61 @@ func (b errBatch) QueryRow() pgx.Row                { return errRow(b) }
 func (b errBatch) Close() error                     { return b.err }
 func (b errBatch) Tx() pgx.Tx                       { return nil }
 
+// dialect is PostgreSQL's SQL: times are timestamptz (microseconds),
+// ILIKE folds ASCII case, and LIMIT ALL is no limit.
+var dialect = sqlstore.Dialect{
+	Like:    "ILIKE",
+	TagList: "string_agg(tag, chr(31) ORDER BY tag)",
+	NoLimit: "ALL",
+	Time:    func(t time.Time) any { return us(t) },
+	Norm:    us,
+}
+
 // us is t as the database keeps it: UTC, whole microseconds.
 func us(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// null is t for a nullable column: NULL when zero.
-func null(t time.Time) any {
-	if t.IsZero() {
-		return nil
+// conn is a pgx querier as the shared layer's Conn: it numbers the ?
+// placeholders and answers sql.ErrNoRows for no row.
+type conn struct{ q querier }
+
+func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := c.q.Query(ctx, sqlstore.Rebind(query), args...)
+	if err != nil {
+		return nil, err
 	}
-	return t
+	return pgRows{rows}, nil
 }
 
-// tm reads a nullable time column; NULL is the zero time.
-func tm(t pgtype.Timestamptz) time.Time {
-	if !t.Valid {
-		return time.Time{}
+func (c conn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return pgRow{c.q.QueryRow(ctx, sqlstore.Rebind(query), args...)}
+}
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := c.q.Exec(ctx, sqlstore.Rebind(query), args...)
+	return tag.RowsAffected(), err
+}
+
+type pgRows struct{ pgx.Rows }
+
+func (r pgRows) Close() error {
+	r.Rows.Close()
+	return r.Rows.Err()
+}
+
+type pgRow struct{ pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error {
+	if err := r.Row.Scan(dest...); errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	} else {
+		return err
 	}
-	return t.Time.UTC()
 }
 
-func jsonStrings(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func parseStrings(s string) []string {
-	var v []string
-	if json.Unmarshal([]byte(s), &v) != nil || v == nil {
-		return []string{}
-	}
-	return v
-}
-
-// args collects query arguments and hands out their placeholders.
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
-}
-
-func where(conds []string) string {
-	if len(conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(conds, " AND ")
-}
-
-func limitClause(limit, offset int) string {
-	if limit <= 0 {
-		if offset > 0 {
-			return fmt.Sprintf(" OFFSET %d", offset)
-		}
-		return ""
-	}
-	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
-}
-
-// likePattern is the ILIKE pattern of a substring search. The search is
-// lowered and ILIKE folds ASCII case, as SQLite's LIKE does.
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(s)) + "%"
-}
-
-// collect scans every row with scan.
+// collect scans every row of one of the driver's own statements.
 func collect[T any](rows pgx.Rows, err error, what string, scan func(pgx.Rows) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+	return sqlstore.Collect(pgRows{rows}, nil, what, func(sqlstore.Row) (T, error) { return scan(rows) })
 }

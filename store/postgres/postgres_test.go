@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/takedownhq/takedown/internal/pgtest"
-	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/storetest"
 )
 
@@ -15,11 +14,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 func openTest(t testing.TB) *Postgres {
 	t.Helper()
 	s, err := Open(context.Background(), pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return storetest.Opened(t, s, err)
 }
 
 func TestConformance(t *testing.T) {
@@ -35,28 +30,8 @@ func TestConformanceCopiedImports(t *testing.T) {
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {
-	ctx := context.Background()
 	url := pgtest.DB(t)
-	s, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v1, err := s.SchemaVersion(ctx)
-	if err != nil || v1 != 6 {
-		t.Fatalf("schema version %d, %v; want 6, as SQLite's", v1, err)
-	}
-	if _, err := s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	v2, _ := s.SchemaVersion(ctx)
-	d, err := s.Domain(ctx, "example.com")
-	if err != nil || v2 != v1 || d.Tags[0] != "a" {
-		t.Fatalf("after reopen: version %d→%d, %+v, %v", v1, v2, d, err)
+	if v := storetest.Reopen(t, func() (storetest.Versioned, error) { return Open(context.Background(), url) }); v != 6 {
+		t.Errorf("schema version %d; want 6, as SQLite's", v)
 	}
 }

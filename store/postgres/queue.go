@@ -8,18 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlstore"
 )
 
 // The queue's statements run on the pool, beside Update's write lock: a
 // lease is one statement, and FOR UPDATE SKIP LOCKED lets any number of
 // workers lease at once without waiting on each other or on a check being
 // recorded.
-
-var (
-	_ store.Queue        = (*Postgres)(nil)
-	_ store.OutboxLeaser = (*Postgres)(nil)
-	_ store.RateBudget   = (*Postgres)(nil)
-)
 
 // kindsArg is the kinds filter: NULL matches every kind.
 func kindsArg(kinds []string) any {
@@ -147,7 +142,7 @@ func (p *Postgres) LeaseOutbox(ctx context.Context, worker string, now time.Time
 	if limit <= 0 {
 		limit = 500
 	}
-	return p.queryOutbox(ctx, `WITH c AS (
+	return p.leaseOutbox(ctx, `WITH c AS (
 			SELECT id FROM outbox
 			WHERE status = 'pending' AND next_try <= $1
 			  AND (lease_until IS NULL OR lease_until < $1 OR leased_by = $3)
@@ -155,7 +150,7 @@ func (p *Postgres) LeaseOutbox(ctx context.Context, worker string, now time.Time
 			FOR UPDATE SKIP LOCKED),
 		u AS (
 			UPDATE outbox o SET leased_by = $3, lease_until = $4 FROM c WHERE o.id = c.id RETURNING o.*)
-		SELECT `+outboxCols+` FROM u ORDER BY next_try, id`, now, limit, worker, now.Add(ttl))
+		SELECT `+sqlstore.OutboxCols+` FROM u ORDER BY next_try, id`, now, limit, worker, now.Add(ttl))
 }
 
 func (p *Postgres) TakeRateSlot(ctx context.Context, server string, now time.Time, interval time.Duration) (time.Time, error) {
@@ -167,4 +162,9 @@ func (p *Postgres) TakeRateSlot(ctx context.Context, server string, now time.Tim
 		return time.Time{}, fmt.Errorf("rate slot of %s: %w", server, err)
 	}
 	return next.Add(-interval).UTC(), nil
+}
+
+func (p *Postgres) leaseOutbox(ctx context.Context, q string, args ...any) ([]store.OutboxItem, error) {
+	rows, err := p.pool.Query(ctx, q, args...)
+	return sqlstore.Collect(pgRows{rows}, err, "lease outbox", sqlstore.ScanOutbox)
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -12,12 +13,6 @@ import (
 // SQLite is one process: its queue is the shared queue's table behind the
 // single writer connection, so each method is one short write transaction
 // and leases never race.
-
-var (
-	_ store.Queue        = (*SQLite)(nil)
-	_ store.OutboxLeaser = (*SQLite)(nil)
-	_ store.RateBudget   = (*SQLite)(nil)
-)
 
 // kindsCond is the kinds filter on column col, with its arguments.
 func kindsCond(col string, kinds []string) (string, []any) {
@@ -47,24 +42,31 @@ func (s *SQLite) write1(ctx context.Context, what string, fn func(tx *sql.Tx) er
 	return nil
 }
 
+// ScheduleChecks adds the checks in one statement per call: the list goes
+// as one JSON argument, which SQLite unpacks with json_each, so queueing
+// a page of the watchlist costs one statement instead of one per check.
 func (s *SQLite) ScheduleChecks(ctx context.Context, cs []store.DueCheck) (int, error) {
+	if len(cs) == 0 {
+		return 0, nil
+	}
+	rows := make([][3]any, len(cs))
+	for i, c := range cs {
+		rows[i] = [3]any{c.DomainID, c.Kind, fmtTime(c.Due)}
+	}
+	list, err := json.Marshal(rows)
+	if err != nil {
+		return 0, fmt.Errorf("schedule checks: %w", err)
+	}
 	added := 0
-	err := s.write1(ctx, "schedule checks", func(tx *sql.Tx) error {
-		added = 0
-		st, err := tx.PrepareContext(ctx, `INSERT INTO due_checks (domain_id, kind, due_at) VALUES (?, ?, ?)
-			ON CONFLICT (domain_id, kind) DO NOTHING`)
+	err = s.write1(ctx, "schedule checks", func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `INSERT INTO due_checks (domain_id, kind, due_at)
+			SELECT j.value->>0, j.value->>1, j.value->>2 FROM json_each(?) j WHERE true
+			ON CONFLICT (domain_id, kind) DO NOTHING`, string(list))
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		for _, c := range cs {
-			r, err := st.ExecContext(ctx, c.DomainID, c.Kind, fmtTime(c.Due))
-			if err != nil {
-				return err
-			}
-			n, _ := r.RowsAffected()
-			added += int(n)
-		}
+		n, _ := r.RowsAffected()
+		added = int(n)
 		return nil
 	})
 	return added, err

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"net/url"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/schema"
+	"github.com/takedownhq/takedown/store/sqlstore"
 	"modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -28,10 +27,11 @@ var migrations embed.FS
 // (SQLite has one writer; a single connection avoids SQLITE_BUSY between our
 // own writers) and reads through a small pool, which WAL lets run beside it.
 type SQLite struct {
-	path   string
-	write  *sql.DB
-	read   countDB
-	router atomic.Pointer[store.Router]
+	// DB holds every query the drivers share (store/sqlstore).
+	*sqlstore.DB
+	path  string
+	write *sql.DB
+	read  countDB
 	// stmts counts the statements sent (see Statements).
 	stmts atomic.Int64
 	// checkState and touch are the two statements of an unchanged check,
@@ -41,17 +41,20 @@ type SQLite struct {
 
 var _ store.Store = (*SQLite)(nil)
 
+// dialect is SQLite's SQL: times are fixed-width UTC text, LIKE folds
+// ASCII case, and a LIMIT is needed before an OFFSET.
+var dialect = sqlstore.Dialect{
+	Like:    "LIKE",
+	TagList: "group_concat(tag, char(31) ORDER BY tag)",
+	NoLimit: "-1",
+	Time:    func(t time.Time) any { return fmtTime(t) },
+	Norm:    func(t time.Time) time.Time { return t.UTC() },
+}
+
 // timeLayout is fixed-width so times sort correctly as text.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func fmtTimePtr(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return fmtTime(t)
-}
 
 func parseTime(s sql.NullString) time.Time {
 	if !s.Valid || s.String == "" {
@@ -87,11 +90,11 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	err = w.PingContext(ctx)
+	if err == nil {
+		err = migrate(ctx, w)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -103,6 +106,7 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	r.SetMaxOpenConns(4)
 	s := &SQLite{path: path, write: w}
 	s.read = countDB{DB: r, n: &s.stmts}
+	s.DB = sqlstore.New(&dialect, conn{s.read}, s.update)
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -111,28 +115,7 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if err := schema.RefuseNewer(ctx, p); err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
-
-// SchemaVersion reports the applied migration version.
-func (s *SQLite) SchemaVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
-	return v, err
+	return schema.Migrate(ctx, goose.DialectSQLite3, db, migrations)
 }
 
 // Path is the database file.
@@ -154,14 +137,6 @@ func (s *SQLite) Close() error {
 // the cost of a check with it.
 func (s *SQLite) Statements() int64 { return s.stmts.Load() }
 
-func (s *SQLite) SetRouter(r store.Router) {
-	if r == nil {
-		s.router.Store(nil)
-		return
-	}
-	s.router.Store(&r)
-}
-
 // Update runs fn in one IMMEDIATE transaction on the writer connection.
 // When another process holds the write lock past the busy timeout, it
 // waits and tries again until ctx ends (begin).
@@ -170,7 +145,8 @@ func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	t := &sqlTx{ctx: ctx, tx: countTx{Tx: tx, n: &s.stmts}, s: s}
+	c := countTx{Tx: tx, n: &s.stmts}
+	t := &sqlTx{Tx: s.DB.NewTx(ctx, conn{c}), ctx: ctx, tx: c, s: s}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
@@ -222,7 +198,15 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// update is Update for the shared layer.
+func (s *SQLite) update(ctx context.Context, fn func(*sqlstore.Tx) error) error {
+	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*sqlTx).Tx) })
+}
+
+// sqlTx is a write transaction: the shared layer's, plus what only
+// SQLite does (TouchUnchanged, the staging of a large import).
 type sqlTx struct {
+	*sqlstore.Tx
 	ctx context.Context
 	tx  countTx
 	s   *SQLite
@@ -269,22 +253,6 @@ func (c countTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 	return c.Tx.ExecContext(ctx, query, args...)
 }
 
-func jsonStrings(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func parseStrings(s string) []string {
-	var v []string
-	if json.Unmarshal([]byte(s), &v) != nil || v == nil {
-		return []string{}
-	}
-	return v
-}
-
 // placeholders returns "?,?,?" for n arguments.
 func placeholders(n int) string {
 	if n <= 0 {
@@ -293,19 +261,28 @@ func placeholders(n int) string {
 	return strings.Repeat("?,", n-1) + "?"
 }
 
-func limitClause(limit, offset int) string {
-	if limit <= 0 {
-		if offset > 0 {
-			return fmt.Sprintf(" LIMIT -1 OFFSET %d", offset)
-		}
-		return ""
-	}
-	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
-}
-
 // Checkpoint folds the write-ahead log into the database file (benchmarks
 // and backups measure the file).
 func (s *SQLite) Checkpoint(ctx context.Context) error {
 	_, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
+}
+
+// conn is a database/sql querier as the shared layer's Conn.
+type conn struct{ q querier }
+
+func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	return c.q.QueryContext(ctx, query, args...)
+}
+
+func (c conn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return c.q.QueryRowContext(ctx, query, args...)
+}
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	r, err := c.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
 }

@@ -5,18 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/storetest"
 )
 
 func openTest(t *testing.T) *SQLite {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return storetest.Opened(t, s, err)
 }
 
 // The behaviour every driver shares lives in storetest.
@@ -25,28 +20,6 @@ func TestConformance(t *testing.T) {
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v1, err := s.SchemaVersion(ctx)
-	if err != nil || v1 < 1 {
-		t.Fatalf("schema version %d, %v", v1, err)
-	}
-	if _, err := s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	v2, _ := s.SchemaVersion(ctx)
-	d, err := s.Domain(ctx, "example.com")
-	if err != nil || v2 != v1 || d.Tags[0] != "a" {
-		t.Fatalf("after reopen: version %d→%d, %+v, %v", v1, v2, d, err)
-	}
+	storetest.Reopen(t, func() (storetest.Versioned, error) { return Open(context.Background(), path) })
 }

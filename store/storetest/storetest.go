@@ -21,7 +21,6 @@ import (
 // the count of statements sent, which the suite holds costs to.
 type Store interface {
 	store.Store
-	store.WebQueries
 	// Statements counts the SQL statements sent since the store opened,
 	// transaction control aside.
 	Statements() int64
@@ -62,6 +61,7 @@ var cases = []testCase{
 	{"HasEventAndSuspect", hasEventAndSuspect},
 	{"UnwatchedEventInheritsBrandTags", unwatchedEventInheritsBrandTags},
 	{"RouterSeesDomainKindAndBrandTags", routerSeesDomainKindAndBrandTags},
+	{"TxRunsUnderUpdatesContext", txRunsUnderUpdatesContext},
 	// look-alikes
 	{"UpsertLookalikeFlagsFirstRegistrationOnce", upsertLookalikeFlagsFirstRegistrationOnce},
 	{"LookalikesQuery", lookalikesQuery},
