@@ -67,6 +67,9 @@ func (a *app) rootCommand() *cobra.Command {
 	f.Int("https-port", def.Network.HTTPSPort, "HTTPS port the web probe dials")
 	f.Bool("allow-private", false, "let the certificate and web probes connect to private and loopback addresses")
 	f.String("log-level", def.LogLevel, "debug, info, warn or error")
+	for _, s := range config.Switches {
+		f.Bool(s.Flag, true, s.Help+" (also "+s.Env+", "+s.Key+")")
+	}
 	a.flags = f
 	for _, c := range commands {
 		root.AddCommand(c(a))
@@ -108,6 +111,12 @@ func (a *app) loadConfig() error {
 	}
 	if f.Changed("allow-private") {
 		cfg.Network.AllowPrivate, _ = f.GetBool("allow-private")
+	}
+	for _, s := range config.Switches {
+		if f.Changed(s.Flag) {
+			on, _ := f.GetBool(s.Flag)
+			cfg.SetSwitch(s.Key, on)
+		}
 	}
 	for _, kv := range a.whois {
 		if err := cfg.AddWhoisServer(kv); err != nil {

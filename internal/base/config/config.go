@@ -281,7 +281,9 @@ func (a Alerts) validate() []error {
 
 // Default returns the built-in configuration.
 func Default() *Config {
-	t := true
+	// Each switch gets its own value: a file decoding `false` into one
+	// writes through its pointer, and a shared one would turn all off.
+	on := func() *bool { t := true; return &t }
 	return &Config{
 		DB: "takedown.db",
 		Network: Network{
@@ -303,13 +305,13 @@ func Default() *Config {
 			WHOIS:          "@daily",
 			Lookalikes:     "@daily",
 			LookalikeWatch: "@daily",
-			Spread:         &t,
+			Spread:         on(),
 		},
 		// The switches are set, not left nil, so `config show` prints what
 		// is in force.
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
 			LookalikeWatchMax: 50, LeaseTTL: 20 * time.Second,
-			WatchInfrastructure: &t, HuntSeized: &t, Screenshots: &t},
+			WatchInfrastructure: on(), HuntSeized: on(), Screenshots: on()},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -370,6 +372,9 @@ func (c *Config) Env(lookup func(string) (string, bool)) error {
 			return fmt.Errorf("TAKEDOWN_SECURE_COOKIES=%q: not a boolean", v)
 		}
 		c.Web.SecureCookies = b
+	}
+	if err := c.envSwitches(lookup); err != nil {
+		return err
 	}
 	if v, ok := lookup("TAKEDOWN_ALLOWED_HOSTS"); ok && v != "" {
 		c.Web.AllowedHosts = nil
