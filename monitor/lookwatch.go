@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -248,6 +249,8 @@ type shotSignal struct {
 	AHash  string `json:"ahash"`
 	SHA256 string `json:"sha256"`
 	Visual *int   `json:"visual,omitempty"`
+	// Forced: the page was still loading at the deadline and shot as it was.
+	Forced bool `json:"forced,omitempty"`
 }
 
 // pageSignals fetches the page and reads what it shows.
@@ -275,7 +278,7 @@ func (d *Daemon) pageSignals(ctx context.Context, base brandBase, dom *store.Dom
 	}
 	rec.page = &ps
 	if shot := d.shot(ctx, snap.FinalURL); shot != nil {
-		ss := shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG)}
+		ss := shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG), Forced: shot.Forced}
 		if base.ahash != "" {
 			if v, err := screenshot.Similarity(base.ahash, shot.AHash); err == nil {
 				ss.Visual = &v
@@ -451,7 +454,7 @@ func (d *Daemon) shoot(ctx context.Context, domainID int64, rawURL string) *scre
 	}
 	now := time.Now()
 	err := d.st.Update(ctx, func(tx store.Tx) error {
-		b, err := json.Marshal(shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG)})
+		b, err := json.Marshal(shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG), Forced: shot.Forced})
 		if err != nil {
 			return err
 		}
@@ -474,7 +477,13 @@ func (d *Daemon) shot(ctx context.Context, rawURL string) *screenshot.Shot {
 	}
 	shot, err := sh.Shot(ctx, rawURL)
 	if err != nil {
-		d.log.Info("screenshot failed", "url", rawURL, "err", err)
+		// A page that fails is the page's doing; a browser that is down or
+		// killed is the monitor's, and costs every shot until it is back.
+		level := slog.LevelInfo
+		if errors.Is(err, screenshot.ErrBrowserDown) || errors.Is(err, screenshot.ErrMemory) {
+			level = slog.LevelWarn
+		}
+		d.log.Log(ctx, level, "screenshot failed", "url", rawURL, "err", err)
 		return nil
 	}
 	return shot
@@ -493,7 +502,7 @@ func (d *Daemon) shooter(ctx context.Context) *screenshot.Shooter {
 		// probes: the configured resolver, internal addresses refused.
 		n := d.cfg.Network
 		sh, err := screenshot.New(ctx, screenshot.Options{Guard: netguard.New(n), HTTPSPort: n.HTTPSPort, HTTPPort: n.HTTPPort,
-			MaxPNG: store.MaxScreenshot, Tabs: 2})
+			MaxPNG: store.MaxScreenshot, Tabs: 2, MaxMiB: d.cfg.Monitor.ScreenshotMaxMiB, Logger: d.log})
 		if err != nil {
 			d.log.Warn("screenshots off: no browser", "err", err)
 			return

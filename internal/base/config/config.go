@@ -127,6 +127,10 @@ type Monitor struct {
 	// Screenshots lets the look-alike watch screenshot pages with a
 	// headless Chromium when one is installed. Default true.
 	Screenshots *bool `yaml:"screenshots"`
+	// ScreenshotMaxMiB is the screenshot browser's memory ceiling: past it
+	// the browser is killed (and started again for the next shot). Default
+	// 1024, at least 256.
+	ScreenshotMaxMiB int `yaml:"screenshot_max_mib"`
 	// Poll is how often the watchlist is read for domains added while the
 	// daemon runs. Default 10s.
 	Poll time.Duration `yaml:"poll"`
@@ -311,7 +315,7 @@ func Default() *Config {
 		// is in force.
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
 			LookalikeWatchMax: 50, LeaseTTL: 20 * time.Second,
-			WatchInfrastructure: on(), HuntSeized: on(), Screenshots: on()},
+			WatchInfrastructure: on(), HuntSeized: on(), Screenshots: on(), ScreenshotMaxMiB: 1024},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -458,6 +462,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Alerts.validate()...)
 	errs = append(errs, c.validateBounds()...)
+	errs = append(errs, c.validateHardening()...)
 	return errors.Join(errs...)
 }
 

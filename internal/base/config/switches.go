@@ -60,3 +60,20 @@ func (c *Config) envSwitches(lookup func(string) (string, bool)) error {
 	}
 	return nil
 }
+
+// MinScreenshotMiB and MaxScreenshotMiB bound monitor.screenshot_max_mib:
+// an idle headless Chromium takes about 400 MiB.
+const (
+	MinScreenshotMiB = 256
+	MaxScreenshotMiB = 64 << 10
+)
+
+// validateHardening checks the limits that bound what hostile servers and
+// pages can take.
+func (c *Config) validateHardening() []error {
+	var errs []error
+	if v := c.Monitor.ScreenshotMaxMiB; v < MinScreenshotMiB || v > MaxScreenshotMiB {
+		errs = append(errs, fmt.Errorf("monitor.screenshot_max_mib: %d: want %d to %d", v, MinScreenshotMiB, MaxScreenshotMiB))
+	}
+	return errs
+}
