@@ -159,9 +159,17 @@ func (a *app) close() {
 	}
 }
 
-// feedsDir is where feeds keep zone snapshots and downloads: beside the
-// database file.
-func (a *app) feedsDir() string { return a.cfg.DB + ".feeds" }
+// feedsDir is where feeds keep zone snapshots and downloads (see
+// config.FeedStateDir): never named after a database URL. "" when there
+// is none; the feed runner then says so.
+func (a *app) feedsDir() string {
+	d, err := a.cfg.FeedStateDir(a.lookupEnv)
+	if err != nil {
+		a.log.Warn("feeds off", "err", err)
+		return ""
+	}
+	return d
+}
 
 // existingStore opens the configured database when it exists, and returns
 // nil otherwise: commands that only read (check) must not create one. A

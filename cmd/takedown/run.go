@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/takedownhq/takedown/internal/base/config"
 	"net"
 	"os"
 	"sync"
@@ -105,7 +106,7 @@ API beside the daemon.`,
 				}
 				return err
 			}
-			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
+			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", config.RedactDSN(a.cfg.DB))
 			return d.Run(ctx)
 		},
 	}

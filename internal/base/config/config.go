@@ -30,7 +30,12 @@ type Config struct {
 	Alerts    Alerts    `yaml:"alerts"`
 	// Feeds are declared at daemon start (the same as `feed add`); feeds
 	// added with the CLI stay as well.
+	//
+	// feeds may also be a mapping, {state_dir: DIR, list: [...]}, to set
+	// where feeds keep their state (see FeedStateDir).
 	Feeds []Feed `yaml:"feeds"`
+	// FeedsStateDir is feeds.state_dir. Default: see FeedStateDir.
+	FeedsStateDir string `yaml:"-"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
 }
@@ -340,6 +345,10 @@ func Load(path string) (*Config, error) {
 }
 
 func (c *Config) merge(b []byte) error {
+	b, err := c.feedsMapping(b)
+	if err != nil {
+		return err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
@@ -474,20 +483,8 @@ func (c *Config) YAML() ([]byte, error) {
 		cp.Web.Token = "********"
 	}
 	// A PostgreSQL URL may carry its password, in the user info or the
-	// query: postgres://user:pw@host/db?password=pw.
-	if u, err := url.Parse(cp.DB); err == nil && u.Scheme != "" {
-		masked := false
-		if _, ok := u.User.Password(); ok {
-			u.User, masked = url.UserPassword(u.User.Username(), "********"), true
-		}
-		if q := u.Query(); q.Has("password") {
-			q.Set("password", "********")
-			u.RawQuery, masked = q.Encode(), true
-		}
-		if masked {
-			cp.DB = strings.ReplaceAll(u.String(), "%2A", "*")
-		}
-	}
+	// query: postgres://user:pw@host/db?password=pw&sslpassword=pw.
+	cp.DB = RedactDSN(cp.DB)
 	if cp.Alerts.SMTP.Password != "" {
 		cp.Alerts.SMTP.Password = "********"
 	}
