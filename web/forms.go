@@ -29,6 +29,10 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) bool {
 		s.fail(w, r, http.StatusBadRequest, "bad form: "+err.Error())
 		return false
 	}
+	if name, ok := badValues(r.PostForm); !ok {
+		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("parameter %q: NUL byte or invalid UTF-8", name))
+		return false
+	}
 	if !s.csrfOK(r) {
 		s.fail(w, r, http.StatusForbidden, "form expired or forged (missing or wrong CSRF token): reload the page and try again")
 		return false

@@ -45,6 +45,9 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkInputs(cmd, args); err != nil {
+				return err
+			}
 			return a.loadConfig()
 		},
 	}
