@@ -185,7 +185,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"), "/")
-	ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.tokenEqual(r.PostFormValue("token")) })
+	ok, wait, err := s.fails.try(r.Context(), r.RemoteAddr, func() bool { return s.tokenEqual(r.PostFormValue("token")) })
 	if err != nil {
 		s.tooMany(w, r, wait)
 		return

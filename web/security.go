@@ -83,7 +83,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if r.Header.Get("Authorization") != "" {
-			ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.bearerOK(r) })
+			ok, wait, err := s.fails.try(r.Context(), r.RemoteAddr, func() bool { return s.bearerOK(r) })
 			if err != nil {
 				s.tooMany(w, r, wait)
 				return
