@@ -384,6 +384,7 @@ type Store interface {
 	Queue
 	OutboxLeaser
 	RateBudget
+	Sessions
 	Close() error
 }
 

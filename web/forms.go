@@ -200,13 +200,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login", "Log in", "", map[string]any{"Next": next, "Error": "wrong token"})
 		return
 	}
-	s.setCookie(w, sessionCookie, s.sessionValue(s.opts.Now().Add(s.opts.SessionTTL)), int(s.opts.SessionTTL.Seconds()))
+	s.setCookie(w, sessionCookie, s.newSessionValue(), int(s.opts.SessionTTL.Seconds()))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if !s.postForm(w, r) {
 		return
+	}
+	if id, exp, ok := s.session(r); ok {
+		if err := s.st.RevokeSession(r.Context(), id, exp, s.opts.Now()); err != nil {
+			s.fail(w, r, http.StatusInternalServerError, "logout: the session could not be ended: "+err.Error())
+			return
+		}
 	}
 	s.setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -41,9 +42,18 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The newest migration file, whatever branch added it.
+	ents, _ := migrations.ReadDir("migrations")
+	var want int64
+	for _, e := range ents {
+		var n int64
+		if _, err := fmt.Sscanf(e.Name(), "%d_", &n); err == nil && n > want {
+			want = n
+		}
+	}
 	v1, err := s.SchemaVersion(ctx)
-	if err != nil || v1 != 6 {
-		t.Fatalf("schema version %d, %v; want 6, as SQLite's", v1, err)
+	if err != nil || v1 != want {
+		t.Fatalf("schema version %d, %v; want %d, the newest migration", v1, err, want)
 	}
 	if _, err := s.AddDomains(ctx, []store.NewDomain{{Name: "example.com", Tags: []string{"a"}}}); err != nil {
 		t.Fatal(err)
