@@ -365,7 +365,7 @@ func (s *Shooter) watch() {
 // than half its ceiling: a heavy page then has the browser to itself.
 func (s *Shooter) acquire(ctx context.Context) (release func(), err error) {
 	n := 1
-	if inst := s.live.Load(); inst != nil && inst.rss.Load() > int64(s.opt.MaxMiB)<<19 {
+	if inst := s.live.Load(); inst != nil && inst.rss.Load() > s.opt.heavy {
 		n = s.opt.Tabs
 		s.heavy.Lock()
 		defer s.heavy.Unlock()

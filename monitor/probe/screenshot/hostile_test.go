@@ -83,6 +83,9 @@ func TestDownloadsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * time.Second) // a download in progress would finish by now
+	if any := filesOver(home, 0); len(any) > 0 {
+		t.Errorf("the browser wrote outside its profile, in $HOME: %v", any)
+	}
 	written := append(filesOver(home, 1<<20), filesOver(profile, 1<<20)...)
 	t.Logf("download served %d KiB; files of 1 MiB or more written: %v", served.Load()>>10, written)
 	if len(written) > 0 {
@@ -340,4 +343,39 @@ func scrape(t *testing.T, m *metrics.Metrics, series string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestOneTabPastHalfTheCeiling: once the browser uses more than half its
+// memory ceiling (here a threshold of 1 MiB, so it always does), shots go
+// one at a time however many tabs are allowed; under it, they overlap.
+func TestOneTabPastHalfTheCeiling(t *testing.T) {
+	site := newSite(t)
+	for _, tc := range []struct {
+		heavy int64
+		want  func(int32) bool
+	}{
+		{1 << 20, func(p int32) bool { return p == 1 }},
+		{1 << 40, func(p int32) bool { return p > 1 }},
+	} {
+		sh := newShooter(t, Options{Tabs: 4, heavy: tc.heavy, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		deadline := time.Now().Add(5 * time.Second)
+		for sh.live.Load().rss.Load() == 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond) // the first measurement
+		}
+		site.peak.Store(0)
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				if _, err := sh.Shot(context.Background(), site.URL+"/brand"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		t.Logf("threshold %d MiB, browser at %d MiB: at most %d pages at once", tc.heavy>>20, sh.live.Load().rss.Load()>>20, site.peak.Load())
+		if p := site.peak.Load(); !tc.want(p) {
+			t.Errorf("threshold %d MiB: %d pages loading at once", tc.heavy>>20, p)
+		}
+		_ = sh.Close()
+	}
 }

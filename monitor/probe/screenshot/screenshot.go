@@ -87,6 +87,10 @@ type Options struct {
 	// TempDir holds the profile directories. Default os.TempDir().
 	TempDir string
 
+	// heavy is the memory, in bytes, past which shots go one at a time;
+	// half of MaxMiB, lower in tests.
+	heavy int64
+
 	// dial replaces Guard.DialContext in tests.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -109,6 +113,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMiB <= 0 {
 		o.MaxMiB = 1024
+	}
+	if o.heavy <= 0 {
+		o.heavy = int64(o.MaxMiB) << 19
 	}
 	if o.JSHeapMiB <= 0 {
 		o.JSHeapMiB = 512
