@@ -269,7 +269,11 @@ func (r *Runner) dir() (string, error) {
 	if d == "" {
 		return "", errors.New("feed state directory: Runner.Dir is not set")
 	}
-	if err := os.MkdirAll(d, 0o755); err != nil {
+	// Zone snapshots and downloads are the team's data: only its user reads them.
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return "", fmt.Errorf("feed state directory: %w", err)
+	}
+	if err := os.Chmod(d, 0o700); err != nil {
 		return "", fmt.Errorf("feed state directory: %w", err)
 	}
 	return d, nil

@@ -90,7 +90,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 		return st, err
 	}
 	dir := filepath.Join(root, "zone-"+Slug(f.Name))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return st, err
 	}
 	staleDownloads(dir)

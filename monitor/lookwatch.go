@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -245,6 +246,8 @@ type shotSignal struct {
 	AHash  string `json:"ahash"`
 	SHA256 string `json:"sha256"`
 	Visual *int   `json:"visual,omitempty"`
+	// Forced: the page was still loading at the deadline and shot as it was.
+	Forced bool `json:"forced,omitempty"`
 }
 
 // pageSignals fetches the page and reads what it shows.
@@ -272,7 +275,7 @@ func (d *Daemon) pageSignals(ctx context.Context, base brandBase, dom *store.Dom
 	}
 	rec.page = &ps
 	if shot := d.shot(ctx, snap.FinalURL); shot != nil {
-		ss := shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG)}
+		ss := shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG), Forced: shot.Forced}
 		if base.ahash != "" {
 			if v, err := screenshot.Similarity(base.ahash, shot.AHash); err == nil {
 				ss.Visual = &v
@@ -432,7 +435,7 @@ func (d *Daemon) shoot(ctx context.Context, domainID int64, rawURL string) *scre
 	}
 	now := time.Now()
 	err := d.st.Update(ctx, func(tx store.Tx) error {
-		b, err := json.Marshal(shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG)})
+		b, err := json.Marshal(shotSignal{URL: shot.URL, AHash: shot.AHash, SHA256: store.Hash(shot.PNG), Forced: shot.Forced})
 		if err != nil {
 			return err
 		}
@@ -455,7 +458,13 @@ func (d *Daemon) shot(ctx context.Context, rawURL string) *screenshot.Shot {
 	}
 	shot, err := sh.Shot(ctx, rawURL)
 	if err != nil {
-		d.log.Info("screenshot failed", "url", rawURL, "err", err)
+		// A page that fails is the page's doing; a browser that is down or
+		// killed is the monitor's, and costs every shot until it is back.
+		level := slog.LevelInfo
+		if errors.Is(err, screenshot.ErrBrowserDown) || errors.Is(err, screenshot.ErrMemory) {
+			level = slog.LevelWarn
+		}
+		d.log.Log(ctx, level, "screenshot failed", "url", rawURL, "err", err)
 		return nil
 	}
 	return shot
@@ -463,36 +472,56 @@ func (d *Daemon) shot(ctx context.Context, rawURL string) *screenshot.Shot {
 
 func (d *Daemon) screenshots() bool { return config.On(d.cfg.Monitor.Screenshots) }
 
-// shooter starts Chromium once, when a screenshot is first wanted; without
-// a browser there are no screenshots and the visual signal stays unmeasured.
+// shooter starts Chromium when a screenshot is first wanted; without a
+// browser installed there are no screenshots and the visual signal stays
+// unmeasured. A browser that fails to start is tried again after a
+// doubling pause (at most 5 minutes); once started, the Shooter restarts
+// a browser that dies by itself.
 func (d *Daemon) shooter(ctx context.Context) *screenshot.Shooter {
 	if !d.screenshots() {
 		return nil
 	}
-	d.shotOnce.Do(func() {
-		// The browser resolves and dials through the same guard as the
-		// probes: the configured resolver, internal addresses refused.
-		n := d.cfg.Network
-		sh, err := screenshot.New(ctx, screenshot.Options{Guard: netguard.New(n), HTTPSPort: n.HTTPSPort, HTTPPort: n.HTTPPort,
-			MaxPNG: store.MaxScreenshot, Tabs: 2})
-		if err != nil {
-			d.log.Warn("screenshots off: no browser", "err", err)
-			return
-		}
-		d.shooterV = sh
-	})
+	d.shotMu.Lock()
+	defer d.shotMu.Unlock()
+	if d.shooterV != nil || d.shotOff || time.Now().Before(d.shotNext) {
+		return d.shooterV
+	}
+	// The browser resolves and dials through the same guard as the
+	// probes: the configured resolver, internal addresses refused.
+	n := d.cfg.Network
+	sh, err := screenshot.New(ctx, screenshot.Options{Guard: netguard.New(n), HTTPSPort: n.HTTPSPort, HTTPPort: n.HTTPPort,
+		MaxPNG: store.MaxScreenshot, Tabs: 2, MaxMiB: d.cfg.Monitor.ScreenshotMaxMiB, Logger: d.log})
+	switch {
+	case errors.Is(err, screenshot.ErrNoBrowser):
+		d.shotOff = true
+		d.log.Warn("screenshots off: no browser", "err", err)
+	case err != nil:
+		d.shotFails++
+		wait := min(time.Second<<min(d.shotFails, 9), 5*time.Minute)
+		d.shotNext = time.Now().Add(wait)
+		d.log.Warn("screenshot browser did not start", "err", err, "retry_in", wait)
+	default:
+		d.shotFails, d.shooterV = 0, sh
+	}
 	return d.shooterV
 }
 
 // shotState holds the lazily started browser.
 type shotState struct {
-	shotOnce sync.Once
-	shooterV *screenshot.Shooter
+	shotMu    sync.Mutex
+	shooterV  *screenshot.Shooter
+	shotOff   bool      // no browser installed, or the daemon closed
+	shotFails int       // failed starts in a row
+	shotNext  time.Time // no start before this
 }
 
 func (s *shotState) closeShooter() {
+	s.shotMu.Lock()
+	defer s.shotMu.Unlock()
+	s.shotOff = true // a closing daemon starts no browser again
 	if s.shooterV != nil {
 		_ = s.shooterV.Close()
+		s.shooterV = nil
 	}
 }
 

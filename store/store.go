@@ -394,6 +394,8 @@ type Feed struct {
 // ErrNotFound when it is absent; "latest" getters return nil, nil when
 // there is nothing yet.
 type Store interface {
+	Sessions
+
 	// The one way to write history.
 	// Update runs fn in one write transaction; an error from fn rolls it back.
 	Update(ctx context.Context, fn func(tx Tx) error) error

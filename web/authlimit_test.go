@@ -94,10 +94,14 @@ func TestParallelWrongLoginsLimited(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if counts[http.StatusUnauthorized] != authMaxFails || counts[http.StatusTooManyRequests] != 100-authMaxFails {
-		t.Fatalf("statuses %v: want %d wrong-token answers and the rest 429", counts, authMaxFails)
+	if n := counts[http.StatusUnauthorized]; n < 1 || n > authMaxFails || n+counts[http.StatusTooManyRequests] != 100 {
+		t.Fatalf("statuses %v: want 1 to %d wrong-token answers and the rest 429", counts, authMaxFails)
 	}
-	if r := postForm(t, c, hs.URL+"/login", url.Values{"csrf": {csrf}, "token": {token}, "next": {"/"}}); r.status != http.StatusTooManyRequests {
-		t.Fatalf("right token after the lockout: status %d, want 429", r.status)
+	// The global lane refuses some guesses unchecked, so the address may
+	// not have reached its limit; once it has, even the right token waits.
+	if counts[http.StatusUnauthorized] == authMaxFails {
+		if r := postForm(t, c, hs.URL+"/login", url.Values{"csrf": {csrf}, "token": {token}, "next": {"/"}}); r.status != http.StatusTooManyRequests {
+			t.Fatalf("right token after the lockout: status %d, want 429", r.status)
+		}
 	}
 }

@@ -30,6 +30,10 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request) bool {
 		s.fail(w, r, http.StatusBadRequest, "bad form: "+err.Error())
 		return false
 	}
+	if name, ok := badValues(r.PostForm); !ok {
+		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("parameter %q: NUL byte or invalid UTF-8", name))
+		return false
+	}
 	if !s.csrfOK(r) {
 		s.fail(w, r, http.StatusForbidden, "form expired or forged (missing or wrong CSRF token): reload the page and try again")
 		return false
@@ -180,7 +184,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"), "/")
-	ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.tokenEqual(r.PostFormValue("token")) })
+	ok, wait, err := s.fails.try(r.Context(), r.RemoteAddr, func() bool { return s.tokenEqual(r.PostFormValue("token")) })
 	if err != nil {
 		s.tooMany(w, r, wait)
 		return
@@ -195,13 +199,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login", "Log in", "", map[string]any{"Next": next, "Error": "wrong token"})
 		return
 	}
-	s.setCookie(w, sessionCookie, s.sessionValue(s.opts.Now().Add(s.opts.SessionTTL)), int(s.opts.SessionTTL.Seconds()))
+	s.setCookie(w, sessionCookie, s.newSessionValue(), int(s.opts.SessionTTL.Seconds()))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if !s.postForm(w, r) {
 		return
+	}
+	if id, exp, ok := s.session(r); ok {
+		if err := s.st.RevokeSession(r.Context(), id, exp, s.opts.Now()); err != nil {
+			s.fail(w, r, http.StatusInternalServerError, "logout: the session could not be ended: "+err.Error())
+			return
+		}
 	}
 	s.setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -83,7 +83,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if r.Header.Get("Authorization") != "" {
-			ok, wait, err := s.fails.try(r.RemoteAddr, func() bool { return s.bearerOK(r) })
+			ok, wait, err := s.fails.try(r.Context(), r.RemoteAddr, func() bool { return s.bearerOK(r) })
 			if err != nil {
 				s.tooMany(w, r, wait)
 				return
@@ -139,29 +139,56 @@ func (s *Server) bearerOK(r *http.Request) bool {
 	return ok && strings.EqualFold(scheme, "Bearer") && s.tokenEqual(strings.TrimSpace(tok))
 }
 
-// A session cookie is "v1.EXPIRY.MAC": no server state, and the token
-// itself never sits in the browser.
-func (s *Server) sessionValue(exp time.Time) string {
+// A session cookie is "v2.EXPIRY.ID.MAC": the token itself never sits in
+// the browser, and the random ID is what logout revokes, in the database,
+// so a copied cookie dies with the session on every daemon.
+func (s *Server) sessionValue(exp time.Time, id string) string {
 	e := strconv.FormatInt(exp.Unix(), 10)
 	m := hmac.New(sha256.New, s.sessionKey)
-	m.Write([]byte("v1." + e))
-	return "v1." + e + "." + hex.EncodeToString(m.Sum(nil))
+	m.Write([]byte("v2." + e + "." + id))
+	return "v2." + e + "." + id + "." + hex.EncodeToString(m.Sum(nil))
+}
+
+// newSessionValue mints the cookie of a new session.
+func (s *Server) newSessionValue() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return s.sessionValue(s.opts.Now().Add(s.opts.SessionTTL), hex.EncodeToString(b))
+}
+
+// session returns the ID and expiry of the request's signed, unexpired
+// session cookie, revoked or not.
+func (s *Server) session(r *http.Request) (id string, exp time.Time, ok bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || s.sessionKey == nil {
+		return "", time.Time{}, false
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 4 || parts[0] != "v2" || len(parts[2]) != 32 {
+		return "", time.Time{}, false
+	}
+	e, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || s.opts.Now().Unix() >= e {
+		return "", time.Time{}, false
+	}
+	if !hmac.Equal([]byte(c.Value), []byte(s.sessionValue(time.Unix(e, 0), parts[2]))) {
+		return "", time.Time{}, false
+	}
+	return parts[2], time.Unix(e, 0), true
 }
 
 func (s *Server) sessionOK(r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || s.sessionKey == nil {
+	id, _, ok := s.session(r)
+	if !ok {
 		return false
 	}
-	parts := strings.Split(c.Value, ".")
-	if len(parts) != 3 || parts[0] != "v1" {
+	revoked, err := s.st.SessionRevoked(r.Context(), id)
+	if err != nil {
+		// Fail closed: the analyst logs in again once the database answers.
+		s.log.Warn("session check failed", "err", err)
 		return false
 	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || s.opts.Now().Unix() >= exp {
-		return false
-	}
-	return hmac.Equal([]byte(c.Value), []byte(s.sessionValue(time.Unix(exp, 0))))
+	return !revoked
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {

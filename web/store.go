@@ -12,6 +12,9 @@ import (
 // outbox's state and the counts that fill pages and filter menus. Every
 // store driver provides it; the web writes only through these calls.
 type Store interface {
+	// The sessions logout ended, shared by every daemon on the database.
+	store.Sessions
+
 	// The watchlist.
 	Domain(ctx context.Context, name string) (*store.Domain, error)
 	Domains(ctx context.Context, q store.DomainQuery) ([]store.Domain, int, error)

@@ -48,6 +48,9 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkInputs(cmd, args); err != nil {
+				return err
+			}
 			return a.loadConfig()
 		},
 	}
@@ -70,6 +73,9 @@ func (a *app) rootCommand() *cobra.Command {
 	f.Int("https-port", def.Network.HTTPSPort, "HTTPS port the web probe dials")
 	f.Bool("allow-private", false, "let the certificate and web probes connect to private and loopback addresses")
 	f.String("log-level", def.LogLevel, "debug, info, warn or error")
+	for _, s := range config.Switches {
+		f.Bool(s.Flag, true, s.Help+" (also "+s.Env+", "+s.Key+")")
+	}
 	a.flags = f
 	root.AddCommand(a.commands()...)
 	// The root refuses an unknown command as a group does ("takedown
@@ -140,6 +146,12 @@ func (a *app) loadConfig() error {
 	if f.Changed("allow-private") {
 		cfg.Network.AllowPrivate, _ = f.GetBool("allow-private")
 	}
+	for _, s := range config.Switches {
+		if f.Changed(s.Flag) {
+			on, _ := f.GetBool(s.Flag)
+			cfg.SetSwitch(s.Key, on)
+		}
+	}
 	for _, kv := range a.whois {
 		if err := cfg.AddWhoisServer(kv); err != nil {
 			return usageError{err}
@@ -202,9 +214,17 @@ func (a *app) close() {
 	}
 }
 
-// feedsDir is where feeds keep zone snapshots and downloads: beside the
-// database file.
-func (a *app) feedsDir() string { return a.cfg.DB + ".feeds" }
+// feedsDir is where feeds keep zone snapshots and downloads (see
+// config.FeedStateDir): never named after a database URL. "" when there
+// is none; the feed runner then says so.
+func (a *app) feedsDir() string {
+	d, err := a.cfg.FeedStateDir(a.lookupEnv)
+	if err != nil {
+		a.log.Warn("feeds off", "err", err)
+		return ""
+	}
+	return d
+}
 
 // existingStore opens the configured database when it exists, and returns
 // nil otherwise: commands that only read (check) must not create one. A

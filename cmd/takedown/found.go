@@ -12,6 +12,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -137,10 +138,11 @@ func newFoundTriage(a *app, verb string, status event.LookalikeStatus, short str
 }
 
 // cleanLine keeps a reason printable on one terminal line: a page title
-// in a reason is the network's text, never escape sequences.
+// in a reason is the network's text, never escape sequences nor bidi
+// controls that reorder what the analyst reads.
 func cleanLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if netguard.IsControl(r) {
 			return ' '
 		}
 		return r

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/takedownhq/takedown/internal/base/config"
 	"net"
 	"os"
 	"sync"
@@ -83,7 +84,7 @@ API beside the daemon.`,
 			if once {
 				return a.runOnce(ctx, d, st)
 			}
-			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", a.cfg.DB)
+			fmt.Fprintf(a.out, "takedown daemon running on %s (Ctrl-C stops it)\n", config.RedactDSN(a.cfg.DB))
 			if err := d.Run(ctx); err != nil && ctx.Err() == nil {
 				return err
 			}

@@ -49,7 +49,7 @@ log in with it once. Ctrl-C stops the server after requests in flight.`,
 			if a.cfg.Web.Token != "" {
 				auth = "token required"
 			}
-			fmt.Fprintf(a.out, "serving %s on http://%s/ (%s)\n", a.cfg.DB, ln.Addr(), auth)
+			fmt.Fprintf(a.out, "serving %s on http://%s/ (%s)\n", config.RedactDSN(a.cfg.DB), ln.Addr(), auth)
 			return srv.Serve(cmd.Context(), ln)
 		},
 	}

@@ -36,6 +36,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+const (
+	dirPrefix = "pgtest-"
+	ownerFile = "owner.pid"
+)
+
 // ErrNoPostgres says the PostgreSQL server binaries are not installed.
 var ErrNoPostgres = errors.New("pgtest: PostgreSQL binaries (initdb, pg_ctl) not found; install the Debian postgresql package or set PGTEST_BIN")
 
@@ -48,6 +53,9 @@ type Cluster struct {
 	cred *syscall.Credential // nil: run as ourselves
 
 	n atomic.Int64 // databases created
+
+	proc   *os.Process   // the postmaster, our child
+	exited chan struct{} // closes when it exits
 }
 
 // FindBin returns the directory of the newest installed initdb and pg_ctl:
@@ -102,7 +110,13 @@ func Start(ctx context.Context) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if c.dir, err = os.MkdirTemp("", "pgtest-"); err != nil {
+	if c.dir, err = os.MkdirTemp("", dirPrefix); err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	// The owner's PID tells a later sweep whether this cluster's test
+	// binary is still alive.
+	if err := os.WriteFile(filepath.Join(c.dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(c.dir)
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	ok := false
@@ -130,9 +144,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 		if c.port, err = freePort(); err != nil {
 			return nil, err
 		}
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -F -c synchronous_commit=off -c full_page_writes=off",
-			c.port, filepath.Join(c.dir, "run"))
-		err = c.run(ctx, "pg_ctl", "start", "-D", c.data(), "-w", "-t", "60", "-l", filepath.Join(c.dir, "log"), "-o", opts)
+		err = c.startServer(ctx)
 		if err == nil || attempt == 2 {
 			break
 		}
@@ -223,16 +235,23 @@ func (c *Cluster) DropDatabase(ctx context.Context, url string) error {
 	return err
 }
 
-// Stop stops the server and removes its directory. Safe to call twice.
+// Stop stops the server (immediate shutdown) and removes its directory.
+// Safe to call twice.
 func (c *Cluster) Stop() error {
 	if c.dir == "" {
 		return nil
 	}
 	var err error
-	if _, statErr := os.Stat(filepath.Join(c.data(), "postmaster.pid")); statErr == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		err = c.run(ctx, "pg_ctl", "stop", "-D", c.data(), "-m", "immediate", "-w")
+	if c.proc != nil {
+		_ = c.proc.Signal(syscall.SIGQUIT) // immediate shutdown: a throwaway needs no checkpoint
+		select {
+		case <-c.exited:
+		case <-time.After(30 * time.Second):
+			_ = c.proc.Kill()
+			<-c.exited
+			err = errors.New("pgtest: server ignored SIGQUIT for 30s; killed")
+		}
+		c.proc = nil
 	}
 	err = errors.Join(err, os.RemoveAll(c.dir))
 	c.dir = ""
@@ -249,6 +268,9 @@ var (
 // the exit code. Without the binaries the tests run and DB skips them; a
 // cluster that fails to start fails the binary.
 func Main(m *testing.M) int {
+	if n := Sweep(); n > 0 {
+		fmt.Fprintf(os.Stderr, "pgtest: removed %d clusters left by killed test binaries\n", n)
+	}
 	c, err := Start(context.Background())
 	switch {
 	case errors.Is(err, ErrNoPostgres):
@@ -263,6 +285,8 @@ func Main(m *testing.M) int {
 		shared, errStart = c, nil
 		mu.Unlock()
 		defer c.Stop()
+		stop := stopOnSignal(c)
+		defer stop()
 	}
 	return m.Run()
 }

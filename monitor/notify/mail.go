@@ -15,6 +15,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // mailer sends messages through the configured relay with go-mail.
@@ -80,9 +81,9 @@ func (m *mailer) client() (*gomail.Client, error) {
 	}
 	switch m.mode {
 	case "none":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithDialContextFunc(m.dialCapped))
 	case "starttls":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory), gomail.WithDialContextFunc(m.dialCapped))
 	case "implicit":
 		opts = append(opts, gomail.WithSSL())
 	}
@@ -96,6 +97,26 @@ func (m *mailer) client() (*gomail.Client, error) {
 		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(m.user), gomail.WithPassword(m.pass))
 	}
 	return gomail.NewClient(m.host, opts...)
+}
+
+// A relay's reply (greeting, EHLO, each later answer) is cut past these;
+// go-mail's reader limits a line, not the lines of one reply. After
+// STARTTLS the cap counts TLS records, still bounding the bytes.
+const (
+	maxReplyBytes = 256 << 10
+	maxReplyLines = 1024
+)
+
+// dialCapped dials the relay with each reply capped. Implicit TLS keeps
+// go-mail's own dialer: with a custom one go-mail takes the connection
+// as unencrypted and would no longer offer PLAIN or LOGIN.
+func (m *mailer) dialCapped(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{Timeout: m.timeout}
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return netguard.CapReplies(c, maxReplyBytes, maxReplyLines), nil
 }
 
 // outMail is one mail to one recipient.

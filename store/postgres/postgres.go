@@ -28,6 +28,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/schema"
 	"github.com/takedownhq/takedown/store/sqlstore"
@@ -59,8 +60,9 @@ func IsURL(db string) bool {
 func Open(ctx context.Context, url string) (*Postgres, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		// pgconn masks the password in the URL it quotes.
-		return nil, fmt.Errorf("open store: %w", err)
+		// pgconn masks only password= in the URL it quotes (not
+		// sslpassword=), and its inner error may quote the URL again.
+		return nil, fmt.Errorf("open store %s: the URL does not parse", config.RedactDSN(url))
 	}
 	where := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database
 	stmts := &counter{}

@@ -32,7 +32,12 @@ type Config struct {
 	Alerts    Alerts    `yaml:"alerts"`
 	// Feeds are declared at daemon start (the same as `feed add`); feeds
 	// added with the CLI stay as well.
+	//
+	// feeds may also be a mapping, {state_dir: DIR, list: [...]}, to set
+	// where feeds keep their state (see FeedStateDir).
 	Feeds []Feed `yaml:"feeds"`
+	// FeedsStateDir is feeds.state_dir. Default: see FeedStateDir.
+	FeedsStateDir string `yaml:"-"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
 }
@@ -129,6 +134,10 @@ type Monitor struct {
 	// Screenshots lets the look-alike watch screenshot pages with a
 	// headless Chromium when one is installed. Default true.
 	Screenshots *bool `yaml:"screenshots"`
+	// ScreenshotMaxMiB is the screenshot browser's memory ceiling: past it
+	// the browser is killed (and started again for the next shot). Default
+	// 1024, at least 256.
+	ScreenshotMaxMiB int `yaml:"screenshot_max_mib"`
 	// Poll is how often the watchlist is read for domains added while the
 	// daemon runs. Default 10s.
 	Poll time.Duration `yaml:"poll"`
@@ -287,7 +296,9 @@ func (a Alerts) validate() []error {
 
 // Default returns the built-in configuration.
 func Default() *Config {
-	t := true
+	// Each switch gets its own value: a file decoding `false` into one
+	// writes through its pointer, and a shared one would turn all off.
+	on := func() *bool { t := true; return &t }
 	return &Config{
 		DB: "takedown.db",
 		Network: Network{
@@ -309,13 +320,13 @@ func Default() *Config {
 			WHOIS:          "@daily",
 			Lookalikes:     "@daily",
 			LookalikeWatch: "@daily",
-			Spread:         &t,
+			Spread:         on(),
 		},
 		// The switches are set, not left nil, so `config show` prints what
 		// is in force.
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
 			LookalikeWatchMax: 50, LeaseTTL: 20 * time.Second,
-			WatchInfrastructure: &t, HuntSeized: &t, Screenshots: &t},
+			WatchInfrastructure: on(), HuntSeized: on(), Screenshots: on(), ScreenshotMaxMiB: 1024},
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -340,6 +351,10 @@ func Load(path string) (*Config, error) {
 }
 
 func (c *Config) merge(b []byte) error {
+	b, err := c.feedsMapping(b)
+	if err != nil {
+		return err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return err
@@ -383,6 +398,9 @@ func (c *Config) Env(lookup func(string) (string, bool)) error {
 			return fmt.Errorf("TAKEDOWN_SECURE_COOKIES=%q: not a boolean", v)
 		}
 		c.Web.SecureCookies = b
+	}
+	if err := c.envSwitches(lookup); err != nil {
+		return err
 	}
 	if v, ok := lookup("TAKEDOWN_ALLOWED_HOSTS"); ok && v != "" {
 		c.Web.AllowedHosts = nil
@@ -466,6 +484,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Alerts.validate()...)
 	errs = append(errs, c.validateBounds()...)
+	errs = append(errs, c.validateHardening()...)
 	return errors.Join(errs...)
 }
 
@@ -477,20 +496,8 @@ func (c *Config) YAML() ([]byte, error) {
 		cp.Web.Token = "********"
 	}
 	// A PostgreSQL URL may carry its password, in the user info or the
-	// query: postgres://user:pw@host/db?password=pw.
-	if u, err := url.Parse(cp.DB); err == nil && u.Scheme != "" {
-		masked := false
-		if _, ok := u.User.Password(); ok {
-			u.User, masked = url.UserPassword(u.User.Username(), "********"), true
-		}
-		if q := u.Query(); q.Has("password") {
-			q.Set("password", "********")
-			u.RawQuery, masked = q.Encode(), true
-		}
-		if masked {
-			cp.DB = strings.ReplaceAll(u.String(), "%2A", "*")
-		}
-	}
+	// query: postgres://user:pw@host/db?password=pw&sslpassword=pw.
+	cp.DB = RedactDSN(cp.DB)
 	if cp.Alerts.SMTP.Password != "" {
 		cp.Alerts.SMTP.Password = "********"
 	}

@@ -42,6 +42,7 @@ type Metrics struct {
 	cycleSeconds prometheus.Gauge
 	cycleEnd     prometheus.Gauge
 	cycles       prometheus.Counter
+	browser      browserMetrics
 }
 
 // New builds a fresh set on a new registry that also carries the Go runtime
@@ -88,6 +89,7 @@ func New() *Metrics {
 		m.cycleSeconds, m.cycleEnd, m.cycles,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.browser = newBrowserMetrics(m.reg)
 	return m
 }
 

@@ -113,6 +113,18 @@ func New(n config.Network, opts ...Option) *Prober {
 	return p
 }
 
+// A reply (the greeting, or the answer to one command) is cut past these:
+// go-smtp limits a line, not the lines of a multi-line reply, and real
+// EHLO replies are about a dozen short lines.
+const (
+	MaxReplyBytes = 64 << 10
+	MaxReplyLines = 256
+)
+
+// ErrorTooLarge is Result.Error when a reply passed MaxReplyBytes or
+// MaxReplyLines.
+const ErrorTooLarge = "reply too large"
+
 // ErrLookup wraps a failed MX lookup (not NXDOMAIN or no records: those
 // are answers and give an empty Result).
 var ErrLookup = errors.New("mxprobe: MX lookup failed")
@@ -175,7 +187,8 @@ func (p *Prober) ask(ctx context.Context, host string, r *Result) bool {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() }) // a cancelled check ends the conversation
 	defer stop()
-	c := smtp.NewClient(conn)
+	capped := netguard.CapReplies(conn, MaxReplyBytes, MaxReplyLines)
+	c := smtp.NewClient(capped)
 	defer c.Close()
 	// go-smtp sets a deadline per command (5 minutes by default): give
 	// each command what is left of the check.
@@ -184,10 +197,10 @@ func (p *Prober) ask(ctx context.Context, host string, r *Result) bool {
 		c.SubmissionTimeout = time.Until(dl)
 	}
 	if err := c.Hello(p.helo); err != nil {
-		return failed(ctx, r, err)
+		return failed(ctx, r, capped, err)
 	}
 	if err := c.Mail(p.from, nil); err != nil {
-		return failed(ctx, r, err)
+		return failed(ctx, r, capped, err)
 	}
 	err = c.Rcpt(r.Recipient, nil)
 	r.Error = ""
@@ -200,7 +213,7 @@ func (p *Prober) ask(ctx context.Context, host string, r *Result) bool {
 	case errors.As(err, &se):
 		r.Accept, r.Code, r.Message = AcceptUnknown, se.Code, clip(se.Message)
 	default:
-		return failed(ctx, r, err)
+		return failed(ctx, r, capped, err)
 	}
 	_ = c.Reset()
 	_ = c.Quit()
@@ -210,9 +223,12 @@ func (p *Prober) ask(ctx context.Context, host string, r *Result) bool {
 // failed records a refusal before RCPT TO: an SMTP reply ends the check
 // (the server answered; it will answer the same on the next MX), a broken
 // connection moves on to the next exchange.
-func failed(ctx context.Context, r *Result, err error) bool {
+func failed(ctx context.Context, r *Result, conn *netguard.ReplyConn, err error) bool {
 	var se *smtp.SMTPError
 	switch {
+	case conn.Exceeded() || errors.Is(err, netguard.ErrReplyTooLarge):
+		// A server that floods one reply floods the next one too: move on.
+		r.Error = ErrorTooLarge
 	case errors.As(err, &se):
 		r.Code, r.Message, r.Error = se.Code, clip(se.Message), ""
 		return true

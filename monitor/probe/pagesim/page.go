@@ -10,10 +10,20 @@ import (
 	"unicode"
 
 	"golang.org/x/net/html"
+
+	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
 // MaxAnalyze bounds how much of a page Analyze reads.
 const MaxAnalyze = 2 << 20
+
+// The fields kept from a page are cut at what the store keeps of a page's
+// title (httpprobe.MaxTitle) and a URL a browser accepts, cleaned of
+// control and bidi characters.
+const (
+	MaxTitle = 512
+	MaxURL   = 2048
+)
 
 // PageSignals is what a page shows that matters for phishing. It
 // serializes to JSON for storage with the look-alike's other signals.
@@ -100,7 +110,9 @@ func Analyze(page []byte, base *url.URL, brands []string) PageSignals {
 		case html.TextToken:
 			switch {
 			case inTitle:
-				titleBuf.WriteString(tok.Data)
+				if titleBuf.Len() < 4*MaxTitle { // room for whitespace to collapse
+					titleBuf.WriteString(tok.Data)
+				}
 			case skip == 0:
 				text.WriteString(tok.Data)
 				text.WriteByte(' ')
@@ -113,7 +125,7 @@ func Analyze(page []byte, base *url.URL, brands []string) PageSignals {
 	if form != nil && form.login() { // unclosed form
 		s.LoginForm = true
 	}
-	s.Title = strings.Join(strings.Fields(titleBuf.String()), " ")
+	s.Title = netguard.Clean(titleBuf.String(), MaxTitle)
 	for _, b := range brands {
 		s.BrandInTitle = s.BrandInTitle || containsBrand(s.Title, b)
 		s.BrandInText = s.BrandInText || containsBrand(text.String(), b)
@@ -122,8 +134,8 @@ func Analyze(page []byte, base *url.URL, brands []string) PageSignals {
 		if icon == "" {
 			icon = "/favicon.ico"
 		}
-		if u, err := base.Parse(icon); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-			s.FaviconURL = u.String()
+		if u, err := base.Parse(icon); err == nil && (u.Scheme == "http" || u.Scheme == "https") && len(u.String()) <= MaxURL {
+			s.FaviconURL = u.String() // a cut URL would name another resource: none rather
 		}
 	}
 	return s

@@ -3,10 +3,16 @@
 // --phash does: an 8×8 average hash of the viewport and dnstwist's
 // similarity formula, 0–100.
 //
-// One browser serves every shot; at most Tabs pages are open at once, each
-// shot has its own deadline and its tab is closed after it, the PNG is
-// kept under MaxPNG by halving its resolution. The browser runs with a
-// fresh user-data-dir, removed by Close.
+// One browser serves every shot; at most Tabs pages are open at once (one
+// when the browser's memory passes half of MaxMiB), each shot has its own
+// deadline and its tab is closed after it, the PNG is kept under MaxPNG by
+// halving its resolution. A page that has not loaded by the load deadline
+// is shot as it is (Shot.Forced). The browser is a hostile page's host and
+// is treated like any other child that can misbehave (browser.go): its
+// downloads are denied, everything it writes stays in a fresh profile
+// directory (removed after it, and swept at the next start when a run was
+// killed), its memory is watched and capped, and a browser that died is
+// started again with backoff.
 //
 // Chromium fetches what the page asks for from addresses the page chooses,
 // so it is given no network of its own: it is started with an in-process
@@ -23,6 +29,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"log/slog"
 	"math"
 	"math/bits"
 	"net"
@@ -30,14 +37,12 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/corona10/goimagehash"
 	"github.com/nfnt/resize"
 
 	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/internal/base/netguard"
 )
 
@@ -64,6 +69,28 @@ type Options struct {
 	// 443 and 80 go, as the web probes' ports (labs, simnet). Zero: as is.
 	HTTPSPort, HTTPPort int
 
+	// MaxMiB is the memory ceiling of the browser's processes together
+	// (resident set); past it the browser is killed, the shots in flight
+	// fail, and the next shot starts a fresh one. Past half of it shots go
+	// one tab at a time. Default 1024 (monitor.screenshot_max_mib).
+	MaxMiB int
+	// JSHeapMiB caps V8's old space in each renderer. Default 512.
+	JSHeapMiB int
+	// RestartBase and RestartMax bound the wait before starting the browser
+	// again after a failed start: doubling from the base, jittered, capped.
+	// Defaults 1s and 5m.
+	RestartBase, RestartMax time.Duration
+	// Logger receives browser deaths, kills and restarts. Default slog's.
+	Logger *slog.Logger
+	// Metrics counts kills and restarts. Default metrics.Default.
+	Metrics *metrics.Metrics
+	// TempDir holds the profile directories. Default os.TempDir().
+	TempDir string
+
+	// heavy is the memory, in bytes, past which shots go one at a time;
+	// half of MaxMiB, lower in tests.
+	heavy int64
+
 	// dial replaces Guard.DialContext in tests.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -83,6 +110,31 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPNG <= 0 {
 		o.MaxPNG = 1 << 20
+	}
+	if o.MaxMiB <= 0 {
+		o.MaxMiB = 1024
+	}
+	if o.heavy <= 0 {
+		o.heavy = int64(o.MaxMiB) << 19
+	}
+	if o.JSHeapMiB <= 0 {
+		o.JSHeapMiB = 512
+	}
+	if o.RestartBase <= 0 {
+		o.RestartBase = time.Second
+	}
+	if o.RestartMax <= 0 {
+		o.RestartMax = 5 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.Logger = o.Logger.With("component", "screenshot")
+	if o.Metrics == nil {
+		o.Metrics = metrics.Default
+	}
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
 	}
 	if o.Guard == nil {
 		o.Guard = netguard.New(config.Network{AllowPrivate: o.AllowPrivate})
@@ -111,11 +163,19 @@ func remapPorts(dial func(ctx context.Context, network, addr string) (net.Conn, 
 	}
 }
 
+const debianChromium = "/usr/lib/chromium/chromium"
+
 // ErrNoBrowser is returned by New when no Chromium is installed.
 var ErrNoBrowser = errors.New("screenshot: no chromium found (Debian: apt-get install chromium)")
 
 // FindBrowser returns the path of an installed Chromium, or ErrNoBrowser.
+// Debian's binary is taken without its /usr/bin/chromium wrapper, which
+// sources /etc/chromium.d: Google API keys (with them the browser signs in
+// to accounts.google.com on its own) and flags of its own.
 func FindBrowser() (string, error) {
+	if fi, err := os.Stat(debianChromium); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+		return debianChromium, nil
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
@@ -123,90 +183,6 @@ func FindBrowser() (string, error) {
 	}
 	return "", ErrNoBrowser
 }
-
-// Shooter holds one browser. Safe for concurrent use.
-type Shooter struct {
-	opt      Options
-	proxy    *proxy
-	dir      string
-	browser  context.Context
-	cancel   func()
-	tabs     chan struct{}
-	closeMux sync.Once
-}
-
-// New starts the browser. Close it when done.
-func New(ctx context.Context, opt Options) (*Shooter, error) {
-	opt = opt.withDefaults()
-	if opt.ExecPath == "" {
-		p, err := FindBrowser()
-		if err != nil {
-			return nil, err
-		}
-		opt.ExecPath = p
-	}
-	px, err := startProxy(opt.dial, opt.Timeout)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "takedown-chromium-")
-	if err != nil {
-		px.Close()
-		return nil, fmt.Errorf("screenshot: user data dir: %w", err)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(ctx),
-		chromedp.ExecPath(opt.ExecPath),
-		chromedp.UserDataDir(dir),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("mute-audio", true),
-		chromedp.Flag("ignore-certificate-errors", true), // look-alikes serve whatever certificate they like
-		// Every connection through the guarded proxy, loopback too (Chromium
-		// bypasses proxies for loopback unless told otherwise), and no UDP
-		// of its own: no QUIC, no WebRTC outside the proxy.
-		chromedp.ProxyServer(px.URL()),
-		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("force-webrtc-ip-handling-policy", true),
-		chromedp.Flag("webrtc-ip-handling-policy", "disable_non_proxied_udp"),
-		chromedp.WindowSize(opt.Width, opt.Height),
-	)
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	if err := chromedp.Do(browser); err != nil { // starts the browser
-		cancelBrowser()
-		cancelAlloc()
-		px.Close()
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("screenshot: start %s: %w", opt.ExecPath, err)
-	}
-	return &Shooter{
-		opt: opt, proxy: px, dir: dir, browser: browser,
-		cancel: func() { cancelBrowser(); cancelAlloc() },
-		tabs:   make(chan struct{}, opt.Tabs),
-	}, nil
-}
-
-// Close stops the browser and removes its user-data-dir.
-func (s *Shooter) Close() error {
-	s.closeMux.Do(func() {
-		s.cancel()
-		_ = s.proxy.Close()
-		_ = os.RemoveAll(s.dir)
-	})
-	return nil
-}
-
-// UserDataDir is the browser's profile directory (for process accounting).
-func (s *Shooter) UserDataDir() string { return s.dir }
 
 // Shot is one screenshot.
 type Shot struct {
@@ -219,71 +195,13 @@ type Shot struct {
 	AHash string `json:"ahash"`
 	// Millis is how long the shot took.
 	Millis int64 `json:"millis"`
+	// Forced: the page had not finished loading (or held a dialog, or ran
+	// a script without end) at the load deadline, and was shot as it was.
+	Forced bool `json:"forced,omitempty"`
 }
 
 // ErrBlocked is returned for a URL whose host is an internal address.
 var ErrBlocked = netguard.ErrBlocked
-
-// Shot navigates a fresh tab to rawURL and captures the viewport. It waits
-// for a free tab (at most Tabs at once); the shot's deadline starts when
-// the tab is had.
-func (s *Shooter) Shot(ctx context.Context, rawURL string) (*Shot, error) {
-	if err := s.check(ctx, rawURL); err != nil {
-		return nil, err
-	}
-	select {
-	case s.tabs <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-s.tabs }()
-	start := time.Now()
-	raw, err := s.capture(ctx, rawURL)
-	if err != nil {
-		return nil, err
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("screenshot %s: decode: %w", rawURL, err)
-	}
-	shot := &Shot{URL: rawURL, PNG: raw, Scale: 1}
-	for len(shot.PNG) > s.opt.MaxPNG && shot.Scale > 1.0/64 {
-		shot.Scale /= 2
-		if shot.PNG, err = scaled(img, shot.Scale); err != nil {
-			return nil, fmt.Errorf("screenshot %s: %w", rawURL, err)
-		}
-	}
-	if len(shot.PNG) > s.opt.MaxPNG {
-		return nil, fmt.Errorf("screenshot %s: PNG over %d bytes at 1/64 scale", rawURL, s.opt.MaxPNG)
-	}
-	h, err := goimagehash.AverageHash(img)
-	if err != nil {
-		return nil, fmt.Errorf("screenshot %s: hash: %w", rawURL, err)
-	}
-	shot.AHash = fmt.Sprintf("%016x", h.GetHash())
-	shot.Millis = time.Since(start).Milliseconds()
-	return shot, nil
-}
-
-func (s *Shooter) capture(ctx context.Context, rawURL string) ([]byte, error) {
-	tab, closeTab := chromedp.NewContext(s.browser)
-	defer closeTab() // closes the tab
-	tab, cancel := context.WithTimeout(tab, s.opt.Timeout)
-	defer cancel()
-	stop := context.AfterFunc(ctx, cancel) // the caller's cancel ends the shot too
-	defer stop()
-	if err := chromedp.Do(tab,
-		chromedp.EmulateViewport(int64(s.opt.Width), int64(s.opt.Height)),
-		chromedp.Navigate(rawURL),
-	); err != nil {
-		return nil, fmt.Errorf("screenshot %s: navigate: %w", rawURL, err)
-	}
-	raw, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-	if err != nil {
-		return nil, fmt.Errorf("screenshot %s: capture: %w", rawURL, err)
-	}
-	return raw, nil
-}
 
 // check refuses URLs that are not http(s) or whose host resolves to an
 // address the guard refuses.

@@ -29,6 +29,10 @@ var ErrReplyTooLarge = errors.New("reply exceeds size cap")
 // MaxReply caps a WHOIS reply or RDAP body; real ones are a few KiB.
 const MaxReply = 1 << 20
 
+// MaxReplyLines caps the lines of a WHOIS reply; real ones have a few
+// hundred.
+const MaxReplyLines = 20000
+
 // Record is what a registry says about one domain, from WHOIS or RDAP,
 // normalized so that equal states marshal (and hash) equal. The JSON keys are
 // a contract for `takedown check --json`; empty fields are left out, times

@@ -2,6 +2,7 @@ package whoisprobe
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -202,7 +203,7 @@ func (w *WHOIS) query(ctx context.Context, server, q string, noReferral bool) (s
 			w.lim.Penalize(dl.dialed, err)
 		}
 		if errors.Is(err, ErrReplyTooLarge) {
-			return "", failf("whois %s %s: reply larger than %d bytes", shown, q, MaxReply)
+			return "", failf("whois %s %s: reply larger than %d bytes or %d lines", shown, q, MaxReply, MaxReplyLines)
 		}
 		return "", failf("whois %s %s: %w", shown, q, err)
 	}
@@ -259,11 +260,13 @@ func (d *dialer) Dial(network, addr string) (net.Conn, error) {
 	return newCappedConn(d.ctx, c, MaxReply), nil
 }
 
-// cappedConn fails reads past max bytes and unblocks them when ctx ends.
+// cappedConn fails reads past max bytes or MaxReplyLines lines, and
+// unblocks them when ctx ends.
 type cappedConn struct {
 	net.Conn
-	left int64
-	stop func() bool
+	left  int64
+	lines int
+	stop  func() bool
 }
 
 func newCappedConn(ctx context.Context, c net.Conn, max int64) *cappedConn {
@@ -287,6 +290,11 @@ func (c *cappedConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	c.left -= int64(n)
+	// The parsers split the reply into lines: a megabyte of empty lines
+	// would be a million strings.
+	if c.lines += bytes.Count(p[:n], []byte{'\n'}); c.lines > MaxReplyLines {
+		return 0, ErrReplyTooLarge
+	}
 	return n, err
 }
 
