@@ -155,6 +155,16 @@ const (
 	ZoneAdded         Kind = "zone_added"
 	ZoneRemoved       Kind = "zone_removed"
 
+	// Takedown cases (monitor/cases): a case opened, a report sent or
+	// filed, the takedown confirmed by the lifecycle engine, the domain
+	// back after it, a case with no change for too long, a case closed.
+	CaseOpened        Kind = "case_opened"
+	CaseReported      Kind = "case_reported"
+	TakedownConfirmed Kind = "takedown_confirmed"
+	TakedownReverted  Kind = "takedown_reverted"
+	CaseStalled       Kind = "case_stalled"
+	CaseClosed        Kind = "case_closed"
+
 	// Test is the kind of `alerts test` messages.
 	Test Kind = "test"
 )
@@ -165,7 +175,8 @@ var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, Regis
 	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, FieldChanged, SnapshotChanged,
 	StateChanged, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
-	ZoneAdded, ZoneRemoved, Test}
+	ZoneAdded, ZoneRemoved, Test,
+	CaseOpened, CaseReported, TakedownConfirmed, TakedownReverted, CaseStalled, CaseClosed}
 
 // Suspected is the event kind of a suspicion of state s.
 func Suspected(s State) Kind { return "suspected_" + s }
