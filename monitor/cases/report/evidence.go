@@ -42,6 +42,10 @@ type Evidence struct {
 	Risk      Risk
 	Timeline  []TimelineEntry // oldest first
 	Generated time.Time       // when the report was made; zero means now
+	// MessageID is the eml report's Message-ID without the angle brackets,
+	// e.g. "case-42-1@example.org"; the sender keeps it stable across
+	// retries so a report is never doubled. Empty makes a random one.
+	MessageID string
 }
 
 // Case is the takedown case the report is about.
@@ -104,6 +108,7 @@ type Content struct {
 	VisualSimilarity *float64 // 0..100, nil when not measured
 	FaviconMMH3      *int32   // Shodan-style favicon hash, nil when none
 	Brand            string   // the brand the content imitates
+	BrandURL         string   // the brand's legitimate site, e.g. "https://acmebank.example/"
 }
 
 // Registration is the domain's registration data.
