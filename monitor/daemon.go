@@ -38,6 +38,9 @@ type Config struct {
 	Feeds *feeds.Runner
 	// Notify tunes the alert sender (tests shorten its backoff).
 	Notify notify.Options
+	// Cases, when set, are the takedown cases the daemon reviews on
+	// schedules.cases and whose reports it sends.
+	Cases store.CaseStore
 	Log    *slog.Logger
 }
 
@@ -93,6 +96,9 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	if nopts.Worker == "" {
 		nopts.Worker = worker
 	}
+	if dc.Cases != nil && nopts.CaseReport == nil {
+		nopts.CaseReport = CaseReportRenderer(cfg, dc.Store, dc.Cases)
+	}
 	n, err := notify.New(cfg.Alerts, dc.Store, nopts)
 	if err != nil {
 		ps.Close()
@@ -120,6 +126,9 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	jobs := []engine.Job{{Name: "lookalikes", Spec: s.Lookalikes, Run: d.HuntAll}}
 	if s.LookalikeWatch != "" { // config.Default sets it; a Config built by hand may leave it off
 		jobs = append(jobs, engine.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
+	}
+	if dc.Cases != nil && s.Cases != "" {
+		jobs = append(jobs, d.caseJob(dc.Cases))
 	}
 	jobs = append(jobs, dc.Jobs...)
 	if d.feeds != nil {

@@ -12,6 +12,7 @@ import (
 type appStore interface {
 	store.Store
 	store.WebQueries
+	store.CaseStore
 	SchemaVersion(ctx context.Context) (int64, error)
 }
 

@@ -30,9 +30,6 @@ func Send(ctx context.Context, st Store, name, role string, smtpConfigured bool,
 	if err := CheckRole(role); err != nil {
 		return store.CaseContact{}, 0, err
 	}
-	if !smtpConfigured {
-		return store.CaseContact{}, 0, ErrNoSMTP
-	}
 	var sent store.CaseContact
 	var outboxID int64
 	err := st.UpdateCases(ctx, func(tx store.CaseTx) error {
@@ -54,6 +51,8 @@ func Send(ctx context.Context, st Store, name, role string, smtpConfigured bool,
 			return inputf("the %s contact of %s has no e-mail address (add one with case contact)", role, name)
 		case ct.OutboxID != 0:
 			return fmt.Errorf("case %s: %s %s at %s: %w", name, role, ct.Email, ct.ReportedAt.Format(time.RFC3339), ErrAlreadySent)
+		case !smtpConfigured:
+			return ErrNoSMTP
 		}
 		eid, err := markReported(tx, c, d, ct, now, "", 0)
 		if err != nil {

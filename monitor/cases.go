@@ -1,0 +1,79 @@
+package monitor
+
+import (
+	"context"
+	"net/mail"
+	"time"
+
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/monitor/cases"
+	"github.com/takedownhq/takedown/monitor/cases/report"
+	"github.com/takedownhq/takedown/monitor/engine"
+	"github.com/takedownhq/takedown/store"
+)
+
+// caseStore is the store seen by monitor/cases: the history and the cases.
+type caseStore struct {
+	store.Store
+	store.CaseStore
+}
+
+// CaseStore joins a store and its cases for monitor/cases.
+func CaseStore(st store.Store, cs store.CaseStore) cases.Store { return caseStore{st, cs} }
+
+// Reporter is who sends takedown reports: the alerts' sender.
+func Reporter(cfg *config.Config) report.Party {
+	p := report.Party{Email: cfg.Alerts.SMTP.From, Name: "takedown"}
+	if a, err := mail.ParseAddress(cfg.Alerts.SMTP.From); err == nil {
+		p.Email = a.Address
+		if a.Name != "" {
+			p.Name = a.Name
+		}
+	}
+	return p
+}
+
+// Brander finds the brand a look-alike imitates, from the found
+// look-alikes.
+func Brander(st store.Lookalikes) cases.Brander {
+	return func(ctx context.Context, name string) string {
+		ls, _, err := st.Lookalikes(ctx, store.LookalikeQuery{Search: name, Limit: 20})
+		if err != nil {
+			return ""
+		}
+		for _, l := range ls {
+			if l.Name == name {
+				return l.Brand
+			}
+		}
+		return ""
+	}
+}
+
+// CaseReportRenderer is the alert sender's renderer of case reports.
+func CaseReportRenderer(cfg *config.Config, st store.Store, cs store.CaseStore) func(ctx context.Context, ev *store.Event, to, id string) ([]byte, error) {
+	return cases.Renderer(CaseStore(st, cs), Reporter(cfg), Brander(st))
+}
+
+// caseJob reviews the open cases on schedules.cases, after a cheap check
+// (DNS and the registry's delegation) of each case's domain.
+func (d *Daemon) caseJob(cs store.CaseStore) engine.Job {
+	return engine.Job{Name: "cases", Spec: d.cfg.Schedules.Cases, Run: func(ctx context.Context) error {
+		_, err := d.ReviewCases(ctx, cs, time.Now())
+		return err
+	}}
+}
+
+// ReviewCases re-checks and judges every open case once (the cases job;
+// the demo and tests call it directly).
+func (d *Daemon) ReviewCases(ctx context.Context, cs store.CaseStore, now time.Time) (cases.Outcome, error) {
+	return cases.Review(ctx, CaseStore(d.st, cs), now, cases.Options{
+		EscalateAfter: d.cfg.Cases.EscalateAfter,
+		Log:           d.log,
+		Check: func(ctx context.Context, name string) error {
+			_, err := d.Monitor.Check(ctx, name, []string{event.ProbeDNS, event.ProbeDelegation})
+			return err
+		},
+	})
+}
