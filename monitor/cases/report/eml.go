@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/mail"
 	"strconv"
 	"strings"
 
@@ -19,13 +20,12 @@ func encodeEML(w io.Writer, p *prepared) error {
 		return fmt.Errorf("needs the reporter's e-mail address (From)")
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(firstNonEmpty(p.Reporter.Name, p.Reporter.Org), p.Reporter.Email); err != nil {
-		return fmt.Errorf("from %s: %w", p.Reporter.Email, err)
-	}
+	// mail.Address values, not "name <addr>" strings: net/mail quotes or
+	// RFC 2047-encodes the name itself, where go-mail's *Format helpers
+	// would quote it naively and then fail to parse a name with quotes.
+	msg.FromMailAddress(&mail.Address{Name: firstNonEmpty(p.Reporter.Name, p.Reporter.Org), Address: p.Reporter.Email})
 	if p.Recipient.Email != "" {
-		if err := msg.AddToFormat(p.Recipient.Name, p.Recipient.Email); err != nil {
-			return fmt.Errorf("to %s: %w", p.Recipient.Email, err)
-		}
+		msg.AddToMailAddress(&mail.Address{Name: p.Recipient.Name, Address: p.Recipient.Email})
 	}
 	msg.Subject(emlSubject(p))
 	id := p.MessageID
