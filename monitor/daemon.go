@@ -41,7 +41,7 @@ type Config struct {
 	// Cases, when set, are the takedown cases the daemon reviews on
 	// schedules.cases and whose reports it sends.
 	Cases store.CaseStore
-	Log    *slog.Logger
+	Log   *slog.Logger
 }
 
 // Daemon is the monitor with its probes, brand hunting and alert sender.

@@ -24,7 +24,8 @@ var layers = [][]string{
 	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store",
 		"monitor/cases/report"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
-	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify"},
+	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify",
+		"monitor/cases"},
 	// the engine, and the feeds that bring candidate names
 	{"monitor/engine", "feeds"},
 	// the wiring: which probers, judges, hunts, feeds and senders a daemon runs

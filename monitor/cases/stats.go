@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -67,7 +68,9 @@ func Stats(cs []store.Case, by string) []Group {
 		slices.Sort(g.Times)
 		g.TakenDown = len(g.Times)
 		if len(g.Times) > 0 {
-			m, p := Percentile(g.Times, 50), Percentile(g.Times, 90)
+			// Whole seconds: the times are whole seconds, and a figure
+			// like 28440.000000000004 helps no one.
+			m, p := math.Round(Percentile(g.Times, 50)), math.Round(Percentile(g.Times, 90))
 			g.Median, g.P90 = &m, &p
 		}
 		out = append(out, *g)
