@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -59,8 +58,6 @@ type caseWorld struct {
 	st  caseDB
 	cs  cases.Store
 	d   *monitor.Daemon
-	mu  sync.Mutex
-	evs []store.Event
 }
 
 func newCaseWorld(t *testing.T, st caseDB) *caseWorld {
@@ -85,15 +82,11 @@ func newCaseWorld(t *testing.T, st caseDB) *caseWorld {
 	cfg.Monitor.Screenshots = &off
 	cfg.Monitor.WatchInfrastructure = &off
 	cfg.Alerts.SMTP = n.SMTPConfig()
-	// One channel that takes nothing of ours: only the case reports reach
-	// the SMTP server, so what it receives is what case send sent.
-	cfg.Alerts.Channels = []config.Channel{{Name: "ops", Email: []string{"ops@simnet.test"}, Events: []string{event.Test}}}
+	// The team's channel takes the case events like any other alert.
+	cfg.Alerts.Channels = []config.Channel{{Name: "ops", Email: []string{"ops@simnet.test"},
+		Events: []string{event.TakedownConfirmed, event.TakedownReverted, event.CaseStalled}}}
 	w := &caseWorld{net: n, st: st, cs: monitor.CaseStore(st, st)}
-	w.d, err = monitor.New(ctx, monitor.Config{Config: cfg, Store: st, Log: log, Cases: st, OnEvent: func(ev store.Event) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		w.evs = append(w.evs, ev)
-	}})
+	w.d, err = monitor.New(ctx, monitor.Config{Config: cfg, Store: st, Log: log, Cases: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,8 +189,8 @@ func TestCaseLife(t *testing.T) {
 
 		opened := time.Now()
 		c, err := cases.Open(ctx, w.cs, evil, evil, "phishing", "kit seen in a spam run", opened)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || c.Status != store.CaseOpen || c.Reason != "phishing" {
+			t.Fatal(c, err)
 		}
 		det, err := cases.Show(ctx, w.cs, evil)
 		if err != nil {
@@ -294,9 +287,23 @@ func TestCaseLife(t *testing.T) {
 		if c, _ := w.st.Case(ctx, evil); c.Status != store.CaseReverted || *c.TimeToTakedown != 5400 {
 			t.Errorf("after the return: case %+v", c)
 		}
-		// The daemon's OnEvent does not see what cases wrote outside it,
-		// but the alert router does: the events are routed like any other.
-		_ = w.evs
+		// The alert rules route the case events like any other: the team
+		// gets the confirmation and the return, once each.
+		if _, err := w.d.Notifier.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var team []string
+		for _, m := range w.net.SMTP.Messages()[1:] {
+			h, _ := m.Header()
+			if !strings.Contains(h.Get("To"), "ops@simnet.test") {
+				t.Errorf("alert to %q", h.Get("To"))
+			}
+			subj, _ := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+			team = append(team, subj)
+		}
+		if len(team) != 2 || !strings.Contains(team[0], "taken_down") || !strings.Contains(team[1], "reverted") {
+			t.Errorf("team alerts: %q", team)
+		}
 	})
 }
 

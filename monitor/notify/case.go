@@ -9,6 +9,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -17,6 +18,11 @@ import (
 // contact, and the sender delivers it like an alert, with retries and one
 // Message-ID, never twice. No alert rule routes to it.
 const CaseChannel = "case-report"
+
+// caseKinds are the case events, routed for look-alikes as well: the
+// team's own takedown of a look-alike is news, not its probe history.
+var caseKinds = map[string]bool{event.CaseOpened: true, event.CaseReported: true, event.TakedownConfirmed: true,
+	event.TakedownReverted: true, event.CaseStalled: true, event.CaseClosed: true}
 
 // CaseReportFunc renders the report of a case_reported event as a complete
 // RFC 5322 message to the recipient, with the given Message-ID (stable
