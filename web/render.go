@@ -196,6 +196,8 @@ func (s *Server) funcs() template.FuncMap {
 			return "rl-other"
 		},
 		"human": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"secs":  func(n *int64) string { return (time.Duration(*n) * time.Second).String() },
+		"secsf": func(f *float64) string { return (time.Duration(*f) * time.Second).String() },
 		"ts":    fmtTS,
 		"tsISO": func(t time.Time) string {
 			if t.IsZero() {
