@@ -56,6 +56,9 @@ type Options struct {
 	// start the web UI; it returns the URL to print.
 	Serve func(ctx context.Context) (string, error)
 	Log   *slog.Logger
+	// Cases, when set, are the store's takedown cases: the story then
+	// plays the look-alike's takedown case (cases.go).
+	Cases store.CaseStore
 }
 
 // Summary is what the story produced.
@@ -140,13 +143,14 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	// Chromium is installed: the browser reaches simnet's names through
 	// the guarded proxy, which resolves with simnet's resolver.
 	cfg.Schedules.LookalikeWatch = tick
+	cfg.Schedules.Cases = tick
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
 		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
 
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
-	d, err := monitor.New(ctx, monitor.Config{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log,
+	d, err := monitor.New(ctx, monitor.Config{Config: cfg, Store: o.Store, Indicators: ind, Log: o.Log, Cases: o.Cases,
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
 		OnEvent: func(ev store.Event) {
 			mu.Lock()
@@ -223,6 +227,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 				return nil
 			}, w.escalated(LookAlike, string(risk.LevelPhishingLike)), LookAlike, string(risk.LevelPhishingLike)},
 	}
+	story = append(story, caseStory(o, net, p)...)
 	var storyErr error
 	for i, s := range story {
 		p.step(i, s.title)
