@@ -77,3 +77,24 @@ func (d *Daemon) ReviewCases(ctx context.Context, cs store.CaseStore, now time.T
 		},
 	})
 }
+
+// caseHook passes each event on to next, and reviews the domain's case
+// as soon as a check changes its verdict or the registry's delegation,
+// before the cases job would come to it. A domain without a case costs
+// one indexed read per such event, and those events are rare.
+func (d *Daemon) caseHook(cs store.CaseStore, next func(store.Event)) func(store.Event) {
+	return func(ev store.Event) {
+		if next != nil {
+			next(ev)
+		}
+		if ev.Kind != event.StateChanged && (ev.Kind != event.NSChanged || ev.Probe != event.ProbeDelegation) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := cases.ReviewDomain(ctx, CaseStore(d.st, cs), ev.Domain, time.Now(),
+			cases.Options{EscalateAfter: d.cfg.Cases.EscalateAfter, Log: d.log}); err != nil {
+			d.log.Warn("case review after a check", "domain", ev.Domain, "err", err)
+		}
+	}
+}

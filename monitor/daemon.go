@@ -146,6 +146,10 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		// Feeds added while the daemon runs are scheduled within a minute.
 		jobs = append(jobs, engine.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds, Local: true})
 	}
+	onEvent := dc.OnEvent
+	if dc.Cases != nil {
+		onEvent = d.caseHook(dc.Cases, dc.OnEvent)
+	}
 	var queue store.Queue
 	if cfg.SharedQueueOn() {
 		queue = dc.Store
@@ -162,7 +166,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		ProbeTimeout: cfg.Monitor.ProbeTimeout,
 		Poll:         cfg.Monitor.Poll,
 		Jobs:         jobs,
-		OnEvent:      dc.OnEvent,
+		OnEvent:      onEvent,
 		Log:          dc.Log,
 	})
 	if config.On(cfg.Monitor.WatchInfrastructure) {

@@ -82,6 +82,24 @@ func Review(ctx context.Context, st Store, now time.Time, opt Options) (Outcome,
 	return out, errors.Join(errs...)
 }
 
+// ReviewDomain judges name's case, if it has one not closed, as Review
+// does, without a check of its own: the check that just changed the
+// domain's verdict calls it, so a takedown is confirmed at once.
+func ReviewDomain(ctx context.Context, st Store, name string, now time.Time, opt Options) (Outcome, error) {
+	if opt.EscalateAfter <= 0 {
+		opt.EscalateAfter = DefaultEscalateAfter
+	}
+	var out Outcome
+	c, err := st.Case(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.CaseClosed) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	return out, reviewOne(ctx, st, name, now, opt, &out)
+}
+
 // observation is what a case is judged on.
 type observation struct {
 	// hard is the takedown the lifecycle engine or the registry shows,
