@@ -16,7 +16,7 @@ type testStore struct {
 	*sqlite.SQLite
 }
 
-func openStore(t *testing.T) testStore {
+func openStore(t testing.TB) testStore {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {

@@ -155,12 +155,20 @@ func reviewOne(ctx context.Context, st Store, name string, now time.Time, opt Op
 	if err != nil {
 		return fmt.Errorf("review case %s: %w", name, err)
 	}
+	c, err := st.Case(ctx, name)
+	if err != nil {
+		return fmt.Errorf("review case %s: %w", name, err)
+	}
 	o := observe(ctx, st, d)
 	var by string
-	if c, err := st.Case(ctx, name); err == nil && c.Status == store.CaseTakenDown {
+	if c.Status == store.CaseTakenDown {
 		by = takenDownBy(ctx, st, c.ID)
 	}
 	out.Reviewed++
+	if !due(*c, o, by, now, opt.EscalateAfter) {
+		// Nothing new: no write, so a quiet tick costs reads only.
+		return nil
+	}
 	return st.UpdateCases(ctx, func(tx store.CaseTx) error {
 		c, d, err := active(tx, name)
 		if errors.Is(err, ErrNoCase) {
@@ -210,6 +218,22 @@ func reviewOne(ctx context.Context, st Store, name string, now time.Time, opt Op
 			return tx.SaveCase(*c)
 		}
 	})
+}
+
+// due says whether a review of c against o can change anything: a new
+// page judgement to count, a takedown or a return to record, a stall to
+// raise. The transaction reads the case again and decides for good.
+func due(c store.Case, o observation, by string, now time.Time, escalate time.Duration) bool {
+	if o.page && o.mark != c.SeenMark {
+		return true
+	}
+	switch c.Status {
+	case store.CaseClosed:
+		return false
+	case store.CaseTakenDown:
+		return by != "page" && o.alive
+	}
+	return o.hard || (c.StalledAt.IsZero() && now.Sub(c.ChangedAt) >= escalate)
 }
 
 // confirm marks a takedown; the time to takedown runs from the first

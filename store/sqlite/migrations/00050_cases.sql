@@ -22,6 +22,7 @@ CREATE TABLE cases (
 );
 CREATE UNIQUE INDEX cases_one_active ON cases(domain_id) WHERE status <> 'closed';
 CREATE INDEX cases_status ON cases(status);
+CREATE INDEX cases_domain ON cases(domain_id);
 
 CREATE TABLE case_contacts (
     id          INTEGER PRIMARY KEY,
