@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,4 +185,34 @@ func deref(p *float64) float64 {
 		return -1
 	}
 	return *p
+}
+
+// case report prints each format to stdout: JSON formats are JSON, the
+// e-mail parses, the Markdown names the domain; --to a role without a
+// contact exits 2.
+func TestCaseReportFormats(t *testing.T) {
+	c := newCLI(t)
+	c.ok("case", "open", "acmebank-login.com", "--note", "kit in spam")
+	c.ok("case", "contact", "acmebank-login.com", "--role", "hosting", "--email", "abuse@net.example", "--name", "EXAMPLE-NET")
+	for _, f := range []string{"eml", "xarf", "md", "misp", "stix"} {
+		out := c.ok("case", "report", "acmebank-login.com", "--format", f, "--to", "hosting")
+		switch f {
+		case "eml":
+			msg, err := mail.ReadMessage(strings.NewReader(out))
+			if err != nil || !strings.Contains(msg.Header.Get("To"), "abuse@net.example") {
+				t.Errorf("eml: %v, To %q", err, msg.Header.Get("To"))
+			}
+		case "md":
+			if !strings.Contains(out, "acmebank") {
+				t.Errorf("md lacks the domain:\n%s", out)
+			}
+		default:
+			if !json.Valid([]byte(out)) {
+				t.Errorf("%s is not JSON:\n%.300s", f, out)
+			}
+		}
+	}
+	if r := c.run("case", "report", "acmebank-login.com", "--format", "md", "--to", "registrar"); r.code != 2 || !strings.Contains(r.stderr, "registrar") {
+		t.Errorf("report to a role without a contact: exit %d %q", r.code, r.stderr)
+	}
 }

@@ -434,6 +434,9 @@ func (c *Config) Validate() error {
 	if c.Network.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("network.timeout: %s must be positive", c.Network.Timeout))
 	}
+	if c.Cases.EscalateAfter < 0 {
+		errs = append(errs, fmt.Errorf("cases.escalate_after: %s must not be negative", c.Cases.EscalateAfter))
+	}
 	if c.Monitor.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
 	}
