@@ -25,6 +25,7 @@ var hostileValues = map[string]string{
 	"encoded word":     "=?utf-8?b?QmNjOiB2aWN0aW1AZXZpbC5leGFtcGxl?=",
 	"json breaker":     "\"}],\"type\":\"spam\",\"x\":[{\"a\":\"",
 	"stix pattern":     "'] OR [file:name = 'x",
+	"mail specials":    `Ana "\" (x) <y@z> ; , : \u`,
 	"huge":             strings.Repeat("A<b>&|\r\n", 50_000),
 }
 
