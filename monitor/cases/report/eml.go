@@ -45,11 +45,16 @@ func encodeEML(w io.Writer, p *prepared) error {
 	if err := writeEvidenceJSON(&ej, p); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
+	if ej.Len() > MaxAttachment {
+		// Unreachable while prepare's bounds hold; a report never carries a
+		// file over the cap.
+		return fmt.Errorf("evidence JSON is %d bytes, over the %d-byte cap", ej.Len(), MaxAttachment)
+	}
 	if err := msg.AttachReader(p.Case.Domain+"-evidence.json", &ej, gomail.WithFileContentType("application/json")); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
 	if _, err := msg.WriteTo(w); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }

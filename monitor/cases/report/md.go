@@ -203,7 +203,7 @@ func encodeMD(w io.Writer, p *prepared) error {
 		line("Reported by %s %s", mdEscape(rep), mdEscape(p.Reporter.Email))
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }
