@@ -257,6 +257,7 @@ func TestBadInputIsRefused(t *testing.T) {
 		"unknown reason":        {"misp", func(e *Evidence) { e.Case.Reason = "spam" }, `reason "spam"`},
 		"xarf without reporter": {"xarf", func(e *Evidence) { e.Reporter.Email = "" }, "reporter's e-mail"},
 		"hostile reporter mail": {"eml", func(e *Evidence) { e.Reporter.Email = "a@b.example\r\nBcc: c@d.example" }, "reporter's e-mail"},
+		"bad message id":        {"eml", func(e *Evidence) { e.MessageID = "x>\r\nBcc: a@b.example" }, "message id"},
 		"brand without site": {"xarf", func(e *Evidence) {
 			e.Case.Reason, e.Content.BrandURL = ReasonBrand, ""
 		}, "legitimate_site"},

@@ -72,7 +72,11 @@ func prepare(ev Evidence) (*prepared, error) {
 	p.omitted = append(p.omitted, omitted...)
 	p.Risk = cleanRisk(ev.Risk)
 	p.Timeline = cleanTimeline(ev.Timeline)
-	p.MessageID = cleanMessageID(ev.MessageID)
+	// A Message-ID the caller chose is what keeps a resent report from
+	// being doubled: a bad one is refused, never silently replaced.
+	if p.MessageID = cleanMessageID(ev.MessageID); p.MessageID == "" && ev.MessageID != "" {
+		return nil, fmt.Errorf("message id %q is not left@right made of atoms", cleanLine(ev.MessageID, 80))
+	}
 	return p, nil
 }
 
