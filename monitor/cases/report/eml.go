@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -23,9 +24,9 @@ func encodeEML(w io.Writer, p *prepared) error {
 	// mail.Address values, not "name <addr>" strings: net/mail quotes or
 	// RFC 2047-encodes the name itself, where go-mail's *Format helpers
 	// would quote it naively and then fail to parse a name with quotes.
-	msg.FromMailAddress(&mail.Address{Name: firstNonEmpty(p.Reporter.Name, p.Reporter.Org), Address: p.Reporter.Email})
+	msg.FromMailAddress(&mail.Address{Name: emlName(firstNonEmpty(p.Reporter.Name, p.Reporter.Org)), Address: p.Reporter.Email})
 	if p.Recipient.Email != "" {
-		msg.AddToMailAddress(&mail.Address{Name: p.Recipient.Name, Address: p.Recipient.Email})
+		msg.AddToMailAddress(&mail.Address{Name: emlName(p.Recipient.Name), Address: p.Recipient.Email})
 	}
 	msg.Subject(emlSubject(p))
 	id := p.MessageID
@@ -44,13 +45,33 @@ func encodeEML(w io.Writer, p *prepared) error {
 	if err := writeEvidenceJSON(&ej, p); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
+	if ej.Len() > MaxAttachment {
+		// Unreachable while prepare's bounds hold; a report never carries a
+		// file over the cap.
+		return fmt.Errorf("evidence JSON is %d bytes, over the %d-byte cap", ej.Len(), MaxAttachment)
+	}
 	if err := msg.AttachReader(p.Case.Domain+"-evidence.json", &ej, gomail.WithFileContentType("application/json")); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
 	if _, err := msg.WriteTo(w); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
+}
+
+// emlName keeps a display name to letters, digits, spaces and a few
+// harmless marks. net/mail writes other names as RFC 2047 words, but it
+// leaves ASCII specials such as a backslash or a quote in them unencoded,
+// and then cannot parse its own header back; a receiving system might not
+// either.
+func emlName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' || strings.ContainsRune(".-'&+/", r) {
+			return r
+		}
+		return ' '
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func emlSubject(p *prepared) string {

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 )
@@ -152,8 +154,62 @@ func buildEvidenceJSON(p *prepared) evidenceJSON {
 	return out
 }
 
+// writeEvidenceJSON writes the evidence file, shrinking it until it fits
+// MaxAttachment. Each field is bounded, but text full of escaped
+// characters can grow several times over in JSON, so the size is measured,
+// not assumed; what is dropped is named in "omitted".
 func writeEvidenceJSON(w io.Writer, p *prepared) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(buildEvidenceJSON(p))
+	doc := buildEvidenceJSON(p)
+	for step := 0; ; step++ {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+		if buf.Len() <= MaxAttachment {
+			_, err := w.Write(buf.Bytes())
+			return err
+		}
+		if !shrinkEvidence(&doc, step) {
+			return fmt.Errorf("evidence JSON is %d bytes, over the %d-byte cap", buf.Len(), MaxAttachment)
+		}
+	}
+}
+
+// shrinkEvidence drops the next-least-needed part of doc; false when
+// nothing is left to drop.
+func shrinkEvidence(doc *evidenceJSON, step int) bool {
+	const keep = 10
+	switch step {
+	case 0:
+		if len(doc.Snapshots) > 0 {
+			doc.Omitted = append(doc.Omitted, fmt.Sprintf("%d raw snapshots: the evidence file would pass %d bytes", len(doc.Snapshots), MaxAttachment))
+			doc.Snapshots = nil
+		}
+	case 1:
+		if n := len(doc.Timeline); n > keep {
+			doc.Omitted = append(doc.Omitted, fmt.Sprintf("the %d oldest timeline entries: the evidence file would pass %d bytes", n-keep, MaxAttachment))
+			doc.Timeline = doc.Timeline[n-keep:]
+		}
+	case 2:
+		if n := len(doc.Contacts); n > keep {
+			doc.Omitted = append(doc.Omitted, fmt.Sprintf("%d contacts: the evidence file would pass %d bytes", n-keep, MaxAttachment))
+			doc.Contacts = doc.Contacts[:keep]
+		}
+	case 3:
+		if doc.Risk != nil && len(doc.Risk.Reasons) > keep {
+			doc.Risk.Reasons = doc.Risk.Reasons[:keep]
+		}
+		if doc.Cert != nil && len(doc.Cert.SANs) > keep {
+			doc.Cert.SANs = doc.Cert.SANs[:keep]
+		}
+		if doc.Registration != nil && len(doc.Registration.Statuses) > keep {
+			doc.Registration.Statuses = doc.Registration.Statuses[:keep]
+		}
+		doc.Omitted = append(doc.Omitted, fmt.Sprintf("risk reasons, certificate names and statuses past the first %d", keep))
+	default:
+		return false
+	}
+	return true
 }

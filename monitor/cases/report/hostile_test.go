@@ -25,6 +25,7 @@ var hostileValues = map[string]string{
 	"encoded word":     "=?utf-8?b?QmNjOiB2aWN0aW1AZXZpbC5leGFtcGxl?=",
 	"json breaker":     "\"}],\"type\":\"spam\",\"x\":[{\"a\":\"",
 	"stix pattern":     "'] OR [file:name = 'x",
+	"mail specials":    `Ana "\" (x) <y@z> ; , : \u`,
 	"huge":             strings.Repeat("A<b>&|\r\n", 50_000),
 }
 
@@ -256,6 +257,7 @@ func TestBadInputIsRefused(t *testing.T) {
 		"unknown reason":        {"misp", func(e *Evidence) { e.Case.Reason = "spam" }, `reason "spam"`},
 		"xarf without reporter": {"xarf", func(e *Evidence) { e.Reporter.Email = "" }, "reporter's e-mail"},
 		"hostile reporter mail": {"eml", func(e *Evidence) { e.Reporter.Email = "a@b.example\r\nBcc: c@d.example" }, "reporter's e-mail"},
+		"bad message id":        {"eml", func(e *Evidence) { e.MessageID = "x>\r\nBcc: a@b.example" }, "message id"},
 		"brand without site": {"xarf", func(e *Evidence) {
 			e.Case.Reason, e.Content.BrandURL = ReasonBrand, ""
 		}, "legitimate_site"},
@@ -299,4 +301,55 @@ func FuzzEncode(f *testing.F) {
 			checkInert(t, format, b.Bytes())
 		}
 	})
+}
+
+// The worst evidence the bounds allow, every text field full of the
+// characters that grow most when escaped, still gives an evidence file
+// under the cap in every format that carries one.
+func TestEvidenceFileStaysUnderTheCap(t *testing.T) {
+	worst := strings.Repeat("\u202e<", 5000)
+	ev := hostile(worst)
+	for i := 0; i < 300; i++ {
+		ev.Timeline = append(ev.Timeline, TimelineEntry{Time: t0, Kind: worst, Summary: worst})
+		ev.Contacts = append(ev.Contacts, Contact{Role: worst, Name: worst, Phone: worst, Source: worst})
+		ev.Risk.Reasons = append(ev.Risk.Reasons, worst)
+		ev.Cert.SANs = append(ev.Cert.SANs, worst)
+	}
+	ev.Case.Note = strings.Repeat("\u202e<", 50_000)
+	for i := 0; i < 10; i++ {
+		ev.Snapshots = append(ev.Snapshots, Snapshot{Kind: "http", JSON: json.RawMessage(`"` + strings.Repeat("a", MaxRawSnapshot-2) + `"`)})
+	}
+	var b bytes.Buffer
+	if err := Encode(&b, "eml", ev); err != nil {
+		t.Fatal(err)
+	}
+	_, parts := parseEML(t, b.Bytes())
+	js := parts[len(parts)-1].body
+	if len(js) > MaxAttachment || !json.Valid(js) {
+		t.Fatalf("evidence file %d bytes, valid %v", len(js), json.Valid(js))
+	}
+	if !bytes.Contains(js, []byte("over the 524288 bytes all snapshots may take")) {
+		t.Errorf("the evidence file does not say which snapshots it left out")
+	}
+	if !bytes.Contains(js, []byte("the evidence file would pass")) {
+		t.Errorf("the evidence file fits without shrinking: the test does not reach the cap")
+	}
+	b.Reset()
+	if err := Encode(&b, "xarf", ev); err != nil {
+		t.Fatal(err)
+	}
+	var x struct {
+		Evidence []struct {
+			ContentType string `json:"content_type"`
+			Size        int    `json:"size"`
+		} `json:"evidence"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &x); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range x.Evidence {
+		if e.Size > MaxAttachment {
+			t.Errorf("xarf evidence %s: %d bytes", e.ContentType, e.Size)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -49,7 +50,7 @@ func mdTime(t time.Time) string {
 }
 
 func encodeMD(w io.Writer, p *prepared) error {
-	var b strings.Builder
+	var b bytes.Buffer
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	first, last := firstLast(&p.Evidence, p.now)
 	name := mdEscape(defang(p.Case.Domain))
@@ -119,9 +120,8 @@ func encodeMD(w io.Writer, p *prepared) error {
 		line("- Screenshot: %s, %d bytes, SHA-256 %s, taken %s", mdEscape(screenshotName(defang(p.Case.Domain))), len(p.png), sha256hex(p.png), mdTime(p.ScreenshotAt))
 	}
 
-	line("")
-	line("## Registration and hosting")
-	line("")
+	// Registration and hosting, a section only when something is known.
+	main := b.Len()
 	r := p.Registration
 	if r.Registrar != "" {
 		id := ""
@@ -162,6 +162,15 @@ func encodeMD(w io.Writer, p *prepared) error {
 		line("- %s snapshot: first seen %s, last seen %s, %d bytes", mdEscape(s.Kind), mdTime(s.FirstSeen), mdTime(s.LastSeen), len(s.JSON))
 	}
 
+	if b.Len() > main {
+		body := b.String()[main:]
+		b.Truncate(main)
+		line("")
+		line("## Registration and hosting")
+		line("")
+		b.WriteString(body)
+	}
+
 	if len(p.Contacts) > 0 {
 		line("")
 		line("## Contacts")
@@ -194,7 +203,7 @@ func encodeMD(w io.Writer, p *prepared) error {
 		line("Reported by %s %s", mdEscape(rep), mdEscape(p.Reporter.Email))
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }

@@ -224,7 +224,7 @@ func encodeMISP(w io.Writer, p *prepared) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(map[string]mispEvent{"Event": ev}); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }

@@ -72,7 +72,11 @@ func prepare(ev Evidence) (*prepared, error) {
 	p.omitted = append(p.omitted, omitted...)
 	p.Risk = cleanRisk(ev.Risk)
 	p.Timeline = cleanTimeline(ev.Timeline)
-	p.MessageID = cleanMessageID(ev.MessageID)
+	// A Message-ID the caller chose is what keeps a resent report from
+	// being doubled: a bad one is refused, never silently replaced.
+	if p.MessageID = cleanMessageID(ev.MessageID); p.MessageID == "" && ev.MessageID != "" {
+		return nil, fmt.Errorf("message id %q is not left@right made of atoms", cleanLine(ev.MessageID, 80))
+	}
 	return p, nil
 }
 
@@ -186,11 +190,19 @@ func cleanCert(k Cert) Cert {
 	return out
 }
 
+// maxSnapshotsTotal bounds the raw snapshots of one report together, so
+// that the evidence JSON that carries them stays under MaxAttachment with
+// room for the rest of the evidence (every other part is bounded by the
+// per-field and per-list limits).
+const maxSnapshotsTotal = MaxAttachment / 2
+
 // cleanSnapshots keeps the snapshots whose JSON is valid and within
-// MaxRawSnapshot, at most maxList, and says what it left out.
+// MaxRawSnapshot, at most maxList and maxSnapshotsTotal bytes in all, and
+// says what it left out.
 func cleanSnapshots(list []Snapshot) ([]Snapshot, []string) {
 	var out []Snapshot
 	var omitted []string
+	total := 0
 	for _, s := range list {
 		kind := cleanLine(s.Kind, 32)
 		switch {
@@ -200,10 +212,14 @@ func cleanSnapshots(list []Snapshot) ([]Snapshot, []string) {
 		case len(s.JSON) > MaxRawSnapshot:
 			omitted = append(omitted, fmt.Sprintf("%s snapshot: %d bytes, over the %d-byte cap", kind, len(s.JSON), MaxRawSnapshot))
 			continue
+		case total+len(s.JSON) > maxSnapshotsTotal:
+			omitted = append(omitted, fmt.Sprintf("%s snapshot: %d bytes, over the %d bytes all snapshots may take", kind, len(s.JSON), maxSnapshotsTotal))
+			continue
 		case !json.Valid(s.JSON):
 			omitted = append(omitted, fmt.Sprintf("%s snapshot: not valid JSON", kind))
 			continue
 		}
+		total += len(s.JSON)
 		s.Kind = kind
 		if !s.FirstSeen.IsZero() {
 			s.FirstSeen = s.FirstSeen.UTC()

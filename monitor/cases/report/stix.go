@@ -191,7 +191,7 @@ func encodeSTIX(w io.Writer, p *prepared) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(bundle); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"crypto/rand"
 	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -200,13 +201,12 @@ func uuid4() string {
 // uuid5 returns the RFC 9562 version 5 UUID of name in namespace ns (a UUID
 // in its text form).
 func uuid5(ns, name string) string {
-	var nsb [16]byte
-	hex := strings.ReplaceAll(ns, "-", "")
-	for i := range nsb {
-		fmt.Sscanf(hex[2*i:2*i+2], "%02x", &nsb[i])
+	nsb, err := hex.DecodeString(strings.ReplaceAll(ns, "-", ""))
+	if err != nil || len(nsb) != 16 {
+		panic(fmt.Sprintf("uuid5 namespace %q", ns)) // namespaces are constants of this package
 	}
 	h := sha1.New()
-	h.Write(nsb[:])
+	h.Write(nsb)
 	h.Write([]byte(name))
 	var b [16]byte
 	copy(b[:], h.Sum(nil))

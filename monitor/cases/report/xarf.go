@@ -213,7 +213,7 @@ func encodeXARF(w io.Writer, p *prepared) error {
 	if err := writeEvidenceJSON(&ej, p); err != nil {
 		return fmt.Errorf("evidence: %w", err)
 	}
-	if ej.Len() <= xarfMaxEvidence {
+	if ej.Len() <= min(xarfMaxEvidence, MaxAttachment) {
 		r.Evidence = append(r.Evidence, xarfEvidence{
 			ContentType: "application/json", Description: "DNS, registration, certificate and page evidence with the times they were seen",
 			Payload: base64.StdEncoding.EncodeToString([]byte(ej.String())), Hash: "sha256:" + sha256hex([]byte(ej.String())), Size: ej.Len(),
@@ -222,7 +222,7 @@ func encodeXARF(w io.Writer, p *prepared) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	return nil
 }
