@@ -20,6 +20,7 @@ import (
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/cases"
+	"github.com/takedownhq/takedown/monitor/notify"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
 	"github.com/takedownhq/takedown/store/sqlite"
@@ -86,7 +87,9 @@ func newCaseWorld(t *testing.T, st caseDB) *caseWorld {
 	cfg.Alerts.Channels = []config.Channel{{Name: "ops", Email: []string{"ops@simnet.test"},
 		Events: []string{event.TakedownConfirmed, event.TakedownReverted, event.CaseStalled}}}
 	w := &caseWorld{net: n, st: st, cs: monitor.CaseStore(st, st)}
-	w.d, err = monitor.New(ctx, monitor.Config{Config: cfg, Store: st, Log: log, Cases: st})
+	// A short backoff, so a retried report goes out within the test.
+	w.d, err = monitor.New(ctx, monitor.Config{Config: cfg, Store: st, Log: log, Cases: st,
+		Notify: notify.Options{BackoffBase: 5 * time.Millisecond, BackoffMax: 10 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,4 +447,45 @@ func TestCaseStalledOnce(t *testing.T) {
 			t.Errorf("case_stalled detail %s", evs[1].Detail)
 		}
 	})
+}
+
+// A report the abuse desk's server refuses for now is sent again with the
+// same Message-ID, and delivered once; the contact stays reported.
+func TestCaseReportRetriesWithOneMessageID(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "takedown.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := newCaseWorld(t, st)
+	const evil = "acmebank-pay.com"
+	w.phishing(t, evil)
+	w.registrationData(t, evil)
+	if _, err := cases.Open(ctx, w.cs, evil, evil, "phishing", "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.net.SMTP.Fail(451, "greylisted, try again later", 1)
+	if _, _, err := cases.Send(ctx, w.cs, evil, "registrar", true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50 && len(w.net.SMTP.Messages()) == 0; i++ {
+		if _, err := w.d.Notifier.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for range 3 {
+		w.d.Notifier.Flush(ctx)
+	}
+	rej, got := w.net.SMTP.Rejected(), w.net.SMTP.Messages()
+	if len(rej) != 1 || len(got) != 1 {
+		t.Fatalf("%d refused, %d delivered; want 1 and 1", len(rej), len(got))
+	}
+	if rej[0].MessageID() == "" || rej[0].MessageID() != got[0].MessageID() {
+		t.Errorf("Message-IDs %q then %q: want one", rej[0].MessageID(), got[0].MessageID())
+	}
+	if got := kinds(w.caseEvents(t, evil)); got != "case_opened,case_reported" {
+		t.Errorf("events %s", got)
+	}
 }
