@@ -118,6 +118,14 @@ func TestCasePagesAPIAndChart(t *testing.T) {
 			t.Errorf("case page lacks %q", want)
 		}
 	}
+	// A note is the analyst's, but shown as text all the same.
+	if _, err := cases.Open(context.Background(), monitor.CaseStore(st, st), "acme-note.com", "acme-note.com", "fraud",
+		`<img src=x onerror=alert(1)> "quoted"`, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, c, hs.URL+"/cases/acme-note.com"); !strings.Contains(r.body, "&lt;img src=x onerror=alert(1)&gt;") || strings.Contains(r.body, "<img src=x") {
+		t.Errorf("note not escaped on the case page")
+	}
 	if r := get(t, c, hs.URL+"/cases/nocase.com"); r.status != 404 {
 		t.Errorf("case page of a name without one: %d", r.status)
 	}
