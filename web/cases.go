@@ -25,6 +25,8 @@ func (s *Server) registerCaseRoutes() {
 	s.handle("POST /cases", s.openCase)
 	s.handle("GET /cases/chart.svg", s.caseChart)
 	s.handle("GET /cases/{name}", s.casePage)
+	s.handle("POST /cases/{name}/send", s.sendCase)
+	s.handle("POST /cases/{name}/reported", s.reportedCase)
 	s.handle("GET /api/v1/cases", s.apiCases)
 	s.handle("GET /api/v1/cases/stats", s.apiCaseStats)
 	s.handle("GET /api/v1/cases/{name}", s.apiCase)
@@ -123,6 +125,58 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		"Case": det, "Report": md.String(), "Evidence": ev, "Formats": report.Formats,
 		"Screenshot": len(ev.Screenshot) > 0,
 	})
+}
+
+// sendCase queues the report to one contact in the outbox, as `case
+// send` does; the daemon's sender delivers it. The analyst's click is the
+// only way the UI sends anything to a third party.
+func (s *Server) sendCase(w http.ResponseWriter, r *http.Request) {
+	if !s.postForm(w, r) {
+		return
+	}
+	cs := s.caseStore(w, r)
+	if cs == nil {
+		return
+	}
+	name, role := r.PathValue("name"), r.PostFormValue("role")
+	back := "/cases/" + url.PathEscape(name)
+	ct, _, err := cases.Send(r.Context(), cs, name, role, s.opts.CaseSMTP, s.opts.Now())
+	var ie *cases.InputError
+	switch {
+	case errors.As(err, &ie), errors.Is(err, cases.ErrNoSMTP), errors.Is(err, cases.ErrAlreadySent), errors.Is(err, cases.ErrNoCase):
+		s.setFlash(w, "error", "not sent: "+err.Error())
+	case err != nil:
+		s.storeFail(w, r, err)
+		return
+	default:
+		s.log.Info("case report queued", "domain", name, "role", role, "remote", r.RemoteAddr)
+		s.setFlash(w, "ok", "report queued for "+ct.Email+"; the daemon's sender delivers it")
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// reportedCase records a report filed on a provider's web form.
+func (s *Server) reportedCase(w http.ResponseWriter, r *http.Request) {
+	if !s.postForm(w, r) {
+		return
+	}
+	cs := s.caseStore(w, r)
+	if cs == nil {
+		return
+	}
+	name, role := r.PathValue("name"), r.PostFormValue("role")
+	_, err := cases.Reported(r.Context(), cs, name, role, r.PostFormValue("ref"), s.opts.Now())
+	var ie *cases.InputError
+	switch {
+	case errors.As(err, &ie), errors.Is(err, cases.ErrNoCase):
+		s.setFlash(w, "error", "not recorded: "+err.Error())
+	case err != nil:
+		s.storeFail(w, r, err)
+		return
+	default:
+		s.setFlash(w, "ok", "report to "+role+" recorded")
+	}
+	http.Redirect(w, r, "/cases/"+url.PathEscape(name), http.StatusSeeOther)
 }
 
 // openCase opens a case from the domain and look-alike pages.

@@ -221,3 +221,41 @@ func TestBrowserCases(t *testing.T) {
 	b.shot("cases")
 	b.clean()
 }
+
+// The case page's Send button queues the report in the outbox (with the
+// page's CSRF token only), once; without SMTP it refuses and records
+// nothing.
+func TestSendCaseFromThePage(t *testing.T) {
+	ctx := context.Background()
+	for _, smtp := range []bool{false, true} {
+		st := openStore(t)
+		hs := serveStore(t, st, Options{Cases: st, CaseSMTP: smtp})
+		seedCases(t, st)
+		c := client(t)
+		u := hs.URL + "/cases/acme-open.com/send"
+		if r := postForm(t, c, u, url.Values{"role": {"registrar"}}); r.status != 403 {
+			t.Fatalf("without a token: %d", r.status)
+		}
+		tok := csrfOf(t, c, hs.URL+"/cases/acme-open.com")
+		if !strings.Contains(get(t, c, hs.URL+"/cases/acme-open.com").body, "Send report") {
+			t.Fatal("no Send button on the case page")
+		}
+		for range 2 {
+			if r := postForm(t, c, u, url.Values{"csrf": {tok}, "role": {"registrar"}}); r.status != 303 {
+				t.Fatalf("send: %d %s", r.status, r.body)
+			}
+		}
+		items, err := st.Outbox(ctx, store.OutboxQuery{Channel: "case-report"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, _ := st.Case(ctx, "acme-open.com")
+		want := 0
+		if smtp {
+			want = 1
+		}
+		if len(items) != want || (smtp != (k.Status == store.CaseReported)) {
+			t.Errorf("smtp %v: %d outbox rows, case %s", smtp, len(items), k.Status)
+		}
+	}
+}

@@ -81,6 +81,9 @@ type Options struct {
 	// alerts' sender). Default "takedown", without an address: the XARF
 	// report, which requires one, then fails.
 	CaseReporter report.Party
+	// CaseSMTP says an SMTP server is configured (alerts.smtp.addr), so
+	// the case page may queue reports. Default false: it refuses.
+	CaseSMTP bool
 }
 
 // Server is the web UI and API. It is an http.Handler.
