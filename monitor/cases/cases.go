@@ -103,6 +103,10 @@ func Open(ctx context.Context, st Store, name, unicodeName, reason, note string,
 		return nil, err
 	}
 	d, err := st.Domain(ctx, name)
+	if err == nil && !d.Enabled {
+		// Removed from the watchlist once: a case needs it checked again.
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: name, Unicode: unicodeName, Tags: []string{"case"},
 			Source: "case", Note: "takedown case"}}); err != nil {

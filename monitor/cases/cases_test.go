@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,5 +122,30 @@ func TestPercentile(t *testing.T) {
 		if got := Percentile(tc.v, tc.p); got < tc.want-1e-9 || got > tc.want+1e-9 {
 			t.Errorf("Percentile(%v, %v) = %v, want %v", tc.v, tc.p, got, tc.want)
 		}
+	}
+}
+
+// A case on a name removed from the watchlist watches it again; a new
+// name is added; a second case while one is open is refused.
+func TestOpenWatches(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "gone.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RemoveDomains(ctx, []string{"gone.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gone.com", "new.com"} {
+		if _, err := Open(ctx, st, name, name, "", "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.Domain(ctx, name)
+		if err != nil || !d.Enabled {
+			t.Errorf("%s after opening a case: %+v %v", name, d, err)
+		}
+	}
+	if _, err := Open(ctx, st, "new.com", "new.com", "fraud", "", time.Now()); !errors.Is(err, store.ErrCaseOpen) {
+		t.Errorf("second case: %v", err)
 	}
 }
