@@ -39,7 +39,10 @@ type Config struct {
 	Feeds *feeds.Runner
 	// Notify tunes the alert sender (tests shorten its backoff).
 	Notify notify.Options
-	Log    *slog.Logger
+	// Cases, when set, are the takedown cases the daemon reviews on
+	// schedules.cases and whose reports it sends.
+	Cases store.CaseStore
+	Log   *slog.Logger
 }
 
 // Daemon is the monitor with its probes, brand hunting and alert sender.
@@ -94,6 +97,9 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	if nopts.Worker == "" {
 		nopts.Worker = worker
 	}
+	if dc.Cases != nil && nopts.CaseReport == nil {
+		nopts.CaseReport = CaseReportRenderer(cfg, dc.Store, dc.Cases)
+	}
 	n, err := notify.New(cfg.Alerts, dc.Store, nopts)
 	if err != nil {
 		ps.Close()
@@ -119,6 +125,9 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	if s.LookalikeWatch != "" { // config.Default sets it; a Config built by hand may leave it off
 		jobs = append(jobs, engine.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
 	}
+	if dc.Cases != nil && s.Cases != "" {
+		jobs = append(jobs, d.caseJob(dc.Cases))
+	}
 	jobs = append(jobs, dc.Jobs...)
 	if d.feeds != nil {
 		for _, f := range cfg.Feeds {
@@ -134,6 +143,10 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		jobs = append(jobs, fj...)
 		// Feeds added while the daemon runs are scheduled within a minute.
 		jobs = append(jobs, engine.Job{Name: "feed-watch", Spec: "@every 1m", Run: d.scheduleNewFeeds, Local: true})
+	}
+	onEvent := dc.OnEvent
+	if dc.Cases != nil {
+		onEvent = d.caseHook(dc.Cases, dc.OnEvent)
 	}
 	var queue store.Queue
 	if cfg.SharedQueueOn() {
@@ -151,7 +164,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		ProbeTimeout: cfg.Monitor.ProbeTimeout,
 		Poll:         cfg.Monitor.Poll,
 		Jobs:         jobs,
-		OnEvent:      dc.OnEvent,
+		OnEvent:      onEvent,
 		Log:          dc.Log,
 	})
 	if config.On(cfg.Monitor.WatchInfrastructure) {

@@ -206,6 +206,8 @@ func (s *Server) funcs() template.FuncMap {
 			return "rl-other"
 		},
 		"human": func(v any) string { return strings.ReplaceAll(word(v), "_", " ") },
+		"secs":  func(n *int64) string { return (time.Duration(*n) * time.Second).String() },
+		"secsf": func(f *float64) string { return (time.Duration(*f) * time.Second).String() },
 		"ts":    fmtTS,
 		"tsISO": func(t time.Time) string {
 			if t.IsZero() {

@@ -35,6 +35,8 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/base/metrics"
+	"github.com/takedownhq/takedown/monitor/cases/report"
+	"github.com/takedownhq/takedown/store"
 )
 
 //go:embed templates/*.html
@@ -72,6 +74,16 @@ type Options struct {
 	Now func() time.Time
 	// Version is shown in the footer and /healthz. Default "dev".
 	Version string
+	// Cases are the takedown cases the Cases pages and API show (the
+	// store's own, usually). Default nil: they answer 404.
+	Cases store.CaseStore
+	// CaseReporter is who the case reports say they come from (the
+	// alerts' sender). Default "takedown", without an address: the XARF
+	// report, which requires one, then fails.
+	CaseReporter report.Party
+	// CaseSMTP says an SMTP server is configured (alerts.smtp.addr), so
+	// the case page may queue reports. Default false: it refuses.
+	CaseSMTP bool
 }
 
 // Server is the web UI and API. It is an http.Handler.
@@ -186,6 +198,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/outbox", s.apiOutbox)
 	s.handle("GET /api/v1/export/{file}", s.apiExport)
 	s.handle("GET /api/v1/openapi.yaml", s.apiOpenAPI)
+	s.registerCaseRoutes()
 
 	// Plumbing.
 	s.handle("GET /static/", s.serveStatic)

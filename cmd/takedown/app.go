@@ -108,6 +108,7 @@ func (a *app) commands() []*cobra.Command {
 		newDemoCmd(a),
 		newSimnetCmd(a),
 		newConfigCmd(a),
+		newCaseCmd(a),
 	}
 }
 

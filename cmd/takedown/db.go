@@ -11,6 +11,7 @@ import (
 // appStore is what the commands need of a store, whichever the driver.
 type appStore interface {
 	store.Store
+	store.CaseStore
 	SchemaVersion(ctx context.Context) (int64, error)
 }
 

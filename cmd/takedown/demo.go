@@ -64,7 +64,7 @@ exits with a summary when --exit is given.`,
 				context.AfterFunc(ctx, stop)
 				return "http://" + addr + "/", nil
 			}
-			sum, err := demo.Run(ctx, demo.Options{Store: st, Out: a.out, Tick: tick, Serve: serve, Log: a.log}, !exit)
+			sum, err := demo.Run(ctx, demo.Options{Store: st, Out: a.out, Tick: tick, Serve: serve, Log: a.log, Cases: st}, !exit)
 			if err != nil {
 				return err
 			}

@@ -23,8 +23,8 @@ func TestDemoExit(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "  ✓ "); n != 12 || strings.Contains(r.stdout, "  ✗ ") {
-		t.Errorf("%d steps detected, want all 12", n)
+	if n := strings.Count(r.stdout, "  ✓ "); n != 15 || strings.Contains(r.stdout, "  ✗ ") {
+		t.Errorf("%d steps detected, want all 15", n)
 	}
 	// The look-alike escalates once per level, each with its figures.
 	if n := strings.Count(r.stdout, "acmebank-login.com     lookalike_escalated"); n != 2 {
@@ -43,6 +43,9 @@ func TestDemoExit(t *testing.T) {
 		"· serves acmebank's own favicon",
 		"look-alike of acmebank.com: acmebank-login.com phishing_like (risk score",
 		"web UI: http://127.0.0.1:",
+		"report delivered to abuse@namecheap.example (Message-ID ",
+		"case confirmed: taken down ",
+		"case reverted: acmebank-login.com is back",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q", want)

@@ -56,7 +56,7 @@ API beside the daemon.`,
 				return err
 			}
 			d, err := monitor.New(ctx, monitor.Config{Config: a.cfg, Store: st, Indicators: ind, Log: a.log,
-				Feeds: a.feedRunner(st)})
+				Feeds: a.feedRunner(st), Cases: st})
 			if errors.Is(err, feeds.ErrInvalid) {
 				return usageError{err}
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/web"
 )
 
@@ -36,8 +37,12 @@ func (a *app) applyWebFlags(cmd *cobra.Command) error {
 
 // webOptions are the server options from the configuration.
 func (a *app) webOptions() web.Options {
-	return web.Options{Token: a.cfg.Web.Token, Logger: a.log, SecureCookies: a.cfg.Web.SecureCookies,
+	o := web.Options{Token: a.cfg.Web.Token, Logger: a.log, SecureCookies: a.cfg.Web.SecureCookies,
 		AllowedHosts: a.cfg.Web.AllowedHosts}
+	if a.st != nil {
+		o.Cases, o.CaseReporter, o.CaseSMTP = a.st, monitor.Reporter(a.cfg), a.cfg.Alerts.SMTP.Addr != ""
+	}
+	return o
 }
 
 // webError marks the token errors of web.New and Listen as bad input.

@@ -55,6 +55,9 @@ type Options struct {
 	// start the web UI; it returns the URL to print.
 	Serve func(ctx context.Context) (string, error)
 	Log   *slog.Logger
+	// Cases, when set, are the store's takedown cases: the story then
+	// plays the look-alike's takedown case (cases.go).
+	Cases store.CaseStore
 }
 
 // Summary is what the story produced.
@@ -97,7 +100,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	var mu sync.Mutex
 	sum := &Summary{Events: map[string]int{}, States: map[string]string{}}
 	tick := fmt.Sprintf("@every %s", o.Tick)
-	d, err := monitor.New(ctx, monitor.Config{Config: daemonConfig(net, o.Tick), Store: o.Store, Indicators: ind, Log: o.Log,
+	d, err := monitor.New(ctx, monitor.Config{Config: daemonConfig(net, o.Tick), Store: o.Store, Indicators: ind, Log: o.Log, Cases: o.Cases,
 		Notify: notify.Options{PollInterval: 200 * time.Millisecond, BackoffBase: time.Second},
 		OnEvent: func(ev store.Event) {
 			mu.Lock()
@@ -118,7 +121,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	go func() { done <- d.Run(dctx) }()
 
 	w := &waiter{st: o.Store, timeout: o.StepTimeout, sum: sum, mu: &mu, p: p, start: start}
-	storyErr := play(ctx, p, w, story(net, w), sum)
+	storyErr := play(ctx, p, w, append(story(net, w), caseStory(o, net, p)...), sum)
 	// Let the alert sender deliver what the story produced.
 	if storyErr == nil && ctx.Err() == nil {
 		waitMail(ctx, net, o.Store, 15*time.Second)
@@ -198,6 +201,7 @@ func daemonConfig(net *simnet.Net, every time.Duration) *config.Config {
 	// Chromium is installed: the browser reaches simnet's names through
 	// the guarded proxy, which resolves with simnet's resolver.
 	cfg.Schedules.LookalikeWatch = tick
+	cfg.Schedules.Cases = tick
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
 		Events: []event.Kind{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}

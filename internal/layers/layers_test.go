@@ -31,9 +31,11 @@ var layers = [][]string{
 	// vocabulary and leaf utilities: import nothing of takedown's but each other
 	{"internal/base/event", "internal/base/domain", "internal/base/config", "internal/base/metrics", "internal/base/ratelimit", "internal/base/when"},
 	// rules and guards over that vocabulary, and the store's types and interfaces
-	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store"},
+	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store",
+		"monitor/cases/report"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
-	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify"},
+	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify",
+		"monitor/cases"},
 	// the engine and its lifecycle judge, and the feeds that bring candidate names
 	{"monitor/engine", "monitor/lifecycle/judge", "feeds"},
 	// the wiring: which probers, judges, hunts, feeds and senders a daemon runs

@@ -123,6 +123,9 @@ func (m *mailer) dialCapped(ctx context.Context, network, addr string) (net.Conn
 type outMail struct {
 	to  string
 	msg message
+	// raw, when set, is a message rendered elsewhere (a case report) that
+	// goes out instead of msg.
+	raw *gomail.Msg
 }
 
 func (m *mailer) build(o outMail, now time.Time) (*gomail.Msg, error) {
@@ -173,7 +176,10 @@ func (m *mailer) send(ctx context.Context, mails []outMail, now time.Time, done 
 }
 
 func (m *mailer) sendOne(ctx context.Context, c **gomail.Client, sent *int, o outMail, now time.Time, closeConn func()) error {
-	msg, err := m.build(o, now)
+	msg, err := o.raw, error(nil)
+	if msg == nil {
+		msg, err = m.build(o, now)
+	}
 	if err != nil {
 		return permanent(err)
 	}

@@ -60,6 +60,10 @@ type Options struct {
 	// delivery. Default 2m.
 	LeaseTTL time.Duration
 
+	// CaseReport renders the outbox rows of CaseChannel (see case.go);
+	// nil leaves them pending for a sender that has it.
+	CaseReport CaseReportFunc
+
 	// afterDeliver runs after a delivery succeeds and before it is marked
 	// sent: tests crash the process there.
 	afterDeliver func()
@@ -296,8 +300,12 @@ type group struct {
 // posts webhooks.
 func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.Time) (Stats, error) {
 	events := &eventCache{st: n.st, events: map[int64]*store.Event{}, tags: map[string][]string{}}
-	var done, mails, hooks []*group
+	var done, mails, hooks, reports []*group
 	for _, g := range n.groupRows(rows) {
+		if g.rows[0].Channel == CaseChannel {
+			reports = append(reports, g)
+			continue
+		}
 		if err := n.build(ctx, g, events); err != nil {
 			return Stats{}, err
 		}
@@ -320,6 +328,9 @@ func (n *Notifier) pass(ctx context.Context, rows []store.OutboxItem, now time.T
 		return st, err
 	}
 	if err := n.postHooks(ctx, hooks, now, &st); err != nil {
+		return st, err
+	}
+	if err := n.sendCaseReports(ctx, reports, now, &st); err != nil {
 		return st, err
 	}
 	return st, nil

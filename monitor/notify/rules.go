@@ -63,7 +63,7 @@ func (c *channel) matches(ev store.Event) bool {
 	if ev.Kind == event.Test {
 		return false // tests are sent directly, never routed
 	}
-	if ev.DomainKind == store.KindLookalike && !lookalikeKinds[ev.Kind] {
+	if ev.DomainKind == store.KindLookalike && !lookalikeKinds[ev.Kind] && !caseKinds[ev.Kind] {
 		// A watched look-alike's own probe events (dns_changed,
 		// state_changed…) are its history, not alerts: even a "*"
 		// channel gets only its registration and escalations.

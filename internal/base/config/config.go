@@ -40,6 +40,15 @@ type Config struct {
 	FeedsStateDir string `yaml:"-"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
+	// Cases tunes takedown cases (monitor/cases).
+	Cases Cases `yaml:"cases"`
+}
+
+// Cases tunes the follow-up of takedown cases.
+type Cases struct {
+	// EscalateAfter is how long a case may go without news before
+	// case_stalled names the next contact. Default 48h.
+	EscalateAfter time.Duration `yaml:"escalate_after"`
 }
 
 // Network points every network part at a host:port, so labs and tests can
@@ -110,6 +119,9 @@ type Schedules struct {
 	// certificate and signals when it resolves) and judges their risk.
 	LookalikeWatch string `yaml:"lookalike_watch"` // default @daily
 	Spread         *bool  `yaml:"spread"`          // default true: spread each domain over the interval
+	// Cases reviews the open takedown cases against their domains'
+	// latest evidence (cheaply: DNS and the registry's delegation).
+	Cases string `yaml:"cases"` // default @every 30m
 }
 
 // Monitor tunes the daemon.
@@ -321,7 +333,9 @@ func Default() *Config {
 			Lookalikes:     "@daily",
 			LookalikeWatch: "@daily",
 			Spread:         on(),
+			Cases:          "@every 30m",
 		},
+		Cases: Cases{EscalateAfter: 48 * time.Hour},
 		// The switches are set, not left nil, so `config show` prints what
 		// is in force.
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
@@ -451,6 +465,9 @@ func (c *Config) Validate() error {
 	if c.Network.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("network.timeout: %s must be positive", c.Network.Timeout))
 	}
+	if c.Cases.EscalateAfter < 0 {
+		errs = append(errs, fmt.Errorf("cases.escalate_after: %s must not be negative", c.Cases.EscalateAfter))
+	}
 	if c.Monitor.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("monitor.workers: %d must be positive", c.Monitor.Workers))
 	}
@@ -467,7 +484,7 @@ func (c *Config) Validate() error {
 	}
 	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
 		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes},
-		{"lookalike_watch", c.Schedules.LookalikeWatch}} {
+		{"lookalike_watch", c.Schedules.LookalikeWatch}, {"cases", c.Schedules.Cases}} {
 		if _, err := scheduleParser.Parse(sc.spec); err != nil {
 			errs = append(errs, fmt.Errorf("schedules.%s %q: %w", sc.name, sc.spec, err))
 		}

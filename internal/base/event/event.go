@@ -200,6 +200,16 @@ const (
 	ZoneAdded         Kind = "zone_added"
 	ZoneRemoved       Kind = "zone_removed"
 
+	// Takedown cases (monitor/cases): a case opened, a report sent or
+	// filed, the takedown confirmed by the lifecycle engine, the domain
+	// back after it, a case with no change for too long, a case closed.
+	CaseOpened        Kind = "case_opened"
+	CaseReported      Kind = "case_reported"
+	TakedownConfirmed Kind = "takedown_confirmed"
+	TakedownReverted  Kind = "takedown_reverted"
+	CaseStalled       Kind = "case_stalled"
+	CaseClosed        Kind = "case_closed"
+
 	// Test is the kind of `alerts test` messages.
 	Test Kind = "test"
 )
@@ -210,7 +220,8 @@ var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, Regis
 	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, FieldChanged, SnapshotChanged,
 	StateChanged, Registered, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
-	ZoneAdded, ZoneRemoved, Test}
+	ZoneAdded, ZoneRemoved, Test,
+	CaseOpened, CaseReported, TakedownConfirmed, TakedownReverted, CaseStalled, CaseClosed}
 
 // suspectedPrefix begins the event kind of a suspicion of a state.
 const suspectedPrefix = "suspected_"
