@@ -59,12 +59,3 @@ type Queue interface {
 	// FinishJobRun marks worker's run of job at slot finished at at.
 	FinishJobRun(ctx context.Context, job string, slot time.Time, worker string, at time.Time) error
 }
-
-// RateBudget is a rate limit per server shared by every worker on the
-// database: the token bucket's clock kept in one row per server.
-type RateBudget interface {
-	// TakeRateSlot takes the next free slot of server, every interval
-	// apart, not before now, and returns its time. Slots once taken are
-	// gone: a caller that does not use its slot wastes it.
-	TakeRateSlot(ctx context.Context, server string, now time.Time, interval time.Duration) (time.Time, error)
-}

@@ -19,7 +19,7 @@
 //
 // Each consumer declares the narrow interface it calls (web.Store,
 // feeds.Store, engine.Store, notify.Store, lookalike.Store) or names one
-// of the capabilities here (Queue, RateBudget); Store is all of them.
+// of the capabilities here (Queue); Store is all of them.
 // Writes that must happen together go through Update, whose Tx is the
 // only way to write, so an event and its outbox rows always commit in one
 // transaction. A Tx carries the context its Update was given: every
@@ -491,7 +491,14 @@ type Store interface {
 	SnapshotCounts(ctx context.Context, domainID int64) (map[string]int, error)
 
 	Queue
-	RateBudget
+
+	// A rate limit per server shared by every worker on the database (the
+	// consumer is ratelimit.Budget): the token bucket's clock kept in one
+	// row per server. TakeRateSlot takes the next free slot of server,
+	// every interval apart, not before now, and returns its time. Slots
+	// once taken are gone: a caller that does not use its slot wastes it.
+	TakeRateSlot(ctx context.Context, server string, now time.Time, interval time.Duration) (time.Time, error)
+
 	Close() error
 }
 

@@ -197,6 +197,10 @@ func daemonConfig(net *simnet.Net, every time.Duration) *config.Config {
 	cfg.Monitor.Poll = every
 	cfg.Monitor.ProbeTimeout = 10 * time.Second
 	cfg.Monitor.HuntSeized = &off
+	// One process and fifty domains: the in-process queue, which runs a
+	// domain's probes of one tick as one check, so each step of the story
+	// reads as one verdict (the shared queue runs DNS in its own lane).
+	cfg.Monitor.SharedQueue = &off
 	// The look-alike watch runs every tick. Screenshots are taken when a
 	// Chromium is installed: the browser reaches simnet's names through
 	// the guarded proxy, which resolves with simnet's resolver.

@@ -3,8 +3,8 @@ package config
 import "testing"
 
 // Every daemon keeps its schedule in the database's due queue unless told
-// otherwise, SQLite as PostgreSQL: an in-process queue holds about 1 KB a
-// domain (BenchmarkScheduleMemory in monitor/engine).
+// otherwise, SQLite as PostgreSQL: an in-process queue holds about 1.5 KB
+// a domain (BenchmarkScheduleMemory in monitor/engine).
 func TestSharedQueueIsOnForEveryDatabase(t *testing.T) {
 	off, on := false, true
 	for _, tc := range []struct {

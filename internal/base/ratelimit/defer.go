@@ -67,7 +67,7 @@ func Deferrable(ctx context.Context, key string, maxWait time.Duration) context.
 const ticketTTL = time.Minute
 
 // Budget is a rate shared with other processes: the slots of a server's
-// queries kept in one place (store.RateBudget on PostgreSQL).
+// queries kept in one place (the store's TakeRateSlot on PostgreSQL).
 type Budget interface {
 	// TakeRateSlot takes the next free slot of server, interval apart, not
 	// before now, and returns its time.
