@@ -105,7 +105,13 @@ func (p *Probers) List(kinds ...string) ([]engine.Prober, error) {
 				if !p.RDAP.Covers(ctx, d) {
 					return nil, engine.ErrNotApplicable
 				}
-				return p.RDAP.Probe(ctx, d)
+				rec, err := p.RDAP.Probe(ctx, d)
+				if err != nil {
+					// A registry whose RDAP is down still has WHOIS (5xx,
+					// timeouts; never a 429, which waits its turn).
+					return whoisprobe.Fallback(ctx, p.WHOIS, d, err)
+				}
+				return rec, nil
 			}}
 		case event.ProbeWHOIS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {

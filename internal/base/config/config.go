@@ -48,9 +48,17 @@ type Network struct {
 	WhoisReferral string `yaml:"whois_referral"`
 	// RDAPURL replaces the IANA bootstrap with one RDAP base URL.
 	RDAPURL string `yaml:"rdap_url"`
-	// RDAPBootstrap is a URL or file of an RFC 9224 bootstrap; default the
-	// embedded copy of IANA's dns.json.
+	// RDAPBootstrap is where the RFC 9224 bootstraps come from: a
+	// directory or base URL holding dns.json, ipv4.json, ipv6.json and
+	// asn.json, or one dns.json file or URL. Default: the embedded copies
+	// of IANA's files, refreshed daily from IANA by the daemon.
 	RDAPBootstrap string `yaml:"rdap_bootstrap"`
+	// RDAPOverrides add RDAP services for TLDs IANA's bootstrap lacks,
+	// beside the embedded reviewed table (IANA wins where both exist).
+	RDAPOverrides []RDAPOverride `yaml:"rdap_overrides"`
+	// IPRDAPTTL is how long an address's network and abuse contacts are
+	// cached before the RIR is asked again. Default 7d (168h).
+	IPRDAPTTL time.Duration `yaml:"ip_rdap_ttl"`
 	// RootServers replaces the root hints for delegation walks, host:port.
 	RootServers []string `yaml:"root_servers"`
 	// AuthPort is the port of authoritative DNS servers (the TLD servers
@@ -294,6 +302,7 @@ func Default() *Config {
 			Timeout:       5 * time.Second,
 			WhoisRate:     1,
 			DNSRate:       200,
+			IPRDAPTTL:     DefaultIPRDAPTTL,
 		},
 		Schedules: Schedules{
 			DNS:            "@every 15m",
@@ -453,6 +462,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Alerts.validate()...)
 	errs = append(errs, c.validateBounds()...)
+	errs = append(errs, c.validateRegistration()...)
 	return errors.Join(errs...)
 }
 

@@ -40,6 +40,7 @@ type Metrics struct {
 	cycleSeconds prometheus.Gauge
 	cycleEnd     prometheus.Gauge
 	cycles       prometheus.Counter
+	registration registration
 }
 
 // New builds a fresh set on a new registry that also carries the Go runtime
@@ -86,6 +87,7 @@ func New() *Metrics {
 		m.cycleSeconds, m.cycleEnd, m.cycles,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registration = newRegistration(m.reg)
 	return m
 }
 
