@@ -12,6 +12,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
+	"github.com/takedownhq/takedown/monitor/probe/hostingprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 )
@@ -24,10 +25,15 @@ type Probers struct {
 	WHOIS *whoisprobe.WHOIS
 	Cert  *certprobe.Prober
 	HTTP  *httpprobe.Prober
+	// Hosting looks up the networks holding the domain's addresses; its
+	// cache is in memory until UseHostingCache gives it the database's.
+	Hosting *hostingprobe.Prober
 	// WhoisEverywhere makes the whois kind query registries that also
 	// speak RDAP; by default the daemon asks those over RDAP only, halving
 	// the load on registries that ban aggressive clients.
 	WhoisEverywhere bool
+
+	hostingOpts hostingprobe.Options
 }
 
 // NewProbers builds the probers. The registry limiter is shared by WHOIS
@@ -59,13 +65,32 @@ func NewProbersShared(n config.Network, budget ratelimit.Budget) (*Probers, erro
 		certOpts = append(certOpts, certprobe.WithRoots(pool))
 		httpOpts = append(httpOpts, httpprobe.WithRoots(pool))
 	}
-	return &Probers{
+	ps := &Probers{
 		DNS:   d,
 		RDAP:  rd,
 		WHOIS: whoisprobe.NewWHOIS(n, regLim),
 		Cert:  certprobe.New(n, certOpts...),
 		HTTP:  httpprobe.New(n, httpOpts...),
-	}, nil
+	}
+	ps.hostingOpts = hostingprobe.Options{TTL: n.IPRDAPTTLOrDefault(), Timeout: n.Timeout,
+		AnyAddress: n.RDAPBootstrap != ""} // a lab's bootstrap covers its own (loopback) addresses
+	ps.UseHostingCache(nil)
+	return ps, nil
+}
+
+// UseHostingCache rebuilds the hosting prober over a cache (nil: memory),
+// such as the database's, so network lookups outlive the process.
+func (p *Probers) UseHostingCache(c hostingprobe.Cache) {
+	p.Hosting = hostingprobe.New(p.RDAP.Registry, p.addresses, c, p.hostingOpts)
+}
+
+// addresses are a name's A and AAAA addresses, from the DNS probe.
+func (p *Probers) addresses(ctx context.Context, name string) ([]string, error) {
+	s, err := p.DNS.Probe(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]string(nil), s.A...), s.AAAA...), nil
 }
 
 // rootsWith is the system's roots plus a lab CA file.
@@ -122,10 +147,12 @@ func (p *Probers) List(kinds ...string) ([]engine.Prober, error) {
 			}}
 		case event.ProbeCert:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Cert.Probe(ctx, d) }}
+		case event.ProbeHosting:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Hosting.Probe(ctx, d) }}
 		case event.ProbeHTTP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.HTTP.Probe(ctx, d) }}
 		default:
-			return nil, fmt.Errorf("unknown probe %q: want dns, delegation, whois, rdap, cert or http", k)
+			return nil, fmt.Errorf("unknown probe %q: want dns, delegation, whois, rdap, cert, http or hosting", k)
 		}
 		out = append(out, pr)
 	}

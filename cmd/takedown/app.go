@@ -13,6 +13,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
 )
@@ -116,6 +117,12 @@ func (a *app) loadConfig() error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	if b := cfg.Network.RDAPBootstrap; b != "" && !isURL(b) {
+		// A local bootstrap is input: one that does not parse is bad usage.
+		if _, _, err := whoisprobe.LabSet(b); err != nil {
+			return usageError{fmt.Errorf("configuration: network.rdap_bootstrap: %w", err)}
+		}
 	}
 	if err := notify.Validate(cfg.Alerts); err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}

@@ -52,6 +52,11 @@ var Rules = []Rule{
 
 	{Probes: []string{event.ProbeHTTP}, Fields: []string{"title", "text_hash", "status"}, Kind: event.HTTPChanged, Severity: event.SevNotice},
 	{Probes: []string{event.ProbeHTTP}, Kind: event.HTTPChanged, Severity: event.SevInfo},
+
+	// The networks list moves only when hosting does; a stale mark or a new
+	// abuse address changes "addresses" alone.
+	{Probes: []string{event.ProbeHosting}, Fields: []string{"networks"}, Kind: event.HostingChanged, Severity: event.SevWarning},
+	{Probes: []string{event.ProbeHosting}, Kind: event.FieldChanged, Severity: event.SevInfo},
 }
 
 // Classify returns the event kind and severity of a change seen by a probe.

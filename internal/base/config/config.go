@@ -111,6 +111,10 @@ type Schedules struct {
 	// certificate and signals when it resolves) and judges their risk.
 	LookalikeWatch string `yaml:"lookalike_watch"` // default @daily
 	Spread         *bool  `yaml:"spread"`          // default true: spread each domain over the interval
+
+	// Hosting looks up who hosts the addresses (IP RDAP, cached per
+	// network for network.ip_rdap_ttl). Default @every 1h.
+	Hosting string `yaml:"hosting"`
 }
 
 // Monitor tunes the daemon.
@@ -310,6 +314,7 @@ func Default() *Config {
 			HTTP:           "@every 6h",
 			RDAP:           "@daily",
 			WHOIS:          "@daily",
+			Hosting:        "@every 1h",
 			Lookalikes:     "@daily",
 			LookalikeWatch: "@daily",
 			Spread:         &t,
@@ -444,7 +449,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("monitor.probe_timeout: %s must be positive", c.Monitor.ProbeTimeout))
 	}
 	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
-		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes},
+		{"http", c.Schedules.HTTP}, {"hosting", c.Schedules.Hosting}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes},
 		{"lookalike_watch", c.Schedules.LookalikeWatch}} {
 		if _, err := scheduleParser.Parse(sc.spec); err != nil {
 			errs = append(errs, fmt.Errorf("schedules.%s %q: %w", sc.name, sc.spec, err))

@@ -23,6 +23,10 @@ const (
 	ProbeRDAP       Probe = "rdap"
 	ProbeCert       Probe = "cert"
 	ProbeHTTP       Probe = "http"
+	// ProbeHosting: who hosts the domain's addresses (network, origin AS,
+	// abuse contacts), from the RIRs' RDAP. The daemon runs it beside
+	// Probes; `check` runs it when asked for.
+	ProbeHosting Probe = "hosting"
 )
 
 // Look-alike signal kinds: what the look-alike watch records beside the
@@ -131,6 +135,7 @@ const (
 	RegistrationChanged Kind = "registration_changed"
 	CertChanged         Kind = "cert_changed"
 	HTTPChanged         Kind = "http_changed"
+	HostingChanged      Kind = "hosting_changed" // the networks holding the addresses moved
 	FieldChanged        Kind = "field_changed"
 	SnapshotChanged     Kind = "snapshot_changed" // a snapshot that could not be compared
 
@@ -162,7 +167,7 @@ const (
 // Kinds are every event kind the daemon writes, for validating alert
 // rules and filters.
 var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, RegistrantChanged, Reregistered,
-	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, FieldChanged, SnapshotChanged,
+	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, HostingChanged, FieldChanged, SnapshotChanged,
 	StateChanged, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
 	ZoneAdded, ZoneRemoved, Test}

@@ -331,3 +331,50 @@ func httpsFirst(urls []string) []string {
 	}
 	return out
 }
+
+// Answer is what `takedown registry --json` prints for a name or an
+// address: where its RDAP and WHOIS data come from. RDAP or WHOIS is nil
+// (JSON null) where there is none. For an address RDAP is its RIR's.
+type Answer struct {
+	Name  string       `json:"name"`
+	RDAP  *AnswerRDAP  `json:"rdap"`
+	WHOIS *AnswerWHOIS `json:"whois"`
+}
+
+// AnswerRDAP is the RDAP part of an Answer.
+type AnswerRDAP struct {
+	BaseURL string `json:"base_url"`
+	Source  string `json:"source"`
+	Date    string `json:"date"`
+}
+
+// AnswerWHOIS is the WHOIS part of an Answer.
+type AnswerWHOIS struct {
+	Server string `json:"server"`
+	Source string `json:"source"`
+}
+
+// Answer says where the data of name (a registrable domain in ASCII) or of
+// an address comes from; the details (operator, RIR, matched key) are in
+// the returned RDAPWhere and WHOISWhere.
+func (r *Registry) Answer(name string) (Answer, *RDAPWhere, *WHOISWhere) {
+	a := Answer{Name: name}
+	var rw *RDAPWhere
+	var ww *WHOISWhere
+	if ip, err := netip.ParseAddr(name); err == nil {
+		a.Name = ip.Unmap().String()
+		rw = r.IP(ip)
+		if rw != nil {
+			ww = RIRWHOIS(rw.RIR)
+		}
+	} else {
+		rw, ww = r.RDAP(name), r.WHOIS(name)
+	}
+	if rw != nil {
+		a.RDAP = &AnswerRDAP{BaseURL: rw.BaseURL, Source: rw.Source, Date: rw.Date}
+	}
+	if ww != nil {
+		a.WHOIS = &AnswerWHOIS{Server: ww.Server, Source: ww.Source}
+	}
+	return a, rw, ww
+}
