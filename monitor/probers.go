@@ -72,8 +72,12 @@ func NewProbersShared(n config.Network, budget ratelimit.Budget) (*Probers, erro
 		Cert:  certprobe.New(n, certOpts...),
 		HTTP:  httpprobe.New(n, httpOpts...),
 	}
-	ps.hostingOpts = hostingprobe.Options{TTL: n.IPRDAPTTLOrDefault(), Timeout: n.Timeout,
-		AnyAddress: n.RDAPBootstrap != ""} // a lab's bootstrap covers its own (loopback) addresses
+	ps.hostingOpts = hostingprobe.Options{TTL: n.IPRDAPTTLOrDefault(), Timeout: n.Timeout}
+	if n.RDAPBootstrap != "" {
+		// A lab's bootstrap covers its own (loopback) addresses, and its
+		// RIR is ours to load.
+		ps.hostingOpts.AnyAddress, ps.hostingOpts.Rate = true, n.WhoisRate
+	}
 	ps.UseHostingCache(nil)
 	return ps, nil
 }

@@ -105,8 +105,11 @@ type Options struct {
 	// Timeout bounds one RIR query. Default 5s.
 	Timeout time.Duration
 	// MaxWait is the longest a lookup waits for its RIR's pace before the
-	// address is recorded stale instead. Default 2s.
+	// address is recorded stale instead. Default 500ms.
 	MaxWait time.Duration
+	// Rate replaces every RIR's pace (queries a second); 0 keeps theirs
+	// (LACNIC one per 6s, the others one a second). Labs set it high.
+	Rate float64
 	// AnyAddress also looks up special-purpose addresses (loopback,
 	// private, documentation) when the bootstrap covers them: a lab's own
 	// bootstrap does.
@@ -144,7 +147,7 @@ func New(reg func(ctx context.Context) (*regdata.Registry, error), resolve Resol
 		opt.Timeout = 5 * time.Second
 	}
 	if opt.MaxWait <= 0 {
-		opt.MaxWait = 2 * time.Second
+		opt.MaxWait = 500 * time.Millisecond
 	}
 	if opt.HTTP == nil {
 		opt.HTTP = newHTTPClient()
@@ -298,7 +301,11 @@ func (p *Prober) admit(rir string) error {
 	}
 	l, ok := p.pace[rir]
 	if !ok {
-		l = rate.NewLimiter(rirRate(rir), 2)
+		lim := rirRate(rir)
+		if p.opt.Rate > 0 {
+			lim = rate.Limit(p.opt.Rate)
+		}
+		l = rate.NewLimiter(lim, 2)
 		p.pace[rir] = l
 	}
 	r := l.Reserve()
