@@ -127,6 +127,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		jobs = append(jobs, engine.Job{Name: "lookalike-watch", Spec: s.LookalikeWatch, Run: d.WatchLookalikes})
 	}
 	jobs = append(jobs, dc.Jobs...)
+	jobs = append(jobs, d.registrationData(ctx)...)
 	if d.feeds != nil {
 		for _, f := range cfg.Feeds {
 			if _, err := feeds.Declare(ctx, dc.Store, feeds.Spec{Name: f.Name, Kind: f.Kind, URL: f.URL, Schedule: f.Schedule}); err != nil {

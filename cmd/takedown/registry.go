@@ -15,6 +15,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/probe/hostingprobe"
 	"github.com/takedownhq/takedown/monitor/probe/regdata"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
+	"github.com/takedownhq/takedown/store"
 )
 
 func init() { register(newRegistryCmd) }
@@ -204,7 +205,15 @@ func (a *app) askRegistration(ctx context.Context, name string) (*whoisprobe.Rec
 // storedBootstrap is the bootstrap set the daemon would start from: the
 // last good copy a refresh stored in the database, else the embedded one.
 func (a *app) storedBootstrap(ctx context.Context) (*regdata.Set, error) {
-	return regdata.Embedded(), nil
+	st, err := a.existingStore(ctx)
+	if err != nil || st == nil {
+		return regdata.Embedded(), err
+	}
+	rs, ok := st.(store.RegistrationStore)
+	if !ok {
+		return regdata.Embedded(), nil
+	}
+	return (&regdata.Refresher{Store: rs}).Load(ctx)
 }
 
 // askHosting looks the address up at its RIR (no cache: the user asked).

@@ -18,7 +18,7 @@ CREATE TABLE ip_networks (
     last_key   text COLLATE "C" NOT NULL,
     bits       integer NOT NULL,
     rir        text NOT NULL DEFAULT '',
-    data       jsonb NOT NULL,
+    data       text NOT NULL,  -- the hosting probe's JSON, kept byte for byte
     fetched_at timestamptz NOT NULL
 );
 CREATE INDEX ip_networks_range ON ip_networks(first_key, last_key);
