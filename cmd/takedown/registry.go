@@ -122,6 +122,9 @@ func (a *app) printRegistry(ans regdata.Answer, rw *regdata.RDAPWhere, ww *regda
 			}
 		case regdata.SourceConfig:
 			why = "configured (network.rdap_url)"
+			if rw.Key != "" {
+				why = fmt.Sprintf("configured bootstrap (network.rdap_bootstrap) of %s, entry %s", rw.Date, rw.Key)
+			}
 		}
 		fmt.Fprintf(a.out, "  rdap   %s  (%s)\n", rw.BaseURL, why)
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/takedownhq/takedown/internal/simnet"
 )
 
 // `takedown registry` says where data comes from without sending anything:
@@ -75,5 +78,62 @@ func TestRegistryBadInputExits2(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tc.args, r.code, r.stderr, tc.want)
 		}
+	}
+}
+
+// With --ask the command queries: over simnet, the registrar's abuse
+// contact from its RDAP entity and the address's network from the RIR
+// that simnet's own IP bootstrap names. Without --ask a bootstrap URL is
+// not even fetched.
+func TestRegistryAskOverSimnet(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, err := simnet.StartNet(ctx, simnet.NetOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.AddSite(simnet.Site{Domain: "thefoxcloud.com"}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t)
+	boot := n.RDAP.Queries()
+	r := c.run(append(n.Flags(), "registry", "thefoxcloud.com")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "not fetched without --ask") || n.RDAP.Queries() != boot {
+		t.Fatalf("without --ask: %+v", r)
+	}
+	var dom struct {
+		RDAP struct {
+			BaseURL string `json:"base_url"`
+			Source  string `json:"source"`
+		} `json:"rdap"`
+		Registration map[string]any `json:"registration"`
+	}
+	out := c.ok(append(n.Flags(), "registry", "thefoxcloud.com", "--ask", "--json")...)
+	if err := json.Unmarshal([]byte(out), &dom); err != nil {
+		t.Fatal(err)
+	}
+	if dom.RDAP.BaseURL != n.RDAP.BaseURL() || dom.RDAP.Source != "config" || dom.Registration["registrar_abuse_email"] != "abuse@namecheap.com" ||
+		dom.Registration["registrar_abuse_source"] != "rdap entity role abuse" {
+		t.Fatalf("domain ask: %s", out)
+	}
+	var addr struct {
+		RDAP struct {
+			BaseURL string `json:"base_url"`
+		} `json:"rdap"`
+		Hosting struct {
+			Addresses []struct {
+				Network struct{ CIDR string }
+				Abuse   []struct{ Email, Source string }
+			}
+		} `json:"hosting"`
+	}
+	out = c.ok(append(n.Flags(), "registry", "127.0.0.1", "--ask", "--json")...)
+	if err := json.Unmarshal([]byte(out), &addr); err != nil {
+		t.Fatal(err)
+	}
+	if addr.RDAP.BaseURL != n.RIR.BaseURL() || len(addr.Hosting.Addresses) != 1 || addr.Hosting.Addresses[0].Network.CIDR != "127.0.0.0/24" ||
+		addr.Hosting.Addresses[0].Abuse[0].Email != "abuse@hoster.example" {
+		t.Fatalf("address ask: %s", out)
 	}
 }

@@ -10,9 +10,9 @@ import (
 
 // RDAP sources, as `takedown registry --json` prints them.
 const (
-	SourceIANA     = "iana"     // IANA's bootstrap (embedded, refreshed, or a configured copy)
+	SourceIANA     = "iana"     // IANA's bootstrap (embedded, or refreshed from IANA)
 	SourceOverride = "override" // the override table
-	SourceConfig   = "config"   // network.rdap_url
+	SourceConfig   = "config"   // network.rdap_url, or a configured network.rdap_bootstrap
 )
 
 // WHOIS sources.
@@ -68,6 +68,9 @@ type Options struct {
 	// WhoisReferral is the referral server; the embedded WHOIS table is
 	// used only when it is IANA's (a lab's referral server knows its world).
 	WhoisReferral string
+	// SetSource is the source answers from Set carry: SourceIANA (default)
+	// or SourceConfig for a configured network.rdap_bootstrap.
+	SetSource string
 }
 
 // Registry answers "where does this data live" from one Set. It is
@@ -82,6 +85,7 @@ type Registry struct {
 	whois     map[string]string
 	referral  string
 	useTable  bool
+	setSource string
 }
 
 type prefixSvc struct {
@@ -99,7 +103,10 @@ type asnSvc struct {
 // value.
 func New(o Options) (*Registry, error) {
 	r := &Registry{set: o.Set, rdapURL: o.RDAPURL, dns: map[string]int{}, overrides: map[string]Override{},
-		whois: map[string]string{}, referral: o.WhoisReferral}
+		whois: map[string]string{}, referral: o.WhoisReferral, setSource: o.SetSource}
+	if r.setSource == "" {
+		r.setSource = SourceIANA
+	}
 	if r.set == nil {
 		r.set = Embedded()
 	}
@@ -190,7 +197,7 @@ func (r *Registry) RDAP(name string) *RDAPWhere {
 	for s := name; s != ""; {
 		if i, ok := r.dns[s]; ok {
 			urls := r.set.DNS.services[i].urls
-			return &RDAPWhere{BaseURL: preferHTTPS(urls), URLs: urls, Source: SourceIANA,
+			return &RDAPWhere{BaseURL: preferHTTPS(urls), URLs: urls, Source: r.setSource,
 				Date: r.set.DNS.Publication, Key: s}
 		}
 		if ov, ok := r.overrides[s]; ok {
@@ -259,7 +266,7 @@ func (r *Registry) IP(a netip.Addr) *RDAPWhere {
 	}
 	for _, ps := range list {
 		if ps.p.Contains(a) {
-			return &RDAPWhere{BaseURL: preferHTTPS(ps.urls), URLs: ps.urls, Source: SourceIANA, Date: b.Publication,
+			return &RDAPWhere{BaseURL: preferHTTPS(ps.urls), URLs: ps.urls, Source: r.setSource, Date: b.Publication,
 				Key: ps.p.String(), RIR: RIR(ps.urls)}
 		}
 	}
@@ -270,7 +277,7 @@ func (r *Registry) IP(a netip.Addr) *RDAPWhere {
 func (r *Registry) ASN(n uint32) *RDAPWhere {
 	for _, s := range r.asn {
 		if n >= s.lo && n <= s.hi {
-			return &RDAPWhere{BaseURL: preferHTTPS(s.urls), URLs: s.urls, Source: SourceIANA, Date: r.set.ASN.Publication,
+			return &RDAPWhere{BaseURL: preferHTTPS(s.urls), URLs: s.urls, Source: r.setSource, Date: r.set.ASN.Publication,
 				Key: s.key, RIR: RIR(s.urls)}
 		}
 	}

@@ -88,6 +88,9 @@ func NewRDAP(n config.Network, lim *ratelimit.Limiter) (*RDAP, error) {
 func RegistryOptions(n config.Network) regdata.Options {
 	o := regdata.Options{RDAPURL: n.RDAPURL, WhoisServers: n.WhoisServers, WhoisReferral: n.WhoisReferral,
 		NoEmbeddedOverrides: n.RDAPBootstrap != ""}
+	if n.RDAPBootstrap != "" {
+		o.SetSource = regdata.SourceConfig
+	}
 	for _, ov := range n.RDAPOverrides {
 		o.Overrides = append(o.Overrides, regdata.Override{TLD: ov.TLD, URL: ov.URL, Operator: ov.Operator,
 			Date: ov.Date, Source: ov.Source})
