@@ -28,6 +28,7 @@ type checkResult struct {
 	RDAP       json.RawMessage   `json:"rdap"`
 	Cert       json.RawMessage   `json:"cert"`
 	HTTP       json.RawMessage   `json:"http"`
+	Hosting    json.RawMessage   `json:"hosting,omitempty"` // only with --probes hosting
 	Errors     map[string]string `json:"errors"`
 	Verdict    *checkVerdict     `json:"verdict,omitempty"`
 }
@@ -63,8 +64,8 @@ or was not run is null and its error is under errors.`,
 				names = append(names, n.ASCII)
 			}
 			for _, p := range probes {
-				if !contains(event.Probes, p) {
-					return usagef("--probes: unknown probe %q (want %s)", p, strings.Join(event.Probes, ","))
+				if !contains(event.Probes, p) && p != event.ProbeHosting {
+					return usagef("--probes: unknown probe %q (want %s,%s)", p, strings.Join(event.Probes, ","), event.ProbeHosting)
 				}
 			}
 			ind, err := loadIndicators(a, indicators)
@@ -156,7 +157,7 @@ func loadIndicators(a *app, flag string) (*lifecycle.Indicators, error) {
 func unanswered(results []checkResult) error {
 	var dead []string
 	for _, r := range results {
-		if r.DNS == nil && r.Delegation == nil && r.WHOIS == nil && r.RDAP == nil && r.Cert == nil && r.HTTP == nil {
+		if r.DNS == nil && r.Delegation == nil && r.WHOIS == nil && r.RDAP == nil && r.Cert == nil && r.HTTP == nil && r.Hosting == nil {
 			dead = append(dead, r.Domain)
 		}
 	}
@@ -170,7 +171,8 @@ func unanswered(results []checkResult) error {
 func checkResultOf(as *engine.Assessment) checkResult {
 	r := checkResult{Domain: as.Domain, Errors: as.Errors}
 	for kind, dst := range map[string]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
-		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP} {
+		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP,
+		event.ProbeHosting: &r.Hosting} {
 		if data := as.Data[kind]; data != nil {
 			*dst = data
 		}
@@ -198,7 +200,7 @@ func printCheck(a *app, r checkResult) {
 	for _, kv := range []struct {
 		kind string
 		raw  json.RawMessage
-	}{{"dns", r.DNS}, {"delegation", r.Delegation}, {"rdap", r.RDAP}, {"whois", r.WHOIS}, {"cert", r.Cert}, {"http", r.HTTP}} {
+	}{{"dns", r.DNS}, {"delegation", r.Delegation}, {"rdap", r.RDAP}, {"whois", r.WHOIS}, {"cert", r.Cert}, {"http", r.HTTP}, {"hosting", r.Hosting}} {
 		if len(kv.raw) == 0 {
 			continue
 		}

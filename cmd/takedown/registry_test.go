@@ -137,3 +137,26 @@ func TestRegistryAskOverSimnet(t *testing.T) {
 		t.Fatalf("address ask: %s", out)
 	}
 }
+
+// check --probes hosting prints the hosting snapshot.
+func TestCheckHostingProbe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, err := simnet.StartNet(ctx, simnet.NetOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.AddSite(simnet.Site{Domain: "thefoxcloud.com"}); err != nil {
+		t.Fatal(err)
+	}
+	out := newCLI(t).ok(append(n.Flags(), "check", "thefoxcloud.com", "--probes", "dns,hosting", "--json")...)
+	var res []struct {
+		Hosting struct {
+			Networks []string `json:"networks"`
+		} `json:"hosting"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 1 || strings.Join(res[0].Hosting.Networks, ",") != "127.0.0.0/24 AS64500" {
+		t.Fatalf("check --probes hosting: %v\n%s", err, out)
+	}
+}
