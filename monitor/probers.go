@@ -152,7 +152,16 @@ func (p *Probers) List(kinds ...string) ([]engine.Prober, error) {
 		case event.ProbeCert:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Cert.Probe(ctx, d) }}
 		case event.ProbeHosting:
-			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Hosting.Probe(ctx, d) }}
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
+				snap, err := p.Hosting.Probe(ctx, d)
+				if err == nil && len(snap.Addresses) == 0 {
+					// A name without addresses is hosted nowhere: the DNS
+					// snapshot says so; an empty hosting snapshot would read
+					// as a move when it resolves again to the same network.
+					return nil, engine.ErrNotApplicable
+				}
+				return snap, err
+			}}
 		case event.ProbeHTTP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.HTTP.Probe(ctx, d) }}
 		default:

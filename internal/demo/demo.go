@@ -68,6 +68,10 @@ type Summary struct {
 	Failed     []string // steps the daemon did not notice in time
 	EventsSeen []store.Event
 	Lookalikes []store.Lookalike // the brand's registered look-alikes, riskiest first
+	// Abuse are abuse contacts as the snapshots record them: a watched
+	// domain's registrar's (RDAP) and the brand's hoster's (the RIR's
+	// network), where a takedown request would go.
+	Abuse []string
 }
 
 // Step is one scripted change and what the daemon made of it.
@@ -140,6 +144,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	// Chromium is installed: the browser reaches simnet's names through
 	// the guarded proxy, which resolves with simnet's resolver.
 	cfg.Schedules.LookalikeWatch = tick
+	cfg.Schedules.Hosting = tick
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
 		Events: []string{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
@@ -252,6 +257,9 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	states, _, _ := o.Store.Domains(context.WithoutCancel(ctx), store.DomainQuery{})
 	for _, d := range states {
 		sum.States[d.Name] = d.State
+	}
+	for _, name := range []string{Suspended, Brand} {
+		sum.Abuse = append(sum.Abuse, abuseContacts(context.WithoutCancel(ctx), o.Store, name)...)
 	}
 	p.summary(sum)
 	if hold && storyErr == nil && ctx.Err() == nil {
@@ -457,7 +465,51 @@ func (p *printer) summary(s *Summary) {
 		}
 		fmt.Fprintf(p.out, "  look-alike of %s: %s %s (risk score %d)\n", Brand, l.Name, level, l.Risk.Score)
 	}
+	for _, a := range s.Abuse {
+		fmt.Fprintf(p.out, "  abuse contact of %s\n", netguard.Clean(a, 200))
+	}
 	fmt.Fprintf(p.out, "  alerts: %d e-mails arrived at simnet's SMTP server for %s\n", s.MailsSent, AlertsTo)
+}
+
+// abuseContacts reads name's registrar abuse contact from its latest rdap
+// snapshot and its networks' from its latest hosting snapshot.
+func abuseContacts(ctx context.Context, st store.Store, name string) []string {
+	d, err := st.Domain(ctx, name)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if sn, err := st.LatestSnapshot(ctx, d.ID, event.ProbeRDAP); err == nil && sn != nil {
+		var r struct {
+			Email  string `json:"registrar_abuse_email"`
+			Source string `json:"registrar_abuse_source"`
+		}
+		if json.Unmarshal(sn.Data, &r) == nil && r.Email != "" {
+			out = append(out, fmt.Sprintf("%s: registrar %s (%s)", name, r.Email, r.Source))
+		}
+	}
+	if sn, err := st.LatestSnapshot(ctx, d.ID, event.ProbeHosting); err == nil && sn != nil {
+		var h struct {
+			Addresses []struct {
+				Network struct {
+					CIDR string `json:"cidr"`
+				} `json:"network"`
+				ASN   uint32 `json:"asn"`
+				Abuse []struct {
+					Email  string `json:"email"`
+					Source string `json:"source"`
+				} `json:"abuse"`
+			} `json:"addresses"`
+		}
+		if json.Unmarshal(sn.Data, &h) == nil {
+			for _, a := range h.Addresses {
+				for _, c := range a.Abuse {
+					out = append(out, fmt.Sprintf("%s: network %s AS%d %s (%s)", name, a.Network.CIDR, a.ASN, c.Email, c.Source))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // The look-alike's two faces: parked at registration, then the phishing kit.
