@@ -107,6 +107,10 @@ type Options struct {
 	// MaxWait is the longest a lookup waits for its RIR's pace before the
 	// address is recorded stale instead. Default 500ms.
 	MaxWait time.Duration
+	// Budget bounds the RIR queries of one Addresses call: past it, the
+	// remaining addresses keep their cached network, marked stale, so a
+	// slow RIR never holds the domain's check up. Default 2×Timeout.
+	Budget time.Duration
 	// Rate replaces every RIR's pace (queries a second); 0 keeps theirs
 	// (LACNIC one per 6s, the others one a second). Labs set it high.
 	Rate float64
@@ -148,6 +152,9 @@ func New(reg func(ctx context.Context) (*regdata.Registry, error), resolve Resol
 	}
 	if opt.MaxWait <= 0 {
 		opt.MaxWait = 500 * time.Millisecond
+	}
+	if opt.Budget <= 0 {
+		opt.Budget = 2 * opt.Timeout
 	}
 	if opt.HTTP == nil {
 		opt.HTTP = newHTTPClient()
@@ -196,8 +203,9 @@ func (p *Prober) Addresses(ctx context.Context, addrs []string) (*Snapshot, erro
 		ips = ips[:MaxAddresses]
 	}
 	snap := &Snapshot{Addresses: []Address{}}
+	deadline := time.Now().Add(p.opt.Budget)
 	for _, ip := range ips {
-		a := p.lookup(ctx, reg, ip)
+		a := p.lookup(ctx, reg, ip, time.Now().Before(deadline))
 		snap.Addresses = append(snap.Addresses, a)
 		if a.Network != nil && a.Network.CIDR != "" {
 			n := a.Network.CIDR
@@ -215,7 +223,7 @@ func (p *Prober) Addresses(ctx context.Context, addrs []string) (*Snapshot, erro
 
 // lookup answers one address from the cache while fresh, else from its
 // RIR, else from the stale cache.
-func (p *Prober) lookup(ctx context.Context, reg *regdata.Registry, ip netip.Addr) Address {
+func (p *Prober) lookup(ctx context.Context, reg *regdata.Registry, ip netip.Addr, mayAsk bool) Address {
 	out := Address{IP: ip.String()}
 	if !p.opt.AnyAddress && netguard.Check(ip, false) != nil {
 		return out // special-purpose: no RIR holds it
@@ -234,9 +242,17 @@ func (p *Prober) lookup(ctx context.Context, reg *regdata.Registry, ip netip.Add
 		metrics.ObserveIPRDAP(w.RIR, "cached")
 		return fill(out, cached.Data, false)
 	}
-	e, err := p.fetch(ctx, reg, w, ip)
+	var e *Entry
+	err = errBudget
+	if mayAsk {
+		e, err = p.fetch(ctx, reg, w, ip)
+	}
 	if err != nil {
-		p.log.Info("ip rdap lookup failed; kept stale", "ip", ip, "rir", w.RIR, "err", err)
+		level := slog.LevelInfo
+		if errors.Is(err, errBudget) || errors.Is(err, errPaced) {
+			level = slog.LevelDebug // put off, not failed
+		}
+		p.log.Log(ctx, level, "ip rdap lookup not answered; kept stale", "ip", ip, "rir", w.RIR, "err", err)
 		metrics.ObserveIPRDAP(w.RIR, "stale")
 		if cached != nil {
 			return fill(out, cached.Data, true)
@@ -255,6 +271,9 @@ func fill(out, data Address, stale bool) Address {
 	out.Network, out.ASN, out.ASName, out.Abuse, out.Stale = data.Network, data.ASN, data.ASName, data.Abuse, stale
 	return out
 }
+
+// errBudget is a lookup left for a later check: the probe's time is up.
+var errBudget = errors.New("lookup budget of this check spent; retried on a later check")
 
 // errPaced is a lookup the RIR's pace or backoff put off.
 var errPaced = errors.New("rir paced or down; retried on a later check")

@@ -161,3 +161,27 @@ func TestPacedPerRIR(t *testing.T) {
 		t.Fatalf("%d stale, %d queries", stale, rir.Queries())
 	}
 }
+
+// Past the budget no RIR is asked: a domain with many addresses on a slow
+// RIR still finishes its check on time.
+func TestBudgetBoundsTheProbe(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(150 * time.Millisecond) // slow, but in time
+		ip := strings.TrimPrefix(r.URL.Path, "/ip/")
+		w.Header().Set("Content-Type", "application/rdap+json")
+		w.Write([]byte(`{"objectClassName":"ip network","startAddress":"` + ip + `","endAddress":"` + ip + `"}`))
+	}))
+	defer srv.Close()
+	p := New(labRegistry(t, srv.URL+"/"), nil, nil, Options{AnyAddress: true, Rate: 1000, Budget: 200 * time.Millisecond})
+	var addrs []string
+	for i := range 10 {
+		addrs = append(addrs, netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}).String())
+	}
+	start := time.Now()
+	snap, _ := p.Addresses(context.Background(), addrs)
+	if took := time.Since(start); took > time.Second || hits.Load() > 3 || !snap.Addresses[9].Stale {
+		t.Fatalf("took %s, %d queries, last %+v", took, hits.Load(), snap.Addresses[9])
+	}
+}
