@@ -60,7 +60,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
 	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
 	f.String("whois-referral", def.Network.WhoisReferral, "WHOIS server asked first for a TLD's server, HOST:PORT")
-	f.String("rdap-bootstrap", "", "RDAP bootstrap file or URL (RFC 9224) replacing the embedded IANA copy")
+	f.String("rdap-bootstrap", "", "directory or URL holding the RFC 9224 bootstraps (dns.json, ipv4.json, ipv6.json, asn.json), or one dns.json, replacing the embedded IANA copies")
 	f.String("ca-file", "", "PEM roots the certificate and web probes trust besides the system's (labs)")
 	f.Int("auth-port", def.Network.AuthPort, "port of authoritative DNS servers, asked directly for delegations")
 	f.Int("cert-port", def.Network.CertPort, "TLS port the certificate probe dials")
