@@ -134,4 +134,36 @@ func TestAbuseContactsAndHostingMove(t *testing.T) {
 	if n := hostingEvents(); n != 1 {
 		t.Fatalf("%d hosting_changed after the RIR outage, want still 1", n)
 	}
+
+	// It moves again, to a network never looked up, while the RIR is still
+	// down: nothing is recorded (the hosting probe is deferred), so no
+	// half-known snapshot reads as a move.
+	w.net.RIR.SetNetwork(simnet.RIRNetwork{Prefix: netip.MustParsePrefix("127.0.2.0/24"), Handle: "NET-127-0-2-0-1",
+		Name: "THIRD-HOSTING", Country: "DE", ASN: 64502, ASName: "THIRD-AS", AbuseEmail: "abuse@third.example"})
+	if err := w.net.DNS.SetZone(name, "@ A 127.0.2.9", "www A 127.0.2.9"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Check(ctx, name, kinds)
+	if err != nil || len(res.Deferred) != 1 || res.Deferred[0] != event.ProbeHosting {
+		t.Fatalf("check with the RIR down and a new network: %+v %v", res, err)
+	}
+	latest(event.ProbeHosting, &h)
+	if h.Addresses[0].IP != "127.0.1.6" || hostingEvents() != 1 {
+		t.Fatalf("a deferred hosting probe recorded %+v", h)
+	}
+	// The RIR is back (and, as for a daemon after the backoff, asked
+	// again): one hosting_changed for the move.
+	w.net.RIR.SetDown(0)
+	ps2, err := monitor.NewProbers(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps2.Close() })
+	list2, _ := ps2.List(kinds...)
+	m = engine.New(w.st, list2, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{Workers: 2, ProbeTimeout: 5 * time.Second})
+	check()
+	latest(event.ProbeHosting, &h)
+	if a := h.Addresses[0]; a.Network.CIDR != "127.0.2.0/24" || a.Stale || hostingEvents() != 2 {
+		t.Fatalf("after the RIR came back: %+v, %d hosting_changed", a, hostingEvents())
+	}
 }

@@ -7,9 +7,12 @@
 // and an address's network rarely changes, so answers are cached per
 // network for network.ip_rdap_ttl (default 7 days), in the database when
 // one is given. Lookups are paced per RIR and never wait long: when an RIR
-// is down or its pace says "later", the address keeps its last known
+// is down or its pace says "later", an address keeps its last known
 // network marked stale, and the lookup is tried again on the next check.
-// The domain's own probes never wait on an RIR.
+// An address whose network was never known is not recorded without it:
+// the probe returns a ratelimit.DeferredError saying when to come back, so
+// no snapshot reads as a move that is only a lookup put off. The domain's
+// own probes never wait on an RIR.
 //
 // The snapshot shape is a contract other branches decode:
 // {"addresses":[{"ip","rir","network":{"handle","name","cidr","country"},
@@ -35,6 +38,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/internal/base/netguard"
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/monitor/probe/regdata"
 )
 
@@ -204,8 +208,16 @@ func (p *Prober) Addresses(ctx context.Context, addrs []string) (*Snapshot, erro
 	}
 	snap := &Snapshot{Addresses: []Address{}}
 	deadline := time.Now().Add(p.opt.Budget)
+	var later *ratelimit.DeferredError
+	unknown := 0
 	for _, ip := range ips {
-		a := p.lookup(ctx, reg, ip, time.Now().Before(deadline))
+		a, d := p.lookup(ctx, reg, ip, time.Now().Before(deadline))
+		if d != nil {
+			unknown++
+			if later == nil || d.Until.After(later.Until) {
+				later = d
+			}
+		}
 		snap.Addresses = append(snap.Addresses, a)
 		if a.Network != nil && a.Network.CIDR != "" {
 			n := a.Network.CIDR
@@ -218,19 +230,27 @@ func (p *Prober) Addresses(ctx context.Context, addrs []string) (*Snapshot, erro
 		}
 	}
 	slices.Sort(snap.Networks)
+	if later != nil {
+		// An address whose network was never known and could not be asked
+		// now: a snapshot without it would read as a move when it is
+		// found. Nothing is recorded; the check comes back when the RIR
+		// may be asked (the lookups done meanwhile are cached).
+		return nil, fmt.Errorf("hosting: %d of %d addresses not looked up yet: %w", unknown, len(ips), later)
+	}
 	return snap, nil
 }
 
 // lookup answers one address from the cache while fresh, else from its
-// RIR, else from the stale cache.
-func (p *Prober) lookup(ctx context.Context, reg *regdata.Registry, ip netip.Addr, mayAsk bool) Address {
+// RIR, else from the stale cache. When none of them has the address, it
+// says when to come back.
+func (p *Prober) lookup(ctx context.Context, reg *regdata.Registry, ip netip.Addr, mayAsk bool) (Address, *ratelimit.DeferredError) {
 	out := Address{IP: ip.String()}
 	if !p.opt.AnyAddress && netguard.Check(ip, false) != nil {
-		return out // special-purpose: no RIR holds it
+		return out, nil // special-purpose: no RIR holds it
 	}
 	w := reg.IP(ip)
 	if w == nil {
-		return out
+		return out, nil
 	}
 	out.RIR = w.RIR
 	cached, err := p.cache.Lookup(ctx, ip)
@@ -240,43 +260,48 @@ func (p *Prober) lookup(ctx context.Context, reg *regdata.Registry, ip netip.Add
 	}
 	if cached != nil && p.opt.Now().Sub(cached.Fetched) < p.opt.TTL {
 		metrics.ObserveIPRDAP(w.RIR, "cached")
-		return fill(out, cached.Data, false)
+		return fill(out, cached.Data, false), nil
 	}
 	var e *Entry
-	err = errBudget
+	err = &ratelimit.DeferredError{Server: w.RIR, Until: p.opt.Now().Add(time.Second)} // the budget is spent
 	if mayAsk {
 		e, err = p.fetch(ctx, reg, w, ip)
 	}
 	if err != nil {
 		level := slog.LevelInfo
-		if errors.Is(err, errBudget) || errors.Is(err, errPaced) {
+		if errors.Is(err, ratelimit.ErrDeferred) {
 			level = slog.LevelDebug // put off, not failed
 		}
-		p.log.Log(ctx, level, "ip rdap lookup not answered; kept stale", "ip", ip, "rir", w.RIR, "err", err)
+		p.log.Log(ctx, level, "ip rdap lookup not answered", "ip", ip, "rir", w.RIR, "err", err)
 		metrics.ObserveIPRDAP(w.RIR, "stale")
 		if cached != nil {
-			return fill(out, cached.Data, true)
+			return fill(out, cached.Data, true), nil
 		}
-		out.Stale = true
-		return out
+		return out, p.until(w.RIR, err)
 	}
 	metrics.ObserveIPRDAP(w.RIR, "fetched")
 	if err := p.cache.Put(ctx, *e); err != nil {
 		p.log.Warn("ip network cache", "ip", ip, "err", err)
 	}
-	return fill(out, e.Data, false)
+	return fill(out, e.Data, false), nil
+}
+
+// until is when a lookup that err put off may be tried again: the pace's
+// or budget's moment, or the end of the RIR's backoff after a failure.
+func (p *Prober) until(rir string, err error) *ratelimit.DeferredError {
+	var d *ratelimit.DeferredError
+	if errors.As(err, &d) {
+		return d
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return &ratelimit.DeferredError{Server: rir, Until: p.down[rir], Cause: ratelimit.ErrBackoff}
 }
 
 func fill(out, data Address, stale bool) Address {
 	out.Network, out.ASN, out.ASName, out.Abuse, out.Stale = data.Network, data.ASN, data.ASName, data.Abuse, stale
 	return out
 }
-
-// errBudget is a lookup left for a later check: the probe's time is up.
-var errBudget = errors.New("lookup budget of this check spent; retried on a later check")
-
-// errPaced is a lookup the RIR's pace or backoff put off.
-var errPaced = errors.New("rir paced or down; retried on a later check")
 
 // fetch asks the RIR about ip, within its pace.
 func (p *Prober) fetch(ctx context.Context, reg *regdata.Registry, w *regdata.RDAPWhere, ip netip.Addr) (*Entry, error) {
@@ -316,7 +341,7 @@ func (p *Prober) admit(rir string) error {
 	now := p.opt.Now()
 	if until, ok := p.down[rir]; ok && now.Before(until) {
 		p.mu.Unlock()
-		return fmt.Errorf("%s: %w (until %s)", rir, errPaced, until.UTC().Format(time.RFC3339))
+		return &ratelimit.DeferredError{Server: rir, Until: until, Cause: ratelimit.ErrBackoff}
 	}
 	l, ok := p.pace[rir]
 	if !ok {
@@ -332,7 +357,7 @@ func (p *Prober) admit(rir string) error {
 	if d > p.opt.MaxWait {
 		r.Cancel()
 		p.mu.Unlock()
-		return fmt.Errorf("%s: %w", rir, errPaced)
+		return &ratelimit.DeferredError{Server: rir, Until: now.Add(d)}
 	}
 	p.mu.Unlock()
 	if d > 0 {

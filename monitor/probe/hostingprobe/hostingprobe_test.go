@@ -3,6 +3,7 @@ package hostingprobe
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/takedownhq/takedown/internal/base/ratelimit"
 	"github.com/takedownhq/takedown/internal/simnet"
 	"github.com/takedownhq/takedown/monitor/probe/regdata"
 )
@@ -113,22 +115,28 @@ func TestRIRFailuresAreStaleAndBackedOff(t *testing.T) {
 			cache.Put(context.Background(), old)
 			p := New(labRegistry(t, srv.URL+"/"), nil, cache, Options{AnyAddress: true, Timeout: 300 * time.Millisecond, Rate: 1000})
 			start := time.Now()
-			snap, err := p.Addresses(context.Background(), []string{"198.51.100.7", "203.0.113.9"})
+			snap, err := p.Addresses(context.Background(), []string{"198.51.100.7"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if took := time.Since(start); took > 2*time.Second {
 				t.Errorf("took %s", took)
 			}
-			a, b := snap.Addresses[0], snap.Addresses[1]
-			if a.IP != "198.51.100.7" || !a.Stale || a.Network == nil || a.Network.Name != "OLD-NET" {
-				t.Errorf("cached address: %+v", a)
+			a := snap.Addresses[0]
+			if a.IP != "198.51.100.7" || !a.Stale || a.Network == nil || a.Network.Name != "OLD-NET" ||
+				strings.Join(snap.Networks, ",") != "198.51.100.0/24 AS64499" {
+				t.Errorf("cached address: %+v %v", a, snap.Networks)
 			}
-			if !b.Stale || b.Network != nil {
-				t.Errorf("uncached address: %+v", b)
+			// An address never looked up cannot be recorded without its
+			// network: the probe is deferred until the RIR's backoff ends,
+			// asking nothing meanwhile.
+			snap, err = p.Addresses(context.Background(), []string{"198.51.100.7", "203.0.113.9"})
+			until, ok := ratelimit.DeferredUntil(err)
+			if snap != nil || !errors.Is(err, ratelimit.ErrDeferred) || !ok || time.Until(until) < 30*time.Second {
+				t.Errorf("uncached address: %+v %v", snap, err)
 			}
-			if hits.Load() != 1 || strings.Join(snap.Networks, ",") != "198.51.100.0/24 AS64499" {
-				t.Errorf("%d queries (the RIR must be backed off after one failure), networks %v", hits.Load(), snap.Networks)
+			if hits.Load() != 1 {
+				t.Errorf("%d queries: the RIR must be backed off after one failure", hits.Load())
 			}
 		})
 	}
@@ -146,19 +154,19 @@ func TestPacedPerRIR(t *testing.T) {
 	if got := rirRate("lacnic"); got > 0.2 {
 		t.Fatalf("lacnic pace %v a second", got)
 	}
-	stale := 0
+	deferred := 0
 	for i := range 6 {
 		// A one-entry cache holding another network: every lookup asks.
 		p.cache.Put(context.Background(), Entry{Prefix: netip.MustParsePrefix("10.0.0.0/8")})
-		snap, _ := p.Addresses(context.Background(), []string{netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)}).String()})
-		if snap.Addresses[0].Stale {
-			stale++
+		_, err := p.Addresses(context.Background(), []string{netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)}).String()})
+		if until, ok := ratelimit.DeferredUntil(err); ok && time.Until(until) < 2*time.Second {
+			deferred++
 		}
 	}
 	// One a second with a burst of two: the third query within the same
-	// instant is put off.
-	if stale < 3 || rir.Queries() > 3 {
-		t.Fatalf("%d stale, %d queries", stale, rir.Queries())
+	// instant is put off, for about a second.
+	if deferred < 3 || rir.Queries() > 3 {
+		t.Fatalf("%d deferred, %d queries", deferred, rir.Queries())
 	}
 }
 
@@ -180,8 +188,14 @@ func TestBudgetBoundsTheProbe(t *testing.T) {
 		addrs = append(addrs, netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}).String())
 	}
 	start := time.Now()
-	snap, _ := p.Addresses(context.Background(), addrs)
-	if took := time.Since(start); took > time.Second || hits.Load() > 3 || !snap.Addresses[9].Stale {
-		t.Fatalf("took %s, %d queries, last %+v", took, hits.Load(), snap.Addresses[9])
+	_, err := p.Addresses(context.Background(), addrs)
+	if took := time.Since(start); took > time.Second || hits.Load() > 3 || !errors.Is(err, ratelimit.ErrDeferred) {
+		t.Fatalf("took %s, %d queries, %v", took, hits.Load(), err)
+	}
+	// The next check goes on where this one stopped.
+	q := hits.Load()
+	p.Addresses(context.Background(), addrs)
+	if hits.Load() <= q {
+		t.Fatal("the next check asked nothing")
 	}
 }
