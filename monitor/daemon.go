@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -115,7 +116,11 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, st: dc.Store, Probers: ps, Notifier: n, checker: lookalike.NewDNSChecker(cfg.Network),
 		onEvent: dc.OnEvent, log: dc.Log.With("component", "daemon"), feeds: dc.Feeds, feedJobs: map[string]bool{},
 		indicators: dc.Indicators, mx: mxprobe.New(cfg.Network, mxprobe.WithPort(cfg.Network.MXPort), mxprobe.WithTimeout(2*cfg.Network.Timeout))}
-	probers, err := ps.List()
+	kinds := slices.Clone(event.Probes)
+	if cfg.Schedules.Hosting != "" { // config.Default sets it; a Config built by hand may leave it off
+		kinds = append(kinds, event.ProbeHosting)
+	}
+	probers, err := ps.List(kinds...)
 	if err != nil {
 		ps.Close()
 		return nil, err
@@ -129,6 +134,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		jobs = append(jobs, d.caseJob(dc.Cases))
 	}
 	jobs = append(jobs, dc.Jobs...)
+	jobs = append(jobs, d.registrationData(ctx)...)
 	if d.feeds != nil {
 		for _, f := range cfg.Feeds {
 			if _, err := feeds.Declare(ctx, dc.Store, feeds.Spec{Name: f.Name, Kind: f.Kind, URL: f.URL, Schedule: f.Schedule}); err != nil {
@@ -159,7 +165,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		Workers:          cfg.Monitor.Workers,
 		UnreachableAfter: cfg.Monitor.UnreachableAfter,
 		Schedules: map[event.Probe]string{event.ProbeDNS: s.DNS, event.ProbeDelegation: s.DNS, event.ProbeRDAP: s.RDAP, event.ProbeWHOIS: s.WHOIS,
-			event.ProbeCert: s.Cert, event.ProbeHTTP: s.HTTP},
+			event.ProbeCert: s.Cert, event.ProbeHTTP: s.HTTP, event.ProbeHosting: s.Hosting},
 		Spread:       config.On(s.Spread),
 		ProbeTimeout: cfg.Monitor.ProbeTimeout,
 		Poll:         cfg.Monitor.Poll,

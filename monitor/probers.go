@@ -12,6 +12,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
+	"github.com/takedownhq/takedown/monitor/probe/hostingprobe"
 	"github.com/takedownhq/takedown/monitor/probe/httpprobe"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 )
@@ -24,10 +25,15 @@ type Probers struct {
 	WHOIS *whoisprobe.WHOIS
 	Cert  *certprobe.Prober
 	HTTP  *httpprobe.Prober
+	// Hosting looks up the networks holding the domain's addresses; its
+	// cache is in memory until UseHostingCache gives it the database's.
+	Hosting *hostingprobe.Prober
 	// WhoisEverywhere makes the whois kind query registries that also
 	// speak RDAP; by default the daemon asks those over RDAP only, halving
 	// the load on registries that ban aggressive clients.
 	WhoisEverywhere bool
+
+	hostingOpts hostingprobe.Options
 }
 
 // NewProbers builds the probers. The registry limiter is shared by WHOIS
@@ -59,13 +65,36 @@ func NewProbersShared(n config.Network, budget ratelimit.Budget) (*Probers, erro
 		certOpts = append(certOpts, certprobe.WithRoots(pool))
 		httpOpts = append(httpOpts, httpprobe.WithRoots(pool))
 	}
-	return &Probers{
+	ps := &Probers{
 		DNS:   d,
 		RDAP:  rd,
 		WHOIS: whoisprobe.NewWHOIS(n, regLim),
 		Cert:  certprobe.New(n, certOpts...),
 		HTTP:  httpprobe.New(n, httpOpts...),
-	}, nil
+	}
+	ps.hostingOpts = hostingprobe.Options{TTL: n.IPRDAPTTLOrDefault(), Timeout: n.Timeout}
+	if n.RDAPBootstrap != "" {
+		// A lab's bootstrap covers its own (loopback) addresses, and its
+		// RIR is ours to load.
+		ps.hostingOpts.AnyAddress, ps.hostingOpts.Rate = true, n.WhoisRate
+	}
+	ps.UseHostingCache(nil)
+	return ps, nil
+}
+
+// UseHostingCache rebuilds the hosting prober over a cache (nil: memory),
+// such as the database's, so network lookups outlive the process.
+func (p *Probers) UseHostingCache(c hostingprobe.Cache) {
+	p.Hosting = hostingprobe.New(p.RDAP.Registry, p.addresses, c, p.hostingOpts)
+}
+
+// addresses are a name's A and AAAA addresses, from the DNS probe.
+func (p *Probers) addresses(ctx context.Context, name string) ([]string, error) {
+	s, err := p.DNS.Probe(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]string(nil), s.A...), s.AAAA...), nil
 }
 
 // rootsWith is the system's roots plus a lab CA file.
@@ -105,7 +134,13 @@ func (p *Probers) List(kinds ...event.Probe) ([]engine.Prober, error) {
 				if !p.RDAP.Covers(ctx, d) {
 					return nil, engine.ErrNotApplicable
 				}
-				return p.RDAP.Probe(ctx, d)
+				rec, err := p.RDAP.Probe(ctx, d)
+				if err != nil {
+					// A registry whose RDAP is down still has WHOIS (5xx,
+					// timeouts; never a 429, which waits its turn).
+					return whoisprobe.Fallback(ctx, p.WHOIS, d, err)
+				}
+				return rec, nil
 			}}
 		case event.ProbeWHOIS:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
@@ -116,10 +151,21 @@ func (p *Probers) List(kinds ...event.Probe) ([]engine.Prober, error) {
 			}}
 		case event.ProbeCert:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.Cert.Probe(ctx, d) }}
+		case event.ProbeHosting:
+			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) {
+				snap, err := p.Hosting.Probe(ctx, d)
+				if err == nil && len(snap.Addresses) == 0 {
+					// A name without addresses is hosted nowhere: the DNS
+					// snapshot says so; an empty hosting snapshot would read
+					// as a move when it resolves again to the same network.
+					return nil, engine.ErrNotApplicable
+				}
+				return snap, err
+			}}
 		case event.ProbeHTTP:
 			pr = probeFunc{k, func(ctx context.Context, d string) (any, error) { return p.HTTP.Probe(ctx, d) }}
 		default:
-			return nil, fmt.Errorf("unknown probe %q: want dns, delegation, whois, rdap, cert or http", k)
+			return nil, fmt.Errorf("unknown probe %q: want dns, delegation, whois, rdap, cert, http or hosting", k)
 		}
 		out = append(out, pr)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/monitor/notify"
+	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
 	"github.com/takedownhq/takedown/store"
 	"github.com/takedownhq/takedown/store/postgres"
 )
@@ -65,7 +66,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringArrayVar(&a.whois, "whois-server", nil, "WHOIS server for a TLD, TLD=HOST:PORT (repeatable)")
 	f.String("rdap-url", "", "RDAP base URL used for every domain instead of the IANA bootstrap")
 	f.String("whois-referral", def.Network.WhoisReferral, "WHOIS server asked first for a TLD's server, HOST:PORT")
-	f.String("rdap-bootstrap", "", "RDAP bootstrap file or URL (RFC 9224) replacing the embedded IANA copy")
+	f.String("rdap-bootstrap", "", "directory or URL holding the RFC 9224 bootstraps (dns.json, ipv4.json, ipv6.json, asn.json), or one dns.json, replacing the embedded IANA copies")
 	f.String("ca-file", "", "PEM roots the certificate and web probes trust besides the system's (labs)")
 	f.Int("auth-port", def.Network.AuthPort, "port of authoritative DNS servers, asked directly for delegations")
 	f.Int("cert-port", def.Network.CertPort, "TLS port the certificate probe dials")
@@ -109,6 +110,7 @@ func (a *app) commands() []*cobra.Command {
 		newSimnetCmd(a),
 		newConfigCmd(a),
 		newCaseCmd(a),
+		newRegistryCmd(a),
 	}
 }
 
@@ -160,6 +162,12 @@ func (a *app) loadConfig() error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	if b := cfg.Network.RDAPBootstrap; b != "" && !isURL(b) {
+		// A local bootstrap is input: one that does not parse is bad usage.
+		if _, _, err := whoisprobe.LabSet(b); err != nil {
+			return usageError{fmt.Errorf("configuration: network.rdap_bootstrap: %w", err)}
+		}
 	}
 	if err := notify.Validate(cfg.Alerts); err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}

@@ -27,6 +27,7 @@ type checkResult struct {
 	RDAP       json.RawMessage        `json:"rdap"`
 	Cert       json.RawMessage        `json:"cert"`
 	HTTP       json.RawMessage        `json:"http"`
+	Hosting    json.RawMessage        `json:"hosting,omitempty"` // only with --probes hosting
 	Errors     map[event.Probe]string `json:"errors"`
 	Verdict    *checkVerdict          `json:"verdict,omitempty"`
 }
@@ -124,7 +125,7 @@ func loadIndicators(a *app, flag string) (*lifecycle.Indicators, error) {
 func unanswered(results []checkResult) error {
 	var dead []string
 	for _, r := range results {
-		if r.DNS == nil && r.Delegation == nil && r.WHOIS == nil && r.RDAP == nil && r.Cert == nil && r.HTTP == nil {
+		if r.DNS == nil && r.Delegation == nil && r.WHOIS == nil && r.RDAP == nil && r.Cert == nil && r.HTTP == nil && r.Hosting == nil {
 			dead = append(dead, r.Domain)
 		}
 	}
@@ -138,7 +139,8 @@ func unanswered(results []checkResult) error {
 func checkResultOf(as *engine.Assessment) checkResult {
 	r := checkResult{Domain: as.Domain, Errors: as.Errors}
 	for kind, dst := range map[event.Probe]*json.RawMessage{event.ProbeDNS: &r.DNS, event.ProbeDelegation: &r.Delegation,
-		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP} {
+		event.ProbeWHOIS: &r.WHOIS, event.ProbeRDAP: &r.RDAP, event.ProbeCert: &r.Cert, event.ProbeHTTP: &r.HTTP,
+		event.ProbeHosting: &r.Hosting} {
 		if data := as.Data[kind]; data != nil {
 			*dst = data
 		}
@@ -170,7 +172,7 @@ func printCheck(a *app, r checkResult) {
 		kind event.Probe
 		raw  json.RawMessage
 	}{{event.ProbeDNS, r.DNS}, {event.ProbeDelegation, r.Delegation}, {event.ProbeRDAP, r.RDAP}, {event.ProbeWHOIS, r.WHOIS},
-		{event.ProbeCert, r.Cert}, {event.ProbeHTTP, r.HTTP}} {
+		{event.ProbeCert, r.Cert}, {event.ProbeHTTP, r.HTTP}, {event.ProbeHosting, r.Hosting}} {
 		if len(kv.raw) == 0 {
 			continue
 		}

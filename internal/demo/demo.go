@@ -70,6 +70,10 @@ type Summary struct {
 	Failed     []string // steps the daemon did not notice in time
 	EventsSeen []store.Event
 	Lookalikes []store.Lookalike // the brand's registered look-alikes, riskiest first
+	// Abuse are abuse contacts as the snapshots record them: a watched
+	// domain's registrar's (RDAP) and the brand's hoster's (the RIR's
+	// network), where a takedown request would go.
+	Abuse []string
 }
 
 // Step is one scripted change and what the daemon made of it.
@@ -127,6 +131,9 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 		waitMail(ctx, net, o.Store, 15*time.Second)
 	}
 	summarize(ctx, net, o.Store, sum, start)
+	for _, name := range []string{Suspended, Brand} {
+		sum.Abuse = append(sum.Abuse, abuseContacts(context.WithoutCancel(ctx), o.Store, name)...)
+	}
 	p.summary(sum)
 	if hold && storyErr == nil && ctx.Err() == nil {
 		p.line("the daemon keeps running on simnet; browse the web UI, Ctrl-C to stop")
@@ -206,6 +213,7 @@ func daemonConfig(net *simnet.Net, every time.Duration) *config.Config {
 	// the guarded proxy, which resolves with simnet's resolver.
 	cfg.Schedules.LookalikeWatch = tick
 	cfg.Schedules.Cases = tick
+	cfg.Schedules.Hosting = tick
 	cfg.Alerts.SMTP = net.SMTPConfig()
 	cfg.Alerts.Channels = []config.Channel{{Name: demoChannel, Email: []string{AlertsTo},
 		Events: []event.Kind{event.StateChanged, event.LookalikeRegistered, event.LookalikeEscalated, event.Reregistered, event.CertChanged}, MinSeverity: event.SevInfo}}
@@ -552,7 +560,51 @@ func (p *printer) summary(s *Summary) {
 		}
 		fmt.Fprintf(p.out, "  look-alike of %s: %s %s (risk score %d)\n", Brand, l.Name, level, l.Risk.Score)
 	}
+	for _, a := range s.Abuse {
+		fmt.Fprintf(p.out, "  abuse contact of %s\n", netguard.Clean(a, 200))
+	}
 	fmt.Fprintf(p.out, "  alerts: %d e-mails arrived at simnet's SMTP server for %s\n", s.MailsSent, AlertsTo)
+}
+
+// abuseContacts reads name's registrar abuse contact from its latest rdap
+// snapshot and its networks' from its latest hosting snapshot.
+func abuseContacts(ctx context.Context, st store.Store, name string) []string {
+	d, err := st.Domain(ctx, name)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if sn, err := st.LatestSnapshot(ctx, d.ID, string(event.ProbeRDAP)); err == nil && sn != nil {
+		var r struct {
+			Email  string `json:"registrar_abuse_email"`
+			Source string `json:"registrar_abuse_source"`
+		}
+		if json.Unmarshal(sn.Data, &r) == nil && r.Email != "" {
+			out = append(out, fmt.Sprintf("%s: registrar %s (%s)", name, r.Email, r.Source))
+		}
+	}
+	if sn, err := st.LatestSnapshot(ctx, d.ID, string(event.ProbeHosting)); err == nil && sn != nil {
+		var h struct {
+			Addresses []struct {
+				Network struct {
+					CIDR string `json:"cidr"`
+				} `json:"network"`
+				ASN   uint32 `json:"asn"`
+				Abuse []struct {
+					Email  string `json:"email"`
+					Source string `json:"source"`
+				} `json:"abuse"`
+			} `json:"addresses"`
+		}
+		if json.Unmarshal(sn.Data, &h) == nil {
+			for _, a := range h.Addresses {
+				for _, c := range a.Abuse {
+					out = append(out, fmt.Sprintf("%s: network %s AS%d %s (%s)", name, a.Network.CIDR, a.ASN, c.Email, c.Source))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // The look-alike's two faces: parked at registration, then the phishing kit.

@@ -34,7 +34,7 @@ var layers = [][]string{
 	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store",
 		"monitor/cases/report"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
-	{"store/", "monitor/probe/", "monitor/lookalike", "monitor/lookalike/", "monitor/notify",
+	{"store/", "monitor/probe/", "monitor/regdata", "monitor/lookalike", "monitor/lookalike/", "monitor/notify",
 		"monitor/cases"},
 	// the engine and its lifecycle judge, and the feeds that bring candidate names
 	{"monitor/engine", "monitor/lifecycle/judge", "feeds"},

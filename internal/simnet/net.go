@@ -43,8 +43,11 @@ type Net struct {
 	Registry *Registry
 	Whois    *Whois
 	RDAP     *RDAP
-	Web      *Web
-	SMTP     *SMTPServer
+	// RIR is the regional registry holding simnet's addresses; RDAP
+	// publishes its bootstrap files.
+	RIR  *RIR
+	Web  *Web
+	SMTP *SMTPServer
 	// CAFile holds the simnet root in PEM, for config.Network.CAFile.
 	CAFile string
 
@@ -79,6 +82,10 @@ func StartNet(ctx context.Context, o NetOptions) (*Net, error) {
 	if n.RDAP, err = StartRDAP(n.Registry); err != nil {
 		return fail(fmt.Errorf("simnet rdap: %w", err))
 	}
+	if n.RIR, err = StartRIR(); err != nil {
+		return fail(fmt.Errorf("simnet rir: %w", err))
+	}
+	n.RDAP.SetRIR(n.RIR)
 	if n.Web, err = NewWeb(WebOptions{Now: o.Now, Logger: o.Logger}); err != nil {
 		return fail(fmt.Errorf("simnet web: %w", err))
 	}
@@ -118,7 +125,7 @@ func StartNet(ctx context.Context, o NetOptions) (*Net, error) {
 // Close stops every server and removes the temporary directory.
 func (n *Net) Close() error {
 	var errs []error
-	for _, c := range []interface{ Close() error }{n.SMTP, n.Web, n.RDAP, n.Whois, n.DNS} {
+	for _, c := range []interface{ Close() error }{n.SMTP, n.Web, n.RIR, n.RDAP, n.Whois, n.DNS} {
 		if c != nil && !isNilCloser(c) {
 			errs = append(errs, c.Close())
 		}
@@ -137,6 +144,8 @@ func isNilCloser(c interface{ Close() error }) bool {
 		return v == nil
 	case *RDAP:
 		return v == nil
+	case *RIR:
+		return v == nil
 	case *Whois:
 		return v == nil
 	case *DNS:
@@ -154,7 +163,7 @@ func (n *Net) Network(base config.Network) config.Network {
 	base.WhoisReferral = n.Whois.ReferralAddr()
 	base.WhoisServers = nil
 	base.RDAPURL = ""
-	base.RDAPBootstrap = n.RDAP.BootstrapURL()
+	base.RDAPBootstrap = n.RDAP.BootstrapBase()
 	base.CertPort = port(n.Web.HTTPSAddr())
 	base.HTTPSPort = port(n.Web.HTTPSAddr())
 	base.HTTPPort = port(n.Web.HTTPAddr())

@@ -37,6 +37,7 @@ type RDAP struct {
 	wg     sync.WaitGroup
 
 	queries atomic.Int64
+	rir     atomic.Pointer[RIR]
 }
 
 // RDAPTLDs are the TLDs StartRDAP publishes by default: DefaultTLDs minus
@@ -57,6 +58,17 @@ func StartRDAP(reg *Registry, tlds ...string) (*RDAP, error) {
 	r := &RDAP{reg: reg, ln: ln, addr: ln.Addr().String(), tlds: slices.Clone(tlds), conns: map[net.Conn]struct{}{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /dns.json", r.bootstrap)
+	for _, f := range []string{"ipv4.json", "ipv6.json", "asn.json"} {
+		mux.HandleFunc("GET /"+f, func(w http.ResponseWriter, _ *http.Request) {
+			rir := r.rir.Load()
+			if rir == nil {
+				writeRDAP(w, http.StatusNotFound, rdapError(404, "Not Found", "no RIR attached"))
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(rir.Bootstrap(f))
+		})
+	}
 	mux.HandleFunc("GET /rdap/domain/{name}", r.domain)
 	mux.HandleFunc("GET /rdap/help", func(w http.ResponseWriter, _ *http.Request) {
 		writeRDAP(w, http.StatusOK, map[string]any{"rdapConformance": conformance, "notices": notices})
@@ -86,6 +98,14 @@ func (r *RDAP) BaseURL() string { return "http://" + r.addr + "/rdap/" }
 // BootstrapURL is the URL of the bootstrap file, for
 // config.Network.RDAPBootstrap.
 func (r *RDAP) BootstrapURL() string { return "http://" + r.addr + "/dns.json" }
+
+// SetRIR makes the server publish rir's IPv4, IPv6 and ASN bootstrap files
+// beside its dns.json, so BootstrapBase holds all four.
+func (r *RDAP) SetRIR(rir *RIR) { r.rir.Store(rir) }
+
+// BootstrapBase is the directory URL holding dns.json (and, with SetRIR,
+// ipv4.json, ipv6.json and asn.json), for config.Network.RDAPBootstrap.
+func (r *RDAP) BootstrapBase() string { return "http://" + r.addr + "/" }
 
 // Queries counts domain queries received.
 func (r *RDAP) Queries() int64 { return r.queries.Load() }
@@ -165,7 +185,7 @@ func (r *RDAP) faulty(next http.Handler) http.Handler {
 		r.mu.Lock()
 		f := r.fault
 		r.mu.Unlock()
-		if req.URL.Path == "/dns.json" && f != FaultStall {
+		if strings.HasSuffix(req.URL.Path, ".json") && !strings.HasPrefix(req.URL.Path, "/rdap/") && f != FaultStall {
 			f = FaultNone // keep the bootstrap reachable so tests isolate the domain query
 		}
 		switch f {

@@ -53,6 +53,11 @@ var Rules = []Rule{
 
 	{Probes: []event.Probe{event.ProbeHTTP}, Fields: []string{"title", "text_hash", "status"}, Kind: event.HTTPChanged, Severity: event.SevNotice},
 	{Probes: []event.Probe{event.ProbeHTTP}, Kind: event.HTTPChanged, Severity: event.SevInfo},
+
+	// The networks list moves only when hosting does; a stale mark or a new
+	// abuse address changes "addresses" alone.
+	{Probes: []event.Probe{event.ProbeHosting}, Fields: []string{"networks"}, Kind: event.HostingChanged, Severity: event.SevWarning},
+	{Probes: []event.Probe{event.ProbeHosting}, Kind: event.FieldChanged, Severity: event.SevInfo},
 }
 
 // Classify returns the event kind and severity of a change seen by a probe.

@@ -64,9 +64,17 @@ type Network struct {
 	WhoisReferral string `yaml:"whois_referral"`
 	// RDAPURL replaces the IANA bootstrap with one RDAP base URL.
 	RDAPURL string `yaml:"rdap_url"`
-	// RDAPBootstrap is a URL or file of an RFC 9224 bootstrap; default the
-	// embedded copy of IANA's dns.json.
+	// RDAPBootstrap is where the RFC 9224 bootstraps come from: a
+	// directory or base URL holding dns.json, ipv4.json, ipv6.json and
+	// asn.json, or one dns.json file or URL. Default: the embedded copies
+	// of IANA's files, refreshed daily from IANA by the daemon.
 	RDAPBootstrap string `yaml:"rdap_bootstrap"`
+	// RDAPOverrides add RDAP services for TLDs IANA's bootstrap lacks,
+	// beside the embedded reviewed table (IANA wins where both exist).
+	RDAPOverrides []RDAPOverride `yaml:"rdap_overrides"`
+	// IPRDAPTTL is how long an address's network and abuse contacts are
+	// cached before the RIR is asked again. Default 7d (168h).
+	IPRDAPTTL time.Duration `yaml:"ip_rdap_ttl"`
 	// RootServers replaces the root hints for delegation walks, host:port.
 	RootServers []string `yaml:"root_servers"`
 	// AuthPort is the port of authoritative DNS servers (the TLD servers
@@ -122,6 +130,10 @@ type Schedules struct {
 	// Cases reviews the open takedown cases against their domains'
 	// latest evidence (cheaply: DNS and the registry's delegation).
 	Cases string `yaml:"cases"` // default @every 30m
+
+	// Hosting looks up who hosts the addresses (IP RDAP, cached per
+	// network for network.ip_rdap_ttl). Default @every 1h.
+	Hosting string `yaml:"hosting"`
 }
 
 // Monitor tunes the daemon.
@@ -324,6 +336,7 @@ func Default() *Config {
 			Timeout:       5 * time.Second,
 			WhoisRate:     1,
 			DNSRate:       200,
+			IPRDAPTTL:     DefaultIPRDAPTTL,
 		},
 		Schedules: Schedules{
 			DNS:            "@every 15m",
@@ -331,6 +344,7 @@ func Default() *Config {
 			HTTP:           "@every 6h",
 			RDAP:           "@daily",
 			WHOIS:          "@daily",
+			Hosting:        "@every 1h",
 			Lookalikes:     "@daily",
 			LookalikeWatch: "@daily",
 			Spread:         on(),
@@ -484,7 +498,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("monitor.probe_timeout: %s must be positive", c.Monitor.ProbeTimeout))
 	}
 	for _, sc := range []struct{ name, spec string }{{"dns", c.Schedules.DNS}, {"cert", c.Schedules.Cert},
-		{"http", c.Schedules.HTTP}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes},
+		{"http", c.Schedules.HTTP}, {"hosting", c.Schedules.Hosting}, {"rdap", c.Schedules.RDAP}, {"whois", c.Schedules.WHOIS}, {"lookalikes", c.Schedules.Lookalikes},
 		{"lookalike_watch", c.Schedules.LookalikeWatch}, {"cases", c.Schedules.Cases}} {
 		if _, err := scheduleParser.Parse(sc.spec); err != nil {
 			errs = append(errs, fmt.Errorf("schedules.%s %q: %w", sc.name, sc.spec, err))
@@ -503,6 +517,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Alerts.validate()...)
 	errs = append(errs, c.validateBounds()...)
 	errs = append(errs, c.validateHardening()...)
+	errs = append(errs, c.validateRegistration()...)
 	return errors.Join(errs...)
 }
 

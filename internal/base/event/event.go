@@ -27,6 +27,10 @@ const (
 	ProbeRDAP       Probe = "rdap"
 	ProbeCert       Probe = "cert"
 	ProbeHTTP       Probe = "http"
+	// ProbeHosting: who hosts the domain's addresses (network, origin AS,
+	// abuse contacts), from the RIRs' RDAP. The daemon runs it beside
+	// Probes; `check` runs it when asked for.
+	ProbeHosting Probe = "hosting"
 )
 
 // Look-alike signal kinds: what the look-alike watch records beside the
@@ -57,7 +61,7 @@ var Probes = []Probe{ProbeDNS, ProbeDelegation, ProbeWHOIS, ProbeRDAP, ProbeCert
 
 // AllProbes are every probe kind a snapshot or an event may name: the
 // probes, then the look-alike signal kinds, then the feeds'.
-var AllProbes = append(slices.Clip(Probes), ProbePage, ProbeScreenshot, ProbeMX, ProbeRisk, ProbeCT, ProbeZone)
+var AllProbes = append(slices.Clip(Probes), ProbeHosting, ProbePage, ProbeScreenshot, ProbeMX, ProbeRisk, ProbeCT, ProbeZone)
 
 func (p Probe) String() string { return string(p) }
 
@@ -173,6 +177,7 @@ const (
 	RegistrationChanged Kind = "registration_changed"
 	CertChanged         Kind = "cert_changed"
 	HTTPChanged         Kind = "http_changed"
+	HostingChanged      Kind = "hosting_changed" // the networks holding the addresses moved
 	FieldChanged        Kind = "field_changed"
 	SnapshotChanged     Kind = "snapshot_changed" // a snapshot that could not be compared
 
@@ -217,7 +222,7 @@ const (
 // Kinds are every event kind the daemon writes, for validating alert
 // rules and filters.
 var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, RegistrantChanged, Reregistered,
-	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, FieldChanged, SnapshotChanged,
+	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, HostingChanged, FieldChanged, SnapshotChanged,
 	StateChanged, Registered, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
 	ZoneAdded, ZoneRemoved, Test,

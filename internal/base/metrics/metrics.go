@@ -43,6 +43,7 @@ type Metrics struct {
 	cycleEnd     prometheus.Gauge
 	cycles       prometheus.Counter
 	browser      browserMetrics
+	registration registration
 }
 
 // New builds a fresh set on a new registry that also carries the Go runtime
@@ -90,6 +91,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.browser = newBrowserMetrics(m.reg)
+	m.registration = newRegistration(m.reg)
 	return m
 }
 

@@ -13,10 +13,11 @@
 // says nothing about the domain, while Record.Found == false is the
 // registry's own "no match" / RDAP 404.
 //
-// Servers: WHOIS uses config.Network.WhoisServers (longest suffix match)
-// before asking config.Network.WhoisReferral (IANA style "refer:" lines; the
-// referral is cached per TLD for a day in the Limiter). RDAP uses
-// config.Network.RDAPURL if set, else the bootstrap at
-// config.Network.RDAPBootstrap (URL or file), else the embedded dns.json, a
-// subset of IANA's file whose description says where it came from.
+// Servers: WHOIS uses config.Network.WhoisServers (longest suffix match),
+// then the embedded TLD table of package regdata (when the referral server
+// is IANA's), then config.Network.WhoisReferral (IANA style "refer:" lines;
+// the referral is cached per TLD for a day in the Limiter). RDAP asks a
+// regdata.Registry: config.Network.RDAPURL if set, else IANA's bootstrap
+// (embedded, refreshed, or config.Network.RDAPBootstrap), else the ccTLD
+// override table.
 package whoisprobe

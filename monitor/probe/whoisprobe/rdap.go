@@ -2,7 +2,6 @@ package whoisprobe
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -21,49 +20,118 @@ import (
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/ratelimit"
+	"github.com/takedownhq/takedown/monitor/regdata"
 )
 
-// EmbeddedBootstrap is the RFC 9224 DNS bootstrap file built into the
-// binary (a subset of IANA's dns.json; see its description for the source).
-//
-//go:embed dns.json
-var EmbeddedBootstrap []byte
-
-// bootstrapRefresh is how long a bootstrap fetched from a URL is used before
-// it is fetched again (IANA updates the file a few times a month).
+// bootstrapRefresh is how long a lab's bootstrap fetched from a URL is used
+// before it is fetched again.
 const bootstrapRefresh = 24 * time.Hour
 
 // RDAP queries registries over RDAP through github.com/openrdap/rdap. It is
 // safe for concurrent use: it looks servers up itself in a read-only
-// bootstrap registry and gives each request its own copy of the base URL,
+// regdata.Registry and gives each request its own copy of the base URL,
 // because openrdap's bootstrap client and Request.URL mutate shared state.
 type RDAP struct {
-	override *url.URL // config.Network.RDAPURL
-	bootURL  string   // a bootstrap fetched over HTTP(S), lazily
-	timeout  time.Duration
-	lim      *ratelimit.Limiter
-	client   *rdap.Client
-	log      *slog.Logger
+	opts    regdata.Options
+	bootURL string // a lab's bootstrap fetched over HTTP(S), lazily
+	timeout time.Duration
+	lim     *ratelimit.Limiter
+	client  *rdap.Client
+	log     *slog.Logger
 
 	mu      sync.Mutex
-	boot    *bootstrap.DNSRegistry
+	reg     *regdata.Registry
 	fetched time.Time
 }
 
 // NewRDAP builds the RDAP probe: n.RDAPURL sends every query to one base
-// URL; otherwise n.RDAPBootstrap (an http(s) URL, fetched on first use and
-// daily after, or a file) or else EmbeddedBootstrap picks the server per
-// TLD. lim is shared with the other workers; nil makes a private one at
-// n.WhoisRate.
+// URL; otherwise n.RDAPBootstrap (a directory or base URL holding the four
+// RFC 9224 files, or one dns.json file or URL; fetched on first use and
+// daily after) or else the embedded IANA files and override table
+// (package regdata) pick the server per TLD. lim is shared with the other
+// workers; nil makes a private one at n.WhoisRate.
 func NewRDAP(n config.Network, lim *ratelimit.Limiter) (*RDAP, error) {
-	r := &RDAP{timeout: n.Timeout, lim: lim, log: slog.With("component", "rdapprobe")}
+	r := &RDAP{timeout: n.Timeout, lim: lim, log: slog.With("component", "rdapprobe"), opts: RegistryOptions(n)}
 	if r.timeout <= 0 {
 		r.timeout = 5 * time.Second
 	}
 	if r.lim == nil {
 		r.lim = ratelimit.PerSecond(n.WhoisRate)
 	}
-	hc := &http.Client{
+	r.client = &rdap.Client{HTTP: newHTTPClient(), Bootstrap: &bootstrap.Client{}, Verbose: func(string) {},
+		UserAgent: "takedown (+https://github.com/takedownhq/takedown)"}
+	// Every field set above, so Client.Do never lazily initialises (a data
+	// race between workers).
+	if n.RDAPURL != "" {
+		u, err := url.Parse(n.RDAPURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("rdap url %q: want an http(s) base URL", n.RDAPURL)
+		}
+	}
+	set, bootURL, err := LabSet(n.RDAPBootstrap)
+	if err != nil {
+		return nil, err
+	}
+	r.bootURL = bootURL
+	if bootURL != "" {
+		return r, nil // fetched on first use
+	}
+	r.opts.Set = set
+	if r.reg, err = regdata.New(r.opts); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RegistryOptions are the regdata options the network settings give
+// (without a Set: LabSet or the embedded one supplies it).
+func RegistryOptions(n config.Network) regdata.Options {
+	o := regdata.Options{RDAPURL: n.RDAPURL, WhoisServers: n.WhoisServers, WhoisReferral: n.WhoisReferral,
+		NoEmbeddedOverrides: n.RDAPBootstrap != ""}
+	if n.RDAPBootstrap != "" {
+		o.SetSource = regdata.SourceConfig
+	}
+	for _, ov := range n.RDAPOverrides {
+		o.Overrides = append(o.Overrides, regdata.Override{TLD: ov.TLD, URL: ov.URL, Operator: ov.Operator,
+			Date: ov.Date, Source: ov.Source})
+	}
+	return o
+}
+
+// LabSet reads network.rdap_bootstrap: "" gives the embedded set; a
+// directory its four files; a file its dns.json beside the embedded address
+// files; an http(s) URL is returned to be fetched later (bootURL).
+func LabSet(loc string) (set *regdata.Set, bootURL string, err error) {
+	switch {
+	case loc == "":
+		return regdata.Embedded(), "", nil
+	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
+		return nil, loc, nil
+	}
+	st, err := os.Stat(loc)
+	if err != nil {
+		return nil, "", fmt.Errorf("rdap bootstrap: %w", err)
+	}
+	if st.IsDir() {
+		s, err := regdata.Load(loc)
+		return s, "", err
+	}
+	if st.Size() > regdata.MaxFileBytes {
+		return nil, "", fmt.Errorf("rdap bootstrap %s: more than %d bytes", loc, regdata.MaxFileBytes)
+	}
+	b, err := os.ReadFile(loc)
+	if err != nil {
+		return nil, "", fmt.Errorf("rdap bootstrap: %w", err)
+	}
+	d, err := regdata.ParseBootstrap(regdata.FileDNS, b)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", loc, err)
+	}
+	return regdata.Embedded().WithDNS(d, loc), "", nil
+}
+
+func newHTTPClient() *http.Client {
+	return &http.Client{
 		Transport: cappedTransport{http.DefaultTransport},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 3 {
@@ -75,94 +143,86 @@ func NewRDAP(n config.Network, lim *ratelimit.Limiter) (*RDAP, error) {
 			return nil
 		},
 	}
-	// Every field set, so Client.Do never lazily initialises (a data race
-	// between workers).
-	r.client = &rdap.Client{HTTP: hc, Bootstrap: &bootstrap.Client{}, Verbose: func(string) {},
-		UserAgent: "takedown (+https://github.com/takedownhq/takedown)"}
-
-	switch {
-	case n.RDAPURL != "":
-		u, err := url.Parse(n.RDAPURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("rdap url %q: want an http(s) base URL", n.RDAPURL)
-		}
-		r.override = u
-	case strings.HasPrefix(n.RDAPBootstrap, "http://") || strings.HasPrefix(n.RDAPBootstrap, "https://"):
-		r.bootURL = n.RDAPBootstrap
-	case n.RDAPBootstrap != "":
-		b, err := os.ReadFile(n.RDAPBootstrap)
-		if err != nil {
-			return nil, fmt.Errorf("rdap bootstrap: %w", err)
-		}
-		if r.boot, err = bootstrap.NewDNSRegistry(b); err != nil {
-			return nil, fmt.Errorf("rdap bootstrap %s: %w", n.RDAPBootstrap, err)
-		}
-	default:
-		var err error
-		if r.boot, err = bootstrap.NewDNSRegistry(EmbeddedBootstrap); err != nil {
-			return nil, fmt.Errorf("embedded rdap bootstrap: %w", err)
-		}
-	}
-	return r, nil
 }
 
-// Servers returns the RDAP base URLs for name's TLD, fetching a configured
-// bootstrap URL first if needed. None (and a nil error) means the TLD has no
-// RDAP service in the bootstrap.
+// Servers returns the RDAP base URLs for name, https first, fetching a
+// configured bootstrap URL first if needed. None (and a nil error) means
+// no RDAP service is known for it.
 func (r *RDAP) Servers(ctx context.Context, name string) ([]*url.URL, error) {
-	if r.override != nil {
-		return []*url.URL{r.override}, nil
-	}
-	reg, err := r.registry(ctx)
+	reg, err := r.Registry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ans, err := reg.Lookup(&bootstrap.Question{RegistryType: bootstrap.DNS, Query: name})
-	if err != nil || ans == nil {
-		return nil, err
-	}
-	return ans.URLs, nil
+	return reg.RDAPBases(name), nil
 }
 
-func (r *RDAP) registry(ctx context.Context) (*bootstrap.DNSRegistry, error) {
+// Registry is the registry the probe answers from (fetching a lab's
+// bootstrap URL when due).
+func (r *RDAP) Registry(ctx context.Context) (*regdata.Registry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.bootURL == "" || (r.boot != nil && time.Since(r.fetched) < bootstrapRefresh) {
-		return r.boot, nil
+	if r.bootURL == "" || (r.reg != nil && time.Since(r.fetched) < bootstrapRefresh) {
+		return r.reg, nil
 	}
-	reg, err := r.fetchBootstrap(ctx)
+	set, err := r.fetchBootstrap(ctx)
+	if err == nil && r.reg != nil {
+		err = regdata.Better(r.reg.Set().DNS, set.DNS)
+	}
+	var reg *regdata.Registry
+	if err == nil {
+		o := r.opts
+		o.Set = set
+		reg, err = regdata.New(o)
+	}
 	if err != nil {
-		if r.boot != nil {
+		if r.reg != nil {
 			r.log.Warn("rdap bootstrap refresh failed; keeping the old one", "url", r.bootURL, "err", err)
 			r.fetched = time.Now() // retry tomorrow, not on every query
-			return r.boot, nil
+			return r.reg, nil
 		}
 		return nil, failf("rdap bootstrap %s: %w", r.bootURL, err)
 	}
-	r.boot, r.fetched = reg, time.Now()
+	r.reg, r.fetched = reg, time.Now()
 	return reg, nil
 }
 
-func (r *RDAP) fetchBootstrap(ctx context.Context) (*bootstrap.DNSRegistry, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+// UseSet installs a newer bootstrap set (the daemon's daily refresh), if
+// it is no worse than the one in use.
+func (r *RDAP) UseSet(set *regdata.Set) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reg != nil {
+		for _, f := range regdata.Files {
+			if err := regdata.Better(r.reg.Set().File(f), set.File(f)); err != nil {
+				return err
+			}
+		}
+	}
+	o := r.opts
+	o.Set = set
+	reg, err := regdata.New(o)
+	if err != nil {
+		return err
+	}
+	r.reg = reg
+	return nil
+}
+
+func (r *RDAP) fetchBootstrap(ctx context.Context) (*regdata.Set, error) {
+	ctx, cancel := context.WithTimeout(ctx, 4*r.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.bootURL, nil)
-	if err != nil {
-		return nil, err
+	if strings.HasSuffix(r.bootURL, ".json") {
+		b, _, err := regdata.FetchFile(ctx, r.client.HTTP, r.bootURL, regdata.Validators{})
+		if err != nil {
+			return nil, err
+		}
+		d, err := regdata.ParseBootstrap(regdata.FileDNS, b)
+		if err != nil {
+			return nil, err
+		}
+		return regdata.Embedded().WithDNS(d, r.bootURL), nil
 	}
-	resp, err := r.client.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %s", resp.Status)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return bootstrap.NewDNSRegistry(b)
+	return regdata.FetchSet(ctx, r.client.HTTP, r.bootURL)
 }
 
 // Covers reports whether the bootstrap (or the override) has an RDAP server
@@ -231,7 +291,7 @@ func (r *RDAP) query(ctx context.Context, base *url.URL, d string) (rec Record, 
 	case status >= 500:
 		e := fmt.Errorf("rdap %s: HTTP %d", src, status)
 		r.lim.Penalize(server, e)
-		return Record{}, failf("%w", e)
+		return Record{}, failf("%w (%w)", e, ErrRDAPUnavailable)
 	case status == http.StatusNotFound:
 		// Only an RDAP 404 is an answer; a web server's HTML 404 (a wrong
 		// base URL) must not read as "domain deleted".
@@ -248,6 +308,7 @@ func (r *RDAP) query(ctx context.Context, base *url.URL, d string) (rec Record, 
 		}
 		if status == 0 && penalize(ctx, hr.Error) {
 			r.lim.Penalize(server, hr.Error)
+			return Record{}, failf("rdap %s: %w (%w)", src, hr.Error, ErrRDAPUnavailable)
 		}
 		return Record{}, failf("rdap %s: %w", src, hr.Error)
 	}
@@ -306,6 +367,9 @@ func mapRDAP(d string, dom *rdap.Domain) (Record, error) {
 		return Record{}, failf("answer is for %q, not %q", cleanText(got), d)
 	}
 	rec := Record{Found: true, RegistryDomainID: dom.Handle, Statuses: dom.Status}
+	if em, ph := rdapAbuse(dom); em != "" || ph != "" {
+		rec.RegistrarAbuseEmail, rec.RegistrarAbusePhone, rec.RegistrarAbuseSource = em, ph, AbuseFromRDAP
+	}
 	for _, ev := range dom.Events {
 		t := parseRDAPTime(ev.Date)
 		switch strings.ToLower(strings.TrimSpace(ev.Action)) {

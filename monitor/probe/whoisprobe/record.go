@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/takedownhq/takedown/internal/base/metrics"
 )
 
 // ErrProbeFailed marks every error the probes return: timeouts, refusals,
@@ -42,6 +44,14 @@ type Record struct {
 	Registrar string `json:"registrar,omitempty"`
 	// RegistrarIANAID is the registrar's IANA number; 0 when not shown.
 	RegistrarIANAID int `json:"registrar_iana_id,omitempty"`
+	// RegistrarAbuseEmail and RegistrarAbusePhone are the registrar's abuse
+	// contact, which the ICANN registrar contract obliges it to publish;
+	// RegistrarAbuseSource says where they were read ("rdap entity role
+	// abuse", "whois Registrar Abuse Contact Email"). Branches that file
+	// takedown requests decode these keys from stored snapshots.
+	RegistrarAbuseEmail  string `json:"registrar_abuse_email,omitempty"`
+	RegistrarAbusePhone  string `json:"registrar_abuse_phone,omitempty"`
+	RegistrarAbuseSource string `json:"registrar_abuse_source,omitempty"`
 	// RegistryDomainID is the registry's handle (WHOIS "Registry Domain ID",
 	// RDAP "handle").
 	RegistryDomainID string `json:"registry_domain_id,omitempty"`
@@ -65,6 +75,11 @@ type Record struct {
 	// Source is where the answer came from: the WHOIS server's host:port or
 	// the RDAP query URL.
 	Source string `json:"source"`
+	// Fallback is "whois" when the TLD has RDAP but it failed (5xx,
+	// timeout, refused) and WHOIS answered this check instead;
+	// FallbackReason is the RDAP failure.
+	Fallback       string `json:"fallback,omitempty"`
+	FallbackReason string `json:"fallback_reason,omitempty"`
 }
 
 // eppCodes are the EPP domain statuses (RFC 5731, RFC 3915), keyed by their
@@ -85,6 +100,25 @@ var eppCodes = func() map[string]string {
 	m["associated"] = "linked"
 	return m
 }()
+
+// rdapOnly are RDAP statuses (RFC 9083 §10.2.2 and the IANA registry) with
+// no EPP code, and the words the probes themselves write for a name that is
+// not registered; they are vocabulary, not unknown.
+var rdapOnly = map[string]string{
+	"validated": "validated", "renewprohibited": "renewProhibited", "updateprohibited": "updateProhibited",
+	"transferprohibited": "transferProhibited", "deleteprohibited": "deleteProhibited", "proxy": "proxy",
+	"private": "private", "removed": "removed", "obscured": "obscured", "locked": "locked",
+	"administrative": "administrative", "reserved": "reserved", "premium": "premium", "blocked": "blocked",
+}
+
+// KnownStatus reports a status in the vocabulary: an EPP code (RFC 5731,
+// RFC 3915), its RFC 8056 RDAP name, or an RDAP-only status.
+func KnownStatus(code string) bool {
+	k := strings.ToLower(code)
+	_, epp := eppCodes[k]
+	_, r := rdapOnly[k]
+	return epp || r
+}
 
 const (
 	maxText     = 256 // runes in a name or organisation
@@ -114,6 +148,9 @@ func NormalizeStatus(s string) string {
 	if c, ok := eppCodes[strings.Join(words, "")]; ok {
 		return c
 	}
+	if c, ok := rdapOnly[strings.Join(words, "")]; ok {
+		return c
+	}
 	var b strings.Builder
 	for i, w := range words {
 		if i > 0 {
@@ -136,6 +173,11 @@ func normStatuses(in []string) []string {
 	var out []string
 	for _, s := range in {
 		if n := NormalizeStatus(s); n != "" && !slices.Contains(out, n) {
+			if !KnownStatus(n) {
+				// Kept in the record (a registry's own word still tells
+				// something), and counted, so a new word is noticed.
+				metrics.ObserveUnknownStatus()
+			}
 			out = append(out, n)
 		}
 		if len(out) == maxStatuses {
@@ -281,5 +323,12 @@ func (r Record) normalize() Record {
 	r.Statuses = normStatuses(r.Statuses)
 	r.Nameservers = normHosts(r.Nameservers)
 	r.Source = cleanText(r.Source)
+	r.RegistrarAbuseEmail = normEmail(r.RegistrarAbuseEmail)
+	r.RegistrarAbusePhone = normPhone(r.RegistrarAbusePhone)
+	if r.RegistrarAbuseEmail == "" && r.RegistrarAbusePhone == "" {
+		r.RegistrarAbuseSource = ""
+	}
+	r.RegistrarAbuseSource = cleanText(r.RegistrarAbuseSource)
+	r.FallbackReason = cleanText(r.FallbackReason)
 	return r
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/takedownhq/takedown/internal/base/config"
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/ratelimit"
+	"github.com/takedownhq/takedown/monitor/regdata"
 )
 
 // ianaHost is the referral server github.com/likexian/whois dials for a TLD
@@ -105,8 +106,8 @@ func (w *WHOIS) Probe(ctx context.Context, name string) (Record, error) {
 }
 
 // server picks the registry server for d: a configured override for the
-// longest matching suffix, a cached referral, or the referral server's
-// answer for the TLD.
+// longest matching suffix, the embedded TLD table, a cached referral, or
+// the referral server's answer for the TLD.
 func (w *WHOIS) server(ctx context.Context, d string) (string, error) {
 	for s := d; s != ""; {
 		if addr, ok := w.servers[s]; ok {
@@ -119,6 +120,13 @@ func (w *WHOIS) server(ctx context.Context, d string) (string, error) {
 		s = rest
 	}
 	tld := domain.TLD(d)
+	// The embedded table (IANA's root zone database) saves a referral
+	// query; a lab's own referral server knows its world better.
+	if w.referral == regdata.DefaultReferral {
+		if addr, ok := regdata.WHOISTable(tld); ok {
+			return addr, nil
+		}
+	}
 	key := "whois:" + w.referral + ":" + tld
 	if addr, ok := w.lim.Referral(key); ok {
 		return addr, nil
@@ -392,6 +400,9 @@ func mapWHOIS(d, text string) (Record, error) {
 	if r := info.Registrant; r != nil {
 		rec.RegistrantOrg = r.Organization
 		rec.RegistrantCountry = r.Country
+	}
+	if em, ph := whoisAbuse(text); em != "" || ph != "" {
+		rec.RegistrarAbuseEmail, rec.RegistrarAbusePhone, rec.RegistrarAbuseSource = em, ph, AbuseFromWHOIS
 	}
 	return rec.normalize(), nil
 }
