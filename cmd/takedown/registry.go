@@ -13,8 +13,8 @@ import (
 
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/monitor/probe/hostingprobe"
-	"github.com/takedownhq/takedown/monitor/regdata"
 	"github.com/takedownhq/takedown/monitor/probe/whoisprobe"
+	"github.com/takedownhq/takedown/monitor/regdata"
 	"github.com/takedownhq/takedown/store"
 )
 
