@@ -262,8 +262,13 @@ type EventQuery struct {
 	Until    time.Time
 	MinSev   event.Severity
 	BeforeID int64 // keyset pagination: only ids below this
-	Limit    int
-	Offset   int
+	// HideBaseline leaves out baseline verdicts: a state_changed from
+	// unknown to active or unregistered, which is what a newly watched
+	// domain's first verdict says (a domain back from unknown to active
+	// after an outage is left out too; its probes' events stay).
+	HideBaseline bool
+	Limit        int
+	Offset       int
 }
 
 // Transition is a change of lifecycle verdict.

@@ -679,6 +679,9 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		eq.Limit = 100
 	}
 	eq.Offset = intParam(q, "offset", 0, 0)
+	// The feed opens on news: a newly watched domain's first verdict is a
+	// baseline, shown only when asked (?baseline=1).
+	eq.HideBaseline = q.Get("baseline") != "1"
 	evs, err := s.st.Events(ctx, eq)
 	if err != nil {
 		s.storeFail(w, r, err)

@@ -172,3 +172,23 @@ func TestPageErrors(t *testing.T) {
 		t.Errorf("search hub: %d to %q", r.status, r.header.Get("Location"))
 	}
 }
+
+// The events feed opens on news: a newly watched domain's first verdict
+// (unknown → active) shows only with the baseline toggle; the seizure that
+// followed shows either way.
+func TestEventsFeedHidesBaselineVerdicts(t *testing.T) {
+	hs, st := newTestServer(t, Options{})
+	seedSeizure(t, st)
+	c := client(t)
+	const baseline = "resolves to 198.51.100.7" // jinyang.asia's first verdict
+	r := get(t, c, hs.URL+"/events?domain=jinyang.asia")
+	if r.status != http.StatusOK || strings.Contains(r.body, baseline) {
+		t.Errorf("default feed: status %d, baseline shown: %v", r.status, strings.Contains(r.body, baseline))
+	}
+	if r := get(t, c, hs.URL+"/events?domain=jinyang.asia&baseline=1"); !strings.Contains(r.body, baseline) {
+		t.Errorf("?baseline=1 does not show the baseline verdict")
+	}
+	if r := get(t, c, hs.URL+"/events?domain=thefoxcloud.com"); !strings.Contains(r.body, "seized") {
+		t.Errorf("the seizure is missing from the default feed")
+	}
+}

@@ -164,6 +164,10 @@ func (db *DB) eventFilter(q store.EventQuery) filter {
 	if q.BeforeID > 0 {
 		f.add(`id < ?`, q.BeforeID)
 	}
+	if q.HideBaseline {
+		f.add(`NOT (kind = ? AND old = ? AND new IN (?, ?))`, event.StateChanged, event.StateUnknown,
+			event.StateActive, event.StateUnregistered)
+	}
 	return f
 }
 

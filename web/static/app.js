@@ -24,7 +24,7 @@ document.addEventListener('DOMContentLoaded', function () {
   });
 
   // Filter menus apply on change.
-  document.querySelectorAll('select[data-autosubmit]').forEach(function (s) {
+  document.querySelectorAll('select[data-autosubmit], input[type=checkbox][data-autosubmit]').forEach(function (s) {
     s.addEventListener('change', function () {
       if (s.form.requestSubmit) {
         s.form.requestSubmit();
