@@ -40,7 +40,7 @@ func (c *cli) runIn(stdin io.Reader, args ...string) result {
 	a.lookupEnv = func(k string) (string, bool) { v, ok := c.env[k]; return v, ok }
 	defer a.close()
 	root := a.rootCommand()
-	root.SetArgs(append([]string{"--db", c.db}, args...))
+	root.SetArgs(tagEditArgs(append([]string{"--db", c.db}, args...)))
 	code := exitOK
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		errb.WriteString("takedown: " + err.Error() + "\n")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/base/netguard"
+	"github.com/takedownhq/takedown/monitor/watchlist"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -95,7 +97,7 @@ func newFoundCmd(a *app) *cobra.Command {
 }
 
 func newFoundTriage(a *app, verb string, status event.LookalikeStatus, short string) *cobra.Command {
-	var brand string
+	var brand, reason string
 	cmd := &cobra.Command{
 		Use:   verb + " NAME...",
 		Short: short,
@@ -116,6 +118,10 @@ func newFoundTriage(a *app, verb string, status event.LookalikeStatus, short str
 				}
 				brand = n.ASCII
 			}
+			reason, err := watchlist.CleanNote(reason)
+			if err != nil {
+				return usageError{fmt.Errorf("--reason: %w", err)}
+			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
 				return err
@@ -128,12 +134,16 @@ func newFoundTriage(a *app, verb string, status event.LookalikeStatus, short str
 				if err != nil {
 					return err
 				}
+				if err := recordTriage(cmd.Context(), st, name, brand, status, reason); err != nil {
+					return err
+				}
 				fmt.Fprintf(a.out, "%s %s (%d row(s))\n", name, status, n)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&brand, "brand", "", "only the look-alike of this brand")
+	cmd.Flags().StringVar(&reason, "reason", "", "why (kept in the look-alike's history)")
 	return cmd
 }
 
@@ -147,4 +157,23 @@ func cleanLine(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// recordTriage keeps an analyst's decision in the look-alike's history: a
+// lookalike_triaged event (info, routed only to channels that ask for it)
+// with the new status and the reason.
+func recordTriage(ctx context.Context, st store.Store, name, brand string, status event.LookalikeStatus, reason string) error {
+	detail, err := json.Marshal(map[string]string{"status": string(status), "brand": brand, "reason": reason})
+	if err != nil {
+		return err
+	}
+	return st.Update(ctx, func(tx store.Tx) error {
+		ev := store.Event{Domain: name, At: time.Now().UTC(), Kind: event.LookalikeTriaged, Field: "status",
+			New: string(status), Severity: event.SevInfo, Detail: detail}
+		if d, err := tx.Domain(name); err == nil {
+			ev.DomainID = d.ID
+		}
+		_, err := tx.AddEvent(ev)
+		return err
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a := newApp(stdin, stdout, stderr)
 	defer a.close()
 	root := a.rootCommand()
-	root.SetArgs(args)
+	root.SetArgs(tagEditArgs(args))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -139,4 +140,22 @@ func asGroup(cmd *cobra.Command) *cobra.Command {
 		return usagef("%s needs a subcommand (see %s --help)", c.CommandPath(), c.CommandPath())
 	}
 	return cmd
+}
+
+// tagEditArgs lets "watch tag NAME -old +new" remove a tag with a leading
+// dash: everything after the name is a tag edit, not a flag, so a "--" goes
+// after the name (unless help is asked for or one is there already).
+func tagEditArgs(args []string) []string {
+	for i := 0; i+2 < len(args); i++ {
+		if args[i] != "watch" || args[i+1] != "tag" {
+			continue
+		}
+		rest := args[i+3:]
+		if slices.Contains(rest, "--") || slices.Contains(rest, "--help") || slices.Contains(rest, "-h") {
+			return args
+		}
+		out := append(slices.Clone(args[:i+3]), "--")
+		return append(out, rest...)
+	}
+	return args
 }

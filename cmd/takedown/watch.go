@@ -22,7 +22,7 @@ import (
 
 func newWatchCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "watch", Short: "Manage the watchlist"}
-	cmd.AddCommand(newWatchAdd(a), newWatchImport(a), newWatchList(a), newWatchRm(a))
+	cmd.AddCommand(newWatchAdd(a), newWatchImport(a), newWatchList(a), newWatchRm(a), newWatchTag(a), newWatchNote(a))
 	return asGroup(cmd)
 }
 
@@ -212,14 +212,14 @@ func newWatchList(a *app) *cobra.Command {
 				return enc.Encode(ds)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DOMAIN\tKIND\tSTATE\tTAGS\tLAST CHECKED")
+			fmt.Fprintln(tw, "DOMAIN\tKIND\tSTATE\tTAGS\tLAST CHECKED\tNOTE")
 			for _, d := range ds {
 				checked := "never"
 				if !d.LastChecked.IsZero() {
 					checked = d.LastChecked.Local().Format(time.DateTime + " MST")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", showName(d.Name, d.Unicode), d.Kind, d.State,
-					strings.Join(d.Tags, ","), checked)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", showName(d.Name, d.Unicode), d.Kind, d.State,
+					strings.Join(d.Tags, ","), checked, terminalSafe(strings.Join(strings.Fields(d.Note), " "), 60))
 			}
 			return tw.Flush()
 		},

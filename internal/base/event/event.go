@@ -196,6 +196,9 @@ const (
 	// Look-alikes.
 	LookalikeRegistered Kind = "lookalike_registered"
 	LookalikeEscalated  Kind = "lookalike_escalated"
+	// LookalikeTriaged is an analyst's ack, dismissal or reopening, with
+	// the reason given.
+	LookalikeTriaged Kind = "lookalike_triaged"
 
 	// Feeds.
 	CertIssued        Kind = "cert_issued"
@@ -224,7 +227,7 @@ const (
 var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, RegistrantChanged, Reregistered,
 	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, HostingChanged, FieldChanged, SnapshotChanged,
 	StateChanged, Registered, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
-	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
+	LookalikeRegistered, LookalikeEscalated, LookalikeTriaged, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
 	ZoneAdded, ZoneRemoved, Test,
 	CaseOpened, CaseReported, TakedownConfirmed, TakedownReverted, CaseStalled, CaseClosed}
 
