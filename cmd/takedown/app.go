@@ -189,7 +189,7 @@ func (a *app) loadConfig() error {
 func (a *app) store(ctx context.Context) (appStore, error) {
 	if a.st == nil && !postgres.IsURL(a.cfg.DB) {
 		if _, err := os.Stat(a.cfg.DB); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no database at %s (watch add, watch import, run, demo and feed add create one)", a.cfg.DB)
+			return nil, fmt.Errorf("no database at %s (watch add, watch import, run, demo, feed add and case open create one)", a.cfg.DB)
 		}
 	}
 	return a.createStore(ctx)

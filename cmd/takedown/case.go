@@ -72,7 +72,7 @@ func newCaseOpen(a *app) *cobra.Command {
 			if err := cases.CheckNote(note); err != nil {
 				return usageError{err}
 			}
-			st, err := a.store(cmd.Context())
+			st, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -51,7 +51,7 @@ func caseStory(o Options, net *simnet.Net, p *printer) []storyStep {
 					return err
 				}
 				if err := cases.AddContact(ctx, cs, LookAlike, store.CaseContact{Role: "registrar", Name: "NameCheap, Inc.",
-					Email: registrarAbuse, Source: "demo: the registrar's abuse page"}); err != nil {
+					Email: registrarAbuse, Source: "analyst"}); err != nil {
 					return err
 				}
 				_, _, err := cases.Send(ctx, cs, LookAlike, "registrar", true, time.Now())

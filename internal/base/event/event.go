@@ -72,7 +72,11 @@ func (p Probe) Valid() bool { return slices.Contains(AllProbes, p) }
 func ParseProbe(s string) (Probe, error) { return parse("probe kind", AllProbes, s) }
 
 // ParseProbes checks a list of probe kinds that `check` runs (Probes).
-func ParseProbes(ss []string) ([]Probe, error) { return parseAll("probe", Probes, ss) }
+func ParseProbes(ss []string) ([]Probe, error) { return parseAll("probe", CheckProbes, ss) }
+
+// CheckProbes are the probe kinds a one-shot check may be asked for: the
+// default ones and the hosting lookup, which runs only when named.
+var CheckProbes = append(slices.Clip(Probes), ProbeHosting)
 
 // State is a domain's takedown lifecycle state.
 type State string
