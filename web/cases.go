@@ -356,8 +356,21 @@ func (s *Server) caseChart(w http.ResponseWriter, r *http.Request) {
 // drawChart is the chart's SVG. Every label is escaped: a registrar's
 // name is the registry's text, not ours.
 func drawChart(all []store.Case) []byte {
-	counts := make([]int, len(tttBuckets))
-	maxN := 1
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11" role="img">`,
+		chartW, chartH, chartW, chartH)
+	b.WriteString(`<title>Time to takedown</title>`)
+	drawDistribution(&b, all)
+	drawMedians(&b, all)
+	b.WriteString(`</svg>`)
+	return []byte(b.String())
+}
+
+// tttCounts is how many cases fall in each of tttBuckets, and the largest
+// count (at least 1, the chart's scale).
+func tttCounts(all []store.Case) (counts []int, maxN int) {
+	counts = make([]int, len(tttBuckets))
+	maxN = 1
 	for _, c := range all {
 		if c.TimeToTakedown == nil {
 			continue
@@ -371,29 +384,34 @@ func drawChart(all []store.Case) []byte {
 			}
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11" role="img">`,
-		chartW, chartH, chartW, chartH)
-	b.WriteString(`<title>Time to takedown</title>`)
-	// The distribution, left.
+	return counts, maxN
+}
+
+// drawDistribution is the chart's left half: the cases per time bucket.
+func drawDistribution(b *strings.Builder, all []store.Case) {
+	counts, maxN := tttCounts(all)
 	b.WriteString(`<text x="10" y="16" font-size="13" font-weight="bold">Time to takedown</text>`)
 	const baseY, plotH, colW = 260, 210, 40
 	for i, n := range counts {
 		x := 20 + i*(colW+10)
 		h := n * plotH / maxN
-		fmt.Fprintf(&b, `<rect class="bucket" x="%d" y="%d" width="%d" height="%d" fill="#3b6ea5"><title>%s: %d</title></rect>`,
+		fmt.Fprintf(b, `<rect class="bucket" x="%d" y="%d" width="%d" height="%d" fill="#3b6ea5"><title>%s: %d</title></rect>`,
 			x, baseY-h, colW, h, html.EscapeString(tttBuckets[i].label), n)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%d</text>`, x+colW/2, baseY-h-4, n)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, x+colW/2, baseY+14, html.EscapeString(tttBuckets[i].label))
+		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">%d</text>`, x+colW/2, baseY-h-4, n)
+		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, x+colW/2, baseY+14, html.EscapeString(tttBuckets[i].label))
 	}
-	// The medians per provider, right.
-	y := 16
-	maxMed := 1.0
-	type bar struct {
-		group, label string
-		med          float64
-	}
-	var bars []bar
+}
+
+// medianBar is one provider's median time to takedown, in seconds.
+type medianBar struct {
+	group, label string
+	med          float64
+}
+
+// medianBars are the providers with a median, slowest first, up to half
+// of chartMaxBars per group, and the largest median (at least 1).
+func medianBars(all []store.Case) (bars []medianBar, maxMed float64) {
+	maxMed = 1.0
 	for _, by := range []string{"registrar", "hosting"} {
 		gs := cases.Stats(all, by)
 		slices.SortFunc(gs, func(a, b cases.Group) int {
@@ -413,18 +431,25 @@ func drawChart(all []store.Case) []byte {
 				continue
 			}
 			n++
-			bars = append(bars, bar{by, g.Group, *g.Median})
+			bars = append(bars, medianBar{by, g.Group, *g.Median})
 			maxMed = max(maxMed, *g.Median)
 		}
 	}
+	return bars, maxMed
+}
+
+// drawMedians is the chart's right half: the median per provider.
+func drawMedians(b *strings.Builder, all []store.Case) {
+	bars, maxMed := medianBars(all)
 	const left, barMax = 340, 250
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" font-weight="bold">Median by provider</text>`, left, y)
+	y := 16
+	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="13" font-weight="bold">Median by provider</text>`, left, y)
 	y += 12
 	last := ""
 	for _, br := range bars {
 		if br.group != last {
 			y += 14
-			fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#555">%s</text>`, left, y, br.group)
+			fmt.Fprintf(b, `<text x="%d" y="%d" fill="#555">%s</text>`, left, y, br.group)
 			y += 4
 			last = br.group
 		}
@@ -433,17 +458,15 @@ func drawChart(all []store.Case) []byte {
 		if len(label) > 28 {
 			label = label[:28] + "…"
 		}
-		fmt.Fprintf(&b, `<rect class="provider" x="%d" y="%d" width="%d" height="%d" fill="#c0504d"><title>%s %s: median %s</title></rect>`,
+		fmt.Fprintf(b, `<rect class="provider" x="%d" y="%d" width="%d" height="%d" fill="#c0504d"><title>%s %s: median %s</title></rect>`,
 			left+100, y, max(wd, 1), chartBarH-4, br.group, html.EscapeString(br.label), time.Duration(br.med)*time.Second)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left+96, y+chartBarH-6, html.EscapeString(label))
-		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`, left+104+max(wd, 1), y+chartBarH-6, time.Duration(br.med)*time.Second)
+		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left+96, y+chartBarH-6, html.EscapeString(label))
+		fmt.Fprintf(b, `<text x="%d" y="%d">%s</text>`, left+104+max(wd, 1), y+chartBarH-6, time.Duration(br.med)*time.Second)
 		y += chartBarH
 	}
 	if len(bars) == 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#555">no takedown confirmed yet</text>`, left, y+14)
+		fmt.Fprintf(b, `<text x="%d" y="%d" fill="#555">no takedown confirmed yet</text>`, left, y+14)
 	}
-	b.WriteString(`</svg>`)
-	return []byte(b.String())
 }
 
 func boolCmp(a, b bool) int {

@@ -50,7 +50,18 @@ func Evidence(ctx context.Context, st Store, name, role string, from report.Part
 		}
 		ev.Recipient = reportContact(ct)
 	}
-	// The page: what it serves and how close it is to the brand's.
+	evidenceContent(ctx, st, d, brand, &ev)
+	evidenceRegistration(ctx, st, d, &ev)
+	evidenceRisk(ctx, st, d, &ev)
+	if err := evidenceTimeline(ctx, st, d, &ev); err != nil {
+		return report.Evidence{}, nil, fmt.Errorf("case %s evidence: %w", name, err)
+	}
+	return ev, det, nil
+}
+
+// evidenceContent is what the page serves, how close it is to the
+// brand's, and its screenshot.
+func evidenceContent(ctx context.Context, st Store, d *store.Domain, brand Brander, ev *report.Evidence) {
 	var page struct {
 		FinalURL   string `json:"final_url"`
 		Similarity struct {
@@ -103,7 +114,10 @@ func Evidence(ctx context.Context, st Store, name, role string, from report.Part
 	if s, err := st.Screenshot(ctx, d.Name); err == nil && len(s.PNG) <= report.MaxAttachment {
 		ev.Screenshot, ev.ScreenshotAt = s.PNG, s.TakenAt
 	}
-	// Registration, DNS and certificate.
+}
+
+// evidenceRegistration is the registration, DNS and certificate.
+func evidenceRegistration(ctx context.Context, st Store, d *store.Domain, ev *report.Evidence) {
 	var reg struct {
 		Registrar string    `json:"registrar"`
 		IANAID    int       `json:"registrar_iana_id"`
@@ -133,6 +147,11 @@ func Evidence(ctx context.Context, st Store, name, role string, from report.Part
 		ev.Cert = &report.Cert{Subject: cert.Subject, Issuer: cert.Issuer, Serial: cert.Serial, SANs: cert.SANs,
 			NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, SHA256: cert.SHA256}
 	}
+}
+
+// evidenceRisk is the risk (else the state's reasons) and the raw
+// snapshots.
+func evidenceRisk(ctx context.Context, st Store, d *store.Domain, ev *report.Evidence) {
 	var rk struct {
 		Level   string   `json:"level"`
 		Score   int      `json:"score"`
@@ -150,16 +169,20 @@ func Evidence(ctx context.Context, st Store, name, role string, from report.Part
 		}
 		ev.Snapshots = append(ev.Snapshots, report.Snapshot{Kind: string(p), FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, JSON: s.Data})
 	}
-	// The timeline since first seen: the domain's events, oldest first.
+}
+
+// evidenceTimeline is the timeline since first seen: the domain's events,
+// oldest first.
+func evidenceTimeline(ctx context.Context, st Store, d *store.Domain, ev *report.Evidence) error {
 	evs, err := st.Events(ctx, store.EventQuery{Domain: d.Name, Limit: report.MaxTimeline})
 	if err != nil {
-		return report.Evidence{}, nil, fmt.Errorf("case %s evidence: %w", name, err)
+		return err
 	}
 	for i := len(evs) - 1; i >= 0; i-- {
 		e := evs[i]
 		ev.Timeline = append(ev.Timeline, report.TimelineEntry{Time: e.At, Kind: string(e.Kind), Summary: summary(e)})
 	}
-	return ev, det, nil
+	return nil
 }
 
 func reportContact(ct store.CaseContact) report.Contact {

@@ -45,7 +45,11 @@ type Postgres struct {
 	stmts *counter
 }
 
-var _ store.Store = (*Postgres)(nil)
+var (
+	_ store.Store     = (*Postgres)(nil)
+	_ store.CaseStore = (*Postgres)(nil)
+	_ store.CaseTx    = (*pgTx)(nil)
+)
 
 // writeLock is the advisory lock key every write transaction holds ("takedown").
 const writeLock int64 = 0x74616b65646f776e
@@ -145,6 +149,13 @@ func (p *Postgres) Update(ctx context.Context, fn func(tx store.Tx) error) error
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// UpdateCases is Update with the case writes of the shared layer: one
+// transaction type serves both, so a case's change and its event commit
+// together.
+func (p *Postgres) UpdateCases(ctx context.Context, fn func(tx store.CaseTx) error) error {
+	return p.Update(ctx, func(tx store.Tx) error { return fn(tx.(*pgTx)) })
 }
 
 // querier is what the pool and a transaction share, so reads are written

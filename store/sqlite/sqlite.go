@@ -39,7 +39,11 @@ type SQLite struct {
 	checkState, touch *sql.Stmt
 }
 
-var _ store.Store = (*SQLite)(nil)
+var (
+	_ store.Store     = (*SQLite)(nil)
+	_ store.CaseStore = (*SQLite)(nil)
+	_ store.CaseTx    = (*sqlTx)(nil)
+)
 
 // dialect is SQLite's SQL: times are fixed-width UTC text, LIKE folds
 // ASCII case, and a LIMIT is needed before an OFFSET.
@@ -155,6 +159,13 @@ func (s *SQLite) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// UpdateCases is Update with the case writes of the shared layer: one
+// transaction type serves both, so a case's change and its event commit
+// together.
+func (s *SQLite) UpdateCases(ctx context.Context, fn func(tx store.CaseTx) error) error {
+	return s.Update(ctx, func(tx store.Tx) error { return fn(tx.(*sqlTx)) })
 }
 
 // begin starts an IMMEDIATE transaction. SQLite answers SQLITE_BUSY when

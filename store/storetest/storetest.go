@@ -81,6 +81,8 @@ var cases = []testCase{
 	// web queries
 	{"CountEventsMatchesEvents", countEventsMatchesEvents},
 	{"Facets", facets},
+	// web sessions
+	{"RevokedSessionKeepsTheLaterEnd", revokedSessionKeepsTheLaterEnd},
 }
 
 var ctx = context.Background()

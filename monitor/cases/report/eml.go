@@ -107,6 +107,25 @@ func emlBody(p *prepared) string {
 		}
 		line("")
 	}
+	emlWhy(line, p)
+	line("")
+	emlRegistration(line, p)
+	line("Attached: %s", emlAttachments(p))
+	for _, o := range p.omitted {
+		line("Left out: %s", o)
+	}
+	line("")
+	line("Regards,")
+	line("%s", firstNonEmpty(p.Reporter.Name, p.Reporter.Org, p.Reporter.Email))
+	if p.Reporter.Org != "" && p.Reporter.Name != "" {
+		line("%s", p.Reporter.Org)
+	}
+	line("%s", p.Reporter.Email)
+	return b.String()
+}
+
+// emlWhy is the reasons to act, from the risk and the page.
+func emlWhy(line func(format string, args ...any), p *prepared) {
 	line("Why:")
 	for _, r := range p.Risk.Reasons {
 		line("  - %s", r)
@@ -130,7 +149,11 @@ func emlBody(p *prepared) string {
 	if s := p.Content.VisualSimilarity; s != nil {
 		line("  - visual similarity to the brand's page: %s%%", strconv.FormatFloat(*s, 'f', -1, 64))
 	}
-	line("")
+}
+
+// emlRegistration is the registration and hosting paragraph, when any of
+// it is known.
+func emlRegistration(line func(format string, args ...any), p *prepared) {
 	r := p.Registration
 	if r.Registrar != "" || len(p.DNS.Addresses) > 0 || len(p.DNS.NameServers) > 0 {
 		line("Registration and hosting:")
@@ -158,18 +181,6 @@ func emlBody(p *prepared) string {
 		}
 		line("")
 	}
-	line("Attached: %s", emlAttachments(p))
-	for _, o := range p.omitted {
-		line("Left out: %s", o)
-	}
-	line("")
-	line("Regards,")
-	line("%s", firstNonEmpty(p.Reporter.Name, p.Reporter.Org, p.Reporter.Email))
-	if p.Reporter.Org != "" && p.Reporter.Name != "" {
-		line("%s", p.Reporter.Org)
-	}
-	line("%s", p.Reporter.Email)
-	return b.String()
 }
 
 func emlAttachments(p *prepared) string {

@@ -50,162 +50,184 @@ func mdTime(t time.Time) string {
 }
 
 func encodeMD(w io.Writer, p *prepared) error {
-	var b bytes.Buffer
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var d mdDoc
+	d.header(p)
+	d.why(p)
+	d.serves(p)
+	d.registration(p)
+	d.contacts(p)
+	d.tail(p)
+	if _, err := io.WriteString(w, d.b.String()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// mdDoc is a Markdown report being written, a section at a time.
+type mdDoc struct{ b bytes.Buffer }
+
+func (d *mdDoc) line(format string, args ...any) { fmt.Fprintf(&d.b, format+"\n", args...) }
+
+// section starts a "## title" section.
+func (d *mdDoc) section(title string) {
+	d.line("")
+	d.line("## %s", title)
+	d.line("")
+}
+
+// header is the title, the summary table and the analyst's note.
+func (d *mdDoc) header(p *prepared) {
 	first, last := firstLast(&p.Evidence, p.now)
 	name := mdEscape(defang(p.Case.Domain))
 	if p.Case.DomainUnicode != "" {
 		name += " (" + mdEscape(defang(p.Case.DomainUnicode)) + ")"
 	}
-	line("# %s: %s", reasonLabel(p.Case.Reason), name)
-	line("")
-	line("| | |")
-	line("|---|---|")
-	line("| Reason | %s |", mdEscape(p.Case.Reason))
+	d.line("# %s: %s", reasonLabel(p.Case.Reason), name)
+	d.line("")
+	d.line("| | |")
+	d.line("|---|---|")
+	d.line("| Reason | %s |", mdEscape(p.Case.Reason))
 	if p.Case.Status != "" {
-		line("| Status | %s |", mdEscape(p.Case.Status))
+		d.line("| Status | %s |", mdEscape(p.Case.Status))
 	}
-	line("| Opened | %s |", mdTime(p.Case.Opened))
-	line("| First seen | %s |", mdTime(first))
-	line("| Last seen | %s |", mdTime(last))
+	d.line("| Opened | %s |", mdTime(p.Case.Opened))
+	d.line("| First seen | %s |", mdTime(first))
+	d.line("| Last seen | %s |", mdTime(last))
 	if p.Risk.Level != "" || p.Risk.Score != 0 {
-		line("| Risk | %s, score %d |", mdEscape(firstNonEmpty(p.Risk.Level, "unknown")), p.Risk.Score)
+		d.line("| Risk | %s, score %d |", mdEscape(firstNonEmpty(p.Risk.Level, "unknown")), p.Risk.Score)
 	}
 	if p.Content.Brand != "" {
-		line("| Imitates | %s |", mdEscape(p.Content.Brand))
+		d.line("| Imitates | %s |", mdEscape(p.Content.Brand))
 	}
-	line("| Report generated | %s |", mdTime(p.now))
+	d.line("| Report generated | %s |", mdTime(p.now))
 	if p.Case.Note != "" {
-		line("")
-		line("## Note")
-		line("")
+		d.section("Note")
 		for _, l := range strings.Split(p.Case.Note, "\n") {
-			line("> %s", mdEscape(strings.TrimSpace(cleanLine(l, maxText))))
+			d.line("> %s", mdEscape(strings.TrimSpace(cleanLine(l, maxText))))
 		}
 	}
+}
 
-	line("")
-	line("## Why")
-	line("")
+func (d *mdDoc) why(p *prepared) {
+	d.section("Why")
 	for _, r := range p.Risk.Reasons {
-		line("- %s", mdEscape(r))
+		d.line("- %s", mdEscape(r))
 	}
 	if len(p.Risk.Reasons) == 0 {
-		line("- no risk reasons recorded")
+		d.line("- no risk reasons recorded")
 	}
+}
 
-	line("")
-	line("## What it serves")
-	line("")
+func (d *mdDoc) serves(p *prepared) {
+	d.section("What it serves")
 	for _, u := range p.Content.URLs {
-		line("- URL: %s", mdEscape(defang(u)))
+		d.line("- URL: %s", mdEscape(defang(u)))
 	}
 	if p.Content.Title != "" {
-		line("- Page title: %s", mdEscape(p.Content.Title))
+		d.line("- Page title: %s", mdEscape(p.Content.Title))
 	}
-	line("- Login form: %s", yesNo(p.Content.LoginForm))
+	d.line("- Login form: %s", yesNo(p.Content.LoginForm))
 	if p.Content.FormAction != "" {
-		line("- Form posts to: %s", mdEscape(defang(p.Content.FormAction)))
+		d.line("- Form posts to: %s", mdEscape(defang(p.Content.FormAction)))
 	}
 	if s := p.Content.PageSimilarity; s != nil {
-		line("- Page similarity to the brand: %s%%", strconv.FormatFloat(*s, 'f', -1, 64))
+		d.line("- Page similarity to the brand: %s%%", strconv.FormatFloat(*s, 'f', -1, 64))
 	}
 	if s := p.Content.VisualSimilarity; s != nil {
-		line("- Visual similarity to the brand: %s%%", strconv.FormatFloat(*s, 'f', -1, 64))
+		d.line("- Visual similarity to the brand: %s%%", strconv.FormatFloat(*s, 'f', -1, 64))
 	}
 	if f := p.Content.FaviconMMH3; f != nil {
-		line("- Favicon hash (mmh3): %d", *f)
+		d.line("- Favicon hash (mmh3): %d", *f)
 	}
 	if p.png != nil {
-		line("- Screenshot: %s, %d bytes, SHA-256 %s, taken %s", mdEscape(screenshotName(defang(p.Case.Domain))), len(p.png), sha256hex(p.png), mdTime(p.ScreenshotAt))
+		d.line("- Screenshot: %s, %d bytes, SHA-256 %s, taken %s", mdEscape(screenshotName(defang(p.Case.Domain))), len(p.png), sha256hex(p.png), mdTime(p.ScreenshotAt))
 	}
+}
 
-	// Registration and hosting, a section only when something is known.
-	main := b.Len()
+// registration is the registration and hosting section, written only
+// when something is known.
+func (d *mdDoc) registration(p *prepared) {
+	main := d.b.Len()
+	d.registrationItems(p)
+	if d.b.Len() > main {
+		body := d.b.String()[main:]
+		d.b.Truncate(main)
+		d.section("Registration and hosting")
+		d.b.WriteString(body)
+	}
+}
+
+func (d *mdDoc) registrationItems(p *prepared) {
 	r := p.Registration
 	if r.Registrar != "" {
 		id := ""
 		if r.RegistrarIANAID != "" {
 			id = " (IANA ID " + r.RegistrarIANAID + ")"
 		}
-		line("- Registrar: %s%s", mdEscape(r.Registrar), id)
+		d.line("- Registrar: %s%s", mdEscape(r.Registrar), id)
 	}
 	if !r.Created.IsZero() {
-		line("- Created: %s", mdTime(r.Created))
+		d.line("- Created: %s", mdTime(r.Created))
 	}
 	if !r.Expires.IsZero() {
-		line("- Expires: %s", mdTime(r.Expires))
+		d.line("- Expires: %s", mdTime(r.Expires))
 	}
-	if len(r.Statuses) > 0 {
-		line("- Status: %s", mdEscape(strings.Join(r.Statuses, ", ")))
-	}
-	if len(p.DNS.Addresses) > 0 {
-		line("- Addresses: %s", mdEscape(strings.Join(p.DNS.Addresses, ", ")))
-	}
-	if len(p.DNS.NameServers) > 0 {
-		line("- Name servers: %s", mdEscape(strings.Join(p.DNS.NameServers, ", ")))
-	}
-	if len(p.DNS.MX) > 0 {
-		line("- MX: %s", mdEscape(strings.Join(p.DNS.MX, ", ")))
-	}
+	d.list("Status", r.Statuses)
+	d.list("Addresses", p.DNS.Addresses)
+	d.list("Name servers", p.DNS.NameServers)
+	d.list("MX", p.DNS.MX)
 	if k := p.Cert; k != nil {
-		line("- Certificate: subject %s, issuer %s, serial %s, valid %s to %s",
+		d.line("- Certificate: subject %s, issuer %s, serial %s, valid %s to %s",
 			mdEscape(firstNonEmpty(k.Subject, "?")), mdEscape(firstNonEmpty(k.Issuer, "?")), firstNonEmpty(k.Serial, "?"), mdTime(k.NotBefore), mdTime(k.NotAfter))
 		if len(k.SANs) > 0 {
-			line("  - names: %s", mdEscape(strings.Join(k.SANs, ", ")))
+			d.line("  - names: %s", mdEscape(strings.Join(k.SANs, ", ")))
 		}
 		if k.SHA256 != "" {
-			line("  - SHA-256: %s", k.SHA256)
+			d.line("  - SHA-256: %s", k.SHA256)
 		}
 	}
 	for _, s := range p.Snapshots {
-		line("- %s snapshot: first seen %s, last seen %s, %d bytes", mdEscape(s.Kind), mdTime(s.FirstSeen), mdTime(s.LastSeen), len(s.JSON))
+		d.line("- %s snapshot: first seen %s, last seen %s, %d bytes", mdEscape(s.Kind), mdTime(s.FirstSeen), mdTime(s.LastSeen), len(s.JSON))
 	}
+}
 
-	if b.Len() > main {
-		body := b.String()[main:]
-		b.Truncate(main)
-		line("")
-		line("## Registration and hosting")
-		line("")
-		b.WriteString(body)
+// list is "- label: a, b", or nothing for no values.
+func (d *mdDoc) list(label string, vals []string) {
+	if len(vals) > 0 {
+		d.line("- %s: %s", label, mdEscape(strings.Join(vals, ", ")))
 	}
+}
 
-	if len(p.Contacts) > 0 {
-		line("")
-		line("## Contacts")
-		line("")
-		line("| Role | Name | E-mail | Phone | Form | Source |")
-		line("|---|---|---|---|---|---|")
-		for _, k := range p.Contacts {
-			line("| %s | %s | %s | %s | %s | %s |", mdEscape(k.Role), mdEscape(k.Name), mdEscape(k.Email), mdEscape(k.Phone), mdEscape(k.FormURL), mdEscape(k.Source))
-		}
+func (d *mdDoc) contacts(p *prepared) {
+	if len(p.Contacts) == 0 {
+		return
 	}
+	d.section("Contacts")
+	d.line("| Role | Name | E-mail | Phone | Form | Source |")
+	d.line("|---|---|---|---|---|---|")
+	for _, k := range p.Contacts {
+		d.line("| %s | %s | %s | %s | %s | %s |", mdEscape(k.Role), mdEscape(k.Name), mdEscape(k.Email), mdEscape(k.Phone), mdEscape(k.FormURL), mdEscape(k.Source))
+	}
+}
 
+// tail is the timeline, what was left out, and who reports.
+func (d *mdDoc) tail(p *prepared) {
 	if len(p.Timeline) > 0 {
-		line("")
-		line("## Timeline")
-		line("")
+		d.section("Timeline")
 		for _, t := range p.Timeline {
-			line("- %s: %s: %s", mdTime(t.Time), mdEscape(t.Kind), mdEscape(t.Summary))
+			d.line("- %s: %s: %s", mdTime(t.Time), mdEscape(t.Kind), mdEscape(t.Summary))
 		}
 	}
 	if len(p.omitted) > 0 {
-		line("")
-		line("## Left out")
-		line("")
+		d.section("Left out")
 		for _, o := range p.omitted {
-			line("- %s", mdEscape(o))
+			d.line("- %s", mdEscape(o))
 		}
 	}
 	if rep := firstNonEmpty(p.Reporter.Org, p.Reporter.Name); rep != "" {
-		line("")
-		line("Reported by %s %s", mdEscape(rep), mdEscape(p.Reporter.Email))
+		d.line("")
+		d.line("Reported by %s %s", mdEscape(rep), mdEscape(p.Reporter.Email))
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return err
-	}
-	return nil
 }
 
 func yesNo(b bool) string {

@@ -129,8 +129,27 @@ func encodeMISP(w io.Writer, p *prepared) error {
 	if org := firstNonEmpty(p.Reporter.Org, p.Reporter.Name); org != "" {
 		ev.Orgc = &mispOrg{UUID: uuid5(mispOrgNamespace, "takedown-org:"+org), Name: org}
 	}
+	ev.Object = append(ev.Object, b.domainIP(p, first, last), b.whois(p))
+	// url: one object per URL the content was served at.
+	for _, u := range p.Content.URLs {
+		ev.Object = append(ev.Object, b.url(p, u))
+	}
+	// x509: the certificate, when one of the template's required-one-of
+	// attributes is known.
+	if k := p.Cert; k != nil && (k.SHA256 != "" || k.Serial != "" || k.Issuer != "") {
+		ev.Object = append(ev.Object, b.x509(k))
+	}
+	ev.Attribute = append(ev.Attribute, b.loose(p)...)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(map[string]mispEvent{"Event": ev}); err != nil {
+		return err
+	}
+	return nil
+}
 
-	// domain-ip: the domain with what it resolves to, in the time it was seen.
+// domainIP is the domain with what it resolves to, in the time it was seen.
+func (b *mispBuilder) domainIP(p *prepared, first, last time.Time) mispObject {
 	di := []mispAttribute{b.attr("domain", "Network activity", "domain", p.Case.Domain, true)}
 	for _, a := range p.DNS.Addresses {
 		di = append(di, b.attr("ip-dst", "Network activity", "ip", a, true))
@@ -139,9 +158,11 @@ func encodeMISP(w io.Writer, p *prepared) error {
 	if !p.Registration.Created.IsZero() {
 		di = append(di, b.attr("datetime", "Other", "registration-date", mispTime(p.Registration.Created), false))
 	}
-	ev.Object = append(ev.Object, b.object(mispDomainIP, di))
+	return b.object(mispDomainIP, di)
+}
 
-	// whois: the registration.
+// whois is the registration.
+func (b *mispBuilder) whois(p *prepared) mispObject {
 	wh := []mispAttribute{b.attr("domain", "Network activity", "domain", p.Case.Domain, true)}
 	if p.Registration.Registrar != "" {
 		wh = append(wh, b.attr("whois-registrar", "Attribution", "registrar", p.Registration.Registrar, false))
@@ -158,75 +179,71 @@ func encodeMISP(w io.Writer, p *prepared) error {
 	if t := mispWhoisText(p); t != "" {
 		wh = append(wh, b.attr("text", "Other", "text", t, false))
 	}
-	ev.Object = append(ev.Object, b.object(mispWhois, wh))
+	return b.object(mispWhois, wh)
+}
 
-	// url: one object per URL the content was served at.
-	for _, u := range p.Content.URLs {
-		ua := []mispAttribute{b.attr("url", "Network activity", "url", u, true)}
-		if h, scheme := urlHostScheme(u); h != "" {
-			ua = append(ua, b.attr("hostname", "Network activity", "host", h, false), b.attr("text", "Other", "scheme", scheme, false))
-		}
-		if u == p.Content.FinalURL && p.Content.Title != "" {
-			ua = append(ua, b.attr("text", "Other", "text", "Page title: "+p.Content.Title, false))
-		}
-		ev.Object = append(ev.Object, b.object(mispURL, ua))
+func (b *mispBuilder) url(p *prepared, u string) mispObject {
+	ua := []mispAttribute{b.attr("url", "Network activity", "url", u, true)}
+	if h, scheme := urlHostScheme(u); h != "" {
+		ua = append(ua, b.attr("hostname", "Network activity", "host", h, false), b.attr("text", "Other", "scheme", scheme, false))
 	}
-
-	// x509: the certificate, when one of the template's required-one-of
-	// attributes is known.
-	if k := p.Cert; k != nil && (k.SHA256 != "" || k.Serial != "" || k.Issuer != "") {
-		var xa []mispAttribute
-		if k.SHA256 != "" {
-			xa = append(xa, b.attr("x509-fingerprint-sha256", "Network activity", "x509-fingerprint-sha256", k.SHA256, true))
-		}
-		if k.Serial != "" {
-			xa = append(xa, b.attr("text", "Other", "serial-number", k.Serial, false))
-		}
-		if k.Issuer != "" {
-			xa = append(xa, b.attr("text", "Other", "issuer", k.Issuer, false))
-		}
-		if k.Subject != "" {
-			xa = append(xa, b.attr("text", "Other", "subject", k.Subject, false))
-		}
-		if !k.NotBefore.IsZero() {
-			xa = append(xa, b.attr("datetime", "Other", "validity-not-before", mispTime(k.NotBefore), false))
-		}
-		if !k.NotAfter.IsZero() {
-			xa = append(xa, b.attr("datetime", "Other", "validity-not-after", mispTime(k.NotAfter), false))
-		}
-		for _, san := range k.SANs {
-			if h := cleanHost(strings.TrimPrefix(san, "*.")); h != "" {
-				xa = append(xa, b.attr("hostname", "Network activity", "dns_names", san, false))
-			}
-		}
-		ev.Object = append(ev.Object, b.object(mispX509, xa))
+	if u == p.Content.FinalURL && p.Content.Title != "" {
+		ua = append(ua, b.attr("text", "Other", "text", "Page title: "+p.Content.Title, false))
 	}
+	return b.object(mispURL, ua)
+}
 
-	// The screenshot as an attachment attribute, and the reasons as text.
+func (b *mispBuilder) x509(k *Cert) mispObject {
+	var xa []mispAttribute
+	if k.SHA256 != "" {
+		xa = append(xa, b.attr("x509-fingerprint-sha256", "Network activity", "x509-fingerprint-sha256", k.SHA256, true))
+	}
+	if k.Serial != "" {
+		xa = append(xa, b.attr("text", "Other", "serial-number", k.Serial, false))
+	}
+	if k.Issuer != "" {
+		xa = append(xa, b.attr("text", "Other", "issuer", k.Issuer, false))
+	}
+	if k.Subject != "" {
+		xa = append(xa, b.attr("text", "Other", "subject", k.Subject, false))
+	}
+	if !k.NotBefore.IsZero() {
+		xa = append(xa, b.attr("datetime", "Other", "validity-not-before", mispTime(k.NotBefore), false))
+	}
+	if !k.NotAfter.IsZero() {
+		xa = append(xa, b.attr("datetime", "Other", "validity-not-after", mispTime(k.NotAfter), false))
+	}
+	for _, san := range k.SANs {
+		if h := cleanHost(strings.TrimPrefix(san, "*.")); h != "" {
+			xa = append(xa, b.attr("hostname", "Network activity", "dns_names", san, false))
+		}
+	}
+	return b.object(mispX509, xa)
+}
+
+// loose are the attributes outside objects: the screenshot as an
+// attachment, the reasons and the analyst's note as text.
+func (b *mispBuilder) loose(p *prepared) []mispAttribute {
+	var out []mispAttribute
 	if p.png != nil {
 		a := b.attr("attachment", "External analysis", "", screenshotName(p.Case.Domain), false)
 		a.Data = base64.StdEncoding.EncodeToString(p.png)
 		if !p.ScreenshotAt.IsZero() {
 			a.Comment = "Screenshot taken " + mispTime(p.ScreenshotAt)
 		}
-		ev.Attribute = append(ev.Attribute, a)
+		out = append(out, a)
 	}
 	if len(p.Risk.Reasons) > 0 {
 		a := b.attr("text", "Other", "", strings.Join(p.Risk.Reasons, "\n"), false)
 		a.Comment = fmt.Sprintf("Risk %s, score %d", firstNonEmpty(p.Risk.Level, "unknown"), p.Risk.Score)
-		ev.Attribute = append(ev.Attribute, a)
+		out = append(out, a)
 	}
 	if p.Case.Note != "" {
 		a := b.attr("comment", "Other", "", p.Case.Note, false)
 		a.Comment = "Analyst note"
-		ev.Attribute = append(ev.Attribute, a)
+		out = append(out, a)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(map[string]mispEvent{"Event": ev}); err != nil {
-		return err
-	}
-	return nil
+	return out
 }
 
 func brandSuffix(p *prepared) string {

@@ -49,97 +49,164 @@ var stixInfraType = map[string]string{
 }
 
 func encodeSTIX(w io.Writer, p *prepared) error {
-	now := stixTime(p.now)
 	first, last := firstLast(&p.Evidence, p.now)
-	var objs []stixObject
-	common := func(typ string) stixObject {
-		return stixObject{"type": typ, "spec_version": "2.1", "id": stixID(typ), "created": now, "modified": now}
+	b := &stixBundle{now: stixTime(p.now)}
+	b.reporter(p)
+	obs := b.observables(p)
+	od := b.sdo("observed-data")
+	od["first_observed"] = stixTime(first)
+	od["last_observed"] = stixTime(last)
+	od["number_observed"] = 1
+	od["object_refs"] = obs.all
+	b.add(od)
+	infra := b.infrastructure(p, first, last)
+	ind := b.indicator(p, first)
+	b.rel(ind, "based-on", od)
+	b.rel(ind, "indicates", infra)
+	for _, id := range append(append([]string{obs.domain}, obs.urls...), obs.addrs...) {
+		b.rel(infra, "consists-of", stixObject{"id": id})
 	}
-	var identity string
-	if name := firstNonEmpty(p.Reporter.Org, p.Reporter.Name); name != "" {
-		o := common("identity")
-		o["name"] = name
-		o["identity_class"] = "organization"
-		if p.Reporter.Email != "" {
-			o["contact_information"] = p.Reporter.Email
-		}
-		identity = o["id"].(string)
-		objs = append(objs, o)
+	note := b.sdo("note")
+	note["abstract"] = stixAbstract(p)
+	note["content"] = stixNoteContent(p)
+	if a := firstNonEmpty(p.Reporter.Name, p.Reporter.Org); a != "" {
+		note["authors"] = []string{a}
 	}
-	sdo := func(typ string) stixObject {
-		o := common(typ)
-		if identity != "" {
-			o["created_by_ref"] = identity
-		}
-		return o
-	}
+	note["object_refs"] = []string{ind.id(), od.id(), infra.id(), obs.domain}
+	b.add(note)
 
-	// The observables: the domain, what it resolves to, its URLs, its certificate.
-	var observed []string
-	var addrIDs []string
+	bundle := map[string]any{"type": "bundle", "id": stixID("bundle"), "objects": b.objs}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(bundle); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (o stixObject) id() string { return o["id"].(string) }
+
+// stixBundle is the objects of a bundle being built, in their order.
+type stixBundle struct {
+	now      string
+	identity string // the reporter's identity, "" for none
+	objs     []stixObject
+}
+
+func (b *stixBundle) add(o stixObject) { b.objs = append(b.objs, o) }
+
+func (b *stixBundle) common(typ string) stixObject {
+	return stixObject{"type": typ, "spec_version": "2.1", "id": stixID(typ), "created": b.now, "modified": b.now}
+}
+
+// sdo is a domain object, created by the reporter when there is one.
+func (b *stixBundle) sdo(typ string) stixObject {
+	o := b.common(typ)
+	if b.identity != "" {
+		o["created_by_ref"] = b.identity
+	}
+	return o
+}
+
+func (b *stixBundle) rel(src stixObject, typ string, dst stixObject) {
+	r := b.sdo("relationship")
+	r["relationship_type"] = typ
+	r["source_ref"] = src.id()
+	r["target_ref"] = dst.id()
+	b.add(r)
+}
+
+// reporter adds the reporter's identity, when named.
+func (b *stixBundle) reporter(p *prepared) {
+	name := firstNonEmpty(p.Reporter.Org, p.Reporter.Name)
+	if name == "" {
+		return
+	}
+	o := b.common("identity")
+	o["name"] = name
+	o["identity_class"] = "organization"
+	if p.Reporter.Email != "" {
+		o["contact_information"] = p.Reporter.Email
+	}
+	b.identity = o.id()
+	b.add(o)
+}
+
+// stixObserved are the IDs of the observables added.
+type stixObserved struct {
+	domain      string
+	addrs, urls []string
+	all         []string // domain, addresses, URLs, certificate
+}
+
+// observables adds the domain, what it resolves to, its URLs and its
+// certificate.
+func (b *stixBundle) observables(p *prepared) stixObserved {
+	var obs stixObserved
 	for _, a := range cleanAddrs(p.DNS.Addresses, maxList) {
 		typ := "ipv6-addr"
 		if a.Is4() {
 			typ = "ipv4-addr"
 		}
 		o := stixObject{"type": typ, "spec_version": "2.1", "id": scoID(typ, map[string]any{"value": a.String()}), "value": a.String()}
-		addrIDs = append(addrIDs, o["id"].(string))
-		objs = append(objs, o)
+		obs.addrs = append(obs.addrs, o.id())
+		b.add(o)
 	}
 	dom := stixObject{"type": "domain-name", "spec_version": "2.1", "id": scoID("domain-name", map[string]any{"value": p.Case.Domain}), "value": p.Case.Domain}
-	if len(addrIDs) > 0 {
-		dom["resolves_to_refs"] = addrIDs
+	if len(obs.addrs) > 0 {
+		dom["resolves_to_refs"] = obs.addrs
 	}
-	domID := dom["id"].(string)
-	objs = append(objs, dom)
-	observed = append(observed, domID)
-	observed = append(observed, addrIDs...)
-	var urlIDs []string
+	obs.domain = dom.id()
+	b.add(dom)
 	for _, u := range p.Content.URLs {
 		o := stixObject{"type": "url", "spec_version": "2.1", "id": scoID("url", map[string]any{"value": u}), "value": u}
-		urlIDs = append(urlIDs, o["id"].(string))
-		objs = append(objs, o)
+		obs.urls = append(obs.urls, o.id())
+		b.add(o)
 	}
-	observed = append(observed, urlIDs...)
-	if k := p.Cert; k != nil && (k.SHA256 != "" || k.Serial != "" || k.Issuer != "" || k.Subject != "") {
-		contrib := map[string]any{}
-		o := stixObject{"type": "x509-certificate", "spec_version": "2.1"}
-		if k.SHA256 != "" {
-			o["hashes"] = map[string]string{"SHA-256": k.SHA256}
-			contrib["hashes"] = o["hashes"]
-		}
-		if k.Serial != "" {
-			o["serial_number"] = k.Serial
-			contrib["serial_number"] = k.Serial
-		}
-		if len(contrib) == 0 {
-			o["id"] = stixID("x509-certificate") // nothing contributes: a random id, as the spec says
-		} else {
-			o["id"] = scoID("x509-certificate", contrib)
-		}
-		for key, v := range map[string]string{"issuer": k.Issuer, "subject": k.Subject} {
-			if v != "" {
-				o[key] = v
-			}
-		}
-		if !k.NotBefore.IsZero() {
-			o["validity_not_before"] = stixTime(k.NotBefore)
-		}
-		if !k.NotAfter.IsZero() {
-			o["validity_not_after"] = stixTime(k.NotAfter)
-		}
-		objs = append(objs, o)
-		observed = append(observed, o["id"].(string))
+	obs.all = append(append([]string{obs.domain}, obs.addrs...), obs.urls...)
+	if o := stixCert(p.Cert); o != nil {
+		b.add(o)
+		obs.all = append(obs.all, o.id())
 	}
+	return obs
+}
 
-	od := sdo("observed-data")
-	od["first_observed"] = stixTime(first)
-	od["last_observed"] = stixTime(last)
-	od["number_observed"] = 1
-	od["object_refs"] = observed
-	objs = append(objs, od)
+// stixCert is the certificate's observable, nil when nothing of it is known.
+func stixCert(k *Cert) stixObject {
+	if k == nil || (k.SHA256 == "" && k.Serial == "" && k.Issuer == "" && k.Subject == "") {
+		return nil
+	}
+	contrib := map[string]any{}
+	o := stixObject{"type": "x509-certificate", "spec_version": "2.1"}
+	if k.SHA256 != "" {
+		o["hashes"] = map[string]string{"SHA-256": k.SHA256}
+		contrib["hashes"] = o["hashes"]
+	}
+	if k.Serial != "" {
+		o["serial_number"] = k.Serial
+		contrib["serial_number"] = k.Serial
+	}
+	if len(contrib) == 0 {
+		o["id"] = stixID("x509-certificate") // nothing contributes: a random id, as the spec says
+	} else {
+		o["id"] = scoID("x509-certificate", contrib)
+	}
+	for key, v := range map[string]string{"issuer": k.Issuer, "subject": k.Subject} {
+		if v != "" {
+			o[key] = v
+		}
+	}
+	if !k.NotBefore.IsZero() {
+		o["validity_not_before"] = stixTime(k.NotBefore)
+	}
+	if !k.NotAfter.IsZero() {
+		o["validity_not_after"] = stixTime(k.NotAfter)
+	}
+	return o
+}
 
-	infra := sdo("infrastructure")
+func (b *stixBundle) infrastructure(p *prepared, first, last time.Time) stixObject {
+	infra := b.sdo("infrastructure")
 	infra["name"] = reasonLabel(p.Case.Reason) + " site " + p.Case.Domain
 	infra["infrastructure_types"] = []string{stixInfraType[p.Case.Reason]}
 	infra["first_seen"] = stixTime(first)
@@ -147,9 +214,12 @@ func encodeSTIX(w io.Writer, p *prepared) error {
 	if p.Case.DomainUnicode != "" {
 		infra["aliases"] = []string{p.Case.DomainUnicode}
 	}
-	objs = append(objs, infra)
+	b.add(infra)
+	return infra
+}
 
-	ind := sdo("indicator")
+func (b *stixBundle) indicator(p *prepared, first time.Time) stixObject {
+	ind := b.sdo("indicator")
 	ind["name"] = reasonLabel(p.Case.Reason) + " domain " + p.Case.Domain
 	if p.Content.Brand != "" {
 		ind["description"] = "Imitates " + p.Content.Brand
@@ -163,37 +233,8 @@ func encodeSTIX(w io.Writer, p *prepared) error {
 		ind["confidence"] = min(max(p.Risk.Score, 0), 100)
 	}
 	ind["labels"] = []string{p.Case.Reason}
-	objs = append(objs, ind)
-
-	rel := func(src, typ, dst string) {
-		r := sdo("relationship")
-		r["relationship_type"] = typ
-		r["source_ref"] = src
-		r["target_ref"] = dst
-		objs = append(objs, r)
-	}
-	rel(ind["id"].(string), "based-on", od["id"].(string))
-	rel(ind["id"].(string), "indicates", infra["id"].(string))
-	for _, id := range append(append([]string{domID}, urlIDs...), addrIDs...) {
-		rel(infra["id"].(string), "consists-of", id)
-	}
-
-	note := sdo("note")
-	note["abstract"] = stixAbstract(p)
-	note["content"] = stixNoteContent(p)
-	if a := firstNonEmpty(p.Reporter.Name, p.Reporter.Org); a != "" {
-		note["authors"] = []string{a}
-	}
-	note["object_refs"] = []string{ind["id"].(string), od["id"].(string), infra["id"].(string), domID}
-	objs = append(objs, note)
-
-	bundle := map[string]any{"type": "bundle", "id": stixID("bundle"), "objects": objs}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(bundle); err != nil {
-		return err
-	}
-	return nil
+	b.add(ind)
+	return ind
 }
 
 // stixPattern is one observation expression per observable, joined by OR:

@@ -167,15 +167,7 @@ func encodeXARF(w io.Writer, p *prepared) error {
 		r.Confidence = &c
 	}
 	r.DNSRecords = xarfDNSRecords(p.DNS)
-	if k := p.Cert; k != nil {
-		r.SSLCertificate = &xarfCert{Issuer: k.Issuer, Subject: k.Subject, Fingerprint: k.SHA256}
-		if !k.NotBefore.IsZero() {
-			r.SSLCertificate.ValidFrom = xarfTime(k.NotBefore)
-		}
-		if !k.NotAfter.IsZero() {
-			r.SSLCertificate.ValidTo = xarfTime(k.NotAfter)
-		}
-	}
+	r.SSLCertificate = xarfCertOf(p.Cert)
 	r.Whois = xarfWhoisOf(p)
 	for _, k := range p.Contacts {
 		if k.Role == RoleHosting && k.Name != "" {
@@ -183,6 +175,36 @@ func encodeXARF(w io.Writer, p *prepared) error {
 			break
 		}
 	}
+	if err := xarfTypeFields(&r, p, typ); err != nil {
+		return err
+	}
+	if err := xarfAddEvidence(&r, p); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	return nil
+}
+
+func xarfCertOf(k *Cert) *xarfCert {
+	if k == nil {
+		return nil
+	}
+	c := &xarfCert{Issuer: k.Issuer, Subject: k.Subject, Fingerprint: k.SHA256}
+	if !k.NotBefore.IsZero() {
+		c.ValidFrom = xarfTime(k.NotBefore)
+	}
+	if !k.NotAfter.IsZero() {
+		c.ValidTo = xarfTime(k.NotAfter)
+	}
+	return c
+}
+
+// xarfTypeFields fills the fields the schema asks of the report's type.
+func xarfTypeFields(r *xarfReport, p *prepared, typ string) error {
 	switch typ {
 	case "phishing":
 		if p.Content.LoginForm {
@@ -203,6 +225,12 @@ func encodeXARF(w io.Writer, p *prepared) error {
 	case "fraud":
 		r.FraudType = "other"
 	}
+	return nil
+}
+
+// xarfAddEvidence attaches the screenshot, and the evidence JSON when it
+// fits one evidence item.
+func xarfAddEvidence(r *xarfReport, p *prepared) error {
 	if p.png != nil {
 		r.Evidence = append(r.Evidence, xarfEvidence{
 			ContentType: "image/png", Description: "Screenshot of " + p.Case.Domain + " taken " + xarfTime(p.ScreenshotAt),
@@ -218,11 +246,6 @@ func encodeXARF(w io.Writer, p *prepared) error {
 			ContentType: "application/json", Description: "DNS, registration, certificate and page evidence with the times they were seen",
 			Payload: base64.StdEncoding.EncodeToString([]byte(ej.String())), Hash: "sha256:" + sha256hex([]byte(ej.String())), Size: ej.Len(),
 		})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return err
 	}
 	return nil
 }
