@@ -384,6 +384,7 @@ type Store interface {
 	Queue
 	OutboxLeaser
 	RateBudget
+	Infra
 	Close() error
 }
 
@@ -574,6 +575,13 @@ type Tx interface {
 	AddOutbox(item OutboxItem) (int64, error)
 
 	SaveFeed(f Feed) error
+	// ObserveKeys records that the domain was seen on keys at at: a pair
+	// seen for the first time gets first_seen at and adds one to the key's
+	// pivot count; a known pair's last_seen moves forward; keys of the
+	// domain not given are left as they were (history). It returns the
+	// keys new to this domain. At most MaxKeysPerObservation keys.
+	ObserveKeys(domainID int64, at time.Time, keys []InfraKey) (added []InfraKey, err error)
+
 	// MarkSeen records key under scope (a feed's dedup space: "cert" for
 	// issuer+serial) as seen at at and returns when it was last seen before,
 	// zero the first time. Idempotent for equal times.

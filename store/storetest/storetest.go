@@ -81,6 +81,10 @@ var cases = []testCase{
 	// web queries
 	{"CountEventsMatchesEvents", countEventsMatchesEvents},
 	{"Facets", facets},
+	// infrastructure
+	{"InfraKeysAreHistory", infraKeysAreHistory},
+	{"InfraRelatedSkipsCommonKeys", infraRelatedSkipsCommonKeys},
+	{"InfraWatchlist", infraWatchlist},
 }
 
 var ctx = context.Background()
