@@ -485,6 +485,9 @@ type CheckStore interface {
 	Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]Snapshot, error)
 	Transitions(ctx context.Context, domainID int64) ([]Transition, error)
 	Update(ctx context.Context, fn func(tx Tx) error) error
+	// InfraWatches is read when a changed snapshot brings a domain a new
+	// infrastructure key (Infra).
+	InfraWatches(ctx context.Context) ([]InfraWatch, error)
 }
 
 // AlertStore is what the alert sender needs: due deliveries, leased so

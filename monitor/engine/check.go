@@ -408,6 +408,9 @@ func (r *recorder) snapshot(o outcome) error {
 		return nil
 	}
 	r.res.Changed = append(r.res.Changed, o.kind)
+	if err := r.keys(o.kind, prev, cur); err != nil {
+		return err
+	}
 	if prev == nil || r.m.judge == nil {
 		return nil
 	}

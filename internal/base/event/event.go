@@ -155,6 +155,13 @@ const (
 	ZoneAdded         Kind = "zone_added"
 	ZoneRemoved       Kind = "zone_removed"
 
+	// Infrastructure: a domain found through keys it shares with a watched
+	// domain, a domain first seen on watched infrastructure, a watched
+	// domain moving to another name-server operator.
+	RelatedFound       Kind = "related_found"
+	InfrastructureSeen Kind = "infrastructure_seen"
+	NSOperatorChanged  Kind = "ns_operator_changed"
+
 	// Test is the kind of `alerts test` messages.
 	Test Kind = "test"
 )
@@ -165,7 +172,8 @@ var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, Regis
 	ExpiryChanged, RegistrationChanged, CertChanged, HTTPChanged, FieldChanged, SnapshotChanged,
 	StateChanged, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
-	ZoneAdded, ZoneRemoved, Test}
+	ZoneAdded, ZoneRemoved, Test,
+	RelatedFound, InfrastructureSeen, NSOperatorChanged}
 
 // Suspected is the event kind of a suspicion of state s.
 func Suspected(s State) Kind { return "suspected_" + s }
