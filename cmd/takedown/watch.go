@@ -32,10 +32,17 @@ func newWatchAdd(a *app) *cobra.Command {
 	var tags []string
 	var note string
 	var brand bool
+	var infraKind string
 	cmd := &cobra.Command{
 		Use:   "add DOMAIN...",
 		Short: "Watch domains (URLs and Unicode names are accepted; the registrable domain is stored)",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Watch domains (URLs and Unicode names are accepted; the registrable domain is stored).
+
+With --kind ns|ip|asn, watch infrastructure instead: a name server host (its
+own domain is watched too), an address or CIDR (no wider than /16 for IPv4,
+/32 for IPv6), an AS ("AS64500"). A domain first seen on it raises
+infrastructure_seen.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clean, err := watchlist.CleanTags(tags)
 			if err != nil {
@@ -43,6 +50,9 @@ func newWatchAdd(a *app) *cobra.Command {
 			}
 			if note, err = watchlist.CleanNote(note); err != nil {
 				return usageError{fmt.Errorf("--note: %w", err)}
+			}
+			if infraKind != "" {
+				return watchInfra(a, cmd, infraKind, args, note, clean)
 			}
 			kind := ""
 			if brand {
@@ -82,6 +92,7 @@ func newWatchAdd(a *app) *cobra.Command {
 	cmd.Flags().StringSliceVar(&tags, "tag", nil, "tag (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&note, "note", "", "free-text note")
 	cmd.Flags().BoolVar(&brand, "brand", false, "a brand: also hunt look-alikes of it")
+	cmd.Flags().StringVar(&infraKind, "kind", "", "watch infrastructure: ns, ip or asn")
 	return cmd
 }
 
@@ -152,13 +163,23 @@ number, value and reason, and the exit code is 2.`,
 				return usageError{fmt.Errorf("import %s: %w", name, err)}
 			}
 			ds := make([]store.NewDomain, 0, len(entries))
+			var ws []store.InfraWatch
 			for _, e := range entries {
+				if e.Infra != nil {
+					ws = append(ws, *e.Infra)
+					continue
+				}
 				ds = append(ds, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Kind: e.Kind,
 					Tags: append(e.Tags, extra...), Note: e.Note, Source: "import:" + filepath.Base(name)})
 			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if len(ws) > 0 {
+				if err := addInfraWatches(a, cmd, ws, extra, "import:"+filepath.Base(name)); err != nil {
+					return fmt.Errorf("import %s: %w", name, err)
+				}
 			}
 			res, err := st.AddDomains(cmd.Context(), ds)
 			if err != nil {

@@ -12,9 +12,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/monitor/infra"
+	"github.com/takedownhq/takedown/store"
 )
 
 // Entry is one parsed watchlist line.
@@ -23,7 +26,10 @@ type Entry struct {
 	Name domain.Name
 	Tags []string
 	Note string
-	Kind string // "", watch or brand
+	Kind string // "", watch or brand; or ns, ip, asn for Infra
+	// Infra is set, and Name empty, for a line of watched infrastructure
+	// (kind ns, ip or asn: a name server, an address or CIDR, an AS).
+	Infra *store.InfraWatch
 }
 
 // LineError is a bad watchlist line.
@@ -110,6 +116,10 @@ type collector struct {
 }
 
 func (c *collector) add(line int, value string, tags []string, note, kind string) {
+	if k := strings.ToLower(strings.TrimSpace(kind)); slices.Contains(infra.WatchKinds, k) {
+		c.addInfra(line, value, note, k)
+		return
+	}
 	n, err := domain.Normalize(value)
 	if err != nil {
 		var de *domain.Error
@@ -122,7 +132,7 @@ func (c *collector) add(line int, value string, tags []string, note, kind string
 	}
 	kind = strings.ToLower(strings.TrimSpace(kind))
 	if kind != "" && kind != "watch" && kind != "brand" {
-		c.bad = append(c.bad, LineError{Line: line, Value: kind, Reason: "kind must be watch or brand"})
+		c.bad = append(c.bad, LineError{Line: line, Value: kind, Reason: "kind must be watch, brand, ns, ip or asn"})
 		return
 	}
 	clean, err := CleanTags(tags)
@@ -220,6 +230,20 @@ func parseCSV(data []byte) ([]Entry, error) {
 		c.add(line, rec[di], SplitTags(get(rec, "tags")), get(rec, "note"), get(rec, "kind"))
 	}
 	return c.result()
+}
+
+// addInfra adds a line of watched infrastructure.
+func (c *collector) addInfra(line int, value, note, kind string) {
+	w, err := infra.ParseWatch(kind, value)
+	if err != nil {
+		c.bad = append(c.bad, LineError{Line: line, Value: value, Reason: strings.TrimPrefix(err.Error(), infra.ErrBadWatch.Error()+": ")})
+		return
+	}
+	if w.Note, err = CleanNote(note); err != nil {
+		c.bad = append(c.bad, LineError{Line: line, Value: value, Reason: err.Error()})
+		return
+	}
+	c.entries = append(c.entries, Entry{Line: line, Kind: kind, Infra: &w})
 }
 
 // jsonEntry is an object element of a JSON watchlist.

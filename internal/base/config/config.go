@@ -31,6 +31,7 @@ type Config struct {
 	// Feeds are declared at daemon start (the same as `feed add`); feeds
 	// added with the CLI stay as well.
 	Feeds []Feed `yaml:"feeds"`
+	Infra Infra  `yaml:"infra"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
 }
@@ -310,6 +311,7 @@ func Default() *Config {
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
 			LookalikeWatchMax: 50, LeaseTTL: 20 * time.Second,
 			WatchInfrastructure: &t, HuntSeized: &t, Screenshots: &t},
+		Infra:    DefaultInfra(),
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -453,6 +455,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Alerts.validate()...)
 	errs = append(errs, c.validateBounds()...)
+	errs = append(errs, c.Infra.validate()...)
 	return errors.Join(errs...)
 }
 
