@@ -75,6 +75,11 @@ type Infra interface {
 	// at most maxCount, at most limit rows (feeds: which watched domains a
 	// candidate's keys lead to).
 	KeysDomains(ctx context.Context, keys []InfraKey, maxCount, limit int) ([]Share, error)
+	// WatchedKeys lists the keys of the given kinds that enabled watched
+	// domains (kinds watch and brand) were seen on and that at most
+	// maxCount domains share, with the watched domain on each, at most
+	// limit rows (0: 100000): what feeds match candidates against.
+	WatchedKeys(ctx context.Context, kinds []string, maxCount, limit int) ([]Share, error)
 	// AddInfraWatches adds entries in one transaction, all or none, and
 	// returns how many were new. Idempotent.
 	AddInfraWatches(ctx context.Context, ws []InfraWatch) (int, error)

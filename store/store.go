@@ -584,6 +584,11 @@ type Tx interface {
 	// domain not given are left as they were (history). It returns the
 	// keys new to this domain. At most MaxKeysPerObservation keys.
 	ObserveKeys(domainID int64, at time.Time, keys []InfraKey) (added []InfraKey, err error)
+	// AddRelated gives a domain found through shared infrastructure a
+	// domains row of KindRelated (source says where it was found) unless
+	// the name has one of any kind, which is left as it is; it returns
+	// the row's id and whether it was added.
+	AddRelated(name, unicode, source string, at time.Time) (id int64, added bool, err error)
 
 	// MarkSeen records key under scope (a feed's dedup space: "cert" for
 	// issuer+serial) as seen at at and returns when it was last seen before,

@@ -228,3 +228,38 @@ func (p *Postgres) InfraWatches(ctx context.Context) ([]store.InfraWatch, error)
 	}
 	return out, err
 }
+
+func (t *pgTx) AddRelated(name, unicode, source string, at time.Time) (int64, bool, error) {
+	if unicode == "" {
+		unicode = name
+	}
+	var id int64
+	err := t.tx.QueryRow(t.ctx, `INSERT INTO domains (name, unicode, kind, note, source, added_at)
+		VALUES ($1, $2, 'related', '', $3, $4) ON CONFLICT (name) DO NOTHING RETURNING id`, name, unicode, source, us(at)).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, fmt.Errorf("add related %s: %w", name, err)
+	}
+	if err := t.tx.QueryRow(t.ctx, `SELECT id FROM domains WHERE name = $1`, name).Scan(&id); err != nil {
+		return 0, false, fmt.Errorf("add related %s: %w", name, err)
+	}
+	return id, false, nil
+}
+
+func (p *Postgres) WatchedKeys(ctx context.Context, kinds []string, maxCount, limit int) ([]store.Share, error) {
+	if limit <= 0 {
+		limit = 100000
+	}
+	rows, err := p.pool.Query(ctx, `SELECT d2.name, d2.kind, d2.state, d2.source, d2.added_at, k.kind, k.value, k.domains,
+		o.first_seen, o.last_seen
+		FROM domains d2 JOIN domain_keys o ON o.domain_id = d2.id JOIN infra_keys k ON k.id = o.key_id
+		WHERE d2.enabled AND d2.kind IN ('watch', 'brand') AND k.domains <= $1 AND k.kind = ANY($2)
+		ORDER BY d2.id, k.id LIMIT $3`, maxCount, kinds, limit)
+	out, err := collect(rows, err, "watched keys", scanShare)
+	if out == nil && err == nil {
+		out = []store.Share{}
+	}
+	return out, err
+}

@@ -85,7 +85,7 @@ func (t *pgTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
+		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike && kind != store.KindRelated {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -105,9 +105,9 @@ func (t *pgTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			// As the SQLite driver: a look-alike entry never changes an
 			// existing row; any other makes a look-alike row watched.
 			if err := t.tx.QueryRow(t.ctx, `UPDATE domains SET
-				note = CASE WHEN $2 = 'lookalike' THEN note WHEN $1 != '' THEN $1 ELSE note END,
-				kind = CASE WHEN $2 = 'lookalike' THEN kind WHEN $2 != '' THEN $2 WHEN kind = 'lookalike' THEN 'watch' ELSE kind END,
-				enabled = CASE WHEN $2 = 'lookalike' THEN enabled ELSE true END
+				note = CASE WHEN $2 IN ('lookalike', 'related') THEN note WHEN $1 != '' THEN $1 ELSE note END,
+				kind = CASE WHEN $2 IN ('lookalike', 'related') THEN kind WHEN $2 != '' THEN $2 WHEN kind IN ('lookalike', 'related') THEN 'watch' ELSE kind END,
+				enabled = CASE WHEN $2 IN ('lookalike', 'related') THEN enabled ELSE true END
 				WHERE name = $3 RETURNING id`, d.Note, kind, d.Name).Scan(&id); err != nil {
 				return res, fmt.Errorf("merge domain %s: %w", d.Name, err)
 			}
@@ -269,7 +269,7 @@ func (p *Postgres) Domains(ctx context.Context, q store.DomainQuery) ([]store.Do
 	if q.Kind != "" {
 		conds = append(conds, `d.kind = `+a.add(q.Kind))
 	} else {
-		conds = append(conds, `d.kind != 'lookalike'`)
+		conds = append(conds, `d.kind NOT IN ('lookalike', 'related')`)
 	}
 	if q.Tag != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM domain_tags t WHERE t.domain_id = d.id AND t.tag = `+a.add(q.Tag)+`)`)
@@ -301,7 +301,7 @@ func (p *Postgres) Domains(ctx context.Context, q store.DomainQuery) ([]store.Do
 }
 
 func (p *Postgres) CountByState(ctx context.Context) (map[string]int, error) {
-	return p.countMap(ctx, "count by state", `SELECT state, count(*) FROM domains WHERE enabled AND kind != 'lookalike' GROUP BY state`)
+	return p.countMap(ctx, "count by state", `SELECT state, count(*) FROM domains WHERE enabled AND kind NOT IN ('lookalike', 'related') GROUP BY state`)
 }
 
 // countMap runs a "value, count" query into a map.
@@ -318,7 +318,7 @@ func (p *Postgres) countMap(ctx context.Context, what, q string, args ...any) (m
 }
 
 func (p *Postgres) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.DomainRef, error) {
-	conds := []string{`d.enabled`, `d.kind != 'lookalike'`, `d.id > $1`}
+	conds := []string{`d.enabled`, `d.kind NOT IN ('lookalike', 'related')`, `d.id > $1`}
 	a := args{q.AfterID}
 	if q.NeverChecked {
 		conds = append(conds, `d.last_checked IS NULL`)

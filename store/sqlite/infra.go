@@ -253,3 +253,46 @@ func (s *SQLite) InfraWatches(ctx context.Context) ([]store.InfraWatch, error) {
 	}
 	return out, rows.Err()
 }
+
+func (t *sqlTx) AddRelated(name, unicode, source string, at time.Time) (int64, bool, error) {
+	if unicode == "" {
+		unicode = name
+	}
+	r, err := t.tx.ExecContext(t.ctx, `INSERT INTO domains (name, unicode, kind, note, source, added_at)
+		VALUES (?, ?, 'related', '', ?, ?) ON CONFLICT (name) DO NOTHING`, name, unicode, source, fmtTime(at))
+	if err != nil {
+		return 0, false, fmt.Errorf("add related %s: %w", name, err)
+	}
+	if n, _ := r.RowsAffected(); n == 1 {
+		id, err := r.LastInsertId()
+		return id, true, err
+	}
+	var id int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT id FROM domains WHERE name = ?`, name).Scan(&id); err != nil {
+		return 0, false, fmt.Errorf("add related %s: %w", name, err)
+	}
+	return id, false, nil
+}
+
+func (s *SQLite) WatchedKeys(ctx context.Context, kinds []string, maxCount, limit int) ([]store.Share, error) {
+	if len(kinds) == 0 {
+		return []store.Share{}, nil
+	}
+	if limit <= 0 {
+		limit = 100000
+	}
+	args := []any{maxCount}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	args = append(args, limit)
+	rows, err := s.read.QueryContext(ctx, `SELECT d2.name, d2.kind, d2.state, d2.source, d2.added_at, k.kind, k.value, k.domains,
+		o.first_seen, o.last_seen
+		FROM domains d2 JOIN domain_keys o ON o.domain_id = d2.id JOIN infra_keys k ON k.id = o.key_id
+		WHERE d2.enabled = 1 AND d2.kind IN ('watch', 'brand') AND k.domains <= ? AND k.kind IN (`+placeholders(len(kinds))+`)
+		ORDER BY d2.id, k.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("watched keys: %w", err)
+	}
+	return scanShares(rows, "watched keys")
+}

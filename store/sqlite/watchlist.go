@@ -93,9 +93,9 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 	// stays watched, a removed one removed); any other entry makes a
 	// look-alike row a watched domain.
 	upd, err := t.tx.PrepareContext(t.ctx, `UPDATE domains SET
-		note = CASE WHEN ?1 = 'lookalike' THEN note WHEN ?2 != '' THEN ?2 ELSE note END,
-		kind = CASE WHEN ?1 = 'lookalike' THEN kind WHEN ?1 != '' THEN ?1 WHEN kind = 'lookalike' THEN 'watch' ELSE kind END,
-		enabled = CASE WHEN ?1 = 'lookalike' THEN enabled ELSE 1 END
+		note = CASE WHEN ?1 IN ('lookalike', 'related') THEN note WHEN ?2 != '' THEN ?2 ELSE note END,
+		kind = CASE WHEN ?1 IN ('lookalike', 'related') THEN kind WHEN ?1 != '' THEN ?1 WHEN kind IN ('lookalike', 'related') THEN 'watch' ELSE kind END,
+		enabled = CASE WHEN ?1 IN ('lookalike', 'related') THEN enabled ELSE 1 END
 		WHERE name = ?3 RETURNING id`)
 	if err != nil {
 		return res, err
@@ -113,7 +113,7 @@ func (t *sqlTx) addDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
+		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike && kind != store.KindRelated {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		uni := d.Unicode
@@ -338,7 +338,7 @@ func (s *SQLite) Domains(ctx context.Context, q store.DomainQuery) ([]store.Doma
 		where = append(where, `d.kind = ?`)
 		args = append(args, q.Kind)
 	} else {
-		where = append(where, `d.kind != 'lookalike'`)
+		where = append(where, `d.kind NOT IN ('lookalike', 'related')`)
 	}
 	if q.Tag != "" {
 		where = append(where, `EXISTS (SELECT 1 FROM domain_tags t WHERE t.domain_id = d.id AND t.tag = ?)`)
@@ -384,7 +384,7 @@ func (s *SQLite) Domains(ctx context.Context, q store.DomainQuery) ([]store.Doma
 }
 
 func (s *SQLite) CountByState(ctx context.Context) (map[string]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM domains WHERE enabled = 1 AND kind != 'lookalike' GROUP BY state`)
+	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM domains WHERE enabled = 1 AND kind NOT IN ('lookalike', 'related') GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count by state: %w", err)
 	}
@@ -414,7 +414,7 @@ func boolInt(b bool) int {
 }
 
 func (s *SQLite) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.DomainRef, error) {
-	cond := `d.enabled = 1 AND d.kind != 'lookalike' AND d.id > ?`
+	cond := `d.enabled = 1 AND d.kind NOT IN ('lookalike', 'related') AND d.id > ?`
 	args := []any{q.AfterID}
 	if q.NeverChecked {
 		cond += ` AND d.last_checked IS NULL`

@@ -142,3 +142,65 @@ func infraWatchlist(t *testing.T, s Store) {
 		t.Errorf("after remove: %+v", got)
 	}
 }
+
+// A related domain gets its own row, off the watchlist proper and its
+// schedule; a name with a row keeps it. WatchedKeys lists only watched
+// domains' uncommon keys.
+func infraRelatedRowsAndWatchedKeys(t *testing.T, s Store) {
+	mustAdd(t, s, store.NewDomain{Name: "seized.example"}, store.NewDomain{Name: "brand.example", Kind: store.KindBrand})
+	seized := mustDomain(t, s, "seized.example")
+	var id int64
+	var added bool
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		id, added, err = tx.AddRelated("sibling.example", "", "feed:zone", t0)
+		return err
+	})
+	if !added || id == 0 {
+		t.Fatalf("AddRelated: %d %v", id, added)
+	}
+	update(t, s, func(tx store.Tx) error {
+		again, addedAgain, err := tx.AddRelated("sibling.example", "", "feed:ct", t0)
+		if err == nil && (again != id || addedAgain) {
+			t.Errorf("again: %d %v", again, addedAgain)
+		}
+		w, addedW, err2 := tx.AddRelated("seized.example", "", "feed:ct", t0)
+		if err2 == nil && (w != seized.ID || addedW) {
+			t.Errorf("a watched name: %d %v", w, addedW)
+		}
+		return errors.Join(err, err2)
+	})
+	d := mustDomain(t, s, "sibling.example")
+	if d.Kind != store.KindRelated || d.Source != "feed:zone" || !d.Enabled {
+		t.Errorf("related row: %+v", d)
+	}
+	if got := mustDomain(t, s, "seized.example"); got.Kind != store.KindWatch {
+		t.Errorf("watched row changed: %+v", got)
+	}
+	ds, n, err := s.Domains(ctx, store.DomainQuery{})
+	if err != nil || n != 2 || len(ds) != 2 {
+		t.Errorf("watchlist proper: %d %+v %v", n, ds, err)
+	}
+	if ds, _, err := s.Domains(ctx, store.DomainQuery{Kind: store.KindRelated}); err != nil || len(ds) != 1 {
+		t.Errorf("related rows: %+v %v", ds, err)
+	}
+	refs, err := s.ScanDomains(ctx, store.ScanQuery{})
+	if err != nil || len(refs) != 2 {
+		t.Errorf("scan: %+v %v", refs, err)
+	}
+	// Adding the name to the watchlist makes it a watched domain.
+	mustAdd(t, s, store.NewDomain{Name: "sibling.example"})
+	if got := mustDomain(t, s, "sibling.example"); got.Kind != store.KindWatch {
+		t.Errorf("after watch add: %+v", got)
+	}
+	ns := store.InfraKey{Kind: "ns", Value: "ns1.dedicated.example"}
+	observeKeys(t, s, seized.ID, t0, ns, store.InfraKey{Kind: "cert", Value: "ff"})
+	observeKeys(t, s, id, t0, ns)
+	ws, err := s.WatchedKeys(ctx, []string{"ns", "ip"}, 10, 0)
+	if err != nil || len(ws) != 2 || ws[0].Domain != "seized.example" || ws[0].Key != ns || ws[0].Count != 2 {
+		t.Errorf("watched keys: %+v %v", ws, err)
+	}
+	if ws, err := s.WatchedKeys(ctx, []string{"ns"}, 1, 0); err != nil || len(ws) != 0 {
+		t.Errorf("watched keys over the count: %+v %v", ws, err)
+	}
+}

@@ -85,6 +85,7 @@ var cases = []testCase{
 	{"InfraKeysAreHistory", infraKeysAreHistory},
 	{"InfraRelatedSkipsCommonKeys", infraRelatedSkipsCommonKeys},
 	{"InfraWatchlist", infraWatchlist},
+	{"InfraRelatedRowsAndWatchedKeys", infraRelatedRowsAndWatchedKeys},
 }
 
 var ctx = context.Background()
