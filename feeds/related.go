@@ -359,17 +359,21 @@ func DNSResolver(addr string, timeout time.Duration) func(ctx context.Context, n
 }
 
 // zoneNS collects, while a zone is parsed, the delegations to name
-// servers of watched domains (at most maxZoneNS owners): the diff then
-// knows which new delegations land on them.
-func zoneNS(x *relatedIndex) (func(owner, host string), map[string][]string) {
+// servers of watched domains (at most maxZoneNS owners), and counts every
+// delegation to each: the diff then knows which new delegations land on
+// them, and a name server the zone shows with more than the threshold's
+// delegations is common whatever the store has seen.
+func zoneNS(x *relatedIndex, threshold int) (func(owner, host string), func(name string) []string) {
 	if x.empty() || !x.kinds[infra.KindNS] {
-		return nil, nil
+		return nil, func(string) []string { return nil }
 	}
 	nsOf := map[string][]string{}
-	return func(owner, host string) {
+	count := map[string]int{}
+	onNS := func(owner, host string) {
 		if len(x.byKey[store.InfraKey{Kind: infra.KindNS, Value: host}]) == 0 {
 			return
 		}
+		count[host]++
 		hosts, ok := nsOf[owner]
 		if !ok && len(nsOf) >= maxZoneNS {
 			return
@@ -377,9 +381,18 @@ func zoneNS(x *relatedIndex) (func(owner, host string), map[string][]string) {
 		if !slices.Contains(hosts, host) {
 			nsOf[strings.Clone(owner)] = append(hosts, strings.Clone(host))
 		}
-	}, nsOf
+	}
+	hostsOf := func(name string) []string {
+		var out []string
+		for _, h := range nsOf[name] {
+			if count[h] <= threshold {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	return onNS, hostsOf
 }
-
 // ctRelated finds the names a certificate relates to watched domains: a
 // certificate naming a watched domain together with other domains (one
 // owner asked for them together), or one whose key a watched domain's

@@ -113,7 +113,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 	if err != nil {
 		return st, err
 	}
-	onWatchedNS, nsOf := zoneNS(rx)
+	onWatchedNS, nsOf := zoneNS(rx, r.Related.withDefaults().CommonThreshold)
 	info, err := buildSnapshot(ctx, rc, filepath.Base(f.URL), filepath.Join(dir, snap), dir, o, func(e ZoneLineError) {
 		log.Warn("bad zone record skipped", "line", e.Line, "err", e.Err)
 		st.bad(e.Error())
@@ -148,7 +148,7 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 					b.watched = append(b.watched, zoneWatched(f.Name, w, event.DelegationAdded, info))
 				}
 				b.matchName(m, name, src)
-				if hosts := nsOf[name]; len(hosts) > 0 {
+				if hosts := nsOf(name); len(hosts) > 0 {
 					if h, ok := rx.match(m, name, nsKeys(hosts), src); ok {
 						b.addRelated(h)
 					}

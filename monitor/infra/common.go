@@ -88,6 +88,9 @@ func (c *Commonness) Common(k store.InfraKey, count int) (bool, string) {
 	if p := c.Provider(k); p != "" {
 		return true, "run by " + p
 	}
+	if id := defaultOperators().operator(k); id != "" {
+		return true, "takedown, sinkhole or parking infrastructure (" + id + ")"
+	}
 	if count > c.Threshold {
 		return true, fmt.Sprintf("shared by %d domains (more than %d)", count, c.Threshold)
 	}

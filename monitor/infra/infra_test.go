@@ -185,3 +185,20 @@ func TestWatched(t *testing.T) {
 		}
 	}
 }
+
+// The takedown operators' own name servers relate none of the domains
+// they hold: every seized domain shares them.
+func TestSeizureInfrastructureIsCommon(t *testing.T) {
+	c := NewCommonness(100)
+	for _, k := range []store.InfraKey{{Kind: KindNS, Value: "ns1.fbi.seized.gov"}, {Kind: KindNSDomain, Value: "seized.gov"},
+		{Kind: KindNS, Value: "ns2.cirfu.net"}, {Kind: KindNS, Value: "ns1.sedoparking.com"}} {
+		if common, why := c.Common(k, 2); !common {
+			t.Errorf("%v is not common", k)
+		} else if !strings.Contains(why, "(") && !strings.Contains(why, "run by") {
+			t.Errorf("%v: reason %q", k, why)
+		}
+	}
+	if common, _ := c.Common(store.InfraKey{Kind: KindNS, Value: "ns1.notseized.gov.example"}, 2); common {
+		t.Error("an ordinary name server is common")
+	}
+}
