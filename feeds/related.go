@@ -393,6 +393,7 @@ func zoneNS(x *relatedIndex, threshold int) (func(owner, host string), func(name
 	}
 	return onNS, hostsOf
 }
+
 // ctRelated finds the names a certificate relates to watched domains: a
 // certificate naming a watched domain together with other domains (one
 // owner asked for them together), or one whose key a watched domain's
