@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -324,7 +325,19 @@ func (rs *resolver) finish() []relatedHit {
 
 // DNSResolver resolves A and AAAA records through a recursive resolver at
 // addr (host:port), each query under timeout: what NRD discovery uses.
+// An empty addr uses the system's resolver.
 func DNSResolver(addr string, timeout time.Duration) func(ctx context.Context, name string) ([]netip.Addr, error) {
+	if addr == "" {
+		return func(ctx context.Context, name string) ([]netip.Addr, error) {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", name)
+			if len(addrs) > 32 {
+				addrs = addrs[:32]
+			}
+			return addrs, err
+		}
+	}
 	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
 	return func(ctx context.Context, name string) ([]netip.Addr, error) {
 		var out []netip.Addr

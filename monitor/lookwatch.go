@@ -110,6 +110,7 @@ func (d *Daemon) WatchLookalikes(ctx context.Context) error {
 			}
 		}
 	}
+	errs = append(errs, d.watchRelated(ctx))
 	if ctx.Err() == nil {
 		errs = append(errs, d.shootTakenDown(ctx))
 	}

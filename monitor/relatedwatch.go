@@ -1,0 +1,33 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/takedownhq/takedown/store"
+)
+
+// watchRelated checks the domains found through shared infrastructure
+// (kind related) on the look-alike watch's light schedule, newest first,
+// at most monitor.lookalike_watch_max: DNS, RDAP until it answers, the
+// page and certificate when the name resolves. The checks record their
+// snapshots, events and keys, so each has its own history and its own
+// neighbourhood in `related`.
+func (d *Daemon) watchRelated(ctx context.Context) error {
+	limit := d.cfg.Monitor.LookalikeWatchMax
+	if limit <= 0 {
+		return nil
+	}
+	enabled := true
+	ds, _, err := d.st.Domains(ctx, store.DomainQuery{Kind: store.KindRelated, Enabled: &enabled, Sort: "-added", Limit: limit})
+	if err != nil {
+		return fmt.Errorf("related watch: %w", err)
+	}
+	for i := range ds {
+		if ctx.Err() != nil {
+			return nil
+		}
+		d.checkLight(ctx, &ds[i])
+	}
+	return nil
+}
