@@ -58,7 +58,7 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 		for _, s := range []simnet.Site{
 			{Domain: "thefoxcloud.com", NS: dedicated, Records: []string{"@ A 127.0.5.9", "www A 127.0.5.9"}},
 			{Domain: "cloudfoxhub.com", NS: []string{"ns1.bighost.net"}, Records: []string{"@ A 127.0.6.1"}},
-			{Domain: "quietharbor.com", Records: []string{"@ A 127.0.5.9"}},     // the NRD sibling
+			{Domain: "quietharbor.com", Records: []string{"@ A 127.0.5.9"}},    // the NRD sibling
 			{Domain: "innocentbakery.com", Records: []string{"@ A 127.0.7.7"}}, // registered, elsewhere
 		} {
 			if err := n.AddSite(s); err != nil {
