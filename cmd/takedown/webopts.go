@@ -35,7 +35,7 @@ func (a *app) applyWebFlags(cmd *cobra.Command) error {
 // webOptions are the server options from the configuration.
 func (a *app) webOptions() web.Options {
 	return web.Options{Token: a.cfg.Web.Token, Logger: a.log, SecureCookies: a.cfg.Web.SecureCookies,
-		AllowedHosts: a.cfg.Web.AllowedHosts}
+		AllowedHosts: a.cfg.Web.AllowedHosts, InfraCommonThreshold: a.cfg.Infra.CommonThreshold}
 }
 
 // webError marks the token errors of web.New and Listen as bad input.
