@@ -20,7 +20,9 @@ import (
 // the same as JSON and CSV under /api/v1/.
 
 // commonness judges keys with the configured threshold.
-func (s *Server) commonness() *infra.Commonness { return infra.NewCommonness(s.opts.InfraCommonThreshold) }
+func (s *Server) commonness() *infra.Commonness {
+	return infra.NewCommonness(s.opts.InfraCommonThreshold)
+}
 
 // apiRelated is /api/v1/domains/{name}/related: the related report, or
 // with ?format=csv the related set as CSV.
