@@ -23,8 +23,8 @@ func TestDemoExit(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "  ✓ "); n != 12 || strings.Contains(r.stdout, "  ✗ ") {
-		t.Errorf("%d steps detected, want all 12", n)
+	if n := strings.Count(r.stdout, "  ✓ "); n != 13 || strings.Contains(r.stdout, "  ✗ ") {
+		t.Errorf("%d steps detected, want all 13", n)
 	}
 	// The look-alike escalates once per level, each with its figures.
 	if n := strings.Count(r.stdout, "acmebank-login.com     lookalike_escalated"); n != 2 {
@@ -41,6 +41,7 @@ func TestDemoExit(t *testing.T) {
 		"· serves acmebank's own favicon",
 		"look-alike of acmebank.com: acmebank-login.com phishing_like (risk score",
 		"web UI: http://127.0.0.1:",
+		"northwind-talent.com   related_found",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q", want)

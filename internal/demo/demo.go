@@ -107,7 +107,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	}
 	var watch []store.NewDomain
 	for _, e := range seeds {
-		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII}); err != nil {
+		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII, NS: siteNS(e.Name.ASCII)}); err != nil {
 			return nil, err
 		}
 		watch = append(watch, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Tags: []string{"doj-2023-10"}, Source: "demo"})
@@ -222,6 +222,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 				net.Web.SetPage(LookAlike+"/favicon.ico", favicon)
 				return nil
 			}, w.escalated(LookAlike, string(risk.LevelPhishingLike)), LookAlike, string(risk.LevelPhishingLike)},
+		{actorsNextTitle, actorsNextStep(ctx, net, o.Store, o.Log), w.relatedFound(), NextDomain, event.RelatedFound},
 	}
 	var storyErr error
 	for i, s := range story {

@@ -1,0 +1,81 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// benchDomains is the keyed population of BenchmarkRelatedMillion.
+const benchDomains = 1_000_000
+
+// seedMillion keys a million domains the way the internet shares
+// infrastructure: each on one of 20,000 name servers (50 domains each),
+// three in ten also on one provider's name server (300,000 domains), two
+// to an address, two hundred to a /24, one certificate key each. Written
+// with set statements, not one call per domain: this is the store's
+// state, not the record stage under test.
+func seedMillion(b *testing.B, p *Postgres) {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	for _, q := range []string{
+		`INSERT INTO domains (name, unicode, kind, note, source, added_at)
+			SELECT 'd' || g || '.com', 'd' || g || '.com', 'watch', '', 'bench', now() FROM generate_series(1, ` + fmt.Sprint(benchDomains) + `) g`,
+		`INSERT INTO infra_keys (id, kind, value) SELECT g, 'ns', 'ns' || g || '.host' || (g % 1000) || '.example' FROM generate_series(1, 20000) g`,
+		`INSERT INTO infra_keys (id, kind, value) VALUES (20001, 'ns', 'kai.ns.cloudflare.com')`,
+		`INSERT INTO infra_keys (id, kind, value) SELECT 100000 + g, 'ip', '10.' || (g / 65536) || '.' || (g / 256 % 256) || '.' || (g % 256)
+			FROM generate_series(0, ` + fmt.Sprint(benchDomains/2) + `) g`,
+		`INSERT INTO infra_keys (id, kind, value) SELECT 700000 + g, 'prefix', '172.' || (g / 256) || '.' || (g % 256) || '.0/24'
+			FROM generate_series(0, ` + fmt.Sprint(benchDomains/200) + `) g`,
+		`INSERT INTO infra_keys (id, kind, value) SELECT 1000000 + g, 'cert_key', md5(g::text) FROM generate_series(1, ` + fmt.Sprint(benchDomains) + `) g`,
+		`SELECT setval(pg_get_serial_sequence('infra_keys', 'id'), 3000000)`,
+		`INSERT INTO domain_keys (domain_id, key_id, first_seen, last_seen)
+			SELECT d.id, k, now(), now() FROM domains d,
+			LATERAL (VALUES (1 + d.id % 20000), (100000 + d.id / 2), (700000 + d.id / 200), (1000000 + d.id),
+				(CASE WHEN d.id % 10 < 3 THEN 20001 END)) AS v(k)
+			WHERE k IS NOT NULL`,
+		`UPDATE infra_keys k SET domains = c.n FROM (SELECT key_id, count(*) AS n FROM domain_keys GROUP BY key_id) c WHERE c.key_id = k.id`,
+		`ANALYZE`,
+	} {
+		if _, err := p.pool.Exec(ctx, q); err != nil {
+			b.Fatalf("seed: %v\n%s", err, q)
+		}
+	}
+	b.Logf("seeded %d keyed domains in %s", benchDomains, time.Since(start).Round(time.Second))
+}
+
+// BenchmarkRelatedMillion is what `takedown related NAME` asks the store
+// among 1,000,000 keyed domains: the domain's keys with their pivot
+// counts, and the domains on its keys that at most 100 domains share (the
+// provider's name server and the /24s are skipped by their stored count,
+// never counted). Target: under 100 ms.
+func BenchmarkRelatedMillion(b *testing.B) {
+	p := openTest(b)
+	seedMillion(b, p)
+	ctx := context.Background()
+	var slowest time.Duration
+	shares := 0
+	b.ResetTimer()
+	for i := range b.N {
+		name := fmt.Sprintf("d%d.com", 1+(i*7919)%benchDomains)
+		start := time.Now()
+		keys, err := p.DomainKeys(ctx, name)
+		if err != nil || len(keys) < 4 {
+			b.Fatalf("keys of %s: %d %v", name, len(keys), err)
+		}
+		sh, err := p.Related(ctx, name, 100, 20000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		slowest = max(slowest, time.Since(start))
+		shares += len(sh)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(slowest.Microseconds())/1000, "max-ms")
+	b.ReportMetric(float64(shares)/float64(b.N), "shares/op")
+	if per := b.Elapsed() / time.Duration(b.N); per > 100*time.Millisecond {
+		b.Errorf("related took %s per domain, want under 100ms", per)
+	}
+}
