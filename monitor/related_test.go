@@ -68,6 +68,10 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 		if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "thefoxcloud.com"}, {Name: "cloudfoxhub.com"}}); err != nil {
 			t.Fatal(err)
 		}
+		// The address block is on an infrastructure watchlist (an IOC list).
+		if _, err := st.AddInfraWatches(ctx, []store.InfraWatch{{Kind: infra.WatchIP, Value: "127.0.5.0/24"}}); err != nil {
+			t.Fatal(err)
+		}
 		cfg := n.Network(config.Default().Network)
 		cfg.Timeout = 500 * time.Millisecond
 		ps, err := monitor.NewProbers(cfg)
@@ -89,6 +93,29 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 		}
 		if d, _ := st.Domain(ctx, "thefoxcloud.com"); d.State != event.StateSeized {
 			t.Fatalf("thefoxcloud.com is %s, want seized", d.State)
+		}
+		// First seen on the watched block: one infrastructure_seen (the
+		// check after the seizure brings no new key in it); the seizure
+		// moved the name servers to another operator.
+		seen, err := st.Events(ctx, store.EventQuery{Domain: "thefoxcloud.com", Kinds: []string{event.InfrastructureSeen, event.NSOperatorChanged}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, ev := range seen {
+			kinds[ev.Kind]++
+			if ev.Kind == event.InfrastructureSeen && (ev.Field != infra.KindIP || ev.New != "127.0.5.9") {
+				t.Errorf("infrastructure_seen: %+v", ev)
+			}
+			if ev.Kind == event.NSOperatorChanged && (ev.Old != "foxdns.net" || ev.New != "seized.gov") {
+				t.Errorf("ns_operator_changed: %+v", ev)
+			}
+		}
+		if kinds[event.InfrastructureSeen] != 1 || kinds[event.NSOperatorChanged] != 1 {
+			t.Errorf("events: %v, want one infrastructure_seen and one ns_operator_changed", kinds)
+		}
+		if evs, _ := st.Events(ctx, store.EventQuery{Domain: "cloudfoxhub.com", Kinds: []string{event.InfrastructureSeen}}); len(evs) != 0 {
+			t.Errorf("cloudfoxhub.com is not on the watched block: %+v", evs)
 		}
 		// Keys are history: the dedicated name servers and the address
 		// are still its keys after the seizure moved it.
