@@ -78,9 +78,17 @@ const (
 type relatedIndex struct {
 	byKey map[store.InfraKey][]store.Share
 	kinds map[string]bool
+	// watches are the infrastructure watchlist: a candidate on watched
+	// infrastructure is kept (infrastructure_seen) even when it shares
+	// nothing with a watched domain.
+	watches   []store.InfraWatch
+	watchedNS map[string]bool
+	// crowded are keys the feed itself shows on more domains than the
+	// threshold (a zone's name servers): they relate nothing this run.
+	crowded map[store.InfraKey]bool
 }
 
-func (x *relatedIndex) empty() bool { return x == nil || len(x.byKey) == 0 }
+func (x *relatedIndex) empty() bool { return x == nil || (len(x.byKey) == 0 && len(x.watches) == 0) }
 
 // relatedIndex reads the watched domains' uncommon keys of the kinds
 // feeds can see: name servers (zone), addresses and prefixes (NRD,
@@ -95,8 +103,21 @@ func (r *Runner) relatedIndex(ctx context.Context) (*relatedIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	ws, err := r.Store.InfraWatches(ctx)
+	if err != nil {
+		return nil, err
+	}
 	c := infra.NewCommonness(o.CommonThreshold)
-	x := &relatedIndex{byKey: map[store.InfraKey][]store.Share{}, kinds: map[string]bool{}}
+	x := &relatedIndex{byKey: map[store.InfraKey][]store.Share{}, kinds: map[string]bool{}, watches: ws, watchedNS: map[string]bool{}}
+	for _, w := range ws {
+		switch w.Kind {
+		case infra.WatchNS:
+			x.watchedNS[w.Value] = true
+			x.kinds[infra.KindNS] = true
+		case infra.WatchIP:
+			x.kinds[infra.KindIP] = true
+		}
+	}
 	for _, s := range shares {
 		if common, _ := c.Common(s.Key, s.Count); common {
 			continue
@@ -116,6 +137,7 @@ type relatedHit struct {
 	// certificate naming both), recorded for that domain too.
 	watchedKeys map[int64][]store.InfraKey
 	seen        map[string]any
+	watches     []store.InfraWatch // the infrastructure watchlist, for infrastructure_seen
 }
 
 // match returns the hit of a candidate with these keys, or false when
@@ -131,16 +153,22 @@ func (x *relatedIndex) match(m *Matcher, name string, keys []store.InfraKey, see
 	if _, ok := m.watched[n.ASCII]; ok {
 		return relatedHit{}, false
 	}
-	h := relatedHit{name: n.ASCII, unicode: n.Unicode, seen: seen}
+	h := relatedHit{name: n.ASCII, unicode: n.Unicode, seen: seen, watches: x.watches}
+	onWatched := false
 	for _, k := range keys {
+		_, watched := infra.Watched(x.watches, k)
 		ws := x.byKey[k]
-		if len(ws) == 0 {
+		if x.crowded[k] {
+			ws = nil
+		}
+		if len(ws) == 0 && !watched {
 			continue
 		}
+		onWatched = onWatched || watched
 		h.keys = append(h.keys, k)
 		h.shares = append(h.shares, ws...)
 	}
-	return h, len(h.shares) > 0
+	return h, len(h.shares) > 0 || onWatched
 }
 
 // addRelated adds a hit to the batch, at most maxRelatedHits.
@@ -165,8 +193,25 @@ func commitRelated(tx store.Tx, feed string, b *batch, now time.Time) (int, erro
 		if err != nil {
 			return n, err
 		}
-		if _, err := tx.ObserveKeys(id, now, h.keys); err != nil {
+		added, err := tx.ObserveKeys(id, now, h.keys)
+		if err != nil {
 			return n, err
+		}
+		for _, k := range added {
+			w, ok := infra.Watched(h.watches, k)
+			if !ok {
+				continue
+			}
+			if _, err := tx.AddEvent(store.Event{DomainID: id, Domain: h.name, At: now, Kind: event.InfrastructureSeen, Probe: "feed",
+				Field: k.Kind, New: k.Value, Severity: event.SevWarning, Detail: mustJSON(map[string]any{"source": source,
+					"watch": map[string]string{"kind": w.Kind, "value": w.Value}, "key": map[string]string{"kind": k.Kind, "value": k.Value},
+					"reasons": []string{"first seen on watched " + w.Kind + " " + w.Value}, "seen": h.seen})}); err != nil {
+				return n, fmt.Errorf("infrastructure_seen %s: %w", h.name, err)
+			}
+			n++
+		}
+		if len(h.shares) == 0 {
+			continue // on watched infrastructure only: related to no watched domain
 		}
 		prev, err := tx.MarkSeen("related", h.name, now)
 		if err != nil {
@@ -383,7 +428,7 @@ func zoneNS(x *relatedIndex, threshold int) (func(owner, host string), func(name
 	nsOf := map[string][]string{}
 	count := map[string]int{}
 	onNS := func(owner, host string) {
-		if len(x.byKey[store.InfraKey{Kind: infra.KindNS, Value: host}]) == 0 {
+		if len(x.byKey[store.InfraKey{Kind: infra.KindNS, Value: host}]) == 0 && !x.watchedNS[host] {
 			return
 		}
 		count[host]++
@@ -398,7 +443,16 @@ func zoneNS(x *relatedIndex, threshold int) (func(owner, host string), func(name
 	hostsOf := func(name string) []string {
 		var out []string
 		for _, h := range nsOf[name] {
-			if count[h] <= threshold {
+			// A crowded name server relates nothing; a watched one is
+			// watched however crowded.
+			crowded := count[h] > threshold
+			if crowded {
+				if x.crowded == nil {
+					x.crowded = map[store.InfraKey]bool{}
+				}
+				x.crowded[store.InfraKey{Kind: infra.KindNS, Value: h}] = true
+			}
+			if !crowded || x.watchedNS[h] {
 				out = append(out, h)
 			}
 		}

@@ -69,7 +69,9 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The address block is on an infrastructure watchlist (an IOC list).
-		if _, err := st.AddInfraWatches(ctx, []store.InfraWatch{{Kind: infra.WatchIP, Value: "127.0.5.0/24"}}); err != nil {
+		// So is the crowded name server.
+		if _, err := st.AddInfraWatches(ctx, []store.InfraWatch{{Kind: infra.WatchIP, Value: "127.0.5.0/24"},
+			{Kind: infra.WatchNS, Value: "ns1.bighost.net"}}); err != nil {
 			t.Fatal(err)
 		}
 		cfg := n.Network(config.Default().Network)
@@ -114,8 +116,8 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 		if kinds[event.InfrastructureSeen] != 1 || kinds[event.NSOperatorChanged] != 1 {
 			t.Errorf("events: %v, want one infrastructure_seen and one ns_operator_changed", kinds)
 		}
-		if evs, _ := st.Events(ctx, store.EventQuery{Domain: "cloudfoxhub.com", Kinds: []string{event.InfrastructureSeen}}); len(evs) != 0 {
-			t.Errorf("cloudfoxhub.com is not on the watched block: %+v", evs)
+		if evs, _ := st.Events(ctx, store.EventQuery{Domain: "cloudfoxhub.com", Kinds: []string{event.InfrastructureSeen}}); len(evs) != 1 || evs[0].New != "ns1.bighost.net" {
+			t.Errorf("cloudfoxhub.com is on the watched name server, not the block: %+v", evs)
 		}
 		// Keys are history: the dedicated name servers and the address
 		// are still its keys after the seizure moved it.
@@ -239,6 +241,18 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 			if err != nil || d.Kind != store.KindRelated {
 				t.Errorf("%s: %+v %v, want a related row", name, d, err)
 			}
+		}
+		// A feed's domain first seen on watched infrastructure: the new
+		// tenant of the watched (crowded) name server, related to nothing,
+		// and the NRD sibling on the watched block; once each.
+		for name, key := range map[string]string{"tenant150.com": "ns1.bighost.net", "quietharbor.com": "127.0.5.9"} {
+			evs, err := st.Events(ctx, store.EventQuery{Domain: name, Kinds: []string{event.InfrastructureSeen}})
+			if err != nil || len(evs) != 1 || evs[0].New != key || evs[0].Severity != event.SevWarning {
+				t.Errorf("%s: infrastructure_seen %+v %v, want one on %s", name, evs, err, key)
+			}
+		}
+		if d, err := st.Domain(ctx, "tenant150.com"); err != nil || d.Kind != store.KindRelated {
+			t.Errorf("tenant150.com: %+v %v", d, err)
 		}
 		// `related` agrees: the siblings, not the tenants.
 		rep, err := infra.NewCommonness(0).Report(ctx, st, "thefoxcloud.com")
