@@ -237,3 +237,66 @@ func watchInfra(a *app, cmd *cobra.Command, kind string, args []string, note str
 	}
 	return addInfraWatches(a, cmd, ws, tags, "cli")
 }
+
+// unwatchInfra is `watch rm --kind ns|ip|asn VALUE...`.
+func unwatchInfra(a *app, cmd *cobra.Command, kind string, args []string) error {
+	var ws []store.InfraWatch
+	for _, v := range args {
+		w, err := infra.ParseWatch(kind, v)
+		if err != nil {
+			return usageError{errors.New(strings.TrimPrefix(err.Error(), infra.ErrBadWatch.Error()+": "))}
+		}
+		ws = append(ws, w)
+	}
+	st, err := a.store(cmd.Context())
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		n, err := st.RemoveInfraWatches(cmd.Context(), []store.InfraWatch{w})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Fprintf(a.err, "takedown: %s %s was not watched\n", w.Kind, w.Value)
+			continue
+		}
+		fmt.Fprintf(a.out, "removed %s %s\n", w.Kind, w.Value)
+	}
+	return nil
+}
+
+// infraWatchWire is a watched piece of infrastructure on the wire.
+type infraWatchWire struct {
+	Kind    string    `json:"kind"`
+	Value   string    `json:"value"`
+	Note    string    `json:"note,omitempty"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// listInfraWatches is `watch list --kind infra`.
+func listInfraWatches(a *app, cmd *cobra.Command, asJSON bool) error {
+	st, err := a.store(cmd.Context())
+	if err != nil {
+		return err
+	}
+	ws, err := st.InfraWatches(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]infraWatchWire, 0, len(ws))
+		for _, w := range ws {
+			out = append(out, infraWatchWire{Kind: w.Kind, Value: w.Value, Note: w.Note, AddedAt: w.AddedAt})
+		}
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tVALUE\tNOTE\tADDED")
+	for _, w := range ws {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.Kind, w.Value, clean(w.Note), w.AddedAt.Local().Format(time.DateTime))
+	}
+	return tw.Flush()
+}

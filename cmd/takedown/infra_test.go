@@ -83,6 +83,17 @@ func TestWatchImportInfraAllOrNothing(t *testing.T) {
 	if ds := listJSON(t, c); len(ds) != 2 {
 		t.Errorf("domains: %+v", ds)
 	}
+	out := c.ok("watch", "list", "--kind", "infra")
+	if !strings.Contains(out, "ip    203.0.113.0/24") || !strings.Contains(out, "hoster") {
+		t.Errorf("watch list --kind infra:\n%s", out)
+	}
+	if out := c.ok("watch", "rm", "--kind", "ip", "203.0.113.7/24"); !strings.Contains(out, "removed ip 203.0.113.0/24") {
+		t.Errorf("watch rm --kind ip: %q", out)
+	}
+	var wire []map[string]any
+	if err := json.Unmarshal([]byte(c.ok("watch", "list", "--kind", "infra", "--json")), &wire); err != nil || len(wire) != 2 {
+		t.Errorf("watch list --kind infra --json: %v %v", wire, err)
+	}
 }
 
 // seedKeys writes keys straight into the store: two domains on a

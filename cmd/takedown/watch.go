@@ -122,7 +122,9 @@ func newWatchImport(a *app) *cobra.Command {
 		Long: `Import a watchlist from a file or standard input.
 
 txt: one name a line, # starts a comment.
-csv: a header with "domain" and optional "tags", "note", "kind" columns.
+csv: a header with "domain" and optional "tags", "note", "kind" columns;
+kind ns, ip or asn makes the "domain" column a name server, an address or
+CIDR, or an AS to watch.
 json: an array of names or of objects {"domain", "tags", "note", "kind"}.
 
 If any line is bad, nothing is written: every bad line is listed with its
@@ -210,8 +212,11 @@ func newWatchList(a *app) *cobra.Command {
 			if q.State != "" && !contains(event.States, q.State) {
 				return usagef("--state %q: want one of %s", q.State, strings.Join(event.States, ", "))
 			}
-			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand {
-				return usagef("--kind %q: want watch or brand", q.Kind)
+			if q.Kind == "infra" {
+				return listInfraWatches(a, cmd, asJSON)
+			}
+			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand && q.Kind != store.KindRelated {
+				return usagef("--kind %q: want watch, brand, related or infra", q.Kind)
 			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
@@ -246,16 +251,22 @@ func newWatchList(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "include removed (disabled) domains, whose history is kept")
 	cmd.Flags().StringVar(&q.State, "state", "", "only domains in this lifecycle state")
 	cmd.Flags().StringVar(&q.Tag, "tag", "", "only domains with this tag")
-	cmd.Flags().StringVar(&q.Kind, "kind", "", "only watch or brand entries")
+	cmd.Flags().StringVar(&q.Kind, "kind", "", "only watch, brand or related entries; infra: the watched infrastructure")
 	return cmd
 }
 
 func newWatchRm(a *app) *cobra.Command {
-	return &cobra.Command{
+	var infraKind string
+	cmd := &cobra.Command{
 		Use:   "rm DOMAIN...",
 		Short: "Stop watching domains (their history stays; watch add resumes them)",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Stop watching domains (their history stays; watch add resumes them).
+With --kind ns|ip|asn, stop watching infrastructure.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if infraKind != "" {
+				return unwatchInfra(a, cmd, infraKind, args)
+			}
 			var names []string
 			for _, arg := range args {
 				n, err := domain.Normalize(arg)
@@ -282,4 +293,6 @@ func newWatchRm(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&infraKind, "kind", "", "stop watching infrastructure: ns, ip or asn")
+	return cmd
 }
