@@ -57,15 +57,21 @@ func seedMillion(b *testing.B, p *Postgres) {
 // among 1,000,000 keyed domains: the domain's keys with their pivot
 // counts, and the domains on its keys that at most 100 domains share (the
 // provider's name server and the /24s are skipped by their stored count,
-// never counted). Target: under 100 ms.
+// never counted). Target: under 100 ms. Seeding takes 3-5 minutes on two
+// busy cores (bench/run related).
+//
+// Measured 2026-12-07, 2 cores at load 20, 200 domains: 2.98 ms per
+// related, the slowest 53.6 ms, 50 shares each.
 func BenchmarkRelatedMillion(b *testing.B) {
 	p := openTest(b)
 	seedMillion(b, p)
 	ctx := context.Background()
 	var slowest time.Duration
-	shares := 0
-	b.ResetTimer()
-	for i := range b.N {
+	shares, n := 0, 0
+	// b.Loop runs this function once, so the million domains are seeded
+	// once, and times only the loop.
+	for i := 0; b.Loop(); i++ {
+		n++
 		name := fmt.Sprintf("d%d.com", 1+(i*7919)%benchDomains)
 		start := time.Now()
 		keys, err := p.DomainKeys(ctx, name)
@@ -79,10 +85,9 @@ func BenchmarkRelatedMillion(b *testing.B) {
 		slowest = max(slowest, time.Since(start))
 		shares += len(sh)
 	}
-	b.StopTimer()
 	b.ReportMetric(float64(slowest.Microseconds())/1000, "max-ms")
-	b.ReportMetric(float64(shares)/float64(b.N), "shares/op")
-	if per := b.Elapsed() / time.Duration(b.N); per > 100*time.Millisecond {
+	b.ReportMetric(float64(shares)/float64(n), "shares/op")
+	if per := b.Elapsed() / time.Duration(n); per > 100*time.Millisecond {
 		b.Errorf("related took %s per domain, want under 100ms", per)
 	}
 }
