@@ -36,7 +36,10 @@ func siteNS(name string) []string {
 // NextDomain on their old name servers and a .com zone file shows the new
 // delegation: takedown relates it to the seized domains by the name
 // servers they shared, though its name is like none of theirs.
-func actorsNextStep(ctx context.Context, net *simnet.Net, st store.Store, log *slog.Logger) func() error {
+//
+// The feed runs here, not in the daemon, so report is told the events it
+// wrote, as the daemon's hook is told its own.
+func actorsNextStep(ctx context.Context, net *simnet.Net, st store.Store, log *slog.Logger, report func(store.Event)) func() error {
 	return func() error {
 		files, err := simnet.StartFeedFiles()
 		if err != nil {
@@ -63,8 +66,17 @@ func actorsNextStep(ctx context.Context, net *simnet.Net, st store.Store, log *s
 		}
 		zone[NextDomain] = actorNS
 		files.Put("/com.zone", comZone(2, zone))
-		_, err = r.RunNamed(ctx, "demo-com-zone")
-		return err
+		if _, err := r.RunNamed(ctx, "demo-com-zone"); err != nil {
+			return err
+		}
+		evs, err := st.Events(ctx, store.EventQuery{Domain: NextDomain, Kinds: []string{event.RelatedFound, event.InfrastructureSeen}})
+		if err != nil {
+			return err
+		}
+		for _, ev := range slices.Backward(evs) {
+			report(ev)
+		}
+		return nil
 	}
 }
 

@@ -222,7 +222,7 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 				net.Web.SetPage(LookAlike+"/favicon.ico", favicon)
 				return nil
 			}, w.escalated(LookAlike, string(risk.LevelPhishingLike)), LookAlike, string(risk.LevelPhishingLike)},
-		{actorsNextTitle, actorsNextStep(ctx, net, o.Store, o.Log), w.relatedFound(), NextDomain, event.RelatedFound},
+		{actorsNextTitle, actorsNextStep(ctx, net, o.Store, o.Log, func(ev store.Event) { mu.Lock(); sum.Events[ev.Kind]++; mu.Unlock(); p.event(ev) }), w.relatedFound(), NextDomain, event.RelatedFound},
 	}
 	var storyErr error
 	for i, s := range story {
