@@ -155,6 +155,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		Jobs:         jobs,
 		OnEvent:      dc.OnEvent,
 		Log:          dc.Log,
+		OriginASN:    originASN(cfg),
 	})
 	if config.On(cfg.Monitor.WatchInfrastructure) {
 		var infra []store.NewDomain

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/takedownhq/takedown/feeds"
 	"github.com/takedownhq/takedown/internal/base/config"
@@ -17,8 +20,36 @@ import (
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/infra"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/store"
 )
+
+// originZone serves an IP-to-ASN TXT zone on 127.0.0.1 and returns its
+// address.
+func originZone(t *testing.T, answers map[string]string) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, NotifyStartedFunc: func() { close(started) },
+		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+			m := new(dns.Msg)
+			m.SetReply(r)
+			if txt, ok := answers[r.Question[0].Name]; ok {
+				m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: r.Question[0].Name, Rrtype: dns.TypeTXT,
+					Class: dns.ClassINET, Ttl: 60}, Txt: []string{txt}})
+			} else {
+				m.Rcode = dns.RcodeNameError
+			}
+			w.WriteMsg(m)
+		})}
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
 
 // zoneFile is a .com zone delegating each name to its name servers.
 func zoneFile(serial int, delegations map[string][]string) []byte {
@@ -82,7 +113,10 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 		}
 		defer ps.Close()
 		list, _ := ps.List()
-		m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{Workers: 4, ProbeTimeout: 5 * time.Second})
+		// Origin ASes come from a DNS IP-to-ASN zone (infra.asn_dns_zone).
+		asn := originZone(t, map[string]string{"9.5.0.127.origin.asn.test.": "64500 | 127.0.5.0/24 | US | arin | 2000-01-01"})
+		m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{Workers: 4, ProbeTimeout: 5 * time.Second,
+			OriginASN: dnsprobe.NewOriginASN("origin.asn.test", asn, time.Second).Lookup})
 		if err := m.RunOnce(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +160,7 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []store.InfraKey{{Kind: infra.KindNS, Value: "ns1.foxdns.net"}, {Kind: infra.KindIP, Value: "127.0.5.9"},
-			{Kind: infra.KindNS, Value: "ns1.fbi.seized.gov"}} {
+			{Kind: infra.KindNS, Value: "ns1.fbi.seized.gov"}, {Kind: infra.KindASN, Value: "AS64500"}} {
 			if !slices.ContainsFunc(keys, func(k store.DomainKey) bool { return k.InfraKey == want }) {
 				t.Errorf("keys of thefoxcloud.com lack %v: %+v", want, keys)
 			}

@@ -3,7 +3,13 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 
+	"github.com/miekg/dns"
+
+	"github.com/takedownhq/takedown/internal/base/config"
+	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -30,4 +36,22 @@ func (d *Daemon) watchRelated(ctx context.Context) error {
 		d.checkLight(ctx, &ds[i])
 	}
 	return nil
+}
+
+// originASN is the DNS-based IP-to-ASN lookup infra.asn_dns_zone
+// configures, through the configured resolver (else the system's first
+// name server); nil when it is off.
+func originASN(cfg *config.Config) func(ctx context.Context, a netip.Addr) (int64, error) {
+	if cfg.Infra.ASNDNSZone == "" {
+		return nil
+	}
+	resolver := cfg.Network.Resolver
+	if resolver == "" {
+		cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+		if err != nil || len(cc.Servers) == 0 {
+			return nil
+		}
+		resolver = net.JoinHostPort(cc.Servers[0], cc.Port)
+	}
+	return dnsprobe.NewOriginASN(cfg.Infra.ASNDNSZone, resolver, cfg.Network.Timeout).Lookup
 }

@@ -15,11 +15,11 @@ import (
 // here): a domain first seen on watched infrastructure raises
 // infrastructure_seen, and a watched domain whose name servers move to
 // another operator raises ns_operator_changed.
-func (r *recorder) keys(kind string, prev, cur *store.Snapshot) error {
+func (r *recorder) keys(kind string, prev, cur *store.Snapshot, extra []store.InfraKey) error {
 	if err := r.nsOperator(kind, prev, cur); err != nil {
 		return err
 	}
-	keys := infra.Extract(kind, cur.Data)
+	keys := append(infra.Extract(kind, cur.Data), extra...)
 	if len(keys) == 0 {
 		return nil
 	}
