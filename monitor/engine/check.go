@@ -78,6 +78,7 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []string) (*Chec
 		return nil, err
 	}
 	m.originASNs(ctx, cs.Latest, results)
+	m.refreshWatches(ctx, cs.Latest, results)
 	res, err := m.recordUnchanged(ctx, cs, results)
 	if res == nil && err == nil {
 		res, err = m.record(ctx, d.Name, results)

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/infra"
@@ -27,9 +30,9 @@ func (r *recorder) keys(kind string, prev, cur *store.Snapshot, extra []store.In
 	if err != nil || len(added) == 0 {
 		return err
 	}
-	ws, err := r.m.st.InfraWatches(r.ctx)
-	if err != nil || len(ws) == 0 {
-		return err
+	ws := r.m.watches.get()
+	if len(ws) == 0 {
+		return nil
 	}
 	for _, k := range added {
 		w, ok := infra.Watched(ws, k)
@@ -45,6 +48,55 @@ func (r *recorder) keys(kind string, prev, cur *store.Snapshot, extra []store.In
 		}
 	}
 	return nil
+}
+
+// watchTTL is how long the cached infrastructure watchlist is used: a
+// watch added by the CLI applies to checks within this long.
+const watchTTL = 30 * time.Second
+
+// watchCache is the infrastructure watchlist as last read. The record
+// stage reads it from here, never from the store: inside a transaction a
+// read on another connection could wait for a pool its own workers hold.
+type watchCache struct {
+	mu sync.Mutex
+	at time.Time
+	ws []store.InfraWatch
+}
+
+func (c *watchCache) get() []store.InfraWatch {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws
+}
+
+// refreshWatches reads the infrastructure watchlist when it is older than
+// watchTTL and some answer differs from its stored snapshot (only then
+// can a key be new): an unchanged check reads nothing. A failed read keeps
+// the last list.
+func (m *Monitor) refreshWatches(ctx context.Context, heads map[string]store.SnapshotHead, results []outcome) {
+	changed := false
+	for _, o := range results {
+		if h, ok := heads[o.kind]; o.err == nil && (!ok || h.Hash != store.Hash(o.data)) {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return
+	}
+	m.watches.mu.Lock()
+	fresh := !m.watches.at.IsZero() && time.Since(m.watches.at) < watchTTL
+	m.watches.mu.Unlock()
+	if fresh {
+		return
+	}
+	ws, err := m.st.InfraWatches(ctx)
+	if err != nil {
+		return
+	}
+	m.watches.mu.Lock()
+	m.watches.at, m.watches.ws = time.Now(), ws
+	m.watches.mu.Unlock()
 }
 
 // nsOperator raises ns_operator_changed when a DNS snapshot's name

@@ -113,6 +113,9 @@ type Monitor struct {
 
 	q       *queue
 	started atomic.Bool
+	// watches caches the infrastructure watchlist for the record stage
+	// (infra.go), read outside its transaction.
+	watches watchCache
 	// seen is the highest domain ID a scan of the watchlist returned.
 	seen atomic.Int64
 
