@@ -114,6 +114,8 @@ type ctEntry struct {
 	precert bool
 	names   []string
 	key     string // issuer and serial: a precertificate and its certificate share it
+	fp      string // SHA-256 of the certificate (of a precertificate's TBS)
+	spki    string // SHA-256 of its public key info
 	issuer  string
 	serial  string
 	err     error
@@ -160,7 +162,11 @@ func (r *Runner) runCT(ctx context.Context, f store.Feed, m *Matcher, log *slog.
 		st.Cursor = f.Cursor
 		return st, nil
 	}
-	run := &ctRun{r: r, lg: lg, url: base, f: f, m: m, size: size}
+	rx, err := r.relatedIndex(ctx)
+	if err != nil {
+		return st, err
+	}
+	run := &ctRun{r: r, lg: lg, url: base, f: f, m: m, rx: rx, size: size}
 	err = run.read(ctx, cur.Next, end)
 	return run.st, err
 }
@@ -215,6 +221,7 @@ type ctRun struct {
 	url  string // the log's base URL, as the events name it
 	f    store.Feed
 	m    *Matcher
+	rx   *relatedIndex
 	size int64 // the tree size read at the start, kept in every cursor
 	st   Stats
 }
@@ -302,6 +309,7 @@ func (c *ctRun) commitJob(ctx context.Context, j *ctJob, entries []ctEntry) erro
 	b := &batch{}
 	for i := range entries {
 		c.r.ctEntry(c.f.Name, c.url, c.m, &entries[i], b, &c.st, c.lg.log)
+		ctRelated(c.m, c.rx, c.url, &entries[i], b)
 	}
 	c.f.Cursor = string(mustJSON(ctCursor{Next: j.end, TreeSize: c.size}))
 	if err := c.r.commit(ctx, &c.f, b, &c.st); err != nil {
@@ -574,6 +582,8 @@ func parseEntry(index int64, le *ct.LeafEntry) ctEntry {
 		e.serial = hex.EncodeToString(c.SerialNumber.Bytes())
 	}
 	e.key = hex.EncodeToString(h.Sum(nil)[:16])
+	fp, spki := sha256.Sum256(c.Raw), sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	e.fp, e.spki = hex.EncodeToString(fp[:]), hex.EncodeToString(spki[:])
 	e.issuer = clip(c.Issuer.CommonName, 200)
 	e.names = certNames(c.DNSNames, c.Subject.CommonName)
 	return e

@@ -144,10 +144,17 @@ func (r *Runner) nrdFile(ctx context.Context, f *store.Feed, m *Matcher, loc str
 	if date != "" {
 		source["date"] = date
 	}
+	rx, err := r.relatedIndex(ctx)
+	if err != nil {
+		return err
+	}
+	rs := r.newResolver(ctx, m, rx, source)
 	readErr := ScanNames(rc, func(name string) {
 		b.names++
 		if w, ok := m.watched[name]; ok {
 			b.watched = append(b.watched, nrdWatched(f.Name, w, loc, date, o.Relist))
+		} else {
+			rs.add(ctx, name)
 		}
 		// name aliases the reader's buffer: matchName copies what it keeps.
 		b.matchName(m, name, source)
@@ -155,6 +162,12 @@ func (r *Runner) nrdFile(ctx context.Context, f *store.Feed, m *Matcher, loc str
 		refused++
 		st.bad(fmt.Sprintf("%s line %d: %s", loc, line, why))
 	})
+	for _, h := range rs.finish() {
+		b.addRelated(h)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // names resolved before the end are not the whole list
+	}
 	st.Names += b.names
 	if readErr == nil && b.names == 0 && refused > 0 {
 		return fmt.Errorf("%s: %w: none of its lines is a domain name (%d refused)", loc, ErrNotNameList, refused)

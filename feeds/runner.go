@@ -80,6 +80,8 @@ type Runner struct {
 	NRD  NRDOptions
 	CT   CTOptions
 	Zone ZoneOptions
+	// Related tunes discovery through shared infrastructure.
+	Related RelatedOptions
 	// Log receives progress and skipped input. Default slog.Default().
 	Log *slog.Logger
 	// Now is the clock. Default time.Now.

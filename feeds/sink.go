@@ -44,6 +44,9 @@ type batch struct {
 	hits    []hit
 	watched []watchedEvent
 	names   int64
+	// related are candidates sharing uncommon infrastructure with
+	// watched domains (related.go).
+	related []relatedHit
 }
 
 // lookalikeDetail is the detail JSON of a lookalike_registered event from a
@@ -141,6 +144,11 @@ func (r *Runner) commit(ctx context.Context, f *store.Feed, b *batch, st *Stats)
 			}
 			watched++
 		}
+		nrel, err := commitRelated(tx, f.Name, b, now)
+		if err != nil {
+			return err
+		}
+		watched += nrel
 		g := *f
 		g.NamesSeen += b.names
 		g.Matches += int64(matches + watched)

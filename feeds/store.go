@@ -16,4 +16,8 @@ type Store interface {
 	AddFeed(ctx context.Context, f store.Feed) error
 	Domains(ctx context.Context, q store.DomainQuery) ([]store.Domain, int, error)
 	Update(ctx context.Context, fn func(tx store.Tx) error) error
+	// The watched domains' keys and the watched infrastructure a
+	// candidate name is matched against (discovery from feeds).
+	WatchedKeys(ctx context.Context, kinds []string, maxCount, limit int) ([]store.Share, error)
+	InfraWatches(ctx context.Context) ([]store.InfraWatch, error)
 }

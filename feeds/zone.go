@@ -109,10 +109,15 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 	}
 	defer rc.Close()
 	snap := "names-" + l.v.SHA256[:16] + ".gz"
+	rx, err := r.relatedIndex(ctx)
+	if err != nil {
+		return st, err
+	}
+	onWatchedNS, nsOf := zoneNS(rx, r.Related.withDefaults().CommonThreshold)
 	info, err := buildSnapshot(ctx, rc, filepath.Base(f.URL), filepath.Join(dir, snap), dir, o, func(e ZoneLineError) {
 		log.Warn("bad zone record skipped", "line", e.Line, "err", e.Err)
 		st.bad(e.Error())
-	})
+	}, onWatchedNS)
 	if err != nil {
 		os.Remove(filepath.Join(dir, snap))
 		return st, err
@@ -143,6 +148,11 @@ func (r *Runner) runZone(ctx context.Context, f store.Feed, m *Matcher, log *slo
 					b.watched = append(b.watched, zoneWatched(f.Name, w, event.DelegationAdded, info))
 				}
 				b.matchName(m, name, src)
+				if hosts := nsOf(name); len(hosts) > 0 {
+					if h, ok := rx.match(m, name, nsKeys(hosts), src); ok {
+						b.addRelated(h)
+					}
+				}
 				return
 			}
 			st.Removed++
@@ -195,7 +205,10 @@ type zoneInfo struct {
 // delegates (owners of NS records below the apex) to out, gzipped. Names
 // are sorted in chunks of o.ChunkNames that spill to run files in tmpDir
 // and are merged, so memory stays bounded whatever the zone's size.
-func buildSnapshot(ctx context.Context, r io.Reader, file, out, tmpDir string, o ZoneOptions, bad func(ZoneLineError)) (zoneInfo, error) {
+//
+// onNS, when not nil, is told every delegation's owner and name server.
+func buildSnapshot(ctx context.Context, r io.Reader, file, out, tmpDir string, o ZoneOptions, bad func(ZoneLineError),
+	onNS func(owner, host string)) (zoneInfo, error) {
 	var info zoneInfo
 	var runs []string
 	defer func() {
@@ -234,6 +247,9 @@ func buildSnapshot(ctx context.Context, r io.Reader, file, out, tmpDir string, o
 			}
 		case *dns.NS:
 			name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
+			if onNS != nil && name != info.origin && name != "" {
+				onNS(name, strings.ToLower(strings.TrimSuffix(rr.Ns, ".")))
+			}
 			if name == info.origin || name == "" || name == last {
 				return nil
 			}

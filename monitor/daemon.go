@@ -172,6 +172,7 @@ func New(ctx context.Context, dc Config) (*Daemon, error) {
 		Jobs:         jobs,
 		OnEvent:      onEvent,
 		Log:          dc.Log,
+		OriginASN:    originASN(cfg),
 	})
 	if config.On(cfg.Monitor.WatchInfrastructure) {
 		var infra []store.NewDomain

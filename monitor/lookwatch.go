@@ -15,6 +15,7 @@ import (
 	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/internal/base/metrics"
 	"github.com/takedownhq/takedown/internal/base/netguard"
+	"github.com/takedownhq/takedown/monitor/infra"
 	"github.com/takedownhq/takedown/monitor/lookalike"
 	"github.com/takedownhq/takedown/monitor/lookalike/risk"
 	"github.com/takedownhq/takedown/monitor/probe/certprobe"
@@ -110,6 +111,7 @@ func (d *Daemon) WatchLookalikes(ctx context.Context) error {
 			}
 		}
 	}
+	errs = append(errs, d.watchRelated(ctx))
 	if ctx.Err() == nil {
 		errs = append(errs, d.shootTakenDown(ctx))
 	}
@@ -334,8 +336,14 @@ func (d *Daemon) recordRisk(ctx context.Context, base brandBase, dom *store.Doma
 			if err != nil {
 				return err
 			}
-			if _, _, _, err := tx.ObserveSnapshot(dom.ID, string(s.probe), now, b); err != nil {
+			_, _, changed, err := tx.ObserveSnapshot(dom.ID, string(s.probe), now, b)
+			if err != nil {
 				return err
+			}
+			if keys := infra.Extract(s.probe, b); changed && len(keys) > 0 {
+				if _, err := tx.ObserveKeys(dom.ID, now, keys); err != nil {
+					return err
+				}
 			}
 		}
 		if rec.png != nil {

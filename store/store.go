@@ -400,6 +400,7 @@ type Feed struct {
 // there is nothing yet.
 type Store interface {
 	Sessions
+	Infra
 
 	// The one way to write history.
 	// Update runs fn in one write transaction; an error from fn rolls it back.
@@ -590,6 +591,18 @@ type Tx interface {
 	AddOutbox(item OutboxItem) (int64, error)
 
 	SaveFeed(f Feed) error
+	// ObserveKeys records that the domain was seen on keys at at: a pair
+	// seen for the first time gets first_seen at and adds one to the key's
+	// pivot count; a known pair's last_seen moves forward; keys of the
+	// domain not given are left as they were (history). It returns the
+	// keys new to this domain. At most MaxKeysPerObservation keys.
+	ObserveKeys(domainID int64, at time.Time, keys []InfraKey) (added []InfraKey, err error)
+	// AddRelated gives a domain found through shared infrastructure a
+	// domains row of KindRelated (source says where it was found) unless
+	// the name has one of any kind, which is left as it is; it returns
+	// the row's id and whether it was added.
+	AddRelated(name, unicode, source string, at time.Time) (id int64, added bool, err error)
+
 	// MarkSeen records key under scope (a feed's dedup space: "cert" for
 	// issuer+serial) as seen at at and returns when it was last seen before,
 	// zero the first time. Idempotent for equal times.

@@ -342,6 +342,10 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request) {
 		}
 		data["Observations"] = obs
 		data["Screenshot"] = screenshotOf(obs)
+		if data["Infra"], err = s.domainInfra(ctx, d.Name); err != nil {
+			s.storeFail(w, r, err)
+			return
+		}
 		if data["Errors"], err = s.st.ProbeErrors(ctx, d.ID, 10); err != nil {
 			s.storeFail(w, r, err)
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/monitor/infra"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -14,6 +15,9 @@ import (
 type Store interface {
 	// The sessions logout ended, shared by every daemon on the database.
 	store.Sessions
+	// The infrastructure keys, for the Infrastructure panel, the graph and
+	// the pivots.
+	infra.Reader
 
 	// The watchlist.
 	Domain(ctx context.Context, name string) (*store.Domain, error)

@@ -84,6 +84,9 @@ type Options struct {
 	// CaseSMTP says an SMTP server is configured (alerts.smtp.addr), so
 	// the case page may queue reports. Default false: it refuses.
 	CaseSMTP bool
+	// InfraCommonThreshold is infra.common_threshold: keys more domains
+	// share are common. Default 100.
+	InfraCommonThreshold int
 }
 
 // Server is the web UI and API. It is an http.Handler.
@@ -192,6 +195,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/domains/{name}/snapshots", s.apiSnapshots)
 	s.handle("GET /api/v1/domains/{name}/diff", s.apiDiff)
 	s.handle("GET /api/v1/domains/{name}/screenshot", s.screenshotPNG)
+	s.handle("GET /api/v1/domains/{name}/related", s.apiRelated)
+	s.handle("GET /api/v1/infra/{kind}/{value}", s.apiInfra)
+	s.handle("GET /infra/{kind}/{value}", s.infraPage)
 	s.handle("GET /api/v1/snapshots/{id}", s.apiSnapshot)
 	s.handle("GET /api/v1/lookalikes", s.apiLookalikes)
 	s.handle("GET /api/v1/events", s.apiEvents)

@@ -111,6 +111,8 @@ func (a *app) commands() []*cobra.Command {
 		newConfigCmd(a),
 		newCaseCmd(a),
 		newRegistryCmd(a),
+		newRelatedCmd(a),
+		newInfraCmd(a),
 	}
 }
 

@@ -23,8 +23,8 @@ func TestDemoExit(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo exit %d: %s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stdout, "  ✓ "); n != 15 || strings.Contains(r.stdout, "  ✗ ") {
-		t.Errorf("%d steps detected, want all 15", n)
+	if n := strings.Count(r.stdout, "  ✓ "); n != 16 || strings.Contains(r.stdout, "  ✗ ") {
+		t.Errorf("%d steps detected, want all 16", n)
 	}
 	// The look-alike escalates once per level, each with its figures.
 	if n := strings.Count(r.stdout, "acmebank-login.com     lookalike_escalated"); n != 2 {
@@ -46,6 +46,7 @@ func TestDemoExit(t *testing.T) {
 		"report delivered to abuse@namecheap.example (Message-ID ",
 		"case confirmed: taken down ",
 		"case reverted: acmebank-login.com is back",
+		"northwind-talent.com   related_found",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q", want)

@@ -30,10 +30,17 @@ func newWatchAdd(a *app) *cobra.Command {
 	var tags []string
 	var note string
 	var brand bool
+	var infraKind string
 	cmd := &cobra.Command{
 		Use:   "add DOMAIN...",
 		Short: "Watch domains (URLs and Unicode names are accepted; the registrable domain is stored)",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Watch domains (URLs and Unicode names are accepted; the registrable domain is stored).
+
+With --kind ns|ip|asn, watch infrastructure instead: a name server host (its
+own domain is watched too), an address or CIDR (no wider than /16 for IPv4,
+/32 for IPv6), an AS ("AS64500"). A domain first seen on it raises
+infrastructure_seen.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clean, err := watchlist.CleanTags(tags)
 			if err != nil {
@@ -41,6 +48,9 @@ func newWatchAdd(a *app) *cobra.Command {
 			}
 			if note, err = watchlist.CleanNote(note); err != nil {
 				return usageError{fmt.Errorf("--note: %w", err)}
+			}
+			if infraKind != "" {
+				return watchInfra(a, cmd, infraKind, args, note, clean)
 			}
 			kind := event.DomainKind("")
 			if brand {
@@ -80,6 +90,7 @@ func newWatchAdd(a *app) *cobra.Command {
 	cmd.Flags().StringSliceVar(&tags, "tag", nil, "tag (repeatable, or comma-separated)")
 	cmd.Flags().StringVar(&note, "note", "", "free-text note")
 	cmd.Flags().BoolVar(&brand, "brand", false, "a brand: also hunt look-alikes of it")
+	cmd.Flags().StringVar(&infraKind, "kind", "", "watch infrastructure: ns, ip or asn")
 	return cmd
 }
 
@@ -109,7 +120,9 @@ func newWatchImport(a *app) *cobra.Command {
 		Long: `Import a watchlist from a file or standard input.
 
 txt: one name a line, # starts a comment.
-csv: a header with "domain" and optional "tags", "note", "kind" columns.
+csv: a header with "domain" and optional "tags", "note", "kind" columns;
+kind ns, ip or asn makes the "domain" column a name server, an address or
+CIDR, or an AS to watch.
 json: an array of names or of objects {"domain", "tags", "note", "kind"}.
 
 If any line is bad, nothing is written: every bad line is listed with its
@@ -150,13 +163,23 @@ number, value and reason, and the exit code is 2.`,
 				return usageError{fmt.Errorf("import %s: %w", name, err)}
 			}
 			ds := make([]store.NewDomain, 0, len(entries))
+			var ws []store.InfraWatch
 			for _, e := range entries {
+				if e.Infra != nil {
+					ws = append(ws, *e.Infra)
+					continue
+				}
 				ds = append(ds, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Kind: e.Kind,
 					Tags: append(e.Tags, extra...), Note: e.Note, Source: "import:" + filepath.Base(name)})
 			}
 			st, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if len(ws) > 0 {
+				if err := addInfraWatches(a, cmd, ws, extra, "import:"+filepath.Base(name)); err != nil {
+					return fmt.Errorf("import %s: %w", name, err)
+				}
 			}
 			res, err := st.AddDomains(cmd.Context(), ds)
 			if err != nil {
@@ -192,8 +215,11 @@ func newWatchList(a *app) *cobra.Command {
 			if q.State != "" && !q.State.Valid() {
 				return usagef("--state %q: want one of %s", q.State, strings.Join(event.Strings(event.States), ", "))
 			}
-			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand {
-				return usagef("--kind %q: want watch or brand", q.Kind)
+			if q.Kind == "infra" {
+				return listInfraWatches(a, cmd, asJSON)
+			}
+			if q.Kind != "" && q.Kind != store.KindWatch && q.Kind != store.KindBrand && q.Kind != store.KindRelated {
+				return usagef("--kind %q: want watch, brand, related or infra", q.Kind)
 			}
 			st, err := a.store(cmd.Context())
 			if err != nil {
@@ -228,16 +254,22 @@ func newWatchList(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "include removed (disabled) domains, whose history is kept")
 	cmd.Flags().StringVar((*string)(&q.State), "state", "", "only domains in this lifecycle state")
 	cmd.Flags().StringVar(&q.Tag, "tag", "", "only domains with this tag")
-	cmd.Flags().StringVar((*string)(&q.Kind), "kind", "", "only watch or brand entries")
+	cmd.Flags().StringVar((*string)(&q.Kind), "kind", "", "only watch, brand or related entries; infra: the watched infrastructure")
 	return cmd
 }
 
 func newWatchRm(a *app) *cobra.Command {
-	return &cobra.Command{
+	var infraKind string
+	cmd := &cobra.Command{
 		Use:   "rm DOMAIN...",
 		Short: "Stop watching domains (their history stays; watch add resumes them)",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Stop watching domains (their history stays; watch add resumes them).
+With --kind ns|ip|asn, stop watching infrastructure.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if infraKind != "" {
+				return unwatchInfra(a, cmd, infraKind, args)
+			}
 			var names []string
 			for _, arg := range args {
 				n, err := domain.Normalize(arg)
@@ -264,4 +296,6 @@ func newWatchRm(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&infraKind, "kind", "", "stop watching infrastructure: ns, ip or asn")
+	return cmd
 }

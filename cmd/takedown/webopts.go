@@ -38,7 +38,7 @@ func (a *app) applyWebFlags(cmd *cobra.Command) error {
 // webOptions are the server options from the configuration.
 func (a *app) webOptions() web.Options {
 	o := web.Options{Token: a.cfg.Web.Token, Logger: a.log, SecureCookies: a.cfg.Web.SecureCookies,
-		AllowedHosts: a.cfg.Web.AllowedHosts}
+		AllowedHosts: a.cfg.Web.AllowedHosts, InfraCommonThreshold: a.cfg.Infra.CommonThreshold}
 	if a.st != nil {
 		o.Cases, o.CaseReporter, o.CaseSMTP = a.st, monitor.Reporter(a.cfg), a.cfg.Alerts.SMTP.Addr != ""
 	}

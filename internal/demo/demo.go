@@ -125,7 +125,13 @@ func Run(ctx context.Context, o Options, hold bool) (*Summary, error) {
 	go func() { done <- d.Run(dctx) }()
 
 	w := &waiter{st: o.Store, timeout: o.StepTimeout, sum: sum, mu: &mu, p: p, start: start}
-	storyErr := play(ctx, p, w, append(story(net, w), caseStory(o, net, p)...), sum)
+	steps := append(story(net, w), storyStep{actorsNextTitle, actorsNextStep(ctx, net, o.Store, o.Log, func(ev store.Event) {
+		mu.Lock()
+		sum.Events[string(ev.Kind)]++
+		mu.Unlock()
+		p.event(ev)
+	}), w.relatedFound(), NextDomain, string(event.RelatedFound)})
+	storyErr := play(ctx, p, w, append(steps, caseStory(o, net, p)...), sum)
 	// Let the alert sender deliver what the story produced.
 	if storyErr == nil && ctx.Err() == nil {
 		waitMail(ctx, net, o.Store, 15*time.Second)
@@ -172,7 +178,7 @@ func seed(ctx context.Context, net *simnet.Net, st store.Store) error {
 	}
 	var watch []store.NewDomain
 	for _, e := range seeds {
-		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII}); err != nil {
+		if err := net.AddSite(simnet.Site{Domain: e.Name.ASCII, NS: siteNS(e.Name.ASCII)}); err != nil {
 			return err
 		}
 		watch = append(watch, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Tags: []string{"doj-2023-10"}, Source: "demo"})

@@ -31,7 +31,7 @@ var layers = [][]string{
 	// vocabulary and leaf utilities: import nothing of takedown's but each other
 	{"internal/base/event", "internal/base/domain", "internal/base/config", "internal/base/metrics", "internal/base/ratelimit", "internal/base/when"},
 	// rules and guards over that vocabulary, and the store's types and interfaces
-	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "store",
+	{"internal/base/netguard", "monitor/watchlist", "monitor/diff", "monitor/lifecycle", "monitor/infra", "store",
 		"monitor/cases/report"},
 	// what the engine is made of: store drivers, probes, look-alikes, alerts
 	{"store/", "monitor/probe/", "monitor/regdata", "monitor/lookalike", "monitor/lookalike/", "monitor/notify",

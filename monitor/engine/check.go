@@ -77,6 +77,8 @@ func (m *Monitor) Check(ctx context.Context, name string, kinds []event.Probe) (
 	if err != nil {
 		return nil, err
 	}
+	m.originASNs(ctx, cs.Latest, results)
+	m.refreshWatches(ctx, cs.Latest, results)
 	res, err := m.recordUnchanged(ctx, cs, results)
 	if res == nil && err == nil {
 		res, err = m.record(ctx, d.Name, results)
@@ -414,6 +416,9 @@ func (r *recorder) snapshot(o outcome) error {
 		return nil
 	}
 	r.res.Changed = append(r.res.Changed, o.kind)
+	if err := r.keys(o.kind, prev, cur, o.keys); err != nil {
+		return err
+	}
 	if prev == nil || r.m.judge == nil {
 		return nil
 	}
@@ -550,6 +555,9 @@ type outcome struct {
 	data []byte
 	err  error
 	took time.Duration
+	// keys are infrastructure keys found beside the snapshot (origin ASes
+	// of a DNS answer's addresses), recorded with its own.
+	keys []store.InfraKey
 }
 
 // probe runs the kinds' probes of one domain concurrently, each under its

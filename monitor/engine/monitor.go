@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"slices"
 	"sync"
@@ -64,6 +65,11 @@ type Options struct {
 	// OnEvent, when set, sees every event after its transaction committed
 	// (the demo prints them).
 	OnEvent func(store.Event)
+	// OriginASN, when set, returns the origin AS of an address (a
+	// DNS-based IP-to-ASN service, config infra.asn_dns_zone): a changed
+	// DNS answer's addresses then give asn keys. Default nil: ASN keys come
+	// only from hosting snapshots.
+	OriginASN func(ctx context.Context, a netip.Addr) (int64, error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -107,6 +113,9 @@ type Monitor struct {
 
 	q       *queue
 	started atomic.Bool
+	// watches caches the infrastructure watchlist for the record stage
+	// (infra.go), read outside its transaction.
+	watches watchCache
 	// seen is the highest domain ID a scan of the watchlist returned.
 	seen atomic.Int64
 

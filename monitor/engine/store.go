@@ -21,4 +21,7 @@ type Store interface {
 	Snapshots(ctx context.Context, domainID int64, probe string, limit int) ([]store.Snapshot, error)
 	Transitions(ctx context.Context, domainID int64) ([]store.Transition, error)
 	Update(ctx context.Context, fn func(tx store.Tx) error) error
+	// InfraWatches is read when a changed snapshot brings a domain a new
+	// infrastructure key (the infrastructure watchlist).
+	InfraWatches(ctx context.Context) ([]store.InfraWatch, error)
 }

@@ -22,7 +22,8 @@ const (
 
 // DefaultEvents are the kinds a channel gets when its events list is empty:
 // what users asked for by name, without the noise of every field change.
-var DefaultEvents = []event.Kind{event.LookalikeRegistered, event.LookalikeEscalated, event.StateChanged}
+var DefaultEvents = []event.Kind{event.LookalikeRegistered, event.LookalikeEscalated, event.StateChanged,
+	event.RelatedFound, event.InfrastructureSeen}
 
 // defaultLookalikeDigest groups the look-alikes one brand scan finds into
 // one mail on the built-in channels.
@@ -31,6 +32,11 @@ const defaultLookalikeDigest = 10 * time.Minute
 // lookalikeKinds are the only events of a look-alike's own domains row
 // (store.KindLookalike) that are routed.
 var lookalikeKinds = map[event.Kind]bool{event.LookalikeRegistered: true, event.LookalikeEscalated: true}
+
+// relatedKinds are the only events of a related domain's own row
+// (store.KindRelated, found through shared infrastructure) that are routed:
+// how it was found, not its probes' history.
+var relatedKinds = map[event.Kind]bool{event.RelatedFound: true, event.InfrastructureSeen: true}
 
 // channel is a compiled config.Channel.
 type channel struct {
@@ -69,6 +75,9 @@ func (c *channel) matches(ev store.Event) bool {
 		// channel gets only its registration and escalations.
 		return false
 	}
+	if ev.DomainKind == store.KindRelated && !relatedKinds[ev.Kind] {
+		return false
+	}
 	if c.kinds != nil && !c.kinds[ev.Kind] {
 		return false
 	}
@@ -104,7 +113,8 @@ func compileChannels(cfg config.Alerts) ([]*channel, error) {
 		// No channel configured: state changes at once, look-alikes (found
 		// and escalated) in a short digest, both to the From address.
 		return []*channel{
-			{name: defaultChannel, emails: []string{from}, kinds: map[event.Kind]bool{event.StateChanged: true}, implicit: true},
+			{name: defaultChannel, emails: []string{from}, kinds: map[event.Kind]bool{event.StateChanged: true,
+				event.RelatedFound: true, event.InfrastructureSeen: true}, implicit: true},
 			{name: defaultLookalike, emails: []string{from}, kinds: lookalikeKinds,
 				digest: defaultLookalikeDigest, implicit: true},
 		}, nil

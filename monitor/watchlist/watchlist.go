@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/takedownhq/takedown/internal/base/domain"
 	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/monitor/infra"
+	"github.com/takedownhq/takedown/store"
 )
 
 // Entry is one parsed watchlist line.
@@ -24,7 +27,10 @@ type Entry struct {
 	Name domain.Name
 	Tags []string
 	Note string
-	Kind event.DomainKind // "", watch or brand
+	Kind event.DomainKind // "", watch or brand; or ns, ip, asn for Infra
+	// Infra is set, and Name empty, for a line of watched infrastructure
+	// (kind ns, ip or asn: a name server, an address or CIDR, an AS).
+	Infra *store.InfraWatch
 }
 
 // LineError is a bad watchlist line.
@@ -111,6 +117,10 @@ type collector struct {
 }
 
 func (c *collector) add(line int, value string, tags []string, note, kind string) {
+	if k := strings.ToLower(strings.TrimSpace(kind)); slices.Contains(infra.WatchKinds, k) {
+		c.addInfra(line, value, note, k)
+		return
+	}
 	n, err := domain.Normalize(value)
 	if err != nil {
 		var de *domain.Error
@@ -122,8 +132,8 @@ func (c *collector) add(line int, value string, tags []string, note, kind string
 		return
 	}
 	kind = strings.ToLower(strings.TrimSpace(kind))
-	if k := event.DomainKind(kind); k != "" && k != event.DomainWatch && k != event.DomainBrand {
-		c.bad = append(c.bad, LineError{Line: line, Value: kind, Reason: "kind must be watch or brand"})
+	if kind != "" && kind != "watch" && kind != "brand" {
+		c.bad = append(c.bad, LineError{Line: line, Value: kind, Reason: "kind must be watch, brand, ns, ip or asn"})
 		return
 	}
 	clean, err := CleanTags(tags)
@@ -221,6 +231,20 @@ func parseCSV(data []byte) ([]Entry, error) {
 		c.add(line, rec[di], SplitTags(get(rec, "tags")), get(rec, "note"), get(rec, "kind"))
 	}
 	return c.result()
+}
+
+// addInfra adds a line of watched infrastructure.
+func (c *collector) addInfra(line int, value, note, kind string) {
+	w, err := infra.ParseWatch(kind, value)
+	if err != nil {
+		c.bad = append(c.bad, LineError{Line: line, Value: value, Reason: strings.TrimPrefix(err.Error(), infra.ErrBadWatch.Error()+": ")})
+		return
+	}
+	if w.Note, err = CleanNote(note); err != nil {
+		c.bad = append(c.bad, LineError{Line: line, Value: value, Reason: err.Error()})
+		return
+	}
+	c.entries = append(c.entries, Entry{Line: line, Kind: event.DomainKind(kind), Infra: &w})
 }
 
 // jsonEntry is an object element of a JSON watchlist.

@@ -66,7 +66,7 @@ func (t *Tx) AddDomains(ds []store.NewDomain) (store.AddResult, error) {
 			return res, errors.New("add domain: empty name")
 		}
 		kind := d.Kind
-		if kind != "" && kind != store.KindWatch && kind != store.KindBrand && kind != store.KindLookalike {
+		if kind != "" && !kind.Valid() {
 			return res, fmt.Errorf("add domain %s: unknown kind %q", d.Name, kind)
 		}
 		var id int64
@@ -83,9 +83,9 @@ func (t *Tx) AddDomains(ds []store.NewDomain) (store.AddResult, error) {
 			// domain stays watched, a removed one removed); any other
 			// entry makes a look-alike row a watched domain.
 			if err := t.c.QueryRow(t.ctx, `UPDATE domains SET
-				note = CASE WHEN ?2 = 'lookalike' THEN note WHEN ?1 != '' THEN ?1 ELSE note END,
-				kind = CASE WHEN ?2 = 'lookalike' THEN kind WHEN ?2 != '' THEN ?2 WHEN kind = 'lookalike' THEN 'watch' ELSE kind END,
-				enabled = CASE WHEN ?2 = 'lookalike' THEN enabled ELSE true END
+				note = CASE WHEN ?2 IN ('lookalike', 'related') THEN note WHEN ?1 != '' THEN ?1 ELSE note END,
+				kind = CASE WHEN ?2 IN ('lookalike', 'related') THEN kind WHEN ?2 != '' THEN ?2 WHEN kind IN ('lookalike', 'related') THEN 'watch' ELSE kind END,
+				enabled = CASE WHEN ?2 IN ('lookalike', 'related') THEN enabled ELSE true END
 				WHERE name = ?3 RETURNING id`, d.Note, kind, d.Name).Scan(&id); err != nil {
 				return res, fmt.Errorf("merge domain %s: %w", d.Name, err)
 			}
@@ -187,7 +187,7 @@ func (db *DB) domainFilter(q store.DomainQuery) filter {
 	if q.Kind != "" {
 		f.add(`d.kind = ?`, q.Kind)
 	} else {
-		f.add(`d.kind != 'lookalike'`)
+		f.add(`d.kind NOT IN ('lookalike', 'related')`)
 	}
 	if q.Tag != "" {
 		f.add(`EXISTS (SELECT 1 FROM domain_tags t WHERE t.domain_id = d.id AND t.tag = ?)`, q.Tag)
@@ -225,12 +225,12 @@ func (db *DB) Domains(ctx context.Context, q store.DomainQuery) ([]store.Domain,
 
 // CountByState counts watched domains per state.
 func (db *DB) CountByState(ctx context.Context) (map[string]int, error) {
-	return db.countMap(ctx, "by state", `SELECT state, count(*) FROM domains WHERE enabled AND kind != 'lookalike' GROUP BY state`)
+	return db.countMap(ctx, "by state", `SELECT state, count(*) FROM domains WHERE enabled AND kind NOT IN ('lookalike', 'related') GROUP BY state`)
 }
 
 // ScanDomains pages through the enabled watchlist by ID (see store.Store).
 func (db *DB) ScanDomains(ctx context.Context, q store.ScanQuery) ([]store.DomainRef, error) {
-	f := filter{conds: []string{`d.enabled`, `d.kind != 'lookalike'`, `d.id > ?`}, args: []any{q.AfterID}}
+	f := filter{conds: []string{`d.enabled`, `d.kind NOT IN ('lookalike', 'related')`, `d.id > ?`}, args: []any{q.AfterID}}
 	if q.NeverChecked {
 		f.add(`d.last_checked IS NULL`)
 	}

@@ -83,6 +83,11 @@ var cases = []testCase{
 	{"Facets", facets},
 	// web sessions
 	{"RevokedSessionKeepsTheLaterEnd", revokedSessionKeepsTheLaterEnd},
+	// infrastructure
+	{"InfraKeysAreHistory", infraKeysAreHistory},
+	{"InfraRelatedSkipsCommonKeys", infraRelatedSkipsCommonKeys},
+	{"InfraWatchlist", infraWatchlist},
+	{"InfraRelatedRowsAndWatchedKeys", infraRelatedRowsAndWatchedKeys},
 }
 
 var ctx = context.Background()

@@ -38,6 +38,7 @@ type Config struct {
 	Feeds []Feed `yaml:"feeds"`
 	// FeedsStateDir is feeds.state_dir. Default: see FeedStateDir.
 	FeedsStateDir string `yaml:"-"`
+	Infra         Infra  `yaml:"infra"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
 	// Cases tunes takedown cases (monitor/cases).
@@ -356,6 +357,7 @@ func Default() *Config {
 		Monitor: Monitor{Workers: 32, UnreachableAfter: 3, Poll: 10 * time.Second, ProbeTimeout: 30 * time.Second,
 			LookalikeWatchMax: 50, LeaseTTL: 20 * time.Second,
 			WatchInfrastructure: on(), HuntSeized: on(), Screenshots: on(), ScreenshotMaxMiB: 1024},
+		Infra:    DefaultInfra(),
 		Web:      Web{Listen: "127.0.0.1:8080"},
 		Alerts:   Alerts{SMTP: SMTP{TLS: "starttls", From: "takedown@localhost"}},
 		LogLevel: "info",
@@ -518,6 +520,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.validateBounds()...)
 	errs = append(errs, c.validateHardening()...)
 	errs = append(errs, c.validateRegistration()...)
+	errs = append(errs, c.Infra.validate()...)
 	return errors.Join(errs...)
 }
 

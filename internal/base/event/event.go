@@ -222,6 +222,13 @@ const (
 	CaseStalled       Kind = "case_stalled"
 	CaseClosed        Kind = "case_closed"
 
+	// Infrastructure: a domain found through keys it shares with a watched
+	// domain, a domain first seen on watched infrastructure, a watched
+	// domain moving to another name-server operator.
+	RelatedFound       Kind = "related_found"
+	InfrastructureSeen Kind = "infrastructure_seen"
+	NSOperatorChanged  Kind = "ns_operator_changed"
+
 	// Test is the kind of `alerts test` messages.
 	Test Kind = "test"
 )
@@ -233,7 +240,8 @@ var Kinds = []Kind{NSChanged, DNSChanged, StatusChanged, RegistrarChanged, Regis
 	StateChanged, Registered, SuspectedSeized, SuspectedSinkholed, SuspectedHijacked, ExpiringSoon, Unreachable, Reachable,
 	LookalikeRegistered, LookalikeEscalated, LookalikeTriaged, CertIssued, NRDListed, DelegationAdded, DelegationRemoved,
 	ZoneAdded, ZoneRemoved, Test,
-	CaseOpened, CaseReported, TakedownConfirmed, TakedownReverted, CaseStalled, CaseClosed}
+	CaseOpened, CaseReported, TakedownConfirmed, TakedownReverted, CaseStalled, CaseClosed,
+	RelatedFound, InfrastructureSeen, NSOperatorChanged}
 
 // suspectedPrefix begins the event kind of a suspicion of a state.
 const suspectedPrefix = "suspected_"

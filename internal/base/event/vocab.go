@@ -60,10 +60,13 @@ const (
 	// DomainLookalike is a found look-alike watched on its own light
 	// schedule by the look-alike watch, not part of the watchlist proper.
 	DomainLookalike DomainKind = "lookalike"
+	// DomainRelated is a domain found through infrastructure it shares
+	// with a watched one, checked on the look-alike watch's light schedule.
+	DomainRelated DomainKind = "related"
 )
 
 // DomainKinds are the domain kinds, the watchlist's own first.
-var DomainKinds = []DomainKind{DomainWatch, DomainBrand, DomainLookalike}
+var DomainKinds = []DomainKind{DomainWatch, DomainBrand, DomainLookalike, DomainRelated}
 
 func (k DomainKind) String() string { return string(k) }
 

@@ -63,6 +63,9 @@ type Cert struct {
 	NotAfter  time.Time `json:"not_after"`
 	KeyType   string    `json:"key_type"`
 	SANs      []string  `json:"sans"`
+	// SPKI is the SHA-256 of the subject public key info: the same key
+	// reused in certificates for other names links those names.
+	SPKI string `json:"spki_sha256,omitempty"`
 }
 
 // Snapshot is what the probe saw: the leaf's fields at the top level, the
@@ -202,8 +205,10 @@ func selfSigned(c *x509.Certificate) bool {
 
 func record(c *x509.Certificate) Cert {
 	sum := sha256.Sum256(c.Raw)
+	spki := sha256.Sum256(c.RawSubjectPublicKeyInfo)
 	out := Cert{
 		SHA256:    hex.EncodeToString(sum[:]),
+		SPKI:      hex.EncodeToString(spki[:]),
 		Subject:   netguard.Clean(c.Subject.String(), maxField),
 		Issuer:    netguard.Clean(c.Issuer.String(), maxField),
 		NotBefore: c.NotBefore.UTC(),

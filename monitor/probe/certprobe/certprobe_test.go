@@ -245,7 +245,7 @@ func TestSnapshotJSONKeys(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := "address chain issuer key_type not_after not_before sans serial sha256 subject verify_error"
+	want := "address chain issuer key_type not_after not_before sans serial sha256 spki_sha256 subject verify_error"
 	if got := strings.Join(keys, " "); got != want {
 		t.Fatalf("keys %q, want %q", got, want)
 	}

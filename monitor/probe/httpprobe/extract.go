@@ -44,6 +44,9 @@ type Extracted struct {
 	Assets []string
 	// Refresh is the target of a <meta http-equiv="refresh">, not followed.
 	Refresh string
+	// Trackers are the analytics and pixel IDs found in scripts and asset
+	// URLs (UA-…, G-…, GTM-…, ym:N, fbq:N), at most MaxTrackers.
+	Trackers []string
 }
 
 // skipText are elements whose text a visitor does not see.
@@ -149,6 +152,7 @@ func Extract(r io.Reader) Extracted {
 	z := html.NewTokenizer(r)
 	text := newTextSink()
 	assets := &assetList{seen: map[string]bool{}}
+	var tr trackers
 	var (
 		title, refresh string
 		haveTitle      bool
@@ -164,6 +168,7 @@ func Extract(r io.Reader) Extracted {
 				TextHash: text.sum(),
 				Assets:   assets.list,
 				Refresh:  refresh,
+				Trackers: tr.list,
 			}
 		case html.TextToken:
 			switch {
@@ -175,6 +180,8 @@ func Extract(r io.Reader) Extracted {
 				for _, m := range cssURL.FindAllSubmatch(z.Raw(), -1) {
 					assets.add(string(m[1]))
 				}
+			case raw == atom.Script || raw == atom.Noscript:
+				tr.scan(z.Raw())
 			case skipText[raw]:
 			default:
 				text.add(z.Text())
@@ -219,6 +226,7 @@ func Extract(r io.Reader) Extracted {
 			}
 			if asset != "" {
 				assets.add(asset)
+				tr.scan([]byte(asset))
 			}
 			if style != "" {
 				for _, m := range cssURL.FindAllStringSubmatch(style, -1) {

@@ -102,6 +102,8 @@ type Snapshot struct {
 	// HTTPSError says why https gave no answer, when Scheme is http:
 	// blocked, timeout, dns, tls, refused, connect or error.
 	HTTPSError string `json:"https_error,omitempty"`
+	// Trackers are analytics and pixel IDs in the page (see Extracted).
+	Trackers []string `json:"trackers,omitempty"`
 }
 
 // Prober fetches pages. Build it with New; safe for concurrent use.
@@ -341,7 +343,7 @@ func (p *Prober) readBody(s *Snapshot, body io.Reader, contentType string) {
 			r = body
 		}
 		x := Extract(r)
-		s.Title, s.Text, s.TextHash, s.Refresh = x.Title, x.Text, x.TextHash, x.Refresh
+		s.Title, s.Text, s.TextHash, s.Refresh, s.Trackers = x.Title, x.Text, x.TextHash, x.Refresh, x.Trackers
 		if x.Assets != nil {
 			s.Assets = x.Assets
 		}
