@@ -71,8 +71,11 @@ func (p Probe) Valid() bool { return slices.Contains(AllProbes, p) }
 // ParseProbe checks a probe kind named in a flag, a filter or a file.
 func ParseProbe(s string) (Probe, error) { return parse("probe kind", AllProbes, s) }
 
-// ParseProbes checks a list of probe kinds that `check` runs (Probes).
-func ParseProbes(ss []string) ([]Probe, error) { return parseAll("probe", Probes, ss) }
+// ParseProbes checks a list of probe kinds that `check` runs: Probes, and
+// the hosting probe, which it runs only when named.
+func ParseProbes(ss []string) ([]Probe, error) {
+	return parseAll("probe", append(slices.Clip(Probes), ProbeHosting), ss)
+}
 
 // State is a domain's takedown lifecycle state.
 type State string
