@@ -65,7 +65,7 @@ func TestDaemonStartsFromStoredBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	b, err := os.ReadFile("probe/regdata/data/dns.json")
+	b, err := os.ReadFile("regdata/data/dns.json")
 	if err != nil {
 		t.Fatal(err)
 	}

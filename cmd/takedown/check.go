@@ -102,7 +102,7 @@ or was not run is null and its error is under errors.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringSliceVar(&probes, "probes", nil, "probes to run: dns,delegation,whois,rdap,cert,http (default all)")
+	cmd.Flags().StringSliceVar(&probes, "probes", nil, "probes to run: dns,delegation,whois,rdap,cert,http (default all), and hosting when named")
 	cmd.Flags().StringVar(&indicators, "indicators", "", "takedown indicator YAML replacing the embedded one")
 	return cmd
 }
