@@ -13,6 +13,7 @@ import (
 	"github.com/takedownhq/takedown/monitor"
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/store"
 )
 
@@ -37,7 +38,7 @@ func TestAbuseContactsAndHostingMove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := engine.New(w.st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{Workers: 2, ProbeTimeout: 5 * time.Second})
+	m := engine.New(w.st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{Workers: 2, ProbeTimeout: 5 * time.Second})
 	const name = "thefoxcloud.com"
 	check := func() {
 		t.Helper()
@@ -160,7 +161,7 @@ func TestAbuseContactsAndHostingMove(t *testing.T) {
 	}
 	t.Cleanup(func() { ps2.Close() })
 	list2, _ := ps2.List(kinds...)
-	m = engine.New(w.st, list2, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{Workers: 2, ProbeTimeout: 5 * time.Second})
+	m = engine.New(w.st, list2, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{Workers: 2, ProbeTimeout: 5 * time.Second})
 	check()
 	latest(string(event.ProbeHosting), &h)
 	if a := h.Addresses[0]; a.Network.CIDR != "127.0.2.0/24" || a.Stale || hostingEvents() != 2 {

@@ -20,6 +20,7 @@ import (
 	"github.com/takedownhq/takedown/monitor/engine"
 	"github.com/takedownhq/takedown/monitor/infra"
 	"github.com/takedownhq/takedown/monitor/lifecycle"
+	"github.com/takedownhq/takedown/monitor/lifecycle/judge"
 	"github.com/takedownhq/takedown/monitor/probe/dnsprobe"
 	"github.com/takedownhq/takedown/store"
 )
@@ -115,7 +116,7 @@ func TestRelatedFoundThroughSharedInfrastructure(t *testing.T) {
 		list, _ := ps.List()
 		// Origin ASes come from a DNS IP-to-ASN zone (infra.asn_dns_zone).
 		asn := originZone(t, map[string]string{"9.5.0.127.origin.asn.test.": "64500 | 127.0.5.0/24 | US | arin | 2000-01-01"})
-		m := engine.New(st, list, monitor.LifecycleJudge{Indicators: lifecycle.Default()}, engine.Options{Workers: 4, ProbeTimeout: 5 * time.Second,
+		m := engine.New(st, list, judge.Lifecycle{Indicators: lifecycle.Default()}, engine.Options{Workers: 4, ProbeTimeout: 5 * time.Second,
 			OriginASN: dnsprobe.NewOriginASN("origin.asn.test", asn, time.Second).Lookup})
 		if err := m.RunOnce(ctx, nil); err != nil {
 			t.Fatal(err)
