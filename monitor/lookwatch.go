@@ -92,7 +92,9 @@ func (d *Daemon) WatchLookalikes(ctx context.Context) error {
 			break
 		}
 		base := d.baseline(ctx, b)
-		ls, _, err := d.st.Lookalikes(ctx, store.LookalikeQuery{Brand: b.Name, Registered: store.RegYes, Sort: "risk", Limit: limit + 100})
+		// Registered look-alikes, and those judged before whose name has
+		// since gone (a takedown): the watch sees them come back.
+		ls, _, err := d.st.Lookalikes(ctx, store.LookalikeQuery{Brand: b.Name, Sort: "risk", Limit: limit + 100})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("look-alike watch %s: %w", b.Name, err))
 			continue
@@ -102,7 +104,7 @@ func (d *Daemon) WatchLookalikes(ctx context.Context) error {
 			if n == limit || ctx.Err() != nil {
 				break
 			}
-			if l.Status == store.StatusDismissed {
+			if l.Status == store.StatusDismissed || (l.Registered != store.RegYes && l.Risk.Level == "") {
 				continue
 			}
 			n++

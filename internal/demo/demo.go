@@ -321,7 +321,7 @@ func summarize(ctx context.Context, net *simnet.Net, st store.Store, sum *Summar
 	sum.MailsSent = net.SMTP.Count()
 	sum.Took = time.Since(start)
 	ctx = context.WithoutCancel(ctx)
-	sum.Lookalikes, _, _ = st.Lookalikes(ctx, store.LookalikeQuery{Brand: Brand, Registered: store.RegYes, Sort: "risk", Limit: 5})
+	sum.Lookalikes, _, _ = st.Lookalikes(ctx, store.LookalikeQuery{Brand: Brand, Sort: "risk", Limit: 5})
 	states, _, _ := st.Domains(ctx, store.DomainQuery{})
 	for _, d := range states {
 		sum.States[d.Name] = string(d.State)
