@@ -11,8 +11,9 @@
 // its transactions (SQLite's single writer, PostgreSQL's advisory lock),
 // the leasing statements of the queue, the one-statement unchanged
 // check and PostgreSQL's one-statement recording of a check's
-// infrastructure keys. It hands this layer a Conn over its pool and one over each
-// transaction, and embeds DB and Tx so their methods become its own.
+// infrastructure keys. It hands this layer a Conn over its pool and one
+// over each transaction, and embeds DB and Tx so their methods become
+// its own.
 //
 // Queries are written with ? placeholders; a PostgreSQL Conn numbers them
 // ($1, $2, ...) on the way out (Rebind). Scanning goes through sql.Scanner
