@@ -210,56 +210,15 @@ type zoneInfo struct {
 func buildSnapshot(ctx context.Context, r io.Reader, file, out, tmpDir string, o ZoneOptions, bad func(ZoneLineError),
 	onNS func(owner, host string)) (zoneInfo, error) {
 	var info zoneInfo
-	var runs []string
-	defer func() {
-		for _, p := range runs {
-			os.Remove(p)
-		}
-	}()
-	chunk := make([]string, 0, min(o.ChunkNames, 1<<16))
-	last := ""
-	spill := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		slices.Sort(chunk)
-		chunk = slices.Compact(chunk)
-		tf, err := os.CreateTemp(tmpDir, "run-*")
-		if err != nil {
-			return err
-		}
-		runs = append(runs, tf.Name())
-		err = writeNames(tf, chunk, false)
-		chunk = chunk[:0]
-		return err
-	}
+	nr := &nameRuns{dir: tmpDir, size: o.ChunkNames, chunk: make([]string, 0, min(o.ChunkNames, 1<<16))}
+	defer nr.remove()
 	n := 0
 	err := ParseZone(r, file, func(rr dns.RR) error {
 		n++
 		if n&0xffff == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		h := rr.Header()
-		switch rr := rr.(type) {
-		case *dns.SOA:
-			if info.origin == "" {
-				info.origin, info.serial = strings.ToLower(strings.TrimSuffix(h.Name, ".")), rr.Serial
-			}
-		case *dns.NS:
-			name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
-			if onNS != nil && name != info.origin && name != "" {
-				onNS(name, strings.ToLower(strings.TrimSuffix(rr.Ns, ".")))
-			}
-			if name == info.origin || name == "" || name == last {
-				return nil
-			}
-			last = name
-			chunk = append(chunk, name)
-			if len(chunk) >= o.ChunkNames {
-				return spill()
-			}
-		}
-		return nil
+		return info.record(rr, nr, onNS)
 	}, func(e ZoneLineError) {
 		info.bad++
 		bad(e)
@@ -267,29 +226,100 @@ func buildSnapshot(ctx context.Context, r io.Reader, file, out, tmpDir string, o
 	if err != nil {
 		return info, err
 	}
-	// The origin's own NS records may come before its SOA.
-	if info.origin != "" {
-		chunk = slices.DeleteFunc(chunk, func(s string) bool { return s == info.origin })
-	}
 	f, err := os.Create(out)
 	if err != nil {
 		return info, err
 	}
-	if len(runs) == 0 {
-		slices.Sort(chunk)
-		chunk = slices.Compact(chunk)
-		info.names = int64(len(chunk))
-		err = writeNames(f, chunk, true)
-	} else {
-		if err = spill(); err == nil {
-			info.names, err = mergeRuns(f, runs, info.origin)
-		}
-	}
-	if err != nil {
+	if info.names, err = nr.write(f, info.origin); err != nil {
 		os.Remove(out)
 		return info, fmt.Errorf("zone snapshot: %w", err)
 	}
 	return info, nil
+}
+
+// record reads one record of a zone: its first SOA names the zone, an NS
+// record below the apex names a delegated domain, which goes to nr.
+func (info *zoneInfo) record(rr dns.RR, nr *nameRuns, onNS func(owner, host string)) error {
+	h := rr.Header()
+	switch rr := rr.(type) {
+	case *dns.SOA:
+		if info.origin == "" {
+			info.origin, info.serial = strings.ToLower(strings.TrimSuffix(h.Name, ".")), rr.Serial
+		}
+	case *dns.NS:
+		name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
+		if onNS != nil && name != info.origin && name != "" {
+			onNS(name, strings.ToLower(strings.TrimSuffix(rr.Ns, ".")))
+		}
+		if name == info.origin || name == "" {
+			return nil
+		}
+		return nr.add(name)
+	}
+	return nil
+}
+
+// nameRuns sorts names in chunks of size that spill, sorted and
+// distinct, to run files in dir, so memory stays bounded.
+type nameRuns struct {
+	dir   string
+	size  int
+	chunk []string
+	runs  []string
+	last  string // a zone lists a name's NS records together: skip repeats early
+}
+
+func (nr *nameRuns) add(name string) error {
+	if name == nr.last {
+		return nil
+	}
+	nr.last = name
+	nr.chunk = append(nr.chunk, name)
+	if len(nr.chunk) >= nr.size {
+		return nr.spill()
+	}
+	return nil
+}
+
+func (nr *nameRuns) spill() error {
+	if len(nr.chunk) == 0 {
+		return nil
+	}
+	slices.Sort(nr.chunk)
+	nr.chunk = slices.Compact(nr.chunk)
+	tf, err := os.CreateTemp(nr.dir, "run-*")
+	if err != nil {
+		return err
+	}
+	nr.runs = append(nr.runs, tf.Name())
+	err = writeNames(tf, nr.chunk, false)
+	nr.chunk = nr.chunk[:0]
+	return err
+}
+
+// remove deletes the run files.
+func (nr *nameRuns) remove() {
+	for _, p := range nr.runs {
+		os.Remove(p)
+	}
+}
+
+// write writes every name but origin, sorted and distinct, gzipped to f
+// and returns how many; straight from memory when nothing spilled.
+func (nr *nameRuns) write(f *os.File, origin string) (int64, error) {
+	// The origin's own NS records may come before its SOA.
+	if origin != "" {
+		nr.chunk = slices.DeleteFunc(nr.chunk, func(s string) bool { return s == origin })
+	}
+	if len(nr.runs) == 0 {
+		slices.Sort(nr.chunk)
+		nr.chunk = slices.Compact(nr.chunk)
+		return int64(len(nr.chunk)), writeNames(f, nr.chunk, true)
+	}
+	if err := nr.spill(); err != nil {
+		return 0, err
+	}
+	return mergeRuns(f, nr.runs, origin)
 }
 
 // writeNames writes names one a line, gzipped or not, and closes w.

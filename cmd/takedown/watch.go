@@ -133,51 +133,22 @@ number, value and reason, and the exit code is 2.`,
 			if err != nil {
 				return usageError{err}
 			}
-			src := args[0]
-			var r io.Reader = a.in
-			name := "stdin"
-			if src != "-" {
-				f, err := os.Open(src)
-				if err != nil {
-					return usageError{fmt.Errorf("import: %w", err)}
-				}
-				defer f.Close()
-				r, name = f, src
-			}
-			data, err := io.ReadAll(io.LimitReader(r, watchlist.MaxWatchlist+1))
+			data, name, err := readWatchImport(a, args[0])
 			if err != nil {
-				return fmt.Errorf("import %s: %w", name, err)
+				return err
 			}
-			if len(data) > watchlist.MaxWatchlist {
-				return usagef("import %s: larger than %d MiB; split it", name, watchlist.MaxWatchlist>>20)
-			}
-			if format == "" {
-				format = watchlist.FormatOf(name, data[:min(len(data), 4096)])
-			}
-			entries, err := watchlist.Parse(bytes.NewReader(data), format)
+			entries, err := parseWatchImport(name, data, format)
 			if err != nil {
-				var bl watchlist.BadLines
-				if errors.As(err, &bl) {
-					return usageError{fmt.Errorf("import %s: nothing written, %w", name, bl)}
-				}
-				return usageError{fmt.Errorf("import %s: %w", name, err)}
+				return err
 			}
-			ds := make([]store.NewDomain, 0, len(entries))
-			var ws []store.InfraWatch
-			for _, e := range entries {
-				if e.Infra != nil {
-					ws = append(ws, *e.Infra)
-					continue
-				}
-				ds = append(ds, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Kind: e.Kind,
-					Tags: append(e.Tags, extra...), Note: e.Note, Source: "import:" + filepath.Base(name)})
-			}
+			source := "import:" + filepath.Base(name)
+			ds, ws := splitWatchImport(entries, extra, source)
 			st, err := a.createStore(cmd.Context())
 			if err != nil {
 				return err
 			}
 			if len(ws) > 0 {
-				if err := addInfraWatches(a, cmd, ws, extra, "import:"+filepath.Base(name)); err != nil {
+				if err := addInfraWatches(a, cmd, ws, extra, source); err != nil {
 					return fmt.Errorf("import %s: %w", name, err)
 				}
 			}
@@ -193,6 +164,63 @@ number, value and reason, and the exit code is 2.`,
 	cmd.Flags().StringVar(&format, "format", "", "txt, csv or json (default: from the file name or content)")
 	cmd.Flags().StringSliceVar(&tags, "tag", nil, "tag every imported domain (repeatable)")
 	return cmd
+}
+
+// readWatchImport reads an import file, or standard input for "-", and
+// returns it with the name messages give it; at most
+// watchlist.MaxWatchlist bytes.
+func readWatchImport(a *app, src string) ([]byte, string, error) {
+	var r io.Reader = a.in
+	name := "stdin"
+	if src != "-" {
+		f, err := os.Open(src)
+		if err != nil {
+			return nil, "", usageError{fmt.Errorf("import: %w", err)}
+		}
+		defer f.Close()
+		r, name = f, src
+	}
+	data, err := io.ReadAll(io.LimitReader(r, watchlist.MaxWatchlist+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("import %s: %w", name, err)
+	}
+	if len(data) > watchlist.MaxWatchlist {
+		return nil, "", usagef("import %s: larger than %d MiB; split it", name, watchlist.MaxWatchlist>>20)
+	}
+	return data, name, nil
+}
+
+// parseWatchImport parses an import in format, or the one its name or
+// content shows; any bad line is a usage error listing every bad line.
+func parseWatchImport(name string, data []byte, format string) ([]watchlist.Entry, error) {
+	if format == "" {
+		format = watchlist.FormatOf(name, data[:min(len(data), 4096)])
+	}
+	entries, err := watchlist.Parse(bytes.NewReader(data), format)
+	if err != nil {
+		var bl watchlist.BadLines
+		if errors.As(err, &bl) {
+			return nil, usageError{fmt.Errorf("import %s: nothing written, %w", name, bl)}
+		}
+		return nil, usageError{fmt.Errorf("import %s: %w", name, err)}
+	}
+	return entries, nil
+}
+
+// splitWatchImport parts an import's entries into domains to watch, each
+// with the extra tags, and pieces of infrastructure to watch.
+func splitWatchImport(entries []watchlist.Entry, extra []string, source string) ([]store.NewDomain, []store.InfraWatch) {
+	ds := make([]store.NewDomain, 0, len(entries))
+	var ws []store.InfraWatch
+	for _, e := range entries {
+		if e.Infra != nil {
+			ws = append(ws, *e.Infra)
+			continue
+		}
+		ds = append(ds, store.NewDomain{Name: e.Name.ASCII, Unicode: e.Name.Unicode, Kind: e.Kind,
+			Tags: append(e.Tags, extra...), Note: e.Note, Source: source})
+	}
+	return ds, ws
 }
 
 func newWatchList(a *app) *cobra.Command {

@@ -47,104 +47,144 @@ const maxValue = 255
 // at most store.MaxKeysPerObservation. A snapshot it cannot read yields
 // none: keys are a view of the evidence, never a reason to fail a check.
 func Extract(probe event.Probe, data []byte) []store.InfraKey {
+	read, ok := extractors[probe]
+	if !ok {
+		return nil
+	}
 	var ks keySet
-	switch probe {
-	case event.ProbeDNS:
-		var s struct {
-			A, AAAA, NS, MX, SOA []string
-		}
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		for _, h := range s.NS {
-			ks.ns(h)
-		}
-		for _, a := range append(s.A, s.AAAA...) {
-			ks.ip(a)
-		}
-		for _, mx := range s.MX {
-			if f := strings.Fields(mx); len(f) == 2 {
-				ks.host(KindMX, f[1])
-			}
-		}
-		for _, soa := range s.SOA {
-			if f := strings.Fields(soa); len(f) >= 2 {
-				ks.host(KindSOARName, f[1])
-			}
-		}
-	case event.ProbeDelegation:
-		var s struct{ NS []string }
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		for _, h := range s.NS {
-			ks.ns(h)
-		}
-	case event.ProbeCert:
-		var s struct {
-			SHA256 string `json:"sha256"`
-			SPKI   string `json:"spki_sha256"`
-		}
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		ks.hex(KindCert, s.SHA256)
-		ks.hex(KindCertKey, s.SPKI)
-	case event.ProbeHTTP:
-		var s struct{ Trackers []string }
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		for _, t := range s.Trackers {
-			ks.add(KindTracker, t)
-		}
-	case event.ProbePage:
-		var s struct {
-			Fingerprint struct {
-				TLSH string `json:"tlsh"`
-			} `json:"fingerprint"`
-			Favicon *struct {
-				MMH3 int32 `json:"mmh3"`
-			} `json:"favicon"`
-		}
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		ks.add(KindPage, s.Fingerprint.TLSH)
-		if s.Favicon != nil {
-			ks.add(KindFavicon, strconv.Itoa(int(s.Favicon.MMH3)))
-		}
-	case event.ProbeWHOIS, event.ProbeRDAP:
-		var s struct {
-			Nameservers     []string `json:"nameservers"`
-			RegistrantOrg   string   `json:"registrant_org"`
-			RegistrantEmail string   `json:"registrant_email"`
-		}
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		for _, h := range s.Nameservers {
-			ks.ns(h)
-		}
-		ks.registrant(s.RegistrantOrg)
-		ks.registrant(s.RegistrantEmail)
-	case ProbeHosting:
-		var s struct {
-			Addresses []struct {
-				IP  string `json:"ip"`
-				ASN int64  `json:"asn"`
-			} `json:"addresses"`
-		}
-		if json.Unmarshal(data, &s) != nil {
-			return nil
-		}
-		for _, a := range s.Addresses {
-			if a.ASN > 0 {
-				ks.add(KindASN, FormatASN(a.ASN))
-			}
-		}
+	if !read(&ks, data) {
+		return nil
 	}
 	return ks.list
+}
+
+// extractors read the keys of one probe kind's snapshot into a keySet;
+// false is a snapshot they cannot read.
+var extractors = map[event.Probe]func(ks *keySet, data []byte) bool{
+	event.ProbeDNS:        dnsKeys,
+	event.ProbeDelegation: delegationKeys,
+	event.ProbeCert:       certKeys,
+	event.ProbeHTTP:       httpKeys,
+	event.ProbePage:       pageKeys,
+	event.ProbeWHOIS:      registrationKeys,
+	event.ProbeRDAP:       registrationKeys,
+	ProbeHosting:          hostingKeys,
+}
+
+func dnsKeys(ks *keySet, data []byte) bool {
+	var s struct {
+		A, AAAA, NS, MX, SOA []string
+	}
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	for _, h := range s.NS {
+		ks.ns(h)
+	}
+	for _, a := range append(s.A, s.AAAA...) {
+		ks.ip(a)
+	}
+	for _, mx := range s.MX {
+		if f := strings.Fields(mx); len(f) == 2 {
+			ks.host(KindMX, f[1])
+		}
+	}
+	for _, soa := range s.SOA {
+		if f := strings.Fields(soa); len(f) >= 2 {
+			ks.host(KindSOARName, f[1])
+		}
+	}
+	return true
+}
+
+func delegationKeys(ks *keySet, data []byte) bool {
+	var s struct{ NS []string }
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	for _, h := range s.NS {
+		ks.ns(h)
+	}
+	return true
+}
+
+func certKeys(ks *keySet, data []byte) bool {
+	var s struct {
+		SHA256 string `json:"sha256"`
+		SPKI   string `json:"spki_sha256"`
+	}
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	ks.hex(KindCert, s.SHA256)
+	ks.hex(KindCertKey, s.SPKI)
+	return true
+}
+
+func httpKeys(ks *keySet, data []byte) bool {
+	var s struct{ Trackers []string }
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	for _, t := range s.Trackers {
+		ks.add(KindTracker, t)
+	}
+	return true
+}
+
+func pageKeys(ks *keySet, data []byte) bool {
+	var s struct {
+		Fingerprint struct {
+			TLSH string `json:"tlsh"`
+		} `json:"fingerprint"`
+		Favicon *struct {
+			MMH3 int32 `json:"mmh3"`
+		} `json:"favicon"`
+	}
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	ks.add(KindPage, s.Fingerprint.TLSH)
+	if s.Favicon != nil {
+		ks.add(KindFavicon, strconv.Itoa(int(s.Favicon.MMH3)))
+	}
+	return true
+}
+
+// registrationKeys reads a WHOIS or RDAP snapshot.
+func registrationKeys(ks *keySet, data []byte) bool {
+	var s struct {
+		Nameservers     []string `json:"nameservers"`
+		RegistrantOrg   string   `json:"registrant_org"`
+		RegistrantEmail string   `json:"registrant_email"`
+	}
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	for _, h := range s.Nameservers {
+		ks.ns(h)
+	}
+	ks.registrant(s.RegistrantOrg)
+	ks.registrant(s.RegistrantEmail)
+	return true
+}
+
+func hostingKeys(ks *keySet, data []byte) bool {
+	var s struct {
+		Addresses []struct {
+			IP  string `json:"ip"`
+			ASN int64  `json:"asn"`
+		} `json:"addresses"`
+	}
+	if json.Unmarshal(data, &s) != nil {
+		return false
+	}
+	for _, a := range s.Addresses {
+		if a.ASN > 0 {
+			ks.add(KindASN, FormatASN(a.ASN))
+		}
+	}
+	return true
 }
 
 // keySet collects distinct, normalized keys.

@@ -1,15 +1,19 @@
 // Package sqlstore is the one SQL layer both store drivers share: every
 // query that reads or writes the watchlist, history, events, look-alikes,
-// the outbox and feeds, the building of their filters and sorts, and the
-// scanning of each entity, written once.
+// the outbox, feeds, cases, sessions, registration data and
+// infrastructure (keys, pivots, the infrastructure watchlist), the
+// building of their filters and sorts, and the scanning of each entity,
+// written once.
 //
 // A driver (store/sqlite, store/postgres) keeps what really differs: its
 // Dialect (placeholders, case-insensitive match, how a time and a tag list
 // are kept, the "no limit" word), its migrations, its connection set-up,
 // its transactions (SQLite's single writer, PostgreSQL's advisory lock),
-// the leasing statements of the queue and the one-statement unchanged
-// check. It hands this layer a Conn over its pool and one over each
-// transaction, and embeds DB and Tx so their methods become its own.
+// the leasing statements of the queue, the one-statement unchanged
+// check and PostgreSQL's one-statement recording of a check's
+// infrastructure keys. It hands this layer a Conn over its pool and one
+// over each transaction, and embeds DB and Tx so their methods become
+// its own.
 //
 // Queries are written with ? placeholders; a PostgreSQL Conn numbers them
 // ($1, $2, ...) on the way out (Rebind). Scanning goes through sql.Scanner
