@@ -54,7 +54,9 @@ func newSite(t testing.TB) *site {
 					break
 				}
 			}
-			time.Sleep(20 * time.Millisecond) // long enough for overlapping requests to show
+			// Long enough for overlapping requests to show even on a loaded
+			// machine (20 ms let concurrent shots pass one by one there).
+			time.Sleep(200 * time.Millisecond)
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write(b)
 		})
