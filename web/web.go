@@ -180,6 +180,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /domains/{name}/screenshot.png", s.screenshotPNG)
 	s.handle("GET /lookalikes", s.lookalikesPage)
 	s.handle("POST /lookalikes/triage", s.triageLookalike)
+	s.handle("POST /lookalikes/bulk", s.triageSelected)
 	s.handle("GET /events", s.eventsPage)
 	s.handle("GET /alerts", s.outboxPage)
 	s.handle("GET /login", s.loginPage)
