@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/takedownhq/takedown/internal/base/event"
@@ -19,7 +20,34 @@ const (
 	chartMaxEvents = 20000
 	ovW, ovH       = 600, 160
 	ovPad          = 24
+	// chartTTL is how long drawn charts are served again: charts of days
+	// need not cost their queries on every reload of the overview.
+	chartTTL = time.Minute
 )
+
+// chartCache holds the last overview charts, safe for concurrent use.
+type chartCache struct {
+	mu sync.Mutex
+	at time.Time
+	c  *overviewChart
+}
+
+// cachedChart returns the charts drawn less than chartTTL ago, else draws
+// them. The state cards above show the counts of now either way.
+func (s *Server) cachedChart(ctx context.Context, counts map[string]int) (*overviewChart, error) {
+	now := s.opts.Now()
+	s.charts.mu.Lock()
+	defer s.charts.mu.Unlock()
+	if age := now.Sub(s.charts.at); s.charts.c != nil && age >= 0 && age < chartTTL {
+		return s.charts.c, nil
+	}
+	c, err := s.buildChart(ctx, counts)
+	if err != nil {
+		return nil, err
+	}
+	s.charts.at, s.charts.c = now, c
+	return c, nil
+}
 
 // overviewChart is what the overview's chart template draws.
 type overviewChart struct {

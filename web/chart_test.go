@@ -107,3 +107,40 @@ func TestOverviewChartEscapes(t *testing.T) {
 		t.Errorf("bars per day: %v", got)
 	}
 }
+
+// BenchmarkOverviewChart: the charts' cost on each overview load, with
+// 5,000 look-alikes and 5,000 state changes in the 30 days.
+func BenchmarkOverviewChart(b *testing.B) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	st := openStore(b)
+	srv, err := New(st, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := st.AddDomains(ctx, []store.NewDomain{{Name: "thefoxcloud.com"}}); err != nil {
+		b.Fatal(err)
+	}
+	states := []event.State{event.StateActive, event.StateSeized}
+	update(b, st, func(tx store.Tx) {
+		for i := range 5000 {
+			at := now.Add(-time.Duration(i) * 8 * time.Minute)
+			if _, err := tx.AddEvent(store.Event{Domain: "thefoxcloud.com", At: at, Kind: event.StateChanged,
+				Old: string(states[i%2]), New: string(states[(i+1)%2]), Severity: event.SevInfo}); err != nil {
+				b.Fatal(err)
+			}
+			n := "acme-" + strconv.Itoa(i) + ".example"
+			if _, _, err := tx.UpsertLookalike(store.Lookalike{Brand: "acme.example", Name: n, Unicode: n, Fuzzer: "addition",
+				Source: "permutation", FirstSeen: at, LastChecked: at}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	counts := map[string]int{"active": 1}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := srv.buildChart(ctx, counts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

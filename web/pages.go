@@ -75,7 +75,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.storeFail(w, r, err)
 		return
 	}
-	chart, err := s.buildChart(ctx, counts)
+	chart, err := s.cachedChart(ctx, counts)
 	if err != nil {
 		s.storeFail(w, r, err)
 		return

@@ -108,6 +108,8 @@ type Server struct {
 	routes     []string
 	// fails counts wrong tokens per client address (authlimit.go).
 	fails *failLimiter
+	// charts keeps the overview's charts for a minute (chart.go).
+	charts chartCache
 }
 
 // New builds the server over st.
