@@ -75,9 +75,14 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.storeFail(w, r, err)
 		return
 	}
+	chart, err := s.cachedChart(ctx, counts)
+	if err != nil {
+		s.storeFail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "overview", "Overview", "overview", map[string]any{
 		"States": states, "Total": total, "Recent": s.eventViews(recent), "Urgent": s.eventViews(urgent),
-		"Failing": failing, "Outbox": depth, "Lookalikes": looks, "NewLookalikes": nLooks,
+		"Failing": failing, "Outbox": depth, "Lookalikes": looks, "NewLookalikes": nLooks, "Chart": chart,
 	})
 }
 

@@ -49,6 +49,9 @@ type Store interface {
 	Lookalikes(ctx context.Context, q store.LookalikeQuery) ([]store.Lookalike, int, error)
 	LookalikeFacets(ctx context.Context) (store.LookalikeFacets, error)
 	SetLookalikeStatus(ctx context.Context, name, brand string, status event.LookalikeStatus) (int, error)
+	// Update runs fn in one write transaction: the bulk triage records a
+	// lookalike_triaged event per change through it.
+	Update(ctx context.Context, fn func(store.Tx) error) error
 
 	// The outbox.
 	Outbox(ctx context.Context, q store.OutboxQuery) ([]store.OutboxItem, error)

@@ -108,6 +108,8 @@ type Server struct {
 	routes     []string
 	// fails counts wrong tokens per client address (authlimit.go).
 	fails *failLimiter
+	// charts keeps the overview's charts for a minute (chart.go).
+	charts chartCache
 }
 
 // New builds the server over st.
@@ -180,6 +182,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /domains/{name}/screenshot.png", s.screenshotPNG)
 	s.handle("GET /lookalikes", s.lookalikesPage)
 	s.handle("POST /lookalikes/triage", s.triageLookalike)
+	s.handle("POST /lookalikes/bulk", s.triageSelected)
 	s.handle("GET /events", s.eventsPage)
 	s.handle("GET /alerts", s.outboxPage)
 	s.handle("GET /login", s.loginPage)

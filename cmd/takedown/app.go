@@ -113,6 +113,7 @@ func (a *app) commands() []*cobra.Command {
 		newRegistryCmd(a),
 		newRelatedCmd(a),
 		newInfraCmd(a),
+		newReportCmd(a),
 	}
 }
 

@@ -115,7 +115,7 @@ func TestCobraRefusalsExit2(t *testing.T) {
 // through typedUsage.
 func TestEveryCommandIsListedAndTyped(t *testing.T) {
 	root := newApp(strings.NewReader(""), io.Discard, io.Discard).rootCommand()
-	want := []string{"alerts", "case", "check", "config", "demo", "feed", "found", "history", "infra", "lookalikes", "registry", "related", "run", "serve", "simnet", "watch"}
+	want := []string{"alerts", "case", "check", "config", "demo", "feed", "found", "history", "infra", "lookalikes", "registry", "related", "report", "run", "serve", "simnet", "watch"}
 	var got []string
 	for _, c := range root.Commands() {
 		if c.Name() != "help" && c.Name() != "completion" {

@@ -209,7 +209,7 @@ type Web struct {
 	// AllowedHosts are extra Host names served without a token besides
 	// localhost and loopback addresses, for a loopback reverse proxy (also
 	// TAKEDOWN_ALLOWED_HOSTS, comma-separated; --allowed-host). Default none.
-	AllowedHosts []string `yaml:"allowed_hosts,omitempty"`
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // Feed is a source of candidate names: a newly-registered-domain list, a
@@ -231,8 +231,12 @@ type Alerts struct {
 	Channels []Channel `yaml:"channels"`
 	// MaxAttempts bounds deliveries of one outbox row before it is marked
 	// failed. Default 20 (with the backoff capped at 1h: about half a day).
-	MaxAttempts int `yaml:"max_attempts,omitempty"`
+	MaxAttempts int `yaml:"max_attempts"`
 }
+
+// DefaultMaxAttempts is alerts.max_attempts when unset (monitor/notify
+// applies it).
+const DefaultMaxAttempts = 20
 
 // SMTP is the mail relay.
 type SMTP struct {
@@ -246,7 +250,7 @@ type SMTP struct {
 	From     string `yaml:"from"` // default takedown@localhost
 	// CAFile is a PEM file of roots to trust for the relay's certificate
 	// instead of the system's (a lab relay, simnet). Default: system roots.
-	CAFile string `yaml:"ca_file,omitempty"`
+	CAFile string `yaml:"ca_file"`
 }
 
 // Channel routes events to e-mail recipients or a webhook.
@@ -534,6 +538,13 @@ func (c *Config) YAML() ([]byte, error) {
 	// A PostgreSQL URL may carry its password, in the user info or the
 	// query: postgres://user:pw@host/db?password=pw&sslpassword=pw.
 	cp.DB = RedactDSN(cp.DB)
+	// The effective values, not the "unset" that stands for a default:
+	// an operator reading shared_queue: null cannot tell what runs.
+	sq := c.SharedQueueOn()
+	cp.Monitor.SharedQueue = &sq
+	if cp.Alerts.MaxAttempts <= 0 {
+		cp.Alerts.MaxAttempts = DefaultMaxAttempts
+	}
 	if cp.Alerts.SMTP.Password != "" {
 		cp.Alerts.SMTP.Password = "********"
 	}
