@@ -414,6 +414,15 @@ func TestBrowserLookalikeRisk(t *testing.T) {
 		t.Errorf("screenshot did not load under the CSP: naturalWidth %v", w)
 	}
 	b.shot("lookalike-risk")
+	// At 1,400 px the triage controls are in view (the wide table scrolls in
+	// its box), and phishing_like is drawn in the danger colour, not green.
+	if ok := b.eval(`(() => { const r = document.querySelector('tr[data-name="` + laPhish + `"] td.triage button').getBoundingClientRect();
+		return r.width > 0 && r.right <= window.innerWidth && r.left >= 0 })()`); ok != true {
+		t.Errorf("triage button out of view at %v px", b.eval(`window.innerWidth`))
+	}
+	if bg := b.eval(`getComputedStyle(document.querySelector('tr[data-name="` + laPhish + `"] .risk-level')).backgroundColor`); bg != "rgb(192, 57, 43)" {
+		t.Errorf("phishing_like drawn with background %v, want the danger colour", bg)
+	}
 	b.noInjection(1)
 
 	b.open("/domains/"+laPhish, ".screenshot img.shot")
