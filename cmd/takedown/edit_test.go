@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/takedownhq/takedown/internal/base/event"
+	"github.com/takedownhq/takedown/store"
+	"github.com/takedownhq/takedown/store/sqlite"
 )
 
 // Tags and notes are edited after the fact, and a note shows in watch list.
@@ -53,5 +58,43 @@ func TestFoundTriageReasonIsKept(t *testing.T) {
 	}
 	if len(evs) != 1 || evs[0].Kind != event.LookalikeTriaged || evs[0].New != "dismissed" || !strings.Contains(string(evs[0].Detail), "a bakery, checked by hand") {
 		t.Errorf("history of the triaged look-alike: %s", out)
+	}
+}
+
+// alerts list names a Unicode domain as watch list does, and watch list's
+// times carry their zone.
+func TestAlertsListShowsUnicodeAndTimesHaveZones(t *testing.T) {
+	c := newCLI(t)
+	c.ok("watch", "add", "bücher.com")
+	st, err := sqlite.Open(context.Background(), c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC()
+	err = st.Update(context.Background(), func(tx store.Tx) error {
+		d, err := tx.Domain("xn--bcher-kva.com")
+		if err != nil {
+			return err
+		}
+		id, err := tx.AddEvent(store.Event{DomainID: d.ID, Domain: d.Name, At: at, Kind: event.StateChanged, Field: "state",
+			Old: "active", New: "seized", Severity: event.SevWarning})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AddOutbox(store.OutboxItem{EventID: id, Channel: "soc", Recipient: "soc@example.org",
+			Status: store.OutboxPending, NextTry: at, IdempotencyKey: "k1", CreatedAt: at}); err != nil {
+			return err
+		}
+		return tx.MarkChecked(d.ID, at)
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := c.ok("alerts", "list"); !strings.Contains(out, "xn--bcher-kva.com (bücher.com)") {
+		t.Errorf("alerts list does not show the Unicode name:\n%s", out)
+	}
+	if out := c.ok("watch", "list"); !regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]{2,5}|[-+]\d{2,4}`).MatchString(out) {
+		t.Errorf("watch list time has no zone:\n%s", out)
 	}
 }
