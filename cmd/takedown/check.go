@@ -35,7 +35,7 @@ type checkResult struct {
 type checkVerdict struct {
 	// StoredAt is the time of the stored verdict shown when no probe
 	// answered now; zero for a fresh verdict.
-	StoredAt time.Time   `json:"stored_at,omitzero"`
+	StoredAt event.Time  `json:"stored_at,omitzero"`
 	State    event.State `json:"state"`
 	Suspect  event.State `json:"suspect,omitempty"`
 	Reasons  []string    `json:"reasons"`
@@ -146,7 +146,7 @@ func checkResultOf(as *engine.Assessment) checkResult {
 		}
 	}
 	v := as.Verdict
-	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons, StoredAt: as.StoredAt}
+	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons, StoredAt: event.T(as.StoredAt)}
 	if r.Verdict.Reasons == nil {
 		r.Verdict.Reasons = []string{}
 	}

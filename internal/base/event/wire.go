@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/json"
-	"time"
 )
 
 // Wire is the one JSON shape of an event: `history --json`, the API's
@@ -13,7 +12,7 @@ type Wire struct {
 	ID       int64           `json:"id"`
 	Domain   string          `json:"domain"`
 	Unicode  string          `json:"unicode,omitempty"`
-	At       time.Time       `json:"at"`
+	At       Time            `json:"at"`
 	Kind     Kind            `json:"kind"`
 	Probe    Probe           `json:"probe,omitempty"`
 	Field    string          `json:"field,omitempty"`
@@ -35,14 +34,14 @@ type Lookalike struct {
 	Fuzzer         string          `json:"fuzzer"`
 	Source         string          `json:"source"`
 	Score          float64         `json:"score"`
-	FirstSeen      time.Time       `json:"first_seen"`
-	LastChecked    time.Time       `json:"last_checked,omitzero"`
+	FirstSeen      Time            `json:"first_seen"`
+	LastChecked    Time            `json:"last_checked,omitzero"`
 	Registered     Registration    `json:"registered"`
-	RegisteredSeen time.Time       `json:"registered_seen,omitzero"`
-	Created        time.Time       `json:"created,omitzero"`
+	RegisteredSeen Time            `json:"registered_seen,omitzero"`
+	Created        Time            `json:"created,omitzero"`
 	DNS            json.RawMessage `json:"dns,omitempty"`
 	Status         LookalikeStatus `json:"status"`
-	StatusAt       time.Time       `json:"status_at,omitzero"`
+	StatusAt       Time            `json:"status_at,omitzero"`
 	// Risk is the look-alike watch's judgement; absent until it ran.
 	Risk *Risk `json:"risk,omitempty"`
 	// Screenshot: a screenshot of its page is stored.
@@ -57,7 +56,7 @@ type Risk struct {
 	Level   RiskLevel `json:"level"`
 	Score   int       `json:"score"`
 	Reasons []string  `json:"reasons"`
-	At      time.Time `json:"at,omitzero"`
+	At      Time      `json:"at,omitzero"`
 }
 
 // RawJSON turns stored JSON bytes into an embeddable value: nil when
