@@ -19,7 +19,7 @@ func (e Event) MarshalJSON() ([]byte, error) { return json.Marshal(e.Wire()) }
 // Wire is the look-alike in its one JSON shape.
 func (l Lookalike) Wire() event.Lookalike {
 	w := event.Lookalike{Brand: l.Brand, Name: l.Name, Unicode: l.Unicode, Fuzzer: l.Fuzzer, Source: l.Source,
-		Score: l.Score, FirstSeen: event.T(l.FirstSeen), LastChecked: event.T(l.LastChecked), Registered: l.Registered,
+		MatchScore: l.Score, Score: l.Score, FirstSeen: event.T(l.FirstSeen), LastChecked: event.T(l.LastChecked), Registered: l.Registered,
 		RegisteredSeen: event.T(l.RegisteredSeen), Created: event.T(l.Created), DNS: event.RawJSON(l.DNS), Status: l.Status,
 		StatusAt: event.T(l.StatusAt), Screenshot: l.Screenshot}
 	if l.Risk.Level != "" {

@@ -42,21 +42,16 @@ func newFoundCmd(a *app) *cobra.Command {
 				return err
 			}
 			q.Sort = "risk" // riskiest first; never judged ones last, newest first
-			ls, _, err := st.Lookalikes(cmd.Context(), q)
+			ls, total, err := st.Lookalikes(cmd.Context(), q)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				if ls == nil {
-					ls = []store.Lookalike{}
-				}
 				wire := make([]event.Lookalike, len(ls))
 				for i, l := range ls {
 					wire[i] = l.Wire()
 				}
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(wire)
+				return printList(a.out, wire, total, q.Limit, q.Offset)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tBRAND\tRISK\tFUZZER\tREGISTERED\tSTATUS\tFIRST SEEN\tSOURCE")

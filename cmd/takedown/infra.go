@@ -288,9 +288,7 @@ func listInfraWatches(a *app, cmd *cobra.Command, asJSON bool) error {
 		for _, w := range ws {
 			out = append(out, infraWatchWire{Kind: w.Kind, Value: w.Value, Note: w.Note, AddedAt: event.T(w.AddedAt)})
 		}
-		enc := json.NewEncoder(a.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printList(a.out, out, -1, 0, 0)
 	}
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tVALUE\tNOTE\tADDED")

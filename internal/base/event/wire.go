@@ -25,14 +25,20 @@ type Wire struct {
 	URL      string          `json:"url,omitempty"`
 }
 
-// Lookalike is the one JSON shape of a look-alike: `found --json` and the
-// API's /lookalikes print it. DNS is the JSON summary of its answers.
+// Lookalike is the one JSON shape of a look-alike: `found --json`, the
+// API's /lookalikes and (its brand, name, unicode and fuzzer)
+// `lookalikes --format json` print it. DNS is the JSON summary of its
+// answers.
 type Lookalike struct {
-	Brand          string          `json:"brand"`
-	Name           string          `json:"name"`
-	Unicode        string          `json:"unicode"`
-	Fuzzer         string          `json:"fuzzer"`
-	Source         string          `json:"source"`
+	Brand   string `json:"brand"`
+	Name    string `json:"name"`
+	Unicode string `json:"unicode"`
+	Fuzzer  string `json:"fuzzer"`
+	Source  string `json:"source"`
+	// MatchScore is how close the name is to the brand's (0–1), apart
+	// from Risk.Score (0–100); Score is the same figure under its old
+	// name, kept because the API documented it.
+	MatchScore     float64         `json:"match_score"`
 	Score          float64         `json:"score"`
 	FirstSeen      Time            `json:"first_seen"`
 	LastChecked    Time            `json:"last_checked,omitzero"`
