@@ -131,3 +131,56 @@ func (w OutboxWire) MarshalJSON() ([]byte, error) {
 		Event     *event.Wire `json:"event,omitempty"`
 	}{plain(o), event.T(o.NextTry), event.T(o.SentAt), event.T(o.CreatedAt), w.Event})
 }
+
+// MarshalJSON prints the case with its times in event.TimeFormat.
+func (c Case) MarshalJSON() ([]byte, error) {
+	type plain Case
+	return json.Marshal(struct {
+		plain
+		OpenedAt        event.Time `json:"opened_at"`
+		StatusAt        event.Time `json:"status_at"`
+		ChangedAt       event.Time `json:"changed_at"`
+		FirstReportedAt event.Time `json:"first_reported_at,omitzero"`
+		TakenDownAt     event.Time `json:"taken_down_at,omitzero"`
+		StalledAt       event.Time `json:"stalled_at,omitzero"`
+	}{plain(c), event.T(c.OpenedAt), event.T(c.StatusAt), event.T(c.ChangedAt), event.T(c.FirstReportedAt),
+		event.T(c.TakenDownAt), event.T(c.StalledAt)})
+}
+
+// MarshalJSON prints the contact with its time in event.TimeFormat.
+func (c CaseContact) MarshalJSON() ([]byte, error) {
+	type plain CaseContact
+	return json.Marshal(struct {
+		plain
+		ReportedAt event.Time `json:"reported_at,omitzero"`
+	}{plain(c), event.T(c.ReportedAt)})
+}
+
+// MarshalJSON prints the timeline entry with its time in event.TimeFormat
+// and its evidence as an object, never base64.
+func (e CaseEntry) MarshalJSON() ([]byte, error) {
+	type plain CaseEntry
+	return json.Marshal(struct {
+		plain
+		At       event.Time      `json:"at"`
+		Evidence json.RawMessage `json:"evidence,omitempty"`
+	}{plain(e), event.T(e.At), event.RawJSON(e.Evidence)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: the evidence object back
+// into its bytes.
+func (e *CaseEntry) UnmarshalJSON(b []byte) error {
+	type plain CaseEntry
+	var v struct {
+		plain
+		Evidence json.RawMessage `json:"evidence"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*e = CaseEntry(v.plain)
+	if len(v.Evidence) > 0 && string(v.Evidence) != "null" {
+		e.Evidence = []byte(v.Evidence)
+	}
+	return nil
+}

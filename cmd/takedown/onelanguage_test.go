@@ -274,8 +274,25 @@ func TestJSONOneLanguage(t *testing.T) {
 		}
 	}
 
-	// The other list commands wear the envelope too.
-	for _, args := range [][]string{{"feed", "list", "--json"}, {"case", "list", "--json"}} {
-		items(t, args[0]+" list", decodeObject(t, args[0], c.ok(args...)))
+	// Cases: the list wears the envelope, and a case and its timeline
+	// the one time format, its evidence an object.
+	c.ok("case", "open", "thefoxcloud.com")
+	cliEnv = decodeObject(t, "case list --json", c.ok("case", "list", "--json"))
+	checkTimes(t, "case list", cliEnv)
+	if cs := items(t, "case list", cliEnv); len(cs) != 1 || cs[0]["domain"] != "thefoxcloud.com" {
+		t.Errorf("case list: %v", cs)
 	}
+	det := decodeObject(t, "case show --json", c.ok("case", "show", "thefoxcloud.com", "--json"))
+	checkTimes(t, "case show", det)
+	if det["domain"] != "thefoxcloud.com" || det["timeline"] == nil {
+		t.Errorf("case show lost its case or its timeline: %v", keys(det))
+	}
+	for _, e := range det["timeline"].([]any) {
+		if ev, ok := e.(map[string]any)["evidence"]; ok {
+			if _, obj := ev.(map[string]any); !obj {
+				t.Errorf("case evidence is %T, want an object", ev)
+			}
+		}
+	}
+	items(t, "feed list", decodeObject(t, "feed list", c.ok("feed", "list", "--json")))
 }
