@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/store"
@@ -61,14 +60,14 @@ func apiLimits(q url.Values) (limit, offset int) {
 type apiSnapshot struct {
 	ID        int64           `json:"id"`
 	Probe     event.Probe     `json:"probe"`
-	FirstSeen time.Time       `json:"first_seen"`
-	LastSeen  time.Time       `json:"last_seen"`
+	FirstSeen event.Time      `json:"first_seen"`
+	LastSeen  event.Time      `json:"last_seen"`
 	Hash      string          `json:"hash"`
 	Data      json.RawMessage `json:"data"`
 }
 
 func toAPISnapshot(s store.Snapshot) apiSnapshot {
-	return apiSnapshot{ID: s.ID, Probe: s.Probe, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Hash: s.Hash, Data: event.RawJSON(s.Data)}
+	return apiSnapshot{ID: s.ID, Probe: s.Probe, FirstSeen: event.T(s.FirstSeen), LastSeen: event.T(s.LastSeen), Hash: s.Hash, Data: event.RawJSON(s.Data)}
 }
 
 type apiEvent = event.Wire
@@ -87,10 +86,7 @@ type apiLookalike = event.Lookalike
 
 func toAPILookalike(l store.Lookalike) apiLookalike { return l.Wire() }
 
-type apiOutboxItem struct {
-	store.OutboxItem
-	Event *apiEvent `json:"event,omitempty"`
-}
+type apiOutboxItem = store.OutboxWire
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -409,11 +405,7 @@ func (s *Server) apiOutbox(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apiOutboxItem, len(items))
 	for i, it := range items {
-		out[i] = apiOutboxItem{OutboxItem: it.OutboxItem}
-		if it.Event != nil {
-			ev := toAPIEvent(*it.Event)
-			out[i].Event = &ev
-		}
+		out[i] = store.NewOutboxWire(it.OutboxItem, it.Event)
 	}
 	depth, err := s.st.OutboxDepth(r.Context())
 	if err != nil {

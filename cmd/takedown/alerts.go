@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,13 +65,6 @@ func newAlertsTest(a *app) *cobra.Command {
 	return cmd
 }
 
-// outboxRow is an outbox row with what its event was about.
-type outboxRow struct {
-	store.OutboxItem
-	Domain string     `json:"domain"`
-	Kind   event.Kind `json:"kind"`
-}
-
 func newAlertsList(a *app) *cobra.Command {
 	var asJSON bool
 	var q store.OutboxQuery
@@ -96,7 +88,7 @@ func newAlertsList(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := make([]outboxRow, 0, len(items))
+			rows := make([]store.OutboxWire, 0, len(items))
 			events := map[int64]*store.Event{}
 			for _, it := range items {
 				ev, ok := events[it.EventID]
@@ -107,16 +99,11 @@ func newAlertsList(a *app) *cobra.Command {
 					}
 					events[it.EventID] = ev
 				}
-				r := outboxRow{OutboxItem: it}
-				if ev != nil {
-					r.Domain, r.Kind = ev.Domain, ev.Kind
-				}
-				rows = append(rows, r)
+				rows = append(rows, store.NewOutboxWire(it, ev))
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				// The API's shape: the event embedded, not flattened.
+				return printList(a.out, rows, -1, q.Limit, q.Offset)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATUS\tCHANNEL\tRECIPIENT\tDOMAIN\tEVENT\tATTEMPTS\tWHEN\tLAST ERROR")
@@ -128,12 +115,16 @@ func newAlertsList(a *app) *cobra.Command {
 				case store.OutboxFailed:
 					when = "failed"
 				}
-				name := r.Domain
-				if n, err := domain.Normalize(r.Domain); err == nil && n.ASCII == r.Domain {
+				var name string
+				var kind event.Kind
+				if r.Event != nil {
+					name, kind = r.Event.Domain, r.Event.Kind
+				}
+				if n, err := domain.Normalize(name); err == nil && n.ASCII == name {
 					name = showName(n.ASCII, n.Unicode) // bücher.com is read as such
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Channel, r.Recipient,
-					terminalSafe(name, 96), r.Kind, r.Attempts, when, terminalSafe(r.LastError, 80))
+					terminalSafe(name, 96), kind, r.Attempts, when, terminalSafe(r.LastError, 80))
 			}
 			return tw.Flush()
 		},

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -137,19 +136,20 @@ func TestAlertsListCommand(t *testing.T) {
 
 	code, out, _ = runCLI(t, "--db", db, "alerts", "list", "--status", "failed", "--json")
 	var rows []struct {
-		Channel, Status, Domain, Kind string
-		LastError                     string `json:"last_error"`
-		Attempts                      int
+		Channel, Status string
+		LastError       string `json:"last_error"`
+		Attempts        int
+		Event           struct{ Domain, Kind string }
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil {
+	if code != 0 || unmarshalItems([]byte(out), &rows) != nil {
 		t.Fatalf("exit %d, output %s", code, out)
 	}
-	if len(rows) != 1 || rows[0].Channel != "gone" || rows[0].Status != "failed" || rows[0].Domain != "thefoxcloud.com" ||
-		rows[0].Kind != "state_changed" || !strings.Contains(rows[0].LastError, "404") {
+	if len(rows) != 1 || rows[0].Channel != "gone" || rows[0].Status != "failed" || rows[0].Event.Domain != "thefoxcloud.com" ||
+		rows[0].Event.Kind != "state_changed" || !strings.Contains(rows[0].LastError, "404") {
 		t.Errorf("failed rows %+v", rows)
 	}
 	code, out, _ = runCLI(t, "--db", db, "alerts", "list", "--status", "pending", "--json")
-	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 2 {
+	if code != 0 || unmarshalItems([]byte(out), &rows) != nil || len(rows) != 2 {
 		t.Errorf("pending rows: exit %d, %s", code, out)
 	}
 	if code, _, errs := runCLI(t, "--db", db, "alerts", "list", "--status", "bogus"); code != 2 || !strings.Contains(errs, `"bogus"`) {

@@ -148,10 +148,7 @@ func newCaseList(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				if cs == nil {
-					cs = []store.Case{}
-				}
-				return printJSON(a.out, cs)
+				return printList(a.out, cs, -1, 0, 0)
 			}
 			now := time.Now()
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)

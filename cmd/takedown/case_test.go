@@ -41,7 +41,7 @@ func TestCaseBadInputExits2(t *testing.T) {
 		}
 	}
 	var cs []store.Case
-	if err := json.Unmarshal([]byte(c.ok("case", "list", "--json")), &cs); err != nil || len(cs) != 1 {
+	if err := unmarshalItems([]byte(c.ok("case", "list", "--json")), &cs); err != nil || len(cs) != 1 {
 		t.Fatalf("cases after bad input: %+v %v", cs, err)
 	}
 }

@@ -29,16 +29,18 @@ type checkResult struct {
 	HTTP       json.RawMessage        `json:"http"`
 	Hosting    json.RawMessage        `json:"hosting,omitempty"` // only with --probes hosting
 	Errors     map[event.Probe]string `json:"errors"`
-	Verdict    *checkVerdict          `json:"verdict,omitempty"`
+	// The verdict's fields sit beside the probes' under the names the
+	// API's domain uses (state, state_reasons), absent when none.
+	*checkVerdict
 }
 
 type checkVerdict struct {
 	// StoredAt is the time of the stored verdict shown when no probe
 	// answered now; zero for a fresh verdict.
-	StoredAt time.Time   `json:"stored_at,omitzero"`
+	StoredAt event.Time  `json:"state_stored_at,omitzero"`
 	State    event.State `json:"state"`
 	Suspect  event.State `json:"suspect,omitempty"`
-	Reasons  []string    `json:"reasons"`
+	Reasons  []string    `json:"state_reasons"`
 }
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -146,16 +148,16 @@ func checkResultOf(as *engine.Assessment) checkResult {
 		}
 	}
 	v := as.Verdict
-	r.Verdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons, StoredAt: as.StoredAt}
-	if r.Verdict.Reasons == nil {
-		r.Verdict.Reasons = []string{}
+	r.checkVerdict = &checkVerdict{State: v.State, Suspect: v.Suspect, Reasons: v.Reasons, StoredAt: event.T(as.StoredAt)}
+	if r.checkVerdict.Reasons == nil {
+		r.checkVerdict.Reasons = []string{}
 	}
 	return r
 }
 
 func printCheck(a *app, r checkResult) {
 	fmt.Fprintf(a.out, "%s\n", r.Domain)
-	if v := r.Verdict; v != nil {
+	if v := r.checkVerdict; v != nil {
 		state := string(v.State)
 		if v.Suspect != "" {
 			state += " (suspected " + string(v.Suspect) + ")"

@@ -53,7 +53,7 @@ func TestFoundTriageReasonIsKept(t *testing.T) {
 		New    string          `json:"new"`
 		Detail json.RawMessage `json:"detail"`
 	}
-	if err := json.Unmarshal([]byte(out), &evs); err != nil {
+	if err := unmarshalItems([]byte(out), &evs); err != nil {
 		t.Fatalf("history --json: %v\n%s", err, out)
 	}
 	if len(evs) != 1 || evs[0].Kind != event.LookalikeTriaged || evs[0].New != "dismissed" || !strings.Contains(string(evs[0].Detail), "a bakery, checked by hand") {

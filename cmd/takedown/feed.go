@@ -181,15 +181,10 @@ func newFeedList(a *app) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				if fs == nil {
-					fs = []store.Feed{}
-				}
 				for i := range fs {
 					fs[i].URL = redactKey(fs[i].URL)
 				}
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(fs)
+				return printList(a.out, fs, -1, 0, 0)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tKIND\tSCHEDULE\tLAST RUN\tNAMES\tMATCHES\tCURSOR\tURL\tERROR")

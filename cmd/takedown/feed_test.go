@@ -59,7 +59,7 @@ func TestFeedCommands(t *testing.T) {
 	}
 	out = c.ok("found", "--json")
 	var ls []store.Lookalike
-	if err := json.Unmarshal([]byte(out), &ls); err != nil || len(ls) != 2 || ls[0].Source != "feed:daily" {
+	if err := unmarshalItems([]byte(out), &ls); err != nil || len(ls) != 2 || ls[0].Source != "feed:daily" {
 		t.Errorf("found: %s", out)
 	}
 	out = c.ok("feed", "run") // no name: every feed

@@ -49,13 +49,13 @@ func newFoundCmd(a *app) *cobra.Command {
 				return err
 			}
 			q.Sort = "risk" // riskiest first; never judged ones last, newest first
-			ls, _, err := st.Lookalikes(cmd.Context(), q)
+			ls, total, err := st.Lookalikes(cmd.Context(), q)
 			if err != nil {
 				return err
 			}
 			switch {
 			case asJSON || format == "json":
-				return writeFoundJSON(a.out, ls)
+				return writeFoundJSON(a.out, ls, total, q.Limit, q.Offset)
 			case format == "csv":
 				return writeFoundCSV(a.out, ls)
 			}
@@ -74,14 +74,12 @@ func newFoundCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func writeFoundJSON(w io.Writer, ls []store.Lookalike) error {
+func writeFoundJSON(w io.Writer, ls []store.Lookalike, total, limit, offset int) error {
 	wire := make([]event.Lookalike, len(ls))
 	for i, l := range ls {
 		wire[i] = l.Wire()
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(wire)
+	return printList(w, wire, total, limit, offset)
 }
 
 // writeFoundCSV writes one row per look-alike, the reasons joined with "; ";

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,7 +47,7 @@ func foundJSON(t *testing.T, db string, args ...string) []event.Lookalike {
 		t.Fatalf("found %v: exit %d: %s", args, code, errs)
 	}
 	var ls []event.Lookalike
-	if err := json.Unmarshal([]byte(out), &ls); err != nil {
+	if err := unmarshalItems([]byte(out), &ls); err != nil {
 		t.Fatal(err)
 	}
 	return ls

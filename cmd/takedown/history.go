@@ -60,9 +60,7 @@ with old → new values. --since takes RFC 3339 ("2026-01-02T15:04:05Z"), a date
 				for i, ev := range evs {
 					wire[i] = ev.Wire()
 				}
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(wire)
+				return printList(a.out, wire, -1, q.Limit, q.Offset)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tSEVERITY\tEVENT\tCHANGE")

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takedownhq/takedown/internal/base/domain"
+	"github.com/takedownhq/takedown/internal/base/event"
 	"github.com/takedownhq/takedown/monitor/infra"
 	"github.com/takedownhq/takedown/store"
 )
@@ -266,10 +267,10 @@ func unwatchInfra(a *app, cmd *cobra.Command, kind string, args []string) error 
 
 // infraWatchWire is a watched piece of infrastructure on the wire.
 type infraWatchWire struct {
-	Kind    string    `json:"kind"`
-	Value   string    `json:"value"`
-	Note    string    `json:"note,omitempty"`
-	AddedAt time.Time `json:"added_at"`
+	Kind    string     `json:"kind"`
+	Value   string     `json:"value"`
+	Note    string     `json:"note,omitempty"`
+	AddedAt event.Time `json:"added_at"`
 }
 
 // listInfraWatches is `watch list --kind infra`.
@@ -285,11 +286,9 @@ func listInfraWatches(a *app, cmd *cobra.Command, asJSON bool) error {
 	if asJSON {
 		out := make([]infraWatchWire, 0, len(ws))
 		for _, w := range ws {
-			out = append(out, infraWatchWire{Kind: w.Kind, Value: w.Value, Note: w.Note, AddedAt: w.AddedAt})
+			out = append(out, infraWatchWire{Kind: w.Kind, Value: w.Value, Note: w.Note, AddedAt: event.T(w.AddedAt)})
 		}
-		enc := json.NewEncoder(a.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printList(a.out, out, -1, 0, 0)
 	}
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tVALUE\tNOTE\tADDED")

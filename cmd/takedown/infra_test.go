@@ -91,7 +91,7 @@ func TestWatchImportInfraAllOrNothing(t *testing.T) {
 		t.Errorf("watch rm --kind ip: %q", out)
 	}
 	var wire []map[string]any
-	if err := json.Unmarshal([]byte(c.ok("watch", "list", "--kind", "infra", "--json")), &wire); err != nil || len(wire) != 2 {
+	if err := unmarshalItems([]byte(c.ok("watch", "list", "--kind", "infra", "--json")), &wire); err != nil || len(wire) != 2 {
 		t.Errorf("watch list --kind infra --json: %v %v", wire, err)
 	}
 }

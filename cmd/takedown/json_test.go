@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -60,7 +59,7 @@ func TestJSONPrintsDetailAndDNSAsObjects(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
 			var rows []map[string]any
-			if err := json.Unmarshal([]byte(out), &rows); err != nil {
+			if err := unmarshalItems([]byte(out), &rows); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
 			if len(rows) != 1 {

@@ -22,10 +22,12 @@ import (
 )
 
 // lookalikeRow is one line of output; DNS fields only with --registered.
+// Its JSON names are those of a found look-alike (event.Lookalike): the
+// imitated name is "brand", the look-alike "name".
 type lookalikeRow struct {
-	Input   string                  `json:"input"`
+	Input   string                  `json:"brand"`
 	Fuzzer  string                  `json:"fuzzer"`
-	Domain  string                  `json:"domain"`
+	Domain  string                  `json:"name"`
 	Unicode string                  `json:"unicode"`
 	DNS     *lookalike.Registration `json:"dns,omitempty"`
 }

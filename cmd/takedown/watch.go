@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -253,17 +252,12 @@ func newWatchList(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ds, _, err := st.Domains(cmd.Context(), q)
+			ds, total, err := st.Domains(cmd.Context(), q)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				if ds == nil {
-					ds = []store.Domain{}
-				}
-				enc := json.NewEncoder(a.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(ds)
+				return printList(a.out, ds, total, q.Limit, q.Offset)
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "DOMAIN\tKIND\tSTATE\tTAGS\tLAST CHECKED\tNOTE")

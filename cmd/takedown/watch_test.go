@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ func listJSON(t *testing.T, c *cli, args ...string) []store.Domain {
 		return nil // refused input created no database either
 	}
 	out := c.ok(append([]string{"watch", "list", "--json"}, args...)...)
-	if err := json.Unmarshal([]byte(out), &ds); err != nil {
+	if err := unmarshalItems([]byte(out), &ds); err != nil {
 		t.Fatalf("watch list --json: %v\n%s", err, out)
 	}
 	return ds

@@ -311,6 +311,26 @@ type Detail struct {
 	Next string `json:"next"`
 }
 
+// MarshalJSON prints the case's own fields (store.Case's encoding, which
+// an embedded field's method would otherwise make the whole of it) and
+// then contacts, timeline and next.
+func (d Detail) MarshalJSON() ([]byte, error) {
+	c, err := json.Marshal(d.Case)
+	if err != nil {
+		return nil, err
+	}
+	rest, err := json.Marshal(struct {
+		Contacts []store.CaseContact `json:"contacts"`
+		Timeline []store.CaseEntry   `json:"timeline"`
+		Next     string              `json:"next"`
+	}{d.Contacts, d.Timeline, d.Next})
+	if err != nil {
+		return nil, err
+	}
+	// Both are objects: join {case…} and {rest…} into one.
+	return append(append(c[:len(c)-1], ','), rest[1:]...), nil
+}
+
 // Show reads name's case with its contacts and timeline.
 func Show(ctx context.Context, st Store, name string) (*Detail, error) {
 	c, err := st.Case(ctx, name)

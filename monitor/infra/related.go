@@ -33,12 +33,12 @@ type Key struct {
 
 // Related is a domain that shares at least one uncommon key.
 type Related struct {
-	Domain    string    `json:"domain"`
-	Score     int       `json:"score"`
-	Shares    []Shared  `json:"shares"`
-	Reasons   []string  `json:"reasons"`
-	Source    string    `json:"source"`
-	FirstSeen time.Time `json:"first_seen"`
+	Domain    string     `json:"domain"`
+	Score     int        `json:"score"`
+	Shares    []Shared   `json:"shares"`
+	Reasons   []string   `json:"reasons"`
+	Source    string     `json:"source"`
+	FirstSeen event.Time `json:"first_seen"`
 	// Its own state and kind, for text and UI.
 	State string `json:"-"`
 	Kind  string `json:"-"`
@@ -83,15 +83,15 @@ func (c *Commonness) Relate(name string, keys []store.DomainKey, shares []store.
 		}
 		rel := byDomain[s.Domain]
 		if rel == nil {
-			rel = &Related{Domain: s.Domain, Source: s.Source, State: s.State, Kind: s.Kind, FirstSeen: s.FirstSeen}
+			rel = &Related{Domain: s.Domain, Source: s.Source, State: s.State, Kind: s.Kind, FirstSeen: event.T(s.FirstSeen)}
 			if rel.Source == "" {
 				rel.Source = s.Kind
 			}
 			byDomain[s.Domain] = rel
 			order = append(order, s.Domain)
 		}
-		if !s.FirstSeen.IsZero() && (rel.FirstSeen.IsZero() || s.FirstSeen.Before(rel.FirstSeen)) {
-			rel.FirstSeen = s.FirstSeen
+		if !s.FirstSeen.IsZero() && (rel.FirstSeen.IsZero() || s.FirstSeen.Before(rel.FirstSeen.Time)) {
+			rel.FirstSeen = event.T(s.FirstSeen)
 		}
 		sh := Shared{Kind: s.Key.Kind, Value: s.Key.Value, Count: s.Count}
 		if !slices.Contains(rel.Shares, sh) {

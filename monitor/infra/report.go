@@ -6,7 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
+
+	"github.com/takedownhq/takedown/internal/base/event"
 
 	"github.com/takedownhq/takedown/store"
 )
@@ -50,11 +51,11 @@ type KeyReport struct {
 
 // KeyDomain is a domain seen on a key, with when.
 type KeyDomain struct {
-	Domain    string    `json:"domain"`
-	Kind      string    `json:"kind"`
-	State     string    `json:"state"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
+	Domain    string     `json:"domain"`
+	Kind      string     `json:"kind"`
+	State     string     `json:"state"`
+	FirstSeen event.Time `json:"first_seen"`
+	LastSeen  event.Time `json:"last_seen"`
 }
 
 // MaxKeyDomains bounds the domains a key report lists; Count says how
@@ -70,7 +71,7 @@ func (c *Commonness) KeyReport(ctx context.Context, r Reader, k store.InfraKey) 
 	rep := KeyReport{Kind: k.Kind, Value: k.Value, Count: n, Domains: make([]KeyDomain, 0, len(ds))}
 	rep.Common, rep.CommonReason = c.Common(k, n)
 	for _, d := range ds {
-		rep.Domains = append(rep.Domains, KeyDomain{Domain: d.Domain, Kind: d.Kind, State: d.State, FirstSeen: d.FirstSeen, LastSeen: d.LastSeen})
+		rep.Domains = append(rep.Domains, KeyDomain{Domain: d.Domain, Kind: d.Kind, State: d.State, FirstSeen: event.T(d.FirstSeen), LastSeen: event.T(d.LastSeen)})
 	}
 	return rep, nil
 }

@@ -62,7 +62,7 @@
 //	  "type": "event",            // "event" (one event), "digest" (several) or "test"
 //	  "delivery": "ev42-…",       // idempotency key, equal across retries
 //	  "channel": "hook",
-//	  "sent_at": "2026-11-01T12:00:00Z",
+//	  "sent_at": "2026-11-01T12:00:00.000000000Z",
 //	  "text": "*[takedown]* thefoxcloud.com: seized → reregistered (critical)…",
 //	  "events": [{
 //	    "id": 42, "domain": "thefoxcloud.com", "unicode": "…", "at": "…",
@@ -72,6 +72,10 @@
 //	    "url": "https://takedown.example.org/domains/thefoxcloud.com"
 //	  }]
 //	}
+//
+// Field names, the time format (RFC 3339, UTC, nine fractional digits) and
+// the event's shape are those of the command line's --json and the API:
+// see "JSON" in docs/api.md.
 //
 // "text" is a Slack/Mattermost message (values escaped for their markup),
 // so an incoming-webhook URL of either works as it is. Fields marked

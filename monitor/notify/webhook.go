@@ -41,7 +41,7 @@ type Payload struct {
 	Type     string         `json:"type"` // event, digest or test
 	Delivery string         `json:"delivery"`
 	Channel  string         `json:"channel"`
-	SentAt   time.Time      `json:"sent_at"`
+	SentAt   event.Time     `json:"sent_at"`
 	Text     string         `json:"text"` // Slack/Mattermost message
 	Events   []PayloadEvent `json:"events"`
 }
@@ -50,7 +50,7 @@ type Payload struct {
 type PayloadEvent = event.Wire
 
 func payloadOf(m message, now time.Time) Payload {
-	p := Payload{Version: PayloadVersion, Type: "event", Delivery: m.key, Channel: m.channel, SentAt: now.UTC(),
+	p := Payload{Version: PayloadVersion, Type: "event", Delivery: m.key, Channel: m.channel, SentAt: event.T(now.UTC()),
 		Text: slackText(m), Events: []PayloadEvent{}}
 	switch {
 	case m.test:
@@ -63,7 +63,7 @@ func payloadOf(m message, now time.Time) Payload {
 		if len(d) > maxDetailBytes {
 			d = json.RawMessage(`{"truncated":true}`)
 		}
-		p.Events = append(p.Events, PayloadEvent{ID: v.ID, Domain: v.Domain, Unicode: v.Unicode, At: v.At, Kind: v.Kind,
+		p.Events = append(p.Events, PayloadEvent{ID: v.ID, Domain: v.Domain, Unicode: v.Unicode, At: event.T(v.At), Kind: v.Kind,
 			Probe: v.Probe, Field: v.Field, Old: v.Old, New: v.New, Severity: v.Severity, Reasons: v.Reasons,
 			Tags: v.Tags, Detail: d, URL: v.URL})
 	}

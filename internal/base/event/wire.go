@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/json"
-	"time"
 )
 
 // Wire is the one JSON shape of an event: `history --json`, the API's
@@ -13,7 +12,7 @@ type Wire struct {
 	ID       int64           `json:"id"`
 	Domain   string          `json:"domain"`
 	Unicode  string          `json:"unicode,omitempty"`
-	At       time.Time       `json:"at"`
+	At       Time            `json:"at"`
 	Kind     Kind            `json:"kind"`
 	Probe    Probe           `json:"probe,omitempty"`
 	Field    string          `json:"field,omitempty"`
@@ -26,23 +25,29 @@ type Wire struct {
 	URL      string          `json:"url,omitempty"`
 }
 
-// Lookalike is the one JSON shape of a look-alike: `found --json` and the
-// API's /lookalikes print it. DNS is the JSON summary of its answers.
+// Lookalike is the one JSON shape of a look-alike: `found --json`, the
+// API's /lookalikes and (its brand, name, unicode and fuzzer)
+// `lookalikes --format json` print it. DNS is the JSON summary of its
+// answers.
 type Lookalike struct {
-	Brand          string          `json:"brand"`
-	Name           string          `json:"name"`
-	Unicode        string          `json:"unicode"`
-	Fuzzer         string          `json:"fuzzer"`
-	Source         string          `json:"source"`
+	Brand   string `json:"brand"`
+	Name    string `json:"name"`
+	Unicode string `json:"unicode"`
+	Fuzzer  string `json:"fuzzer"`
+	Source  string `json:"source"`
+	// MatchScore is how close the name is to the brand's (0–1), apart
+	// from Risk.Score (0–100); Score is the same figure under its old
+	// name, kept because the API documented it.
+	MatchScore     float64         `json:"match_score"`
 	Score          float64         `json:"score"`
-	FirstSeen      time.Time       `json:"first_seen"`
-	LastChecked    time.Time       `json:"last_checked,omitzero"`
+	FirstSeen      Time            `json:"first_seen"`
+	LastChecked    Time            `json:"last_checked,omitzero"`
 	Registered     Registration    `json:"registered"`
-	RegisteredSeen time.Time       `json:"registered_seen,omitzero"`
-	Created        time.Time       `json:"created,omitzero"`
+	RegisteredSeen Time            `json:"registered_seen,omitzero"`
+	Created        Time            `json:"created,omitzero"`
 	DNS            json.RawMessage `json:"dns,omitempty"`
 	Status         LookalikeStatus `json:"status"`
-	StatusAt       time.Time       `json:"status_at,omitzero"`
+	StatusAt       Time            `json:"status_at,omitzero"`
 	// Risk is the look-alike watch's judgement; absent until it ran.
 	Risk *Risk `json:"risk,omitempty"`
 	// Screenshot: a screenshot of its page is stored.
@@ -57,7 +62,7 @@ type Risk struct {
 	Level   RiskLevel `json:"level"`
 	Score   int       `json:"score"`
 	Reasons []string  `json:"reasons"`
-	At      time.Time `json:"at,omitzero"`
+	At      Time      `json:"at,omitzero"`
 }
 
 // RawJSON turns stored JSON bytes into an embeddable value: nil when
