@@ -22,13 +22,14 @@ func TestConformanceStagedImports(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openTest(t) })
 }
 
-// A 1,000,000-line import (TAKEDOWN_IMPORT_LINES; 100,000 with -short)
+// A 1,000,000-line import (TAKEDOWN_IMPORT_LINES; 100,000 with -short or
+// under the race detector)
 // lets another process's writer in while it stages, so a check that meets
 // it waits and never fails, and the other process sees the watchlist
 // before the import or after it, never half of it.
 func TestLargeImportLetsOtherWritersIn(t *testing.T) {
 	n := 1_000_000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 100_000
 	}
 	if v, err := strconv.Atoi(os.Getenv("TAKEDOWN_IMPORT_LINES")); err == nil && v > 0 {
